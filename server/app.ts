@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import type { Db } from './db/database';
+import { AppError } from './errors';
+import { AnnotatorsRepo } from './annotators/annotators.repo';
+import { JudgesService } from './annotators/judges.service';
+import { judgesRouter } from './annotators/judges.routes';
+import { AuthService, resolveAdminToken } from './auth/auth.service';
+import { ImportsService } from './imports/imports.service';
+import { InvitesRepo } from './invites/invites.repo';
+import { invitesRouter } from './invites/invites.routes';
+import { InvitesService } from './invites/invites.service';
+import { ItemsRepo } from './items/items.repo';
+import { LabelsRepo } from './labels/labels.repo';
+import { LabelWriter } from './labels/label-writer';
+import { ProgressService } from './progress/progress.service';
+import { ProjectsRepo } from './projects/projects.repo';
+import { projectsRouter } from './projects/projects.routes';
+import { ProjectsService } from './projects/projects.service';
+import { createSocketServer, rooms, type IoServer } from './socket/socket';
+import { TasksService } from './tasks/tasks.service';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  clock?: () => number;
+  logger?: Logger;
+  random?: () => number;
+  /** Milliseconds between lease sweeps and progress pushes. */
+  tickMs?: number;
+}
+
+export interface App {
+  http: http.Server;
+  io: IoServer;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  tasks: TasksService;
+  /** Stops accepting connections, writes queued labels and stops timers; the caller closes the database. */
+  close(): Promise<void>;
+}
+
+const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
+
+/** The one composition root: builds every repo and service on one database and returns the servers. */
+export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500 }: AppDeps): App {
+  const log = logger.child({ module: 'http' });
+  const admin = resolveAdminToken(db, config.adminToken);
+
+  const projectsRepo = new ProjectsRepo(db);
+  const itemsRepo = new ItemsRepo(db);
+  const labelsRepo = new LabelsRepo(db);
+  const annotatorsRepo = new AnnotatorsRepo(db);
+  const invitesRepo = new InvitesRepo(db);
+  const writer = new LabelWriter(db, labelsRepo);
+  const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock);
+
+  let io: IoServer | undefined;
+  // Progress and tasks refer to each other (tasks report changes, progress reads pools): wire through closures.
+  let tasks: TasksService;
+  const progress = new ProgressService(
+    (id) => tasks.state(id).pool,
+    annotatorsRepo,
+    clock,
+    (id, p) => io?.to(rooms.watch(id)).emit('project:progress', p),
+    (id) => (io?.sockets.adapter.rooms.get(rooms.watch(id))?.size ?? 0) > 0,
+  );
+  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, progress, random);
+  const projects = new ProjectsService(projectsRepo, clock, {
+    changed: (id) => tasks.reload(id),
+    deleted: (id) => {
+      tasks.drop(id);
+      progress.forget(id);
+      io?.in(rooms.project(id)).disconnectSockets(true);
+    },
+  });
+  const imports = new ImportsService(db, itemsRepo, labelsRepo, annotatorsRepo, config.maxRecordBytes, clock);
+  const invites = new InvitesService(invitesRepo, clock, (inviteId) => io?.in(rooms.invite(inviteId)).disconnectSockets(true));
+  const judges = new JudgesService(annotatorsRepo, tasks, clock);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  const requireAdmin: RequestHandler = (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (!m) return next(new AppError('unauthorized', 'Send the admin token: Authorization: Bearer <token>'));
+    const token = m[1]!.trim();
+    if (auth.isAdmin(token)) return next();
+    try {
+      auth.identify(token, 'probe');
+    } catch {
+      return next(new AppError('unauthorized', 'This token is not valid for this server'));
+    }
+    next(new AppError('forbidden', 'This token can only label tasks; the API needs the admin token'));
+  };
+
+  const api = express.Router();
+  api.use(requireAdmin);
+  api.use(projectsRouter({ projects, imports, items: itemsRepo, tasks, progress, maxImportBytes: config.maxImportBytes }));
+  api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
+  api.use(judgesRouter({ projects, judges }));
+  app.get('/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/api', api);
+  app.use('/api', (req, _res, next) => next(new AppError('not-found', `No API route ${req.method} ${req.path}`)));
+
+  if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
+    app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
+    app.get(['/', '/join/:token', '/projects/{*rest}'], (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('Concord is running. The API is at /api (see README); the browser app has not been built.\n');
+    });
+  }
+  app.use((req, _res, next) => next(new AppError('not-found', `Nothing at ${req.method} ${req.path}`)));
+
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    let e: AppError;
+    if (err instanceof AppError) e = err;
+    else {
+      const status = (err as { status?: number; type?: string }).status;
+      const type = (err as { type?: string }).type;
+      if (type === 'entity.too.large') e = new AppError('payload-too-large', `The body is over the ${Math.round(config.maxImportBytes / 1048576)} MiB limit`);
+      else if (type === 'entity.parse.failed') e = new AppError('invalid-input', 'The body is not valid JSON');
+      else if (type === 'encoding.unsupported' || type === 'charset.unsupported') e = new AppError('unsupported-media-type', 'Send the body as UTF-8');
+      else if (status && status >= 400 && status < 500) e = new AppError('invalid-input', 'The request could not be read');
+      else {
+        log.error({ err, method: req.method, path: req.path }, 'request failed');
+        e = new AppError('internal', 'Something went wrong on the server; try again');
+      }
+    }
+    res.status(e.status).json({ error: e.toBody() });
+  };
+  app.use(onError);
+
+  const server = http.createServer(app);
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger });
+
+  const timer = setInterval(() => {
+    tasks.sweep();
+    progress.flush();
+  }, tickMs);
+  timer.unref();
+
+  return {
+    http: server,
+    io,
+    adminToken: admin.token,
+    adminTokenGenerated: admin.generated,
+    tasks,
+    async close() {
+      clearInterval(timer);
+      writer.flush();
+      await new Promise<void>((resolve) => {
+        io!.close(() => resolve());
+      });
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The server's settings, read from the environment once at start-up; nothing else reads `process.env`. */
+export const ConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  host: z.string().min(1).default('0.0.0.0'),
+  dbFile: z.string().min(1).default(path.join('data', 'concord.db')),
+  /** When set, the admin token; otherwise one is generated on first start and kept in the database. */
+  adminToken: z.string().min(16, { error: 'CONCORD_ADMIN_TOKEN must be at least 16 characters' }).optional(),
+  /** The URL people reach the server at, used in printed and invite links. Defaults to http://localhost:PORT. */
+  publicUrl: z.url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest import body accepted, in bytes. */
+  maxImportBytes: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
+  /** Largest single import record (one JSONL line, array element or CSV row), in bytes. */
+  maxRecordBytes: z.coerce.number().int().min(256).default(1024 * 1024),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+const ENV: Record<keyof Config, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dbFile: 'CONCORD_DB',
+  adminToken: 'CONCORD_ADMIN_TOKEN',
+  publicUrl: 'CONCORD_PUBLIC_URL',
+  logLevel: 'LOG_LEVEL',
+  maxImportBytes: 'CONCORD_MAX_IMPORT_BYTES',
+  maxRecordBytes: 'CONCORD_MAX_RECORD_BYTES',
+};
+
+/** Parses the environment (and explicit overrides, e.g. CLI flags); throws naming the variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') raw[key] = env[name];
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${ENV[i.path[0] as keyof Config] ?? String(i.path[0])}: ${i.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,212 @@
+import type { Db } from '../db/database';
+import { ITEM_RECORD, LabelRecord, type ChoiceItemRecord, type ItemRecord, type PairwiseItemRecord, type Project, type RatingItemRecord } from '../../shared/schemas';
+import { checkValue, checkCertainty } from '../../shared/values';
+import { zodDetails } from '../errors';
+import type { AnnotatorsRepo } from '../annotators/annotators.repo';
+import type { ItemContent, ItemsRepo, NewItem } from '../items/items.repo';
+import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
+import { detectFormat, Problems, readRecords } from './parse';
+
+export interface ImportRequest {
+  body: Buffer;
+  contentType: string | undefined;
+  format?: string;
+  upsert: boolean;
+}
+
+/**
+ * Imports are all or nothing: every record is validated first and every problem is reported with its line;
+ * only a file without problems is written, in one transaction.
+ */
+export class ImportsService {
+  constructor(
+    private readonly db: Db,
+    private readonly items: ItemsRepo,
+    private readonly labels: LabelsRepo,
+    private readonly annotators: AnnotatorsRepo,
+    private readonly maxRecordBytes: number,
+    private readonly clock: () => number,
+  ) {}
+
+  importItems(project: Project, req: ImportRequest): number {
+    const problems = new Problems();
+    const format = detectFormat(req.body, req.contentType, req.format);
+    const numeric = new Set(project.type === 'rating' ? ['gold'] : []);
+    const records = readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+    const schema = ITEM_RECORD[project.type];
+    const existing = this.items.idMap(project.id);
+    const seen = new Map<string, number>();
+    const out: NewItem[] = [];
+    for (const { line, value } of records) {
+      const r = schema.safeParse(value);
+      if (!r.success) {
+        for (const d of zodDetails(r.error, line)) problems.add(d);
+        continue;
+      }
+      const rec = r.data as ItemRecord;
+      const first = seen.get(rec.id);
+      if (first !== undefined) {
+        problems.add({ line, field: 'id', message: `duplicate id "${rec.id}" (first on line ${first})` });
+        continue;
+      }
+      seen.set(rec.id, line);
+      if (!req.upsert && existing.has(rec.id)) {
+        problems.add({ line, field: 'id', message: `id "${rec.id}" is already in the project (import with upsert to replace it)` });
+        continue;
+      }
+      const item = this.toItem(project, rec, line, problems);
+      if (item) out.push(item);
+    }
+    problems.throwIfAny('file');
+    const now = this.clock();
+    this.db.transaction(() => this.items.write(project.id, out, req.upsert, now)).immediate();
+    return out.length;
+  }
+
+  private toItem(project: Project, rec: ItemRecord, line: number, problems: Problems): NewItem | null {
+    const content: ItemContent = { question: rec.question };
+    if (rec.reference) content.reference = rec.reference;
+    if (rec.persona) content.persona = rec.persona;
+    let options: string[] | null = null;
+    if (project.type === 'pairwise') {
+      const p = rec as PairwiseItemRecord;
+      content.answer_a = p.answer_a;
+      content.answer_b = p.answer_b;
+    } else if (project.type === 'rating') {
+      const p = rec as RatingItemRecord;
+      content.answer = p.answer;
+      if (p.rubric) content.rubric = p.rubric;
+    } else {
+      const p = rec as ChoiceItemRecord;
+      options = p.options ?? project.options;
+      if (!options) {
+        problems.add({ line, field: 'options', message: 'options are required: give them on the item or set them once on the project' });
+        return null;
+      }
+      if (p.options) content.options = p.options;
+    }
+    const gold = rec.gold ?? null;
+    if (gold !== null) {
+      const err = checkValue(project, gold, options);
+      if (err) {
+        problems.add({ line, field: 'gold', message: err });
+        return null;
+      }
+    }
+    return { externalId: rec.id, content, gold, meta: rec.meta ?? null };
+  }
+
+  importLabels(project: Project, req: ImportRequest): number {
+    const problems = new Problems();
+    const format = detectFormat(req.body, req.contentType, req.format);
+    const numeric = new Set(['certainty', 'sample', 'seconds', ...(project.type === 'rating' ? ['value'] : [])]);
+    const records = readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+    const ids = this.items.idMap(project.id);
+    const itemOptions = project.type === 'choice' ? this.choiceOptions(project) : null;
+    const seen = new Map<string, number>();
+    const valid: Array<{ rec: LabelRecord; itemId: number; slot: string; line: number }> = [];
+    for (const { line, value } of records) {
+      const r = LabelRecord.safeParse(value);
+      if (!r.success) {
+        for (const d of zodDetails(r.error, line)) problems.add(d);
+        continue;
+      }
+      const rec = r.data;
+      const itemId = ids.get(rec.item);
+      if (itemId === undefined) {
+        problems.add({ line, field: 'item', message: `no item with id "${rec.item}" in this project` });
+        continue;
+      }
+      const bad = (field: string, message: string) => problems.add({ line, field, message });
+      if (rec.value === null) {
+        if (rec.kind !== 'llm') {
+          bad('value', 'value is required (null marks an unparseable judge output and is allowed only for kind "llm")');
+          continue;
+        }
+      } else {
+        const err = checkValue(project, rec.value, itemOptions?.get(itemId) ?? null);
+        if (err) {
+          bad('value', err);
+          continue;
+        }
+      }
+      if (rec.certainty !== undefined && rec.certainty !== null) {
+        const err = checkCertainty(project, rec.certainty);
+        if (err) {
+          bad('certainty', err);
+          continue;
+        }
+      }
+      if (rec.order && project.type !== 'pairwise') {
+        bad('order', 'order applies only to pairwise projects');
+        continue;
+      }
+      if (rec.kind === 'human' && rec.sample !== 0) {
+        bad('sample', 'a human labels an item once: sample must be 0');
+        continue;
+      }
+      const slot = rec.kind === 'human' ? humanSlot : judgeSlot(rec.order ?? null, rec.sample);
+      const key = `${rec.kind}\u0000${rec.annotator}\u0000${itemId}\u0000${slot}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        bad('item', `a second label by "${rec.annotator}" for item "${rec.item}"${rec.kind === 'llm' ? ` (order ${rec.order ?? 'unset'}, sample ${rec.sample})` : ''} (first on line ${first})`);
+        continue;
+      }
+      seen.set(key, line);
+      valid.push({ rec, itemId, slot, line });
+    }
+    if (!req.upsert) this.rejectExisting(project, valid, problems);
+    problems.throwIfAny('file');
+
+    const now = this.clock();
+    this.db
+      .transaction(() => {
+        const annotatorIds = new Map<string, number>();
+        const rows: NewLabel[] = valid.map(({ rec, itemId, slot }) => {
+          const akey = `${rec.kind}\u0000${rec.annotator}`;
+          let annotatorId = annotatorIds.get(akey);
+          if (annotatorId === undefined) {
+            annotatorId = this.annotators.ensure(project.id, rec.kind, rec.annotator, now).id;
+            annotatorIds.set(akey, annotatorId);
+          }
+          return {
+            projectId: project.id,
+            itemId,
+            annotatorId,
+            value: rec.value,
+            certainty: rec.certainty ?? null,
+            rationale: rec.rationale ?? null,
+            order: rec.order ?? null,
+            sample: rec.sample,
+            slot,
+            durationMs: rec.seconds == null ? null : Math.round(rec.seconds * 1000),
+            createdAt: rec.created_at ? Date.parse(rec.created_at) : now,
+            clientLabelId: null,
+            source: 'import',
+            meta: null,
+          };
+        });
+        this.labels.writeImported(rows, req.upsert);
+      })
+      .immediate();
+    return valid.length;
+  }
+
+  /** Labels already in the project for the same annotator, item and slot are errors unless upserting. */
+  private rejectExisting(project: Project, valid: Array<{ rec: LabelRecord; itemId: number; slot: string; line: number }>, problems: Problems): void {
+    const annotators = new Map(this.annotators.list(project.id).map((a) => [`${a.kind}\u0000${a.key}`, a.id]));
+    const taken = new Set<string>();
+    for (const d of this.labels.done(project.id)) taken.add(`${d.annotator_id}\u0000${d.item_id}\u0000${d.slot}`);
+    for (const { rec, itemId, slot, line } of valid) {
+      const annotatorId = annotators.get(`${rec.kind}\u0000${rec.annotator}`);
+      if (annotatorId !== undefined && taken.has(`${annotatorId}\u0000${itemId}\u0000${slot}`))
+        problems.add({ line, field: 'item', message: `"${rec.annotator}" already has a label for item "${rec.item}" in this project (import with upsert to replace it)` });
+    }
+  }
+
+  private choiceOptions(project: Project): Map<number, string[] | null> {
+    const m = new Map<number, string[] | null>();
+    for (const { id, content } of this.items.contents(project.id)) m.set(id, content.options ?? project.options);
+    return m;
+  }
+}

@@ -1,0 +1,51 @@
+import { InviteCreate } from '../../shared/schemas';
+import { notFound, parseOrThrow } from '../errors';
+import { hashToken, newToken } from '../auth/tokens';
+import type { InviteRow, InvitesRepo } from './invites.repo';
+
+export interface InviteView {
+  id: number;
+  label: string | null;
+  token: string;
+  /** The join link; crowd platforms append the worker id (`?worker=` + Prolific's PROLIFIC_PID or MTurk's workerId). */
+  url: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export class InvitesService {
+  constructor(
+    private readonly repo: InvitesRepo,
+    private readonly clock: () => number,
+    private readonly onRevoke: (inviteId: number) => void,
+  ) {}
+
+  private view(r: InviteRow, baseUrl: string): InviteView {
+    return {
+      id: r.id,
+      label: r.label,
+      token: r.token,
+      url: `${baseUrl.replace(/\/$/, '')}/join/${r.token}?worker=`,
+      created_at: new Date(r.created_at).toISOString(),
+      revoked_at: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+    };
+  }
+
+  create(projectId: number, body: unknown, baseUrl: string): InviteView {
+    const { label } = parseOrThrow(InviteCreate, body ?? {}, 'invite');
+    const token = newToken('invite');
+    return this.view(this.repo.insert(projectId, token, hashToken(token), label || null, this.clock()), baseUrl);
+  }
+
+  list(projectId: number, baseUrl: string): InviteView[] {
+    return this.repo.list(projectId).map((r) => this.view(r, baseUrl));
+  }
+
+  /** Revokes a join link: it stops working at once and its connected annotators are disconnected. */
+  revoke(projectId: number, inviteId: number, baseUrl: string): InviteView {
+    const r = this.repo.revoke(projectId, inviteId, this.clock());
+    if (!r) throw notFound('Invite');
+    this.onRevoke(r.id);
+    return this.view(r, baseUrl);
+  }
+}

@@ -1,0 +1,119 @@
+import type { Db } from '../db/database';
+import type { TaskItem } from '../../shared/protocol';
+
+/** Stored content of an item: what an annotator may see (plus `rubric`/`options` where the type has them). */
+export type ItemContent = Omit<TaskItem, 'id'>;
+
+export interface ItemRow {
+  id: number;
+  project_id: number;
+  external_id: string;
+  content: string;
+  gold: string | number | null;
+  meta: string | null;
+  created_at: number;
+}
+
+export interface NewItem {
+  externalId: string;
+  content: ItemContent;
+  gold: string | number | null;
+  meta: Record<string, unknown> | null;
+}
+
+/** An item as the researcher API returns it. */
+export interface ItemView {
+  id: string;
+  content: ItemContent;
+  gold: string | number | null;
+  meta: Record<string, unknown> | null;
+  labels: { human: number; llm: number };
+  created_at: string;
+}
+
+export class ItemsRepo {
+  private readonly insertStmt;
+  private readonly upsertStmt;
+  private readonly idsStmt;
+  private readonly contentStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
+  private readonly poolStmt;
+  private readonly contentsStmt;
+
+  constructor(db: Db) {
+    const cols = '(project_id, external_id, content, gold, meta, created_at) VALUES (@projectId, @externalId, @content, @gold, @meta, @now)';
+    this.insertStmt = db.prepare(`INSERT INTO items ${cols}`);
+    this.upsertStmt = db.prepare(
+      `INSERT INTO items ${cols} ON CONFLICT (project_id, external_id) DO UPDATE SET content = excluded.content, gold = excluded.gold, meta = excluded.meta`,
+    );
+    this.idsStmt = db.prepare<[number], { id: number; external_id: string }>('SELECT id, external_id FROM items WHERE project_id = ?');
+    this.contentStmt = db.prepare<[number], { external_id: string; content: string }>('SELECT external_id, content FROM items WHERE id = ?');
+    this.pageStmt = db.prepare<[number, number, number], ItemRow & { human: number; llm: number }>(
+      `SELECT i.*,
+         (SELECT count(*) FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.item_id = i.id AND a.kind = 'human') AS human,
+         (SELECT count(*) FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.item_id = i.id AND a.kind = 'llm') AS llm
+       FROM items i WHERE i.project_id = ? ORDER BY i.id LIMIT ? OFFSET ?`,
+    );
+    this.countStmt = db.prepare<[number], { n: number }>('SELECT count(*) FROM items WHERE project_id = ?').pluck();
+    this.contentsStmt = db.prepare<[number], { id: number; content: string }>('SELECT id, content FROM items WHERE project_id = ?');
+    this.poolStmt = db.prepare<[number], { id: number; has_gold: number }>(
+      'SELECT id, gold IS NOT NULL AS has_gold FROM items WHERE project_id = ? ORDER BY id',
+    );
+  }
+
+  /** Inserts (or, with `upsert`, replaces the content of) items; call inside a transaction. */
+  write(projectId: number, items: NewItem[], upsert: boolean, now: number): void {
+    const stmt = upsert ? this.upsertStmt : this.insertStmt;
+    for (const it of items) {
+      stmt.run({
+        projectId,
+        externalId: it.externalId,
+        content: JSON.stringify(it.content),
+        gold: it.gold,
+        meta: it.meta ? JSON.stringify(it.meta) : null,
+        now,
+      });
+    }
+  }
+
+  /** External id → internal id for every item of a project. */
+  idMap(projectId: number): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const r of this.idsStmt.iterate(projectId)) m.set(r.external_id, r.id);
+    return m;
+  }
+
+  content(itemId: number): ItemContent | undefined {
+    return this.forTask(itemId)?.content;
+  }
+
+  forTask(itemId: number): { externalId: string; content: ItemContent } | undefined {
+    const r = this.contentStmt.get(itemId);
+    return r && { externalId: r.external_id, content: JSON.parse(r.content) as ItemContent };
+  }
+
+  count(projectId: number): number {
+    return this.countStmt.get(projectId) as unknown as number;
+  }
+
+  page(projectId: number, offset: number, limit: number): ItemView[] {
+    return this.pageStmt.all(projectId, limit, offset).map((r) => ({
+      id: r.external_id,
+      content: JSON.parse(r.content) as ItemContent,
+      gold: r.gold,
+      meta: r.meta ? (JSON.parse(r.meta) as Record<string, unknown>) : null,
+      labels: { human: r.human, llm: r.llm },
+      created_at: new Date(r.created_at).toISOString(),
+    }));
+  }
+
+  *contents(projectId: number): Generator<{ id: number; content: ItemContent }> {
+    for (const r of this.contentsStmt.iterate(projectId)) yield { id: r.id, content: JSON.parse(r.content) as ItemContent };
+  }
+
+  /** What the assignment pool needs of each item, in import order. */
+  forPool(projectId: number): Array<{ id: number; has_gold: number }> {
+    return this.poolStmt.all(projectId);
+  }
+}

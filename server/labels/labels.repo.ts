@@ -1,0 +1,81 @@
+import type { Db } from '../db/database';
+import type { Order } from '../../shared/schemas';
+
+export interface NewLabel {
+  projectId: number;
+  itemId: number;
+  annotatorId: number;
+  value: string | number | null;
+  certainty: number | null;
+  rationale: string | null;
+  order: Order | null;
+  sample: number;
+  slot: string;
+  durationMs: number | null;
+  createdAt: number;
+  clientLabelId: string | null;
+  source: 'live' | 'import';
+  meta: string | null;
+}
+
+/** The slot makes a label unique for its annotator: one per item for humans, one per order and sample for judges. */
+export const humanSlot = '';
+export const judgeSlot = (order: Order | null, sample: number) => `${order ?? '-'}#${sample}`;
+
+export class LabelsRepo {
+  private readonly insertStmt;
+  private readonly upsertStmt;
+  private readonly byClientIdStmt;
+  private readonly humanCountsStmt;
+  private readonly doneStmt;
+  private readonly countsStmt;
+
+  constructor(db: Db) {
+    const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta)
+      VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta)`;
+    // DO NOTHING on any uniqueness conflict: the caller tells a repeated clientLabelId from a taken slot.
+    this.insertStmt = db.prepare<NewLabel, { id: number }>(`INSERT INTO labels ${cols} ON CONFLICT DO NOTHING RETURNING id`);
+    this.upsertStmt = db.prepare<NewLabel>(
+      `INSERT INTO labels ${cols} ON CONFLICT (item_id, annotator_id, slot) DO UPDATE SET value = excluded.value,
+        certainty = excluded.certainty, rationale = excluded.rationale, shown_order = excluded.shown_order,
+        duration_ms = excluded.duration_ms, created_at = excluded.created_at, source = excluded.source`,
+    );
+    this.byClientIdStmt = db.prepare<[number, string], { id: number; item_id: number; slot: string }>(
+      'SELECT id, item_id, slot FROM labels WHERE annotator_id = ? AND client_label_id = ?',
+    );
+    this.humanCountsStmt = db.prepare<[number], { item_id: number; n: number }>(
+      `SELECT l.item_id, count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id
+       WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id`,
+    );
+    this.doneStmt = db.prepare<[number], { annotator_id: number; item_id: number; slot: string; kind: string }>(
+      'SELECT l.annotator_id, l.item_id, l.slot, a.kind FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ?',
+    );
+    this.countsStmt = db.prepare<[number], { annotator_id: number; n: number }>(
+      'SELECT annotator_id, count(*) AS n FROM labels WHERE project_id = ? GROUP BY annotator_id',
+    );
+  }
+
+  /** Inserts a live label; `undefined` when the clientLabelId or the slot is already taken. */
+  insert(label: NewLabel): number | undefined {
+    return this.insertStmt.get(label)?.id;
+  }
+  /** Writes imported labels; call inside a transaction. */
+  writeImported(labels: NewLabel[], upsert: boolean): void {
+    for (const l of labels) {
+      if (upsert) this.upsertStmt.run(l);
+      else this.insertStmt.run(l);
+    }
+  }
+  byClientId(annotatorId: number, clientLabelId: string) {
+    return this.byClientIdStmt.get(annotatorId, clientLabelId);
+  }
+  humanCounts(projectId: number) {
+    return this.humanCountsStmt.iterate(projectId);
+  }
+  done(projectId: number) {
+    return this.doneStmt.iterate(projectId);
+  }
+  countsByAnnotator(projectId: number) {
+    return this.countsStmt.all(projectId);
+  }
+}

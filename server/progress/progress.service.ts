@@ -1,0 +1,121 @@
+import type { ProjectProgress } from '../../shared/protocol';
+import type { AnnotatorKind } from '../../shared/schemas';
+import type { AnnotatorsRepo } from '../annotators/annotators.repo';
+import type { ProjectPool } from '../assignment/pool';
+
+/** Per-second label counts over the last minute, for "labels per minute". */
+class MinuteWindow {
+  private readonly counts = { human: new Uint32Array(60), llm: new Uint32Array(60) };
+  private readonly seconds = new Float64Array(60).fill(-1);
+
+  add(kind: AnnotatorKind, now: number): void {
+    const sec = Math.floor(now / 1000);
+    const i = sec % 60;
+    if (this.seconds[i] !== sec) {
+      this.seconds[i] = sec;
+      this.counts.human[i] = 0;
+      this.counts.llm[i] = 0;
+    }
+    this.counts[kind][i]!++;
+  }
+  total(now: number): { human: number; llm: number } {
+    const sec = Math.floor(now / 1000);
+    let human = 0;
+    let llm = 0;
+    for (let i = 0; i < 60; i++) {
+      if (sec - this.seconds[i]! < 60) {
+        human += this.counts.human[i]!;
+        llm += this.counts.llm[i]!;
+      }
+    }
+    return { human, llm };
+  }
+}
+
+/**
+ * Live progress for researchers: who is connected, labels and their rate, items complete. Changes mark a
+ * project dirty; `flush` (on a short timer) pushes one snapshot per dirty project to its watchers, so a burst
+ * of labels costs one message, not one per label.
+ */
+export class ProgressService {
+  private readonly connected = new Map<number, Map<number, { kind: AnnotatorKind; sockets: number }>>();
+  private readonly windows = new Map<number, MinuteWindow>();
+  private readonly dirty = new Set<number>();
+
+  constructor(
+    private readonly poolOf: (projectId: number) => ProjectPool,
+    private readonly annotators: AnnotatorsRepo,
+    private readonly clock: () => number,
+    private readonly push: (projectId: number, progress: ProjectProgress) => void,
+    private readonly hasWatchers: (projectId: number) => boolean,
+  ) {}
+
+  changed(projectId: number, labelled?: AnnotatorKind): void {
+    if (labelled) {
+      let w = this.windows.get(projectId);
+      if (!w) this.windows.set(projectId, (w = new MinuteWindow()));
+      w.add(labelled, this.clock());
+    }
+    this.dirty.add(projectId);
+  }
+
+  connect(projectId: number, annotatorId: number, kind: AnnotatorKind): void {
+    let m = this.connected.get(projectId);
+    if (!m) this.connected.set(projectId, (m = new Map()));
+    const c = m.get(annotatorId);
+    if (c) c.sockets++;
+    else m.set(annotatorId, { kind, sockets: 1 });
+    this.dirty.add(projectId);
+  }
+
+  disconnect(projectId: number, annotatorId: number): void {
+    const m = this.connected.get(projectId);
+    const c = m?.get(annotatorId);
+    if (!m || !c) return;
+    if (--c.sockets === 0) m.delete(annotatorId);
+    this.dirty.add(projectId);
+  }
+
+  snapshot(projectId: number): ProjectProgress {
+    const pool = this.poolOf(projectId);
+    const now = this.clock();
+    const conn = this.connected.get(projectId);
+    const connected = { human: 0, llm: 0 };
+    for (const c of conn?.values() ?? []) connected[c.kind]++;
+    return {
+      projectId,
+      items: { total: pool.totalItems, complete: pool.complete, gold: pool.goldItems },
+      labels: { ...pool.labelCount },
+      labels_per_minute: this.windows.get(projectId)?.total(now) ?? { human: 0, llm: 0 },
+      connected,
+      leases: { ...pool.leaseCount },
+      annotators: this.annotators.list(projectId).map((a) => ({
+        id: a.id,
+        name: a.name,
+        kind: a.kind,
+        labels: pool.labelsOf(a.id),
+        connected: conn?.has(a.id) ?? false,
+      })),
+      at: now,
+    };
+  }
+
+  /** Sends a fresh snapshot to the watchers of every project that changed since the last flush. */
+  flush(): void {
+    for (const id of this.dirty) {
+      this.dirty.delete(id);
+      if (!this.hasWatchers(id)) continue;
+      try {
+        this.push(id, this.snapshot(id));
+      } catch {
+        // The project was deleted between the change and the flush: nobody to tell.
+      }
+    }
+  }
+
+  forget(projectId: number): void {
+    this.connected.delete(projectId);
+    this.windows.delete(projectId);
+    this.dirty.delete(projectId);
+  }
+}

@@ -1,0 +1,69 @@
+import { DEFAULT_SCALE, ProjectCreate, ProjectPatch, type Project } from '../../shared/schemas';
+import { AppError, notFound, parseOrThrow } from '../errors';
+import { configOf, resolveCertainty, type ProjectConfig, type ProjectsRepo } from './projects.repo';
+
+export const DEFAULT_LEASE_SECONDS = { human: 600, llm: 120 };
+
+export interface ProjectEvents {
+  /** Settings changed: rebuild what depends on them. */
+  changed(projectId: number): void;
+  deleted(projectId: number): void;
+}
+
+export class ProjectsService {
+  constructor(
+    private readonly repo: ProjectsRepo,
+    private readonly clock: () => number,
+    private readonly events: ProjectEvents,
+  ) {}
+
+  create(body: unknown): Project {
+    const p = parseOrThrow(ProjectCreate, body, 'project');
+    if (p.type === 'rating' && p.scale === undefined) p.scale = { ...DEFAULT_SCALE };
+    const config: ProjectConfig = {
+      redundancy: p.redundancy,
+      options: p.options ?? null,
+      scale: p.type === 'rating' ? (p.scale ?? { ...DEFAULT_SCALE }) : null,
+      certainty: resolveCertainty(p.certainty),
+      rationale: p.rationale,
+      instructions: p.instructions,
+      gold_rate: p.gold_rate,
+      max_per_annotator: p.max_per_annotator ?? null,
+      show_reference: p.show_reference,
+      lease_seconds: { ...DEFAULT_LEASE_SECONDS, ...p.lease_seconds },
+      completion_code: p.completion_code ?? null,
+      redirect_url: p.redirect_url ?? null,
+    };
+    return this.repo.insert(p.name, p.type, config, this.clock());
+  }
+
+  get(id: number): Project {
+    const p = this.repo.get(id);
+    if (!p) throw notFound('Project');
+    return p;
+  }
+
+  list(): Project[] {
+    return this.repo.list();
+  }
+
+  patch(id: number, body: unknown): Project {
+    const current = this.get(id);
+    const patch = parseOrThrow(ProjectPatch, body, 'project settings');
+    if (patch.scale && current.type !== 'rating') throw new AppError('invalid-input', 'A scale applies only to rating projects', [{ field: 'scale', message: 'rating projects only' }]);
+    if (patch.options && current.type !== 'choice') throw new AppError('invalid-input', 'Options apply only to choice projects', [{ field: 'options', message: 'choice projects only' }]);
+    const { name, certainty, lease_seconds, ...rest } = patch;
+    const config: ProjectConfig = { ...configOf(current), ...rest };
+    if (certainty !== undefined) config.certainty = resolveCertainty(certainty);
+    if (lease_seconds) config.lease_seconds = { ...config.lease_seconds, ...lease_seconds };
+    if (current.type === 'rating' && config.scale === null) config.scale = { ...DEFAULT_SCALE };
+    const updated = this.repo.update(id, name ?? current.name, config, this.clock());
+    this.events.changed(id);
+    return updated;
+  }
+
+  delete(id: number): void {
+    if (!this.repo.delete(id)) throw notFound('Project');
+    this.events.deleted(id);
+  }
+}

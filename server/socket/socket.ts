@@ -1,0 +1,134 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/protocol';
+import { LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
+import { AppError, parseOrThrow } from '../errors';
+import type { AuthService } from '../auth/auth.service';
+import type { ProgressService } from '../progress/progress.service';
+import type { Actor, TasksService } from '../tasks/tasks.service';
+import type { ProjectsRepo } from '../projects/projects.repo';
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const rooms = {
+  watch: (projectId: number) => `watch:${projectId}`,
+  project: (projectId: number) => `project:${projectId}`,
+  invite: (inviteId: number) => `invite:${inviteId}`,
+};
+
+interface Deps {
+  auth: AuthService;
+  tasks: TasksService;
+  progress: ProgressService;
+  projects: ProjectsRepo;
+  logger: Logger;
+}
+
+export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
+  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 1e6 });
+  const log = deps.logger.child({ module: 'socket' });
+
+  // Authenticate once, at connection; a refused token is a connect_error whose message says why.
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown; worker?: unknown };
+    try {
+      socket.data = deps.auth.identify(auth.token, auth.worker);
+      next();
+    } catch (e) {
+      const err = new Error(e instanceof AppError ? e.message : 'Connection refused') as Error & { data?: unknown };
+      err.data = { code: e instanceof AppError ? e.code : 'internal' };
+      next(err);
+    }
+  });
+
+  io.on('connection', (socket: IoSocket) => {
+    const data = socket.data;
+    if (data.role === 'admin') registerAdmin(socket, deps);
+    else {
+      const actor: Actor = { projectId: data.projectId, annotatorId: data.annotatorId, kind: data.kind };
+      void socket.join(rooms.project(actor.projectId));
+      if (data.inviteId !== null) void socket.join(rooms.invite(data.inviteId));
+      deps.progress.connect(actor.projectId, actor.annotatorId, actor.kind);
+      socket.on('disconnect', () => deps.progress.disconnect(actor.projectId, actor.annotatorId));
+      registerAnnotator(socket, actor, deps);
+    }
+    log.debug({ role: data.role }, 'connected');
+  });
+  return io;
+}
+
+/**
+ * Registers a command: checks the ack is a function, validates the input with zod, runs the handler and
+ * acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors are logged and reported as `internal`
+ * without their message.
+ */
+function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, log: Deps['logger']): void {
+  (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(event, (...args: unknown[]) => {
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') return;
+    const reply = ack as (r: Ack<T>) => void;
+    const input = args.length > 1 ? args[0] : undefined;
+    Promise.resolve()
+      .then(() => handler(parseOrThrow(schema, input, `${event} payload`)))
+      .then(
+        (data) => reply({ ok: true, data }),
+        (e: unknown) => {
+          if (e instanceof AppError) return reply({ ok: false, error: e.toBody() });
+          log.error({ err: e, event }, 'command failed');
+          reply({ ok: false, error: { code: 'internal', message: 'Something went wrong on the server; try again' } });
+        },
+      );
+  });
+}
+
+function refuse(socket: IoSocket, events: Array<keyof ClientToServerEvents>, message: string): void {
+  for (const e of events)
+    (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(e, (...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, error: { code: 'forbidden', message } });
+    });
+}
+
+function registerAnnotator(socket: IoSocket, actor: Actor, { tasks, logger }: Deps): void {
+  const handed = new Set<string>();
+  command(socket, 'session:get', TaskNextInput, () => tasks.session(actor), logger);
+  command(
+    socket,
+    'task:next',
+    TaskNextInput,
+    () => {
+      const task = tasks.next(actor, handed);
+      if (task) handed.add(task.leaseId);
+      return task;
+    },
+    logger,
+  );
+  command(socket, 'label:submit', LabelSubmit, async (input) => {
+    const r = await tasks.submit(actor, input);
+    handed.delete(input.leaseId);
+    return r;
+  }, logger);
+  command(socket, 'task:release', LeaseRef, ({ leaseId }) => {
+    tasks.release(actor, leaseId);
+    handed.delete(leaseId);
+    return null;
+  }, logger);
+  command(socket, 'task:heartbeat', LeaseRef, ({ leaseId }) => tasks.heartbeat(actor, leaseId), logger);
+  refuse(socket, ['project:watch', 'project:unwatch'], 'Only researchers can watch a project');
+}
+
+function registerAdmin(socket: IoSocket, { progress, projects, logger }: Deps): void {
+  command(socket, 'project:watch', ProjectWatch, ({ projectId }) => {
+    if (!projects.get(projectId)) throw new AppError('not-found', 'Project not found');
+    void socket.join(rooms.watch(projectId));
+    return progress.snapshot(projectId);
+  }, logger);
+  command(socket, 'project:unwatch', ProjectWatch, ({ projectId }) => {
+    void socket.leave(rooms.watch(projectId));
+    return null;
+  }, logger);
+  refuse(socket, ['session:get', 'task:next', 'label:submit', 'task:release', 'task:heartbeat'], 'The admin token cannot label: open a join link instead');
+}

@@ -1,0 +1,275 @@
+import type { AnnotatorProgress, SessionInfo, SubmitResult, Task, TaskItem } from '../../shared/protocol';
+import { type JudgeCreate, type PairwiseValue, type Project } from '../../shared/schemas';
+import { checkCertainty, checkValue, toCanonical } from '../../shared/values';
+import { AppError, notFound } from '../errors';
+import type { AnnotatorsRepo } from '../annotators/annotators.repo';
+import type { ItemsRepo } from '../items/items.repo';
+import type { LabelsRepo } from '../labels/labels.repo';
+import type { LabelWriter } from '../labels/label-writer';
+import type { ProjectsRepo } from '../projects/projects.repo';
+import { ProjectPool, type JudgePlan, type Lease, type PoolSettings } from '../assignment/pool';
+
+/** Who is labelling: an annotator of a project, as the socket's token established. */
+export interface Actor {
+  projectId: number;
+  annotatorId: number;
+  kind: 'human' | 'llm';
+}
+
+export interface TaskEvents {
+  /** A label was stored or the pool changed: progress watchers should hear of it. */
+  changed(projectId: number, labelled?: 'human' | 'llm'): void;
+}
+
+const META_MAX_BYTES = 256 * 1024;
+
+const poolSettings = (p: Project): PoolSettings => ({
+  pairwise: p.type === 'pairwise',
+  redundancy: p.redundancy,
+  goldRate: p.gold_rate,
+  maxPerAnnotator: p.max_per_annotator,
+  leaseMs: { human: p.lease_seconds.human * 1000, llm: p.lease_seconds.llm * 1000 },
+});
+
+/**
+ * The task protocol's rules: leasing, submitting, releasing and keeping tasks alive. Holds one assignment pool
+ * per project, loaded from the database on first use and rebuilt after imports and settings changes.
+ */
+export class TasksService {
+  private readonly pools = new Map<number, { project: Project; pool: ProjectPool }>();
+  private readonly plans = new Map<number, JudgePlan>();
+  /** Submissions in flight by (annotator, clientLabelId), so a resubmission racing the first is stored once. */
+  private readonly inflight = new Map<string, Promise<SubmitResult>>();
+
+  constructor(
+    private readonly projects: ProjectsRepo,
+    private readonly items: ItemsRepo,
+    private readonly labels: LabelsRepo,
+    private readonly annotators: AnnotatorsRepo,
+    private readonly writer: LabelWriter,
+    private readonly clock: () => number,
+    private readonly events: TaskEvents,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The project and its loaded pool. */
+  state(projectId: number): { project: Project; pool: ProjectPool } {
+    let s = this.pools.get(projectId);
+    if (!s) {
+      const project = this.projects.get(projectId);
+      if (!project) throw notFound('Project');
+      s = { project, pool: new ProjectPool(poolSettings(project), this.random) };
+      this.load(s.project, s.pool);
+      this.pools.set(projectId, s);
+    }
+    return s;
+  }
+
+  private load(project: Project, pool: ProjectPool): void {
+    pool.load(poolSettings(project), this.items.forPool(project.id), this.labels.humanCounts(project.id), this.labels.done(project.id));
+  }
+
+  /** Rebuilds a loaded project's pool from the database (after an import or a settings change). */
+  reload(projectId: number): void {
+    const s = this.pools.get(projectId);
+    if (!s) return;
+    const project = this.projects.get(projectId);
+    if (!project) return void this.pools.delete(projectId);
+    s.project = project;
+    this.load(project, s.pool);
+    this.events.changed(projectId);
+  }
+
+  /** Forgets a deleted project. */
+  drop(projectId: number): void {
+    this.pools.delete(projectId);
+  }
+
+  /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
+  sweep(): void {
+    const now = this.clock();
+    for (const [id, s] of this.pools) if (s.pool.expire(now) > 0) this.events.changed(id);
+  }
+
+  private plan(annotatorId: number): JudgePlan {
+    let p = this.plans.get(annotatorId);
+    if (!p) {
+      const a = this.annotators.get(annotatorId);
+      const c = (a?.config ? JSON.parse(a.config) : {}) as Partial<JudgeCreate>;
+      p = { swap: c.swap ?? false, samples: c.samples ?? 1, maxLeases: c.concurrency ?? 8 };
+      this.plans.set(annotatorId, p);
+    }
+    return p;
+  }
+
+  progress(actor: Actor): AnnotatorProgress {
+    const { pool } = this.state(actor.projectId);
+    return actor.kind === 'human' ? pool.humanProgress(actor.annotatorId) : pool.judgeProgress(actor.annotatorId, this.plan(actor.annotatorId));
+  }
+
+  session(actor: Actor): SessionInfo {
+    const { project } = this.state(actor.projectId);
+    const a = this.annotators.get(actor.annotatorId);
+    if (!a) throw notFound('Annotator');
+    return {
+      kind: actor.kind,
+      annotator: { id: a.id, name: a.name },
+      project: {
+        id: project.id,
+        name: project.name,
+        type: project.type,
+        instructions: project.instructions,
+        options: project.options,
+        scale: project.scale,
+        certainty: project.certainty,
+        rationale: project.rationale,
+        completion_code: project.completion_code,
+        redirect_url: project.redirect_url,
+      },
+      progress: this.progress(actor),
+    };
+  }
+
+  /**
+   * The annotator's next task. A live lease that this connection has not been handed yet comes first (so a
+   * reconnecting annotator gets its own task back); otherwise a new claim.
+   */
+  next(actor: Actor, handed: Set<string>): Task | null {
+    const { project, pool } = this.state(actor.projectId);
+    const now = this.clock();
+    pool.expire(now);
+    const mine = pool.leasesOf(actor.annotatorId).find((l) => !handed.has(l.id) && !l.submitting);
+    if (mine) return this.toTask(project, mine, actor);
+    const lease = actor.kind === 'human' ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor.annotatorId), now);
+    if (lease === 'limit')
+      throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
+    if (lease === null) return null;
+    this.events.changed(actor.projectId);
+    return this.toTask(project, lease, actor);
+  }
+
+  private toTask(project: Project, lease: Lease, actor: Actor): Task {
+    const row = this.items.forTask(lease.itemId);
+    if (!row) throw new AppError('internal', 'The task item is missing');
+    const { externalId, content } = row;
+    const t: TaskItem = { id: externalId, question: content.question };
+    if (project.type === 'pairwise') {
+      const flip = lease.order === 'BA';
+      t.answer_a = flip ? content.answer_b : content.answer_a;
+      t.answer_b = flip ? content.answer_a : content.answer_b;
+    }
+    if (content.answer !== undefined) t.answer = content.answer;
+    if (project.type === 'choice') t.options = content.options ?? project.options ?? [];
+    if (content.rubric !== undefined) t.rubric = content.rubric;
+    if (content.persona !== undefined) t.persona = content.persona;
+    if (content.reference !== undefined && (actor.kind === 'llm' || project.show_reference)) t.reference = content.reference;
+    const task: Task = { leaseId: lease.id, expiresAt: lease.expiresAt, item: t };
+    if (lease.order) task.order = lease.order;
+    if (actor.kind === 'llm') task.sample = lease.sample;
+    return task;
+  }
+
+  async submit(actor: Actor, input: { leaseId: string; value: string | number | null; certainty?: number | null; rationale?: string | null; clientLabelId: string; meta?: Record<string, unknown> }): Promise<SubmitResult> {
+    const key = `${actor.annotatorId}\u0000${input.clientLabelId}`;
+    const running = this.inflight.get(key);
+    if (running) return { ...(await running), duplicate: true };
+    const stored = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
+    if (stored) return { labelId: stored.id, duplicate: true, progress: this.progress(actor) };
+    const p = this.store(actor, input);
+    this.inflight.set(key, p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async store(actor: Actor, input: Parameters<TasksService['submit']>[1]): Promise<SubmitResult> {
+    const { project, pool } = this.state(actor.projectId);
+    const now = this.clock();
+    pool.expire(now);
+    const lease = pool.leases.get(input.leaseId);
+    if (!lease || lease.annotatorId !== actor.annotatorId)
+      throw new AppError('lease-expired', 'This task is no longer yours (its lease expired or was released): ask for the next task');
+    if (lease.submitting) throw new AppError('conflict', 'This task is already being submitted under another clientLabelId');
+
+    let value = input.value;
+    if (value === null) {
+      if (actor.kind !== 'llm') throw new AppError('invalid-input', 'A value is required');
+    } else {
+      const options = project.type === 'choice' ? (this.items.content(lease.itemId)?.options ?? project.options) : null;
+      const err = checkValue(project, value, options);
+      if (err) throw new AppError('invalid-input', `Invalid value: ${err}`, [{ field: 'value', message: err }]);
+      if (project.type === 'pairwise') value = toCanonical(value as PairwiseValue, lease.order);
+    }
+    const certainty = input.certainty ?? null;
+    if (certainty !== null) {
+      const err = checkCertainty(project, certainty);
+      if (err) throw new AppError('invalid-input', `Invalid certainty: ${err}`, [{ field: 'certainty', message: err }]);
+    } else if (project.certainty && actor.kind === 'human' && value !== null) {
+      throw new AppError('invalid-input', `A certainty from ${project.certainty.min} to ${project.certainty.max} is required`, [{ field: 'certainty', message: 'required' }]);
+    }
+    const rationale = input.rationale?.trim() ? input.rationale : null;
+    if (project.rationale === 'required' && rationale === null && value !== null)
+      throw new AppError('invalid-input', 'A rationale is required: say briefly why', [{ field: 'rationale', message: 'required' }]);
+    let meta: string | null = null;
+    if (actor.kind === 'llm' && input.meta) {
+      meta = JSON.stringify(input.meta);
+      if (meta.length > META_MAX_BYTES) throw new AppError('invalid-input', `meta is over ${META_MAX_BYTES} bytes`, [{ field: 'meta', message: 'too large' }]);
+    }
+
+    lease.submitting = true;
+    let id: number | undefined;
+    try {
+      id = await this.writer.write({
+        projectId: actor.projectId,
+        itemId: lease.itemId,
+        annotatorId: actor.annotatorId,
+        value,
+        certainty,
+        rationale,
+        order: lease.order,
+        sample: lease.sample,
+        slot: lease.slot,
+        durationMs: now - lease.issuedAt,
+        createdAt: now,
+        clientLabelId: input.clientLabelId,
+        source: 'live',
+        meta,
+      });
+    } catch (e) {
+      lease.submitting = false;
+      throw e;
+    }
+    if (id === undefined) {
+      // Not written: either this clientLabelId was stored meanwhile, or the slot holds an imported label.
+      lease.submitting = false;
+      const again = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
+      if (again) return { labelId: again.id, duplicate: true, progress: this.progress(actor) };
+      pool.release(lease);
+      throw new AppError('conflict', 'You have already labelled this item');
+    }
+    pool.commit(lease);
+    this.events.changed(actor.projectId, actor.kind);
+    return { labelId: id, duplicate: false, progress: this.progress(actor) };
+  }
+
+  release(actor: Actor, leaseId: string): void {
+    const { pool } = this.state(actor.projectId);
+    const lease = pool.leases.get(leaseId);
+    if (!lease || lease.annotatorId !== actor.annotatorId) throw new AppError('lease-expired', 'This task is no longer yours');
+    if (lease.submitting) throw new AppError('conflict', 'This task is being submitted');
+    pool.release(lease);
+    this.events.changed(actor.projectId);
+  }
+
+  heartbeat(actor: Actor, leaseId: string): { expiresAt: number } {
+    const { pool } = this.state(actor.projectId);
+    const now = this.clock();
+    pool.expire(now);
+    const lease = pool.leases.get(leaseId);
+    if (!lease || lease.annotatorId !== actor.annotatorId || !pool.heartbeat(lease, now))
+      throw new AppError('lease-expired', 'This task is no longer yours (its lease expired): ask for the next task');
+    return { expiresAt: lease.expiresAt };
+  }
+}

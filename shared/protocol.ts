@@ -1,0 +1,114 @@
+/**
+ * The task protocol: the socket.io events that humans (browser), LLM judge workers and the dashboard use.
+ * Server: `Server<ClientToServerEvents, ServerToClientEvents, {}, SocketData>`;
+ * clients: `Socket<ServerToClientEvents, ClientToServerEvents>`.
+ *
+ * Commands are `domain:verb`, take `(input, ack)` and are acknowledged with {@link Ack}.
+ */
+import type { ErrorBody } from './errors';
+import type { AnnotatorKind, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type AckFn<T> = (res: Ack<T>) => void;
+
+/** What an annotator (human or judge) sees of an item: content only, never gold, metadata or labels. */
+export interface TaskItem {
+  id: string;
+  question: string;
+  /** Pairwise: in display order, so `answer_a` is the answer shown first. */
+  answer_a?: string;
+  answer_b?: string;
+  answer?: string;
+  options?: string[];
+  reference?: string;
+  persona?: string;
+  rubric?: string;
+}
+
+export interface Task {
+  leaseId: string;
+  /** Epoch ms at which the lease lapses unless it is submitted or kept alive with `task:heartbeat`. */
+  expiresAt: number;
+  item: TaskItem;
+  /** Pairwise: which canonical answer is shown first (`BA` = the item's answer_b is shown as A). */
+  order?: Order;
+  /** Judges only: which of the judge's samples of this item (and order) this task is. */
+  sample?: number;
+}
+
+/** What a connected annotator needs to render the project (sent by `session:get`). */
+export interface SessionInfo {
+  kind: AnnotatorKind;
+  annotator: { id: number; name: string };
+  project: {
+    id: number;
+    name: string;
+    type: TaskType;
+    instructions: string;
+    options: string[] | null;
+    scale: RatingScale | null;
+    certainty: Range | null;
+    rationale: RationaleMode;
+    completion_code: string | null;
+    redirect_url: string | null;
+  };
+  progress: AnnotatorProgress;
+}
+
+export interface AnnotatorProgress {
+  /** Labels this annotator has given in the project. */
+  done: number;
+  /** The most this annotator may give (the project's cap for humans, the judge's plan), or null if open-ended. */
+  target: number | null;
+}
+
+export interface SubmitResult {
+  labelId: number;
+  /** True when this clientLabelId had already been stored: the label was not stored twice. */
+  duplicate: boolean;
+  progress: AnnotatorProgress;
+}
+
+export interface ProjectProgress {
+  projectId: number;
+  items: { total: number; complete: number; gold: number };
+  labels: { human: number; llm: number };
+  /** Labels stored in the last 60 seconds, by kind. */
+  labels_per_minute: { human: number; llm: number };
+  connected: { human: number; llm: number };
+  leases: { human: number; llm: number };
+  annotators: Array<{ id: number; name: string; kind: AnnotatorKind; labels: number; connected: boolean }>;
+  at: number;
+}
+
+export interface ClientToServerEvents {
+  'session:get': (input: Record<string, never> | undefined, ack: AckFn<SessionInfo>) => void;
+  /** Lease the next task, or `null` when nothing is left for this annotator. */
+  'task:next': (input: Record<string, never> | undefined, ack: AckFn<Task | null>) => void;
+  'label:submit': (
+    input: {
+      leaseId: string;
+      value: string | number | null;
+      certainty?: number | null;
+      rationale?: string | null;
+      clientLabelId: string;
+      meta?: Record<string, unknown>;
+    },
+    ack: AckFn<SubmitResult>,
+  ) => void;
+  'task:release': (input: { leaseId: string }, ack: AckFn<null>) => void;
+  /** Keeps a lease alive; answers with the new expiry. */
+  'task:heartbeat': (input: { leaseId: string }, ack: AckFn<{ expiresAt: number }>) => void;
+  /** Researchers only: receive `project:progress` pushes for one project. */
+  'project:watch': (input: { projectId: number }, ack: AckFn<ProjectProgress>) => void;
+  'project:unwatch': (input: { projectId: number }, ack: AckFn<null>) => void;
+}
+
+export interface ServerToClientEvents {
+  'project:progress': (progress: ProjectProgress) => void;
+}
+
+/** What the server knows about a socket once its token is accepted. */
+export type SocketData =
+  | { role: 'admin' }
+  | { role: 'annotator'; kind: AnnotatorKind; projectId: number; annotatorId: number; inviteId: number | null };

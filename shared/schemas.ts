@@ -1,0 +1,237 @@
+/**
+ * Zod schemas for everything that crosses a boundary: REST bodies, import records and socket payloads.
+ * The TypeScript types are inferred from them, so there is one definition of each contract.
+ */
+import { z } from 'zod';
+
+export const TASK_TYPES = ['pairwise', 'rating', 'choice'] as const;
+export const TaskType = z.enum(TASK_TYPES);
+export type TaskType = z.infer<typeof TaskType>;
+
+export const PAIRWISE_VALUES = ['A', 'B', 'tie'] as const;
+export const PairwiseValue = z.enum(PAIRWISE_VALUES);
+export type PairwiseValue = z.infer<typeof PairwiseValue>;
+
+export const Order = z.enum(['AB', 'BA']);
+export type Order = z.infer<typeof Order>;
+
+export const AnnotatorKind = z.enum(['human', 'llm']);
+export type AnnotatorKind = z.infer<typeof AnnotatorKind>;
+
+const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
+
+/** A closed numeric interval, e.g. a rating scale or a certainty scale. */
+export const Range = z
+  .strictObject({ min: finite, max: finite })
+  .refine((r) => r.min < r.max, { error: 'min must be below max' });
+export type Range = z.infer<typeof Range>;
+
+export const RatingScale = z
+  .strictObject({ min: finite, max: finite, step: z.number().positive().optional() })
+  .refine((r) => r.min < r.max, { error: 'min must be below max' });
+export type RatingScale = z.infer<typeof RatingScale>;
+
+/** Default certainty scale when a project turns certainty on without giving one. */
+export const DEFAULT_CERTAINTY: Range = { min: 1, max: 100 };
+/** Default rating scale (MT-Bench's single-answer grading uses 1–10). */
+export const DEFAULT_SCALE: RatingScale = { min: 1, max: 10, step: 1 };
+
+const optionText = z.string().trim().min(1, { error: 'an option cannot be empty' }).max(2000);
+const Options = z
+  .array(optionText)
+  .min(2, { error: 'give at least two options' })
+  .max(100)
+  .refine((o) => new Set(o).size === o.length, { error: 'options must be distinct' });
+
+export const RationaleMode = z.enum(['off', 'optional', 'required']);
+export type RationaleMode = z.infer<typeof RationaleMode>;
+
+/** Settings of a project that a researcher may change after creation (everything but the type). */
+export const ProjectSettingsShape = {
+  name: z.string().trim().min(1, { error: 'name cannot be empty' }).max(200),
+  redundancy: z.int().min(1).max(1000),
+  options: Options.nullable(),
+  scale: RatingScale.nullable(),
+  /** `true` turns certainty on with the default 1–100 scale; `false`/`null` turns it off. */
+  certainty: z.union([z.boolean(), Range]).nullable(),
+  rationale: RationaleMode,
+  instructions: z.string().max(200_000),
+  /** Share of tasks (0–1) drawn from gold items as quality checks while any remain. */
+  gold_rate: z.number().min(0).max(1),
+  /** Most items one human may label in this project (crowd studies cap this); null for no cap. */
+  max_per_annotator: z.int().min(1).nullable(),
+  /** Whether human annotators see an item's reference answer. */
+  show_reference: z.boolean(),
+  lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400), llm: z.int().min(1).max(86_400) }),
+  completion_code: z.string().max(200).nullable(),
+  redirect_url: z.url().nullable(),
+};
+
+export const ProjectCreate = z
+  .strictObject({
+    name: ProjectSettingsShape.name,
+    type: TaskType,
+    redundancy: ProjectSettingsShape.redundancy.default(3),
+    options: ProjectSettingsShape.options.optional(),
+    scale: ProjectSettingsShape.scale.optional(),
+    certainty: ProjectSettingsShape.certainty.optional(),
+    rationale: ProjectSettingsShape.rationale.default('off'),
+    instructions: ProjectSettingsShape.instructions.default(''),
+    gold_rate: ProjectSettingsShape.gold_rate.default(0),
+    max_per_annotator: ProjectSettingsShape.max_per_annotator.optional(),
+    show_reference: ProjectSettingsShape.show_reference.default(true),
+    lease_seconds: z
+      .strictObject({ human: z.int().min(1).max(86_400).optional(), llm: z.int().min(1).max(86_400).optional() })
+      .optional(),
+    completion_code: ProjectSettingsShape.completion_code.optional(),
+    redirect_url: ProjectSettingsShape.redirect_url.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.type !== 'rating' && p.scale) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a scale applies only to rating projects' });
+    if (p.type !== 'choice' && p.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'options apply only to choice projects' });
+  });
+export type ProjectCreate = z.input<typeof ProjectCreate>;
+
+export const ProjectPatch = z
+  .strictObject({
+    name: ProjectSettingsShape.name,
+    redundancy: ProjectSettingsShape.redundancy,
+    options: ProjectSettingsShape.options,
+    scale: ProjectSettingsShape.scale,
+    certainty: ProjectSettingsShape.certainty,
+    rationale: ProjectSettingsShape.rationale,
+    instructions: ProjectSettingsShape.instructions,
+    gold_rate: ProjectSettingsShape.gold_rate,
+    max_per_annotator: ProjectSettingsShape.max_per_annotator,
+    show_reference: ProjectSettingsShape.show_reference,
+    lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400).optional(), llm: z.int().min(1).max(86_400).optional() }),
+    completion_code: ProjectSettingsShape.completion_code,
+    redirect_url: ProjectSettingsShape.redirect_url,
+  })
+  .partial();
+export type ProjectPatch = z.infer<typeof ProjectPatch>;
+
+/** A project as the API returns it. Certainty is resolved to a range or null. */
+export interface Project {
+  id: number;
+  name: string;
+  type: TaskType;
+  redundancy: number;
+  options: string[] | null;
+  scale: RatingScale | null;
+  certainty: Range | null;
+  rationale: RationaleMode;
+  instructions: string;
+  gold_rate: number;
+  max_per_annotator: number | null;
+  show_reference: boolean;
+  lease_seconds: { human: number; llm: number };
+  completion_code: string | null;
+  redirect_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import records
+
+/** External ids: strings, or integers (turned into their decimal string). */
+export const ExternalId = z
+  .union([z.string(), z.int()])
+  .transform((v) => String(v))
+  .pipe(z.string().trim().min(1, { error: 'id cannot be empty' }).max(200, { error: 'id is longer than 200 characters' }));
+
+const text = (what: string) =>
+  z.string({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a string`) }).min(1, { error: `${what} cannot be empty` });
+const optText = z.string().optional().nullable();
+const Meta = z.record(z.string(), z.unknown()).optional().nullable();
+
+const common = {
+  id: ExternalId,
+  question: text('question'),
+  reference: optText,
+  persona: optText,
+  meta: Meta,
+};
+
+export const PairwiseItemRecord = z.strictObject({
+  ...common,
+  answer_a: text('answer_a'),
+  answer_b: text('answer_b'),
+  gold: PairwiseValue.optional().nullable(),
+});
+export const RatingItemRecord = z.strictObject({
+  ...common,
+  answer: text('answer'),
+  rubric: optText,
+  gold: z.number().optional().nullable(),
+});
+export const ChoiceItemRecord = z.strictObject({
+  ...common,
+  options: Options.optional().nullable(),
+  gold: z.string().optional().nullable(),
+});
+export type PairwiseItemRecord = z.infer<typeof PairwiseItemRecord>;
+export type RatingItemRecord = z.infer<typeof RatingItemRecord>;
+export type ChoiceItemRecord = z.infer<typeof ChoiceItemRecord>;
+export type ItemRecord = PairwiseItemRecord | RatingItemRecord | ChoiceItemRecord;
+
+export const ITEM_RECORD = { pairwise: PairwiseItemRecord, rating: RatingItemRecord, choice: ChoiceItemRecord } as const;
+
+/** An existing label brought in from elsewhere (human or LLM). */
+export const LabelRecord = z.strictObject({
+  item: ExternalId,
+  annotator: z.string().trim().min(1, { error: 'annotator cannot be empty' }).max(200),
+  kind: AnnotatorKind.default('human'),
+  value: z.union([z.string(), z.number()]).nullable(),
+  certainty: z.number().optional().nullable(),
+  rationale: optText,
+  order: Order.optional().nullable(),
+  sample: z.int().min(0).max(10_000).default(0),
+  /** Seconds the annotator took, when the source recorded it. */
+  seconds: z.number().min(0).optional().nullable(),
+  /** When it was labelled (ISO 8601); defaults to the import time. */
+  created_at: z.iso.datetime({ offset: true }).optional().nullable(),
+});
+export type LabelRecord = z.infer<typeof LabelRecord>;
+
+// ---------------------------------------------------------------------------------------------
+// Judges (an LLM annotator's registration; the worker that runs it reads these settings)
+
+export const JudgeCreate = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  model: z.string().trim().min(1).max(300),
+  template: z.string().trim().min(1).max(200).optional(),
+  swap: z.boolean().default(false),
+  samples: z.int().min(1).max(100).default(1),
+  temperature: z.number().min(0).max(2).optional(),
+  max_tokens: z.int().min(1).max(1_000_000).optional(),
+  structured: z.boolean().optional(),
+  base_url: z.url().optional(),
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'api_key_env must be an environment variable name' }).optional(),
+  concurrency: z.int().min(1).max(256).default(8),
+});
+export type JudgeCreate = z.infer<typeof JudgeCreate>;
+
+export const InviteCreate = z.strictObject({ label: z.string().trim().max(200).optional() }).default({});
+
+// ---------------------------------------------------------------------------------------------
+// Socket payloads
+
+export const TaskNextInput = z.strictObject({}).optional();
+export const LeaseRef = z.strictObject({ leaseId: z.string().min(1).max(100) });
+
+export const LabelSubmit = z.strictObject({
+  leaseId: z.string().min(1).max(100),
+  /** Pairwise: `A`/`B`/`tie` in display positions (`A` = shown first). Rating: a number. Choice: an option. */
+  value: z.union([z.string().max(2000), finite]).nullable(),
+  certainty: finite.optional().nullable(),
+  rationale: z.string().max(50_000).optional().nullable(),
+  /** Generated by the client once per label; resubmitting the same id is acknowledged and stored once. */
+  clientLabelId: z.string().min(1).max(100),
+  /** Free, small, judge-only details (raw output, tokens, latency); ignored for humans. */
+  meta: z.record(z.string(), z.unknown()).optional(),
+});
+export type LabelSubmit = z.infer<typeof LabelSubmit>;
+
+export const ProjectWatch = z.strictObject({ projectId: z.int().min(1) });

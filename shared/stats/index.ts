@@ -1,0 +1,10 @@
+/** Pure statistics for the agreement and judge-reliability report. No Node or DOM APIs, no dependencies. */
+export * from './ratings';
+export * from './kappa';
+export * from './agreement';
+export * from './classification';
+export * from './correlation';
+export * from './pairwise';
+export * from './calibration';
+export * from './random';
+
