@@ -32,6 +32,8 @@ export interface AppDeps {
   random?: () => number;
   /** Milliseconds between lease sweeps and progress pushes. */
   tickMs?: number;
+  /** Receives each socket command's server-side duration (benchmarks, monitoring). */
+  onCommand?: (event: string, ms: number) => void;
 }
 
 export interface App {
@@ -47,7 +49,7 @@ export interface App {
 const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
 
 /** The one composition root: builds every repo and service on one database and returns the servers. */
-export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500 }: AppDeps): App {
+export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand }: AppDeps): App {
   const log = logger.child({ module: 'http' });
   const admin = resolveAdminToken(db, config.adminToken);
 
@@ -141,7 +143,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   app.use(onError);
 
   const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger });
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand });
 
   const timer = setInterval(() => {
     tasks.sweep();

@@ -77,7 +77,15 @@ export interface ProjectProgress {
   labels_per_minute: { human: number; llm: number };
   connected: { human: number; llm: number };
   leases: { human: number; llm: number };
-  annotators: Array<{ id: number; name: string; kind: AnnotatorKind; labels: number; connected: boolean }>;
+  annotators: Array<{
+    id: number;
+    name: string;
+    kind: AnnotatorKind;
+    labels: number;
+    connected: boolean;
+    /** Humans: labels on gold items (quality checks) and how many matched gold; null for judges. */
+    gold_checks: { n: number; correct: number } | null;
+  }>;
   at: number;
 }
 

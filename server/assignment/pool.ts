@@ -19,6 +19,8 @@ import { MinHeap } from './heap';
 export interface ItemSlot {
   id: number;
   gold: boolean;
+  /** The gold label, for tracking each human's accuracy on quality checks. */
+  goldValue: string | number | null;
   /** Human labels stored. */
   labels: number;
   /** Live human leases. */
@@ -64,6 +66,8 @@ interface HumanState {
   done: Set<number>;
   leases: Map<string, Lease>;
   labels: number;
+  /** Labels on gold items and how many matched the gold label. */
+  gold: { n: number; correct: number };
 }
 
 interface JudgeState {
@@ -145,9 +149,9 @@ export class ProjectPool {
    */
   load(
     settings: PoolSettings,
-    items: Iterable<{ id: number; has_gold: number }>,
+    items: Iterable<{ id: number; gold: string | number | null }>,
     humanCounts: Iterable<{ item_id: number; n: number }>,
-    done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string }>,
+    done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string; value: unknown }>,
   ): void {
     this.settings = settings;
     this.items.clear();
@@ -160,7 +164,8 @@ export class ProjectPool {
     this.labelCount.llm = 0;
     const mixGold = settings.goldRate > 0;
     for (const r of items) {
-      const s: ItemSlot = { id: r.id, gold: r.has_gold === 1, labels: 0, leased: 0, bucket: -1, pos: -1, goldPool: mixGold && r.has_gold === 1 };
+      const gold = r.gold !== null;
+      const s: ItemSlot = { id: r.id, gold, goldValue: r.gold, labels: 0, leased: 0, bucket: -1, pos: -1, goldPool: mixGold && gold };
       if (s.gold) this.goldItems++;
       this.items.set(r.id, s);
       this.order.push(s);
@@ -172,6 +177,7 @@ export class ProjectPool {
     for (const h of this.humans.values()) {
       h.done.clear();
       h.labels = 0;
+      h.gold = { n: 0, correct: 0 };
     }
     for (const j of this.judges.values()) {
       j.done.clear();
@@ -186,6 +192,7 @@ export class ProjectPool {
         h.done.add(d.item_id);
         h.labels++;
         this.labelCount.human++;
+        this.scoreGold(h, this.items.get(d.item_id), d.value);
       } else {
         const j = this.judges.get(d.annotator_id);
         if (j) {
@@ -219,8 +226,20 @@ export class ProjectPool {
 
   private human(annotatorId: number): HumanState {
     let h = this.humans.get(annotatorId);
-    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0 }));
+    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 } }));
     return h;
+  }
+
+  private scoreGold(h: HumanState, s: ItemSlot | undefined, value: unknown): void {
+    if (!s?.gold) return;
+    h.gold.n++;
+    if (value === s.goldValue) h.gold.correct++;
+  }
+
+  /** A human's record on gold items (quality checks): how many they labelled and how many matched. */
+  goldChecks(annotatorId: number): { n: number; correct: number } | null {
+    const h = this.humans.get(annotatorId);
+    return h ? { ...h.gold } : null;
   }
 
   private judge(annotatorId: number, plan: JudgePlan): JudgeState {
@@ -376,8 +395,8 @@ export class ProjectPool {
     }
   }
 
-  /** The lease's label is stored: it keeps the slot it held, now as a label. */
-  commit(lease: Lease): void {
+  /** The lease's label (`value`, canonical) is stored: it keeps the slot it held, now as a label. */
+  commit(lease: Lease, value: unknown): void {
     if (this.leases.get(lease.id) !== lease) return;
     this.drop(lease);
     if (lease.kind === 'human') {
@@ -386,6 +405,7 @@ export class ProjectPool {
       h.labels++;
       this.labelCount.human++;
       const s = this.items.get(lease.itemId);
+      this.scoreGold(h, s, value);
       if (s) {
         s.leased--;
         s.labels++;

@@ -57,9 +57,7 @@ export class ItemsRepo {
     );
     this.countStmt = db.prepare<[number], { n: number }>('SELECT count(*) FROM items WHERE project_id = ?').pluck();
     this.contentsStmt = db.prepare<[number], { id: number; content: string }>('SELECT id, content FROM items WHERE project_id = ?');
-    this.poolStmt = db.prepare<[number], { id: number; has_gold: number }>(
-      'SELECT id, gold IS NOT NULL AS has_gold FROM items WHERE project_id = ? ORDER BY id',
-    );
+    this.poolStmt = db.prepare<[number], { id: number; gold: string | number | null }>('SELECT id, gold FROM items WHERE project_id = ? ORDER BY id');
   }
 
   /** Inserts (or, with `upsert`, replaces the content of) items; call inside a transaction. */
@@ -113,7 +111,7 @@ export class ItemsRepo {
   }
 
   /** What the assignment pool needs of each item, in import order. */
-  forPool(projectId: number): Array<{ id: number; has_gold: number }> {
+  forPool(projectId: number): Array<{ id: number; gold: string | number | null }> {
     return this.poolStmt.all(projectId);
   }
 }

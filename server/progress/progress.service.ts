@@ -95,6 +95,7 @@ export class ProgressService {
         kind: a.kind,
         labels: pool.labelsOf(a.id),
         connected: conn?.has(a.id) ?? false,
+        gold_checks: a.kind === 'human' ? (pool.goldChecks(a.id) ?? { n: 0, correct: 0 }) : null,
       })),
       at: now,
     };

@@ -25,6 +25,8 @@ interface Deps {
   progress: ProgressService;
   projects: ProjectsRepo;
   logger: Logger;
+  /** Called with each command's server-side time (receipt to ack), for benchmarks and monitoring. */
+  onCommand?: (event: string, ms: number) => void;
 }
 
 export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
@@ -65,11 +67,15 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
  * acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors are logged and reported as `internal`
  * without their message.
  */
-function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, log: Deps['logger']): void {
+function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, { logger: log, onCommand }: Deps): void {
   (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(event, (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
-    const reply = ack as (r: Ack<T>) => void;
+    const started = onCommand ? performance.now() : 0;
+    const reply = (r: Ack<T>) => {
+      (ack as (r: Ack<T>) => void)(r);
+      if (onCommand) onCommand(event, performance.now() - started);
+    };
     const input = args.length > 1 ? args[0] : undefined;
     Promise.resolve()
       .then(() => handler(parseOrThrow(schema, input, `${event} payload`)))
@@ -92,9 +98,10 @@ function refuse(socket: IoSocket, events: Array<keyof ClientToServerEvents>, mes
     });
 }
 
-function registerAnnotator(socket: IoSocket, actor: Actor, { tasks, logger }: Deps): void {
+function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
+  const { tasks } = deps;
   const handed = new Set<string>();
-  command(socket, 'session:get', TaskNextInput, () => tasks.session(actor), logger);
+  command(socket, 'session:get', TaskNextInput, () => tasks.session(actor), deps);
   command(
     socket,
     'task:next',
@@ -104,31 +111,32 @@ function registerAnnotator(socket: IoSocket, actor: Actor, { tasks, logger }: De
       if (task) handed.add(task.leaseId);
       return task;
     },
-    logger,
+    deps,
   );
   command(socket, 'label:submit', LabelSubmit, async (input) => {
     const r = await tasks.submit(actor, input);
     handed.delete(input.leaseId);
     return r;
-  }, logger);
+  }, deps);
   command(socket, 'task:release', LeaseRef, ({ leaseId }) => {
     tasks.release(actor, leaseId);
     handed.delete(leaseId);
     return null;
-  }, logger);
-  command(socket, 'task:heartbeat', LeaseRef, ({ leaseId }) => tasks.heartbeat(actor, leaseId), logger);
+  }, deps);
+  command(socket, 'task:heartbeat', LeaseRef, ({ leaseId }) => tasks.heartbeat(actor, leaseId), deps);
   refuse(socket, ['project:watch', 'project:unwatch'], 'Only researchers can watch a project');
 }
 
-function registerAdmin(socket: IoSocket, { progress, projects, logger }: Deps): void {
+function registerAdmin(socket: IoSocket, deps: Deps): void {
+  const { progress, projects } = deps;
   command(socket, 'project:watch', ProjectWatch, ({ projectId }) => {
     if (!projects.get(projectId)) throw new AppError('not-found', 'Project not found');
     void socket.join(rooms.watch(projectId));
     return progress.snapshot(projectId);
-  }, logger);
+  }, deps);
   command(socket, 'project:unwatch', ProjectWatch, ({ projectId }) => {
     void socket.leave(rooms.watch(projectId));
     return null;
-  }, logger);
+  }, deps);
   refuse(socket, ['session:get', 'task:next', 'label:submit', 'task:release', 'task:heartbeat'], 'The admin token cannot label: open a join link instead');
 }

@@ -249,7 +249,7 @@ export class TasksService {
       pool.release(lease);
       throw new AppError('conflict', 'You have already labelled this item');
     }
-    pool.commit(lease);
+    pool.commit(lease, value);
     this.events.changed(actor.projectId, actor.kind);
     return { labelId: id, duplicate: false, progress: this.progress(actor) };
   }
