@@ -10,7 +10,11 @@ import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './annotators/judges.service';
 import { judgesRouter } from './annotators/judges.routes';
 import { AuthService, resolveAdminToken } from './auth/auth.service';
+import { ExportsRepo } from './exports/exports.repo';
+import { exportsRouter } from './exports/exports.routes';
+import { ExportsService } from './exports/exports.service';
 import { ImportsService } from './imports/imports.service';
+import { AdjudicationsService, adjudicationsRouter } from './items/adjudications';
 import { InvitesRepo } from './invites/invites.repo';
 import { invitesRouter } from './invites/invites.routes';
 import { InvitesService } from './invites/invites.service';
@@ -21,6 +25,8 @@ import { ProgressService } from './progress/progress.service';
 import { ProjectsRepo } from './projects/projects.repo';
 import { projectsRouter } from './projects/projects.routes';
 import { ProjectsService } from './projects/projects.service';
+import { reportsRouter } from './reports/reports.routes';
+import { ReportsService } from './reports/reports.service';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { TasksService } from './tasks/tasks.service';
 
@@ -61,6 +67,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const writer = new LabelWriter(db, labelsRepo);
   const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock);
 
+  const reports = new ReportsService(db);
   let io: IoServer | undefined;
   // Progress and tasks refer to each other (tasks report changes, progress reads pools): wire through closures.
   let tasks: TasksService;
@@ -71,7 +78,13 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     (id, p) => io?.to(rooms.watch(id)).emit('project:progress', p),
     (id) => (io?.sockets.adapter.rooms.get(rooms.watch(id))?.size ?? 0) > 0,
   );
-  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, progress, random);
+  const taskEvents = {
+    changed(projectId: number, labelled?: 'human' | 'llm') {
+      reports.invalidate(projectId);
+      progress.changed(projectId, labelled);
+    },
+  };
+  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random);
   const projects = new ProjectsService(projectsRepo, clock, {
     changed: (id) => tasks.reload(id),
     deleted: (id) => {
@@ -83,6 +96,8 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const imports = new ImportsService(db, itemsRepo, labelsRepo, annotatorsRepo, config.maxRecordBytes, clock);
   const invites = new InvitesService(invitesRepo, clock, (inviteId) => io?.in(rooms.invite(inviteId)).disconnectSockets(true));
   const judges = new JudgesService(annotatorsRepo, tasks, clock);
+  const exports = new ExportsService(new ExportsRepo(db));
+  const adjudications = new AdjudicationsService(db, itemsRepo, clock);
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,6 +122,9 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   api.use(projectsRouter({ projects, imports, items: itemsRepo, tasks, progress, maxImportBytes: config.maxImportBytes }));
   api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
   api.use(judgesRouter({ projects, judges }));
+  api.use(exportsRouter({ projects, exports }));
+  api.use(adjudicationsRouter({ projects, adjudications }));
+  api.use(reportsRouter({ projects, reports }));
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });

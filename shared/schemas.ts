@@ -141,8 +141,17 @@ export const ExternalId = z
   .transform((v) => String(v))
   .pipe(z.string().trim().min(1, { error: 'id cannot be empty' }).max(200, { error: 'id is longer than 200 characters' }));
 
-const text = (what: string) =>
-  z.string({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a string`) }).min(1, { error: `${what} cannot be empty` });
+/**
+ * Required text. A number is taken as its decimal text (datasets hold answers like `42`); anything else that is
+ * not a string is an error. `allowEmpty`: an empty answer is real data (a model that said nothing).
+ */
+const text = (what: string, allowEmpty = false) =>
+  z.preprocess(
+    (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v),
+    z
+      .string({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a string`) })
+      .min(allowEmpty ? 0 : 1, { error: `${what} cannot be empty` }),
+  );
 const optText = z.string().optional().nullable();
 const Meta = z.record(z.string(), z.unknown()).optional().nullable();
 
@@ -156,13 +165,13 @@ const common = {
 
 export const PairwiseItemRecord = z.strictObject({
   ...common,
-  answer_a: text('answer_a'),
-  answer_b: text('answer_b'),
+  answer_a: text('answer_a', true),
+  answer_b: text('answer_b', true),
   gold: PairwiseValue.optional().nullable(),
 });
 export const RatingItemRecord = z.strictObject({
   ...common,
-  answer: text('answer'),
+  answer: text('answer', true),
   rubric: optText,
   gold: z.number().optional().nullable(),
 });

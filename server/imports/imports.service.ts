@@ -1,11 +1,36 @@
 import type { Db } from '../db/database';
 import { ITEM_RECORD, LabelRecord, type ChoiceItemRecord, type ItemRecord, type PairwiseItemRecord, type Project, type RatingItemRecord } from '../../shared/schemas';
 import { checkValue, checkCertainty } from '../../shared/values';
-import { zodDetails } from '../errors';
+import type { z } from 'zod';
+import type { ErrorDetail } from '../../shared/errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { ItemContent, ItemsRepo, NewItem } from '../items/items.repo';
 import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
 import { detectFormat, Problems, readRecords } from './parse';
+
+/**
+ * The problems of one record, each with its line and field. zod reports an unknown field without a path and a
+ * missing union-typed field (`id`, `item`, `value`) as "Invalid input"; a person fixing the file needs the
+ * field's name and the plain reason.
+ */
+export function recordDetails(error: z.ZodError, line: number, value: unknown, fields: readonly string[]): ErrorDetail[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [{ line, message: `each record must be a JSON object with fields ${fields.join(', ')}` }];
+  const record = value as Record<string, unknown>;
+  const out: ErrorDetail[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ line, field: key, message: `unknown field "${key}" (a record here has ${fields.join(', ')})` });
+    } else if (issue.path.length === 1 && record[String(issue.path[0])] === undefined) {
+      const field = String(issue.path[0]);
+      out.push({ line, field, message: `${field} is required` });
+    } else {
+      const field = issue.path.map(String).join('.');
+      out.push(field ? { line, field, message: issue.message } : { line, message: issue.message });
+    }
+  }
+  return out;
+}
 
 export interface ImportRequest {
   body: Buffer;
@@ -37,10 +62,11 @@ export class ImportsService {
     const existing = this.items.idMap(project.id);
     const seen = new Map<string, number>();
     const out: NewItem[] = [];
-    for (const { line, value } of records) {
+    for (const { line, value, failed } of records) {
+      if (failed) continue;
       const r = schema.safeParse(value);
       if (!r.success) {
-        for (const d of zodDetails(r.error, line)) problems.add(d);
+        for (const d of recordDetails(r.error, line, value, Object.keys(schema.shape))) problems.add(d);
         continue;
       }
       const rec = r.data as ItemRecord;
@@ -105,10 +131,13 @@ export class ImportsService {
     const itemOptions = project.type === 'choice' ? this.choiceOptions(project) : null;
     const seen = new Map<string, number>();
     const valid: Array<{ rec: LabelRecord; itemId: number; slot: string; line: number }> = [];
-    for (const { line, value } of records) {
+    for (const { line, value, failed } of records) {
+      if (failed) continue;
+      // An empty value cell in a CSV is a null value (a judge output that could not be parsed), as in JSONL.
+      if (format === 'csv' && (value as Record<string, unknown>).value === undefined) (value as Record<string, unknown>).value = null;
       const r = LabelRecord.safeParse(value);
       if (!r.success) {
-        for (const d of zodDetails(r.error, line)) problems.add(d);
+        for (const d of recordDetails(r.error, line, value, Object.keys(LabelRecord.shape))) problems.add(d);
         continue;
       }
       const rec = r.data;

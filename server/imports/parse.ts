@@ -9,17 +9,35 @@ export interface RawRecord {
   /** JSONL: line number; JSON array: element number (1-based); CSV: line number in the file (header = 1). */
   line: number;
   value: unknown;
+  /** A cell of this record could not be read and is already reported: skip the record's validation. */
+  failed?: boolean;
 }
 
 /** Most problems listed in one error response; the message says how many more there were. */
 export const MAX_DETAILS = 100;
 
+/**
+ * Collects the problems of a file. Reading the file and validating its records find problems in two passes, so
+ * they arrive out of line order; the listed ones are the first {@link MAX_DETAILS} by line, in line order.
+ */
 export class Problems {
-  readonly list: ErrorDetail[] = [];
+  private kept: ErrorDetail[] = [];
   total = 0;
   add(d: ErrorDetail): void {
     this.total++;
-    if (this.list.length < MAX_DETAILS) this.list.push(d);
+    this.kept.push(d);
+    // Bounded: trim to the lowest lines now and then rather than keep every problem of a huge bad file.
+    if (this.kept.length >= 4 * MAX_DETAILS) this.kept = this.sorted();
+  }
+  private sorted(): ErrorDetail[] {
+    return this.kept
+      .map((d, i) => ({ d, i }))
+      .sort((a, b) => (a.d.line ?? 0) - (b.d.line ?? 0) || a.i - b.i)
+      .slice(0, MAX_DETAILS)
+      .map(({ d }) => d);
+  }
+  get list(): ErrorDetail[] {
+    return this.sorted();
   }
   get any(): boolean {
     return this.total > 0;
@@ -27,13 +45,14 @@ export class Problems {
   /** Throws the 400 that names every bad record (up to the cap), if there were any. */
   throwIfAny(what: string): void {
     if (!this.any) return;
-    const more = this.total > this.list.length ? ` (the first ${this.list.length} are listed)` : '';
-    const first = this.list[0]!;
+    const list = this.list;
+    const more = this.total > list.length ? ` (the first ${list.length} are listed)` : '';
+    const first = list[0]!;
     const where = `${first.line !== undefined ? `line ${first.line}` : ''}${first.field ? `${first.line !== undefined ? ', ' : ''}${first.field}` : ''}`;
     throw new AppError(
       'invalid-input',
       `Nothing was imported: ${this.total} problem${this.total === 1 ? '' : 's'} in the ${what}${more}. First: ${where ? `${where}: ` : ''}${first.message}`,
-      this.list,
+      list,
     );
   }
 }
@@ -112,7 +131,7 @@ export function decodeUtf8(body: Buffer): string {
  * limit) are collected into `problems` with their line, so one response names them all.
  */
 export function readRecords(body: Buffer, format: ImportFormat, maxRecordBytes: number, problems: Problems, numericColumns: ReadonlySet<string>): RawRecord[] {
-  if (body.length === 0 || firstChar(body) === '') throw new AppError('invalid-input', 'The file is empty: nothing to import');
+  if (body.length === 0 || firstChar(body) === '') throw new AppError('invalid-input', 'The file is empty: nothing to import', [{ message: 'the file is empty' }]);
   const text = decodeUtf8(body);
   if (format === 'jsonl') return readJsonl(text, maxRecordBytes, problems);
   if (format === 'json') return readJsonArray(text, maxRecordBytes, problems);
@@ -159,8 +178,9 @@ function readJsonArray(text: string, max: number, problems: Problems): RawRecord
       line ? { line, message: `not valid JSON: ${msg}` } : { message: `not valid JSON: ${msg}` },
     ]);
   }
-  if (!Array.isArray(data)) throw new AppError('invalid-input', 'A JSON import must be an array of records (or send JSONL, one record per line)');
-  if (data.length === 0) throw new AppError('invalid-input', 'The file is empty: the array has no records');
+  if (!Array.isArray(data))
+    throw new AppError('invalid-input', 'A JSON import must be an array of records (or send JSONL, one record per line)', [{ line: 1, message: 'not an array' }]);
+  if (data.length === 0) throw new AppError('invalid-input', 'The file is empty: the array has no records', [{ message: 'the array has no records' }]);
   const out: RawRecord[] = [];
   data.forEach((value, i) => {
     const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
@@ -171,27 +191,80 @@ function readJsonArray(text: string, max: number, problems: Problems): RawRecord
 }
 
 /**
+ * Finds the line a record starts on from its byte offset. csv-parse's own line count is the line a record ends
+ * on and counts a CRLF inside a quoted cell as two lines, so a spreadsheet's multi-line answers would shift
+ * every later line number; counting newlines in the bytes it consumed does not. Offsets only grow, so the count
+ * is incremental.
+ */
+class LineCounter {
+  private pos = 0;
+  private line = 1;
+  constructor(private readonly bytes: Buffer) {}
+  /** The line of the first non-blank byte at or after `offset` (blank lines between records are skipped). */
+  startLine(offset: number): number {
+    let at = offset;
+    while (at < this.bytes.length && (this.bytes[at] === 0x0a || this.bytes[at] === 0x0d)) at++;
+    for (; this.pos < at && this.pos < this.bytes.length; this.pos++) if (this.bytes[this.pos] === 0x0a) this.line++;
+    return this.line;
+  }
+}
+
+/**
  * CSV with a header row. Empty cells are absent fields; `options` holds a JSON array or `|`-separated
  * options, `meta` a JSON object, `meta.<key>` columns go into meta; numeric columns become numbers when they
- * parse as one (otherwise validation reports the field).
+ * parse as one (otherwise validation reports the field). A record's line is the line it starts on.
  */
 function readCsv(text: string, max: number, problems: Problems, numericColumns: ReadonlySet<string>): RawRecord[] {
-  let rows: Array<{ record: Record<string, string>; info: { lines: number; bytes: number } }>;
+  const lines = new LineCounter(Buffer.from(text));
+  // Byte offset just past the last record read (the header included): where a failing record starts.
+  let end = 0;
+  let rows: Array<{ record: string[]; info: { bytes: number } }>;
   try {
-    rows = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, info: true, max_record_size: max }) as typeof rows;
+    rows = parseCsv(text, {
+      bom: true,
+      skip_empty_lines: true,
+      info: true,
+      max_record_size: max,
+      on_record: (record: string[], context: { bytes: number }) => {
+        end = context.bytes;
+        return record;
+      },
+    }) as unknown as typeof rows;
   } catch (e) {
-    const err = e as Error & { lines?: number; code?: string };
-    const line = err.lines;
-    const msg = err.code === 'CSV_MAX_RECORD_SIZE' ? `record over the ${max}-byte limit for one record` : err.message.replace(/^Invalid Record Length: /, '');
-    throw new AppError('invalid-input', `The CSV file cannot be read${line ? ` (line ${line})` : ''}: ${msg}`, [line ? { line, message: msg } : { message: msg }]);
+    const err = e as Error & { code?: string };
+    const line = lines.startLine(end);
+    const msg =
+      err.code === 'CSV_MAX_RECORD_SIZE'
+        ? `record over the ${max}-byte limit for one record`
+        : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+          ? `${/got (\d+)/.exec(err.message)?.[1] ?? 'a different number of'} cells where the header has ${/expect (\d+)/.exec(err.message)?.[1] ?? 'another number'}`
+          : err.code === 'CSV_QUOTE_NOT_CLOSED'
+            ? 'a quoted cell that starts here is never closed'
+            : err.message.replace(/ at line \d+.*$|^Invalid Record Length: /, '');
+    throw new AppError('invalid-input', `The CSV file cannot be read (line ${line}): ${msg}`, [{ line, message: msg }]);
   }
-  if (rows.length === 0) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows');
-  return rows.map(({ record, info }) => {
-    const line = info.lines;
+  const header = rows[0]?.record ?? [];
+  const seenColumns = new Set<string>();
+  for (const col of header) {
+    if (seenColumns.has(col)) throw new AppError('invalid-input', `The CSV header names the column "${col}" twice`, [{ line: 1, field: col, message: 'column named twice in the header' }]);
+    seenColumns.add(col);
+  }
+  if (rows.length < 2) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows', [{ message: 'no rows after the header' }]);
+  const out: RawRecord[] = [];
+  let prevEnd = rows[0]!.info.bytes;
+  for (const { record, info } of rows.slice(1)) {
+    const line = lines.startLine(prevEnd);
+    prevEnd = info.bytes;
     const value: Record<string, unknown> = {};
     const meta: Record<string, unknown> = {};
-    for (const [col, cell] of Object.entries(record)) {
-      if (cell === '') continue;
+    let failed = false;
+    const fail = (field: string, message: string) => {
+      failed = true;
+      problems.add({ line, field, message });
+    };
+    header.forEach((col, i) => {
+      const cell = record[i] ?? '';
+      if (cell === '') return;
       if (col.startsWith('meta.')) meta[col.slice(5)] = cell;
       else if (col === 'meta' || col === 'options') {
         const t = cell.trim();
@@ -199,14 +272,15 @@ function readCsv(text: string, max: number, problems: Problems, numericColumns: 
           try {
             value[col] = JSON.parse(t);
           } catch {
-            problems.add({ line, field: col, message: `${col} is not valid JSON` });
+            fail(col, `${col} is not valid JSON`);
           }
         } else if (col === 'options') value[col] = cell.split('|').map((o) => o.trim());
-        else problems.add({ line, field: col, message: 'meta must be a JSON object' });
+        else fail(col, 'meta must be a JSON object');
       } else if (numericColumns.has(col) && cell.trim() !== '' && Number.isFinite(Number(cell))) value[col] = Number(cell);
       else value[col] = cell;
-    }
+    });
     if (Object.keys(meta).length > 0) value.meta = { ...(value.meta as object | undefined), ...meta };
-    return { line, value };
-  });
+    out.push(failed ? { line, value, failed } : { line, value });
+  }
+  return out;
 }

@@ -72,11 +72,12 @@ export class TasksService {
   /** Rebuilds a loaded project's pool from the database (after an import or a settings change). */
   reload(projectId: number): void {
     const s = this.pools.get(projectId);
-    if (!s) return;
-    const project = this.projects.get(projectId);
-    if (!project) return void this.pools.delete(projectId);
-    s.project = project;
-    this.load(project, s.pool);
+    if (s) {
+      const project = this.projects.get(projectId);
+      if (!project) return void this.pools.delete(projectId);
+      s.project = project;
+      this.load(project, s.pool);
+    }
     this.events.changed(projectId);
   }
 

@@ -1,0 +1,63 @@
+import type { Db } from '../db/database';
+
+export interface ExportItemRow {
+  id: number;
+  external_id: string;
+  content: string;
+  gold: string | number | null;
+  meta: string | null;
+  adj_value: string | number | null;
+  adj_note: string | null;
+  adj_by: string | null;
+  adj_at: number | null;
+}
+
+export interface ExportLabelRow {
+  id: number;
+  item_id: number;
+  item: string;
+  annotator: string;
+  kind: 'human' | 'llm';
+  value: string | number | null;
+  certainty: number | null;
+  rationale: string | null;
+  shown_order: 'AB' | 'BA' | null;
+  sample: number;
+  duration_ms: number | null;
+  created_at: number;
+}
+
+/**
+ * Keyset-paged reads for exports: each page is one short statement, so an export of millions of labels never
+ * holds a read open across the awaits that wait for the client to drain.
+ */
+export class ExportsRepo {
+  private readonly itemsPage;
+  private readonly labelsOfItems;
+  private readonly labelsPage;
+
+  constructor(db: Db) {
+    this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
+      `SELECT i.id, i.external_id, i.content, i.gold, i.meta, a.value AS adj_value, a.note AS adj_note, a.by AS adj_by, a.created_at AS adj_at
+       FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
+       WHERE i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+    );
+    const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
+       l.shown_order, l.sample, l.duration_ms, l.created_at
+       FROM labels l JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id`;
+    this.labelsOfItems = db.prepare<[number, number, number], ExportLabelRow>(
+      `SELECT ${labelCols} WHERE l.project_id = ? AND l.item_id BETWEEN ? AND ? ORDER BY l.item_id, l.id`,
+    );
+    this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
+  }
+
+  items(projectId: number, afterId: number, limit: number): ExportItemRow[] {
+    return this.itemsPage.all(projectId, afterId, limit);
+  }
+  labelsForItems(projectId: number, fromItemId: number, toItemId: number): ExportLabelRow[] {
+    return this.labelsOfItems.all(projectId, fromItemId, toItemId);
+  }
+  labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
+    return this.labelsPage.all(projectId, afterId, limit);
+  }
+}

@@ -1,0 +1,23 @@
+import { once } from 'node:events';
+import { Router } from 'express';
+import type { ProjectsService } from '../projects/projects.service';
+import { idParam } from '../projects/projects.routes';
+import type { ExportsService } from './exports.service';
+
+export function exportsRouter({ projects, exports }: { projects: ProjectsService; exports: ExportsService }): Router {
+  const r = Router();
+  r.get('/projects/:id/export', async (req, res) => {
+    const project = projects.get(idParam(req, 'id', 'Project'));
+    const q = exports.parse(req.query);
+    res.status(200);
+    res.setHeader('content-type', exports.contentType(q));
+    res.setHeader('content-disposition', `attachment; filename="project-${project.id}-${q.kind}.${q.format}"`);
+    // Page by page, waiting for the client to drain: a million labels never sit in memory at once.
+    for (const chunk of exports.chunks(project, q)) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) await once(res, 'drain');
+    }
+    res.end();
+  });
+  return r;
+}

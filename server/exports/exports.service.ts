@@ -1,0 +1,193 @@
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import type { Project } from '../../shared/schemas';
+import { parseOrThrow } from '../errors';
+import type { ItemContent } from '../items/items.repo';
+import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
+
+const flag = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
+  .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
+
+export const ExportQuery = z.object({
+  kind: z.enum(['gold', 'labels']).default('gold'),
+  format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  /** Gold: least number of labels behind a consensus label. */
+  min_labels: z.coerce.number().int().min(1).default(1),
+  /** Gold: least share of labels that agree with the consensus label (0–1). */
+  min_agreement: z.coerce.number().min(0).max(1).default(0),
+  /** Gold: labels with a lower certainty (or none) are left out before the consensus is taken. */
+  min_certainty: z.coerce.number().optional(),
+  /** Gold: let LLM judges' labels take part in the consensus (off by default: a gold set is human). */
+  include_llm: flag.default(false),
+});
+export type ExportQuery = z.infer<typeof ExportQuery>;
+
+export interface GoldRecord {
+  id: string;
+  question: string;
+  answer_a?: string | null;
+  answer_b?: string | null;
+  answer?: string | null;
+  options?: string[] | null;
+  rubric?: string | null;
+  reference: string | null;
+  persona: string | null;
+  label: string | number;
+  /** Share of the labels behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
+  agreement: number | null;
+  n: number;
+  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority';
+  labels: Array<{ annotator: string; kind: string; value: string | number | null; certainty: number | null; rationale: string | null }>;
+  meta: Record<string, unknown> | null;
+}
+
+const PAGE = 2000;
+
+/**
+ * Gold sets and raw label exports, streamed page by page. The consensus of an item is, in order: the researcher's
+ * adjudication, the item's own gold label, else the plurality of its labels (`unanimous` when every label agrees;
+ * an item whose top count is shared has no consensus and is left out).
+ */
+export class ExportsService {
+  constructor(private readonly repo: ExportsRepo) {}
+
+  parse(query: unknown): ExportQuery {
+    return parseOrThrow(ExportQuery, query, 'export options');
+  }
+
+  contentType(q: ExportQuery): string {
+    return q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+  }
+
+  /** The export as a lazy sequence of text chunks (one per page), so the caller can respect backpressure. */
+  *chunks(project: Project, q: ExportQuery): Generator<string> {
+    if (q.kind === 'labels') yield* this.labelChunks(project, q);
+    else yield* this.goldChunks(project, q);
+  }
+
+  private *labelChunks(project: Project, q: ExportQuery): Generator<string> {
+    let after = 0;
+    let first = true;
+    for (;;) {
+      const rows = this.repo.labels(project.id, after, PAGE);
+      if (rows.length === 0) {
+        if (first && q.format === 'csv') yield stringify([], { header: true, columns: LABEL_COLUMNS });
+        return;
+      }
+      after = rows[rows.length - 1]!.id;
+      const records = rows.map(toLabelRecord);
+      if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      else yield stringify(records, { header: first, columns: LABEL_COLUMNS, cast: { number: String } });
+      first = false;
+    }
+  }
+
+  private *goldChunks(project: Project, q: ExportQuery): Generator<string> {
+    const columns = goldColumns(project);
+    let after = 0;
+    let first = true;
+    for (;;) {
+      const items = this.repo.items(project.id, after, PAGE);
+      if (items.length === 0) {
+        if (first && q.format === 'csv') yield stringify([], { header: true, columns });
+        return;
+      }
+      after = items[items.length - 1]!.id;
+      const labels = this.repo.labelsForItems(project.id, items[0]!.id, after);
+      const byItem = new Map<number, ExportLabelRow[]>();
+      for (const l of labels) {
+        let list = byItem.get(l.item_id);
+        if (!list) byItem.set(l.item_id, (list = []));
+        list.push(l);
+      }
+      const records: GoldRecord[] = [];
+      for (const it of items) {
+        const r = goldRecord(project, it, byItem.get(it.id) ?? [], q);
+        if (r) records.push(r);
+      }
+      if (records.length === 0) continue;
+      if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      else
+        yield stringify(
+          records.map((r) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null })),
+          { header: first, columns, cast: { number: String } },
+        );
+      first = false;
+    }
+  }
+}
+
+const LABEL_COLUMNS = ['item', 'annotator', 'kind', 'value', 'certainty', 'rationale', 'order', 'sample', 'seconds', 'created_at'];
+
+function goldColumns(project: Project): string[] {
+  const content =
+    project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : ['options'];
+  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta'];
+}
+
+/** A label in the label import format, so an export re-imports into a new project as it was. */
+function toLabelRecord(l: ExportLabelRow) {
+  return {
+    item: l.item,
+    annotator: l.annotator,
+    kind: l.kind,
+    value: l.value,
+    certainty: l.certainty,
+    rationale: l.rationale,
+    order: l.shown_order,
+    sample: l.sample,
+    seconds: l.duration_ms === null ? null : l.duration_ms / 1000,
+    created_at: new Date(l.created_at).toISOString(),
+  };
+}
+
+function goldRecord(project: Project, it: ExportItemRow, all: ExportLabelRow[], q: ExportQuery): GoldRecord | null {
+  const used = all.filter(
+    (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
+  );
+  const counts = new Map<string | number, number>();
+  for (const l of used) counts.set(l.value!, (counts.get(l.value!) ?? 0) + 1);
+  let label: string | number | null = null;
+  let source: GoldRecord['source'];
+  if (it.adj_value !== null) {
+    label = it.adj_value;
+    source = 'adjudicated';
+  } else if (it.gold !== null) {
+    label = it.gold;
+    source = 'gold';
+  } else {
+    let top = 0;
+    let shared = false;
+    for (const [v, n] of counts) {
+      if (n > top) {
+        top = n;
+        label = v;
+        shared = false;
+      } else if (n === top) shared = true;
+    }
+    if (label === null || shared) return null;
+    source = top === used.length && used.length > 1 ? 'unanimous' : 'majority';
+    if (used.length < q.min_labels || top / used.length < q.min_agreement) return null;
+  }
+  const c = JSON.parse(it.content) as ItemContent;
+  const content: Partial<GoldRecord> =
+    project.type === 'pairwise'
+      ? { answer_a: c.answer_a ?? null, answer_b: c.answer_b ?? null }
+      : project.type === 'rating'
+        ? { answer: c.answer ?? null, rubric: c.rubric ?? null }
+        : { options: c.options ?? project.options };
+  return {
+    id: it.external_id,
+    question: c.question,
+    ...content,
+    reference: c.reference ?? null,
+    persona: c.persona ?? null,
+    label,
+    agreement: used.length > 0 ? (counts.get(label) ?? 0) / used.length : null,
+    n: used.length,
+    source,
+    labels: used.map((l) => ({ annotator: l.annotator, kind: l.kind, value: l.value, certainty: l.certainty, rationale: l.rationale })),
+    meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
+  };
+}
