@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // The `concord` command. The sources are TypeScript, run through tsx's require hook (no build step).
 require('tsx/cjs');
-require('../server/cli.ts');
+require('../server/cli/index.ts');

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Command, Option } from 'commander';
+import { TASK_TYPES } from '../../shared/schemas';
+import type { ReportJson } from '../../shared/stats/report';
+import { loadConfig } from '../config';
+import { serve } from '../serve';
+import { fail, request, requestJson, type Remote } from './api';
+import { formatReport } from './report';
+
+const program = new Command();
+program
+  .name('concord')
+  .description('Label LLM outputs with human annotators and LLM judges side by side, and measure how far to trust each.')
+  .showHelpAfterError();
+
+/** --server and --token, shared by every command that talks to a running server. */
+const remote = (cmd: Command) =>
+  cmd
+    .option('--server <url>', 'the Concord server (env CONCORD_SERVER)', process.env.CONCORD_SERVER ?? 'http://localhost:3000')
+    .option('--token <token>', 'the admin token (env CONCORD_ADMIN_TOKEN)', process.env.CONCORD_ADMIN_TOKEN);
+
+program
+  .command('serve')
+  .description('Run the Concord server (HTTP API, socket.io task protocol and the browser app) on an embedded SQLite file')
+  .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
+  .option('--host <host>', 'address to bind (env HOST, default 0.0.0.0)')
+  .option('--db <file>', 'SQLite database file (env CONCORD_DB, default ./data/concord.db)')
+  .action(async (opts: { port?: string; host?: string; db?: string }) => {
+    const config = loadConfig(process.env, { port: opts.port === undefined ? undefined : Number(opts.port), host: opts.host, dbFile: opts.db });
+    const running = await serve(config);
+    const dashboard = `${running.url}/?token=${encodeURIComponent(running.app.adminToken)}`;
+    process.stdout.write(
+      `\nConcord is running on ${running.url}  (database: ${path.resolve(config.dbFile)})\n` +
+        `Researcher dashboard: ${dashboard}\n` +
+        `Admin token${running.app.adminTokenGenerated ? ' (generated and kept in the database)' : ''}: ${running.app.adminToken}\n\n`,
+    );
+    const shutdown = () => {
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+remote(
+  program
+    .command('import')
+    .description('Import items (or, with --labels, existing labels) into a project on a running server. All or nothing: a file with a bad record imports nothing and every bad line is listed.')
+    .argument('<file>', 'a .jsonl, .json (array) or .csv file')
+    .option('--project <id>', 'the project to import into')
+    .option('--create <name>', 'create a new project with this name and import into it (needs --type)')
+    .addOption(new Option('--type <type>', 'task type of the project --create makes').choices([...TASK_TYPES]))
+    .option('--labels', 'the file holds labels, not items')
+    .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
+).action(async (file: string, opts: Remote & { project?: string; create?: string; type?: string; labels?: boolean; upsert?: boolean }) => {
+  if (!opts.project && !opts.create) fail('Say where to import: --project <id>, or --create <name> --type <type>');
+  if (opts.create && !opts.type) fail('--create needs --type pairwise|rating|choice');
+  if (!fs.existsSync(file)) fail(`No such file: ${file}`);
+  const ext = path.extname(file).toLowerCase();
+  const contentType = ext === '.csv' ? 'text/csv' : ext === '.json' ? 'application/json' : 'application/x-ndjson';
+  let projectId = opts.project;
+  if (opts.create) {
+    const p = await requestJson<{ id: number }>(opts, 'POST', '/projects', JSON.stringify({ name: opts.create, type: opts.type }));
+    projectId = String(p.id);
+    process.stdout.write(`Created project ${projectId} (${opts.type})\n`);
+  }
+  const route = `/projects/${projectId}/${opts.labels ? 'labels' : 'items'}${opts.upsert ? '?upsert=1' : ''}`;
+  const r = await requestJson<{ imported: number }>(opts, 'POST', route, fs.readFileSync(file), contentType);
+  process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'} into project ${projectId}\n`);
+});
+
+remote(
+  program
+    .command('report')
+    .description('Agreement among humans, each judge against the human majority and gold, position bias, certainty and length bias')
+    .argument('<project>', 'project id')
+    .option('--json', 'print the report JSON (the contract outside scripts read) instead of tables')
+    .addOption(new Option('--invalid <policy>', 'how an unparseable judge output counts').choices(['exclude', 'tie']).default('exclude'))
+    .option('--resamples <n>', 'bootstrap resamples for the 95% intervals', '1000'),
+).action(async (project: string, opts: Remote & { json?: boolean; invalid: string; resamples: string }) => {
+  const q = new URLSearchParams({ invalid: opts.invalid, resamples: opts.resamples });
+  const report = await requestJson<ReportJson>(opts, 'GET', `/projects/${encodeURIComponent(project)}/report?${q}`);
+  process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+});
+
+remote(
+  program
+    .command('export')
+    .description('Export a gold set (one consensus label per item, with the labels behind it) or every raw label, as JSONL or CSV')
+    .argument('<project>', 'project id')
+    .addOption(new Option('--kind <kind>', 'gold set or raw labels').choices(['gold', 'labels']).default('gold'))
+    .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--min-labels <n>', 'gold: least number of labels behind a consensus')
+    .option('--min-agreement <share>', 'gold: least share (0–1) of labels agreeing with the consensus')
+    .option('--min-certainty <c>', 'gold: leave out labels below this certainty')
+    .option('--include-llm', 'gold: let LLM judges take part in the consensus'),
+).action(
+  async (project: string, opts: Remote & { kind: string; format: string; out?: string; minLabels?: string; minAgreement?: string; minCertainty?: string; includeLlm?: boolean }) => {
+    const q = new URLSearchParams({ kind: opts.kind, format: opts.format });
+    if (opts.minLabels) q.set('min_labels', opts.minLabels);
+    if (opts.minAgreement) q.set('min_agreement', opts.minAgreement);
+    if (opts.minCertainty) q.set('min_certainty', opts.minCertainty);
+    if (opts.includeLlm) q.set('include_llm', '1');
+    const res = await request(opts, 'GET', `/projects/${encodeURIComponent(project)}/export?${q}`);
+    if (!res.body) fail('The server sent no export');
+    const sink = opts.out ? fs.createWriteStream(opts.out) : process.stdout;
+    // `concord export 1 | head` closes the pipe early: that is the reader's choice, not an error.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : fail(e.message)));
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), sink);
+  },
+);
+
+program.parseAsync(process.argv).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
