@@ -52,6 +52,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+const formatBytes = (n: number) =>
+  n >= 1048576 ? `${+(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n}-byte`;
+
 const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
 
 /** The one composition root: builds every repo and service on one database and returns the servers. */
@@ -109,11 +112,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     if (!m) return next(new AppError('unauthorized', 'Send the admin token: Authorization: Bearer <token>'));
     const token = m[1]!.trim();
     if (auth.isAdmin(token)) return next();
-    try {
-      auth.identify(token, 'probe');
-    } catch {
-      return next(new AppError('unauthorized', 'This token is not valid for this server'));
-    }
+    if (!auth.isAnnotatorToken(token)) return next(new AppError('unauthorized', 'This token is not valid for this server'));
     next(new AppError('forbidden', 'This token can only label tasks; the API needs the admin token'));
   };
 
@@ -147,7 +146,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     else {
       const status = (err as { status?: number; type?: string }).status;
       const type = (err as { type?: string }).type;
-      if (type === 'entity.too.large') e = new AppError('payload-too-large', `The body is over the ${Math.round(config.maxImportBytes / 1048576)} MiB limit`);
+      if (type === 'entity.too.large') e = new AppError('payload-too-large', `The body is over the ${formatBytes((err as { limit?: number }).limit ?? config.maxImportBytes)} limit`);
       else if (type === 'entity.parse.failed') e = new AppError('invalid-input', 'The body is not valid JSON');
       else if (type === 'encoding.unsupported' || type === 'charset.unsupported') e = new AppError('unsupported-media-type', 'Send the body as UTF-8');
       else if (status && status >= 400 && status < 500) e = new AppError('invalid-input', 'The request could not be read');

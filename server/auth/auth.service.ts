@@ -28,6 +28,12 @@ export class AuthService {
     return typeof token === 'string' && sameSecret(token, this.adminToken);
   }
 
+  /** Whether the token belongs to an annotator (invite or judge) of this server; creates nothing. */
+  isAnnotatorToken(token: string): boolean {
+    const hash = hashToken(token);
+    return this.invites.byTokenHash(hash) !== undefined || this.annotators.byTokenHash(hash) !== undefined;
+  }
+
   /** The identity of a socket, or an error saying why the token is refused. */
   identify(token: unknown, worker: unknown): SocketData {
     if (typeof token !== 'string' || token.length === 0 || token.length > 200)

@@ -34,6 +34,8 @@ export function raterPairs(r: Ratings, options: { weighted?: boolean } = {}): Ra
   const pairOf = new Int32Array(total);
   const first = new Int32Array(total);
   const second = new Int32Array(total);
+  // Pair ids: a dense lookup table when it is small enough, a Map otherwise.
+  const dense = raters * raters <= 1 << 22 ? new Int32Array(raters * raters).fill(-1) : null;
   const index = new Map<number, number>();
   const keys: number[] = [];
   let t = 0;
@@ -49,10 +51,11 @@ export function raterPairs(r: Ratings, options: { weighted?: boolean } = {}): Ra
           [ca, cb] = [cb, ca];
         }
         const key = ra * raters + rb;
-        let p = index.get(key);
-        if (p === undefined) {
+        let p = dense ? dense[key]! : index.get(key) ?? -1;
+        if (p < 0) {
           p = keys.length;
-          index.set(key, p);
+          if (dense) dense[key] = p;
+          else index.set(key, p);
           keys.push(key);
         }
         pairOf[t] = p;

@@ -8,3 +8,4 @@ export * from './pairwise';
 export * from './calibration';
 export * from './random';
 
+export * from './report';
