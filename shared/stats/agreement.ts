@@ -20,8 +20,8 @@ export interface RaterPair {
 
 /**
  * Raw agreement and Cohen's kappa (Cohen 1960; weighted, Cohen 1968) for every pair of raters that share at least
- * one unit, each on the units both rated. Weights use category positions in `r.categories` (pass the full scale
- * there to weigh by scale distance). Cost: O(Σ_u m_u²) plus one k × k table per pair.
+ * one unit, each on the units both rated. Weights count steps between the categories the pair used, in the order of
+ * `r.categories` (as R irr and scikit-learn do). Cost: O(Σ_u m_u²) plus one k × k table per pair.
  */
 export function raterPairs(r: Ratings, options: { weighted?: boolean } = {}): RaterPair[] {
   const { start, rater, code, units, raters } = r;

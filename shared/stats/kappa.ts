@@ -9,7 +9,8 @@ export type KappaWeights = 'linear' | 'quadratic';
 /**
  * Cohen's kappa from a k × k contingency table (row = first rater, column = second), flattened row-major.
  * Unweighted: Cohen (1960), κ = (p_o − p_e)/(1 − p_e). Weighted: Cohen (1968), κ_w = 1 − Σ w·O / Σ w·E with
- * disagreement weights on category positions, |i−j| (linear) or (i−j)² (quadratic), the convention of
+ * disagreement weights on the ranks i, j of the categories the two raters used, |i−j| (linear) or (i−j)²
+ * (quadratic), the convention of
  * scikit-learn's `cohen_kappa_score(weights=…)` and of R irr's `kappa2(…, "equal" | "squared")`.
  * Returns NaN when the chance term leaves nothing to correct (e.g. both raters always used one category): the
  * ratio is 0/0 there, and scikit-learn and irr give NaN too.
@@ -38,12 +39,19 @@ export function kappaFromTable(table: ArrayLike<number>, k: number, weights?: Ka
     pe /= n * n;
     return 1 - pe === 0 ? NaN : (po - pe) / (1 - pe);
   }
+  // Weights count steps between the categories either rater used, in order (R irr's kappa2 and scikit-learn's
+  // cohen_kappa_score build their levels from the ratings), so an unused scale point does not widen a distance.
+  const rank = new Int32Array(k);
+  for (let i = 0, r = 0; i < k; i++) {
+    rank[i] = r;
+    if (rows[i]! + cols[i]! > 0) r++;
+  }
   let observed = 0;
   let expected = 0;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j < k; j++) {
       if (i === j) continue;
-      const d = Math.abs(i - j);
+      const d = Math.abs(rank[i]! - rank[j]!);
       const w = weights === 'linear' ? d : d * d;
       observed += w * table[i * k + j]!;
       expected += (w * rows[i]! * cols[j]!) / n;

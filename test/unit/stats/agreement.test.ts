@@ -11,29 +11,9 @@ import { cohenKappa, kappaFromTable } from '../../../shared/stats/kappa';
 import { ratingsFromCounts, ratingsFromMatrix } from '../../../shared/stats/ratings';
 
 const _ = null;
+import { fleiss1971, gwetRaw4raters, gwetRaw5observers, krippendorff2011, wikipediaAlpha, wikipediaFleiss } from '../../fixtures/published';
 
-/**
- * Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers × 12 units, missing
- * values. Published there: nominal α = 0.743, interval α = 0.849. The same matrix is in the tests of the
- * reference Python implementation (pln-fing-udelar/fast-krippendorff, tests/test_krippendorff.py) with
- * ordinal α = 0.815 and ratio α = 0.797 (3 decimals).
- */
-const krippendorff2011 = [
-  [1, 2, 3, 3, 2, 1, 4, 1, 2, _, _, _],
-  [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, _, 3],
-  [_, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, _],
-  [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, _],
-];
 
-/**
- * Wikipedia, "Krippendorff's alpha", the 3 coders × 15 units example, in fast-krippendorff's tests:
- * nominal α = 0.691358, interval α = 0.810845 (6 decimals).
- */
-const wikipediaAlpha = [
-  [_, _, _, _, _, 3, 4, 1, 2, 1, 1, 3, 3, _, 3],
-  [1, _, 2, 1, 3, 3, 4, 3, _, _, _, _, _, _, _],
-  [_, _, 2, 1, 3, 4, 4, _, 2, 1, 1, 3, 3, _, 4],
-];
 
 describe('krippendorffAlpha', () => {
   const r = ratingsFromMatrix(krippendorff2011);
@@ -65,49 +45,9 @@ describe('krippendorffAlpha', () => {
   });
 });
 
-/** Wikipedia, "Fleiss' kappa", worked example: 10 subjects, 14 raters, 5 categories; κ = 0.210. */
-const wikipediaFleiss = [
-  [0, 0, 0, 0, 14],
-  [0, 2, 6, 4, 2],
-  [0, 0, 3, 5, 6],
-  [0, 3, 9, 2, 0],
-  [2, 2, 8, 1, 1],
-  [7, 7, 0, 0, 0],
-  [3, 2, 6, 3, 0],
-  [2, 5, 3, 2, 2],
-  [6, 5, 2, 1, 0],
-  [0, 2, 2, 3, 7],
-];
 
-/**
- * Fleiss (1971), Table 1: 30 patients, 6 psychiatrists each, 5 diagnoses, as transcribed in statsmodels'
- * test_inter_rater.py (`diagnoses`); R irr `kappam.fleiss(diagnoses)` gives 0.4302445 (7 decimals) there.
- */
-const fleiss1971 = [
-  [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5], [2, 2, 2, 4, 4, 4],
-  [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4], [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5],
-  [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4], [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5],
-  [3, 3, 3, 3, 3, 5], [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-  [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4], [1, 4, 4, 4, 4, 5],
-  [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4], [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
-];
 
-/**
- * Gwet (2014), Handbook of Inter-Rater Reliability, 4th ed., p. 120: 4 raters × 12 subjects with missing ratings
- * (irrCAC's `cac.raw4raters`). irrCAC's tests (afergadis/irrCAC test/unit/irrCAC/raw/test_gwet.py and
- * test_fleiss.py) publish, to 3 decimals: AC1 0.775 (pa 0.818, pe 0.190); Fleiss' kappa 0.761 (pe 0.239).
- */
-const gwetRaw4raters = [
-  [1, 1, _, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
-  [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [_, 5, 5, 5], [_, _, 1, 1], [_, _, 3, _],
-];
 
-/** irrCAC `raw_5observers` (Gwet 2014, from p. 125): AC1 0.497 and Fleiss' kappa 0.458 in irrCAC's tests. */
-const gwetRaw5observers = [
-  [1, 1, 2, _, 2], [1, 1, 0, 1, _], [2, 3, 3, 3, _], [_, 0, 0, _, 0], [0, 0, 0, _, 0],
-  [0, 0, 0, _, 0], [1, 0, 2, _, 1], [1, _, 2, 0, _], [2, 2, 2, _, 2], [2, 1, 1, 1, _],
-  [_, 1, 0, 0, _], [0, 0, 0, 0, _], [1, 2, 2, 2, _], [3, 3, 2, 2, 3], [1, 1, 1, _, 1],
-];
 
 describe('fleissKappa', () => {
   it("matches Wikipedia's worked example, 0.210", () => {
