@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { jsonl, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+
+const run = promisify(execFile);
+const BIN = path.resolve(__dirname, '../../bin/concord.js');
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startServer();
+});
+afterAll(async () => {
+  await s.close();
+});
+
+/** Runs `concord …` as a user would; resolves with its exit code and output. */
+async function concord(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: s.token, CONCORD_SERVER: s.url } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('the concord CLI', () => {
+  test('--help lists the commands, and each command has its own help', async () => {
+    const top = await concord('--help');
+    for (const c of ['serve', 'import', 'report', 'export']) expect(top.stdout).toContain(c);
+    const imp = await concord('import', '--help');
+    expect(imp.stdout).toContain('--labels');
+    expect(imp.stdout).toContain('--upsert');
+  }, 30_000);
+
+  test('import creates a project, rejects a bad file naming its lines, then report and export read it back', async () => {
+    const dir = s.dir;
+    const items = path.join(dir, 'items.jsonl');
+    fs.writeFileSync(items, jsonl(pairwiseItems(4)));
+    const created = await concord('import', items, '--create', 'From the CLI', '--type', 'pairwise');
+    expect(created.code).toBe(0);
+    const id = /Created project (\d+)/.exec(created.stdout)![1]!;
+    expect(created.stdout).toContain(`Imported 4 items into project ${id}`);
+
+    const bad = path.join(dir, 'labels.jsonl');
+    fs.writeFileSync(bad, jsonl([{ item: 'q1', annotator: 'h1', value: 'A' }, { item: 'q9', annotator: 'h1', value: 'A' }, { item: 'q2', annotator: 'h1', value: 'C' }]));
+    const rejected = await concord('import', bad, '--labels', '--project', id);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('Nothing was imported: 2 problems');
+    expect(rejected.stderr).toMatch(/line 2\s+item: no item with id "q9"/);
+    expect(rejected.stderr).toMatch(/line 3\s+value: must be "A", "B" or "tie"/);
+
+    const labels = ['h1', 'h2', 'h3'].flatMap((h, i) => ['q1', 'q2', 'q3', 'q4'].map((q, j) => ({ item: q, annotator: h, value: (i + j) % 3 === 0 ? 'B' : 'A' })));
+    fs.writeFileSync(bad, jsonl(labels));
+    expect((await concord('import', bad, '--labels', '--project', id)).stdout).toContain('Imported 12 labels');
+
+    const report = await concord('report', id);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('Agreement among humans');
+    expect(report.stdout).toMatch(/h1\s+│ h2/);
+    const json = JSON.parse((await concord('report', id, '--json')).stdout);
+    expect(json.project).toMatchObject({ items: 4, labels: { human: 12, llm: 0 } });
+
+    const out = path.join(dir, 'gold.jsonl');
+    expect((await concord('export', id, '--kind', 'gold', '--out', out)).code).toBe(0);
+    const gold = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(gold.map((g) => g.id)).toEqual(['q1', 'q2', 'q3', 'q4']);
+    const csv = await concord('export', id, '--kind', 'labels', '--format', 'csv');
+    expect(csv.stdout.split('\n')[0]).toBe('item,annotator,kind,value,certainty,rationale,order,sample,seconds,created_at');
+  }, 60_000);
+
+  test('a wrong token or an unreachable server is said in words', async () => {
+    const wrong = await concord('report', '1', '--token', 'not-a-real-token-at-all');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('This token is not valid for this server');
+    const away = await concord('report', '1', '--server', 'http://127.0.0.1:9');
+    expect(away.stderr).toContain('Cannot reach the Concord server at http://127.0.0.1:9');
+  }, 30_000);
+});
