@@ -173,8 +173,120 @@ export interface ReportJson {
 const num = (x: number): N => (Number.isFinite(x) ? x : null);
 
 /** The report of issue 3 from plain data. Pure and deterministic (the bootstrap is seeded). */
-export function buildReport(input: ReportInput): ReportJson {
+/**
+ * The report's input as columns: what a long-lived label store keeps in typed arrays, so a report over millions of
+ * labels needs no per-label objects. Codes index `categories`, in any order (the report puts them in canonical
+ * order itself); -1 is "none" (no gold, or an invalid judge output).
+ */
+export interface ReportColumns {
+  project: ReportProject;
+  categories: readonly Category[];
+  items: {
+    n: number;
+    /** Gold code per item, -1 when none. */
+    gold: Int32Array;
+    /** Pairwise: answer lengths in code points (NaN when unknown); null otherwise. */
+    lenA: Float64Array | null;
+    lenB: Float64Array | null;
+  };
+  annotators: readonly ReportAnnotator[];
+  labels: {
+    n: number;
+    /** Item index (into items), annotator index (into annotators), category code (-1 invalid). */
+    item: Int32Array;
+    annotator: Int32Array;
+    code: Int32Array;
+    /** NaN when none. */
+    certainty: Float32Array;
+    /** 0 none, 1 AB, 2 BA. */
+    order: Int8Array;
+    sample: Float64Array;
+    /** NaN when unknown. */
+    seconds: Float32Array;
+  };
+  options?: ReportOptions;
+}
+
+/** Codes label objects into columns (dropping labels of unknown items or annotators). */
+export function toColumns(input: ReportInput): ReportColumns {
   const { project, items, annotators, labels } = input;
+  const categories: Category[] = [];
+  const codeOfValue = new Map<Category, number>();
+  const code = (v: Category | null | undefined): number => {
+    if (v === null || v === undefined) return -1;
+    let c = codeOfValue.get(v);
+    if (c === undefined) {
+      c = categories.length;
+      categories.push(v);
+      codeOfValue.set(v, c);
+    }
+    return c;
+  };
+  const nItems = items.length;
+  const itemIndex = new Map<string, number>();
+  const gold = new Int32Array(nItems).fill(-1);
+  const pairwise = project.type === 'pairwise';
+  const lenA = pairwise ? new Float64Array(nItems).fill(NaN) : null;
+  const lenB = pairwise ? new Float64Array(nItems).fill(NaN) : null;
+  for (let i = 0; i < nItems; i++) {
+    const it = items[i]!;
+    itemIndex.set(it.id, i);
+    gold[i] = code(it.gold);
+    if (lenA && lenB && typeof it.answer_a === 'string' && typeof it.answer_b === 'string') {
+      lenA[i] = codePointLength(it.answer_a);
+      lenB[i] = codePointLength(it.answer_b);
+    }
+  }
+  const annIndex = new Map<string, number>(annotators.map((a, i) => [a.id, i]));
+  const nL = labels.length;
+  const cols: ReportColumns['labels'] = {
+    n: 0,
+    item: new Int32Array(nL),
+    annotator: new Int32Array(nL),
+    code: new Int32Array(nL),
+    certainty: new Float32Array(nL),
+    order: new Int8Array(nL),
+    sample: new Float64Array(nL),
+    seconds: new Float32Array(nL),
+  };
+  // Labels usually arrive grouped by item or annotator: remembering the last lookup skips most Map probes.
+  let lastItem: string | null = null;
+  let lastItemIdx: number | undefined;
+  let lastAnn: string | null = null;
+  let lastAnnIdx: number | undefined;
+  let kept = 0;
+  for (let i = 0; i < nL; i++) {
+    const l = labels[i]!;
+    if (l.item !== lastItem) {
+      lastItem = l.item;
+      lastItemIdx = itemIndex.get(l.item);
+    }
+    if (l.annotator !== lastAnn) {
+      lastAnn = l.annotator;
+      lastAnnIdx = annIndex.get(l.annotator);
+    }
+    if (lastItemIdx === undefined || lastAnnIdx === undefined) continue;
+    cols.item[kept] = lastItemIdx;
+    cols.annotator[kept] = lastAnnIdx;
+    cols.code[kept] = code(l.value);
+    cols.certainty[kept] = l.certainty ?? NaN;
+    cols.order[kept] = l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0;
+    cols.sample[kept] = l.sample ?? 0;
+    cols.seconds[kept] = l.seconds ?? NaN;
+    kept++;
+  }
+  cols.n = kept;
+  return { project, categories, items: { n: nItems, gold, lenA, lenB }, annotators, labels: cols, ...(input.options ? { options: input.options } : {}) };
+}
+
+/** The report from label objects (see {@link buildReportFromColumns}). */
+export function buildReport(input: ReportInput): ReportJson {
+  return buildReportFromColumns(toColumns(input));
+}
+
+/** The report from columns; see the file comment for every definition. */
+export function buildReportFromColumns(input: ReportColumns): ReportJson {
+  const { project, annotators } = input;
   const options = input.options ?? {};
   const pairwise = project.type === 'pairwise';
   const rating = project.type === 'rating';
@@ -188,92 +300,56 @@ export function buildReport(input: ReportInput): ReportJson {
   else if (rating && project.scale && Number.isInteger(project.scale.min) && Number.isInteger(project.scale.max)) {
     if (project.scale.max - project.scale.min <= 1000) for (let v = project.scale.min; v <= project.scale.max; v++) domain.push(v);
   }
-  const seen = new Set<Category>(domain);
-  const extra: Category[] = [];
-  const see = (v: Category | null | undefined): void => {
-    if (v !== null && v !== undefined && !seen.has(v)) {
-      seen.add(v);
-      extra.push(v);
-    }
-  };
-  for (let i = 0; i < labels.length; i++) see(labels[i]!.value);
-  for (let i = 0; i < items.length; i++) see(items[i]!.gold);
-  let categories: Category[] = [...domain, ...extra];
+  const inDomain = new Set<Category>(domain);
+  let categories: Category[] = [...domain, ...input.categories.filter((c) => !inDomain.has(c))];
   if (categories.every((c) => typeof c === 'number')) categories = (categories as number[]).sort((a, b) => a - b);
   const codeOfValue = new Map<Category, number>(categories.map((c, i) => [c, i]));
+  // Input codes → canonical codes.
+  const remap = new Int32Array(input.categories.length);
+  input.categories.forEach((c, i) => (remap[i] = codeOfValue.get(c)!));
+  const canon = (c: number): number => (c < 0 ? -1 : remap[c]!);
   const k = categories.length;
   const tieCode = pairwise ? codeOfValue.get('tie')! : -1;
   const aCode = pairwise ? codeOfValue.get('A')! : -1;
   const bCode = pairwise ? codeOfValue.get('B')! : -1;
   const numeric = categories as readonly number[];
 
-  // --- Items, annotators, labels into typed arrays. -----------------------------------------------------------
-  const nItems = items.length;
-  const itemIndex = new Map<string, number>();
-  const gold = new Int32Array(nItems).fill(-1);
+  // --- Items, annotators, labels. -----------------------------------------------------------------------------
+  const nItems = input.items.n;
+  const gold = new Int32Array(nItems);
   let goldItems = 0;
   for (let i = 0; i < nItems; i++) {
-    const it = items[i]!;
-    itemIndex.set(it.id, i);
-    if (it.gold !== null && it.gold !== undefined) {
-      gold[i] = codeOfValue.get(it.gold)!;
-      goldItems++;
-    }
+    gold[i] = canon(input.items.gold[i]!);
+    if (gold[i]! >= 0) goldItems++;
   }
   const nAnn = annotators.length;
-  const annIndex = new Map<string, number>();
   const humanRater = new Int32Array(nAnn).fill(-1);
   const humanIds: string[] = [];
   for (let a = 0; a < nAnn; a++) {
     const an = annotators[a]!;
-    annIndex.set(an.id, a);
     if (an.kind === 'human') {
       humanRater[a] = humanIds.length;
       humanIds.push(an.id);
     }
   }
-  const nL = labels.length;
-  const itemOf = new Int32Array(nL);
-  const annOf = new Int32Array(nL);
-  const codeOf = new Int32Array(nL);
-  const certOf = new Float32Array(nL);
-  const orderOf = new Int8Array(nL); // 0 none, 1 AB, 2 BA
-  const sampleOf = new Float64Array(nL);
-  const secondsOf = new Float32Array(nL);
+  const L = input.labels;
+  const kept = L.n;
+  const itemOf = L.item;
+  const annOf = L.annotator;
+  const codeOf = new Int32Array(kept);
+  for (let i = 0; i < kept; i++) codeOf[i] = canon(L.code[i]!);
+  const certOf = L.certainty;
+  const orderOf = L.order;
+  const sampleOf = L.sample;
+  const secondsOf = L.seconds;
   const perAnn = new Int32Array(nAnn + 1);
   let humanLabels = 0;
   let llmLabels = 0;
-  let kept = 0;
-  // Labels usually arrive grouped by item or annotator: remembering the last lookup skips most Map probes.
-  let lastItem: string | null = null;
-  let lastItemIdx: number | undefined;
-  let lastAnn: string | null = null;
-  let lastAnnIdx: number | undefined;
-  for (let i = 0; i < nL; i++) {
-    const l = labels[i]!;
-    if (l.item !== lastItem) {
-      lastItem = l.item;
-      lastItemIdx = itemIndex.get(l.item);
-    }
-    if (l.annotator !== lastAnn) {
-      lastAnn = l.annotator;
-      lastAnnIdx = annIndex.get(l.annotator);
-    }
-    const it = lastItemIdx;
-    const an = lastAnnIdx;
-    if (it === undefined || an === undefined) continue;
-    itemOf[kept] = it;
-    annOf[kept] = an;
-    const v = l.value;
-    codeOf[kept] = v === null || v === undefined ? -1 : pairwise && v === 'A' ? aCode : pairwise && v === 'B' ? bCode : codeOfValue.get(v)!;
-    certOf[kept] = l.certainty ?? NaN;
-    orderOf[kept] = l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0;
-    sampleOf[kept] = l.sample ?? 0;
-    secondsOf[kept] = l.seconds ?? NaN;
+  for (let i = 0; i < kept; i++) {
+    const an = annOf[i]!;
     perAnn[an + 1]!++;
     if (humanRater[an]! >= 0) humanLabels++;
     else llmLabels++;
-    kept++;
   }
   // Labels of each annotator, contiguous (counting sort).
   for (let a = 0; a < nAnn; a++) perAnn[a + 1]! += perAnn[a]!;
@@ -316,19 +392,8 @@ export function buildReport(input: ReportInput): ReportJson {
   for (let u = 0; u < nItems; u++) reference[u] = gold[u]! >= 0 ? gold[u]! : winner[u]!;
 
   // --- Length of each pair of answers (code points, as Python's len). -----------------------------------------
-  let lenA: Float64Array | null = null;
-  let lenB: Float64Array | null = null;
-  if (pairwise) {
-    lenA = new Float64Array(nItems).fill(NaN);
-    lenB = new Float64Array(nItems).fill(NaN);
-    for (let u = 0; u < nItems; u++) {
-      const it = items[u]!;
-      if (typeof it.answer_a === 'string' && typeof it.answer_b === 'string') {
-        lenA[u] = codePointLength(it.answer_a);
-        lenB[u] = codePointLength(it.answer_b);
-      }
-    }
-  }
+  const lenA = pairwise ? input.items.lenA : null;
+  const lenB = pairwise ? input.items.lenB : null;
   const choiceOf = (code: number): number => (code === aCode ? 1 : code === bCode ? -1 : code === tieCode ? 0 : NaN);
   const lengthBiasFor = (indices: ArrayLike<number>): LengthBiasJson | null => {
     if (!lenA || !lenB) return null;
