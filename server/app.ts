@@ -27,7 +27,9 @@ import { projectsRouter } from './projects/projects.routes';
 import { ProjectsService } from './projects/projects.service';
 import { reportsRouter } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
+import type { StoredLabel } from './reports/label-columns';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
+import { DisagreementsRepo, disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
 
 export interface AppDeps {
@@ -70,7 +72,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const writer = new LabelWriter(db, labelsRepo);
   const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock);
 
-  const reports = new ReportsService(db);
+  const reports = new ReportsService(db, logger);
   let io: IoServer | undefined;
   // Progress and tasks refer to each other (tasks report changes, progress reads pools): wire through closures.
   let tasks: TasksService;
@@ -82,16 +84,16 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     (id) => (io?.sockets.adapter.rooms.get(rooms.watch(id))?.size ?? 0) > 0,
   );
   const taskEvents = {
-    changed(projectId: number, labelled?: 'human' | 'llm') {
-      reports.invalidate(projectId);
-      progress.changed(projectId, labelled);
-    },
+    changed: (projectId: number, labelled?: 'human' | 'llm') => progress.changed(projectId, labelled),
+    labelled: (projectId: number, label: StoredLabel) => reports.labelled(projectId, label),
+    reset: (projectId: number) => reports.reset(projectId),
   };
   tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random);
   const projects = new ProjectsService(projectsRepo, clock, {
     changed: (id) => tasks.reload(id),
     deleted: (id) => {
       tasks.drop(id);
+      reports.reset(id);
       progress.forget(id);
       io?.in(rooms.project(id)).disconnectSockets(true);
     },
@@ -124,6 +126,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   api.use(exportsRouter({ projects, exports }));
   api.use(adjudicationsRouter({ projects, adjudications }));
   api.use(reportsRouter({ projects, reports }));
+  api.use(disagreementsRouter({ projects, repo: new DisagreementsRepo(db) }));
   app.get('/health', (_req, res) => {
     res.json({ ok: true });
   });
@@ -160,7 +163,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   app.use(onError);
 
   const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand });
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, onWatch: (id) => reports.warm(projects.get(id)) });
 
   const timer = setInterval(() => {
     tasks.sweep();
@@ -177,6 +180,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     async close() {
       clearInterval(timer);
       writer.flush();
+      await reports.close();
       await new Promise<void>((resolve) => {
         io!.close(() => resolve());
       });

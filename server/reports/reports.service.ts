@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import type { Project } from '../../shared/schemas';
 import { buildReport, type ReportJson, type ReportOptions } from '../../shared/stats/report';
 import { AppError, parseOrThrow } from '../errors';
+import type { StoredLabel } from './label-columns';
 import { loadReportInput } from './report.load';
+import type { WorkerReply, WorkerRequest } from './report.worker';
 
 export const ReportQuery = z.object({
   /** How an unparseable judge output counts: left out (default) or as a tie, as PandaLM does. */
@@ -17,18 +20,63 @@ export const ReportQuery = z.object({
 const WORKER = path.join(__dirname, 'report-worker.js');
 
 /**
- * Reports are computed in a worker thread on a read-only connection and cached until the project's labels or
- * items change, so a dashboard refreshing the report of a busy project costs one computation per change burst.
+ * Reports are computed in one long-lived worker thread that keeps each project's labels in typed arrays (fed with
+ * every committed label), and cached until the project changes, so a dashboard refreshing the report of a busy
+ * project costs one computation per burst of labels and never blocks the event loop.
  */
 export class ReportsService {
   private readonly versions = new Map<number, number>();
   private readonly cache = new Map<string, { version: number; report: Promise<ReportJson> }>();
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: ReportJson) => void; reject: (e: unknown) => void }>();
+  private outbox = new Map<number, StoredLabel[]>();
+  private flushing = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
 
-  /** The project's data changed: cached reports of it are stale. */
-  invalidate(projectId: number): void {
+  private bump(projectId: number): void {
     this.versions.set(projectId, (this.versions.get(projectId) ?? 0) + 1);
+  }
+
+  /** A label was committed: cached reports are stale, and the worker's copy gets the label. */
+  labelled(projectId: number, label: StoredLabel): void {
+    this.bump(projectId);
+    if (!this.worker) return;
+    let list = this.outbox.get(projectId);
+    if (!list) this.outbox.set(projectId, (list = []));
+    list.push(label);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flushOutbox);
+    }
+  }
+
+  /** Sends queued labels to the worker (batched per turn of the event loop; always before a report request). */
+  private readonly flushOutbox = (): void => {
+    this.flushing = false;
+    const out = this.outbox;
+    this.outbox = new Map();
+    for (const [id, labels] of out) this.post({ type: 'labels', projectId: id, labels });
+  };
+
+  /** Loads a project into the report worker ahead of the first report (a researcher opened it). */
+  warm(project: Project): void {
+    if (this.db.memory || this.warmed.has(project.id)) return;
+    this.warmed.add(project.id);
+    this.get(project, { invalid: 'exclude', resamples: 0, seed: 1 }).catch(() => this.warmed.delete(project.id));
+  }
+  private readonly warmed = new Set<number>();
+
+  /** Items or labels changed other than by a live label (import, settings, deletion): reload from the database. */
+  reset(projectId: number): void {
+    this.bump(projectId);
+    this.outbox.delete(projectId);
+    this.warmed.delete(projectId);
+    this.post({ type: 'reset', projectId });
   }
 
   parse(query: unknown): ReportOptions {
@@ -47,16 +95,52 @@ export class ReportsService {
     return report;
   }
 
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+
+  private post(m: WorkerRequest): void {
+    this.worker?.postMessage(m);
+  }
+
+  private startWorker(): Worker {
+    const w = new Worker(WORKER, { workerData: { dbFile: this.db.name } });
+    w.on('message', (m: WorkerReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.unref();
+      if (m.ok) p.resolve(m.report as ReportJson);
+      else {
+        this.logger.error({ module: 'reports', message: m.message }, 'report failed');
+        p.reject(new AppError('internal', 'The report could not be computed; try again'));
+      }
+    });
+    const fail = (e: unknown) => {
+      this.logger.error({ module: 'reports', err: e }, 'report worker stopped');
+      if (this.worker === w) this.worker = null;
+      for (const p of this.pending.values()) p.reject(new AppError('internal', 'The report could not be computed; try again'));
+      this.pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => code !== 0 && this.worker === w && fail(new Error(`exit ${code}`)));
+    w.unref();
+    return w;
+  }
+
   private compute(project: Project, options: ReportOptions): Promise<ReportJson> {
+    // An in-memory database cannot be opened by a second connection: compute here (tests and tools only).
     if (this.db.memory) return Promise.resolve(buildReport(loadReportInput(this.db, project, options)));
+    this.worker ??= this.startWorker();
+    const id = this.nextId++;
+    // Referenced only while a report is being computed: an idle worker never keeps the process alive.
+    this.worker.ref();
+    this.flushOutbox();
     return new Promise((resolve, reject) => {
-      const worker = new Worker(WORKER, { workerData: { dbFile: this.db.name, project, options } });
-      worker.once('message', (m: { ok: true; report: ReportJson } | { ok: false; message: string }) => {
-        if (m.ok) resolve(m.report);
-        else reject(new AppError('internal', 'The report could not be computed; try again'));
-        void worker.terminate();
-      });
-      worker.once('error', reject);
+      this.pending.set(id, { resolve, reject });
+      this.post({ type: 'report', id, project, options });
     });
   }
 }

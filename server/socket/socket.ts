@@ -2,8 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/protocol';
-import { LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
+import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
+import { JudgeStatusReport, LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
 import { AppError, parseOrThrow } from '../errors';
 import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
@@ -25,8 +25,20 @@ interface Deps {
   progress: ProgressService;
   projects: ProjectsRepo;
   logger: Logger;
+  /** A researcher started watching a project (the report worker loads it ahead of the first report). */
+  onWatch?: (projectId: number) => void;
   /** Called with each command's server-side time (receipt to ack), for benchmarks and monitoring. */
   onCommand?: (event: string, ms: number) => void;
+  /** Judge workers: in-server run tokens, the registration a worker reads, and the status it reports. */
+  judges?: JudgeHooks;
+}
+
+export interface JudgeHooks {
+  /** The identity behind an in-server run's token, or null if it is not one. */
+  identify(token: unknown): SocketData | null;
+  info(actor: Actor): JudgeInfo;
+  status(actor: Actor, socketId: string, report: JudgeStatusReport): void;
+  disconnected(actor: Actor, socketId: string): void;
 }
 
 export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
@@ -37,7 +49,7 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; worker?: unknown };
     try {
-      socket.data = deps.auth.identify(auth.token, auth.worker);
+      socket.data = deps.judges?.identify(auth.token) ?? deps.auth.identify(auth.token, auth.worker);
       next();
     } catch (e) {
       const err = new Error(e instanceof AppError ? e.message : 'Connection refused') as Error & { data?: unknown };
@@ -125,6 +137,15 @@ function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
   }, deps);
   command(socket, 'task:heartbeat', LeaseRef, ({ leaseId }) => tasks.heartbeat(actor, leaseId), deps);
   refuse(socket, ['project:watch', 'project:unwatch'], 'Only researchers can watch a project');
+  const judges = deps.judges;
+  if (actor.kind === 'llm' && judges) {
+    command(socket, 'judge:get', TaskNextInput, () => judges.info(actor), deps);
+    command(socket, 'judge:status', JudgeStatusReport, (report) => {
+      judges.status(actor, socket.id, report);
+      return null;
+    }, deps);
+    socket.on('disconnect', () => judges.disconnected(actor, socket.id));
+  } else refuse(socket, ['judge:get', 'judge:status'], 'Only judge workers have a judge registration');
 }
 
 function registerAdmin(socket: IoSocket, deps: Deps): void {
@@ -132,11 +153,12 @@ function registerAdmin(socket: IoSocket, deps: Deps): void {
   command(socket, 'project:watch', ProjectWatch, ({ projectId }) => {
     if (!projects.get(projectId)) throw new AppError('not-found', 'Project not found');
     void socket.join(rooms.watch(projectId));
+    deps.onWatch?.(projectId);
     return progress.snapshot(projectId);
   }, deps);
   command(socket, 'project:unwatch', ProjectWatch, ({ projectId }) => {
     void socket.leave(rooms.watch(projectId));
     return null;
   }, deps);
-  refuse(socket, ['session:get', 'task:next', 'label:submit', 'task:release', 'task:heartbeat'], 'The admin token cannot label: open a join link instead');
+  refuse(socket, ['session:get', 'task:next', 'label:submit', 'task:release', 'task:heartbeat', 'judge:get', 'judge:status'], 'The admin token cannot label: open a join link instead');
 }

@@ -6,6 +6,7 @@ import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { ItemsRepo } from '../items/items.repo';
 import type { LabelsRepo } from '../labels/labels.repo';
 import type { LabelWriter } from '../labels/label-writer';
+import type { StoredLabel } from '../reports/label-columns';
 import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool, type JudgePlan, type Lease, type PoolSettings } from '../assignment/pool';
 
@@ -19,6 +20,10 @@ export interface Actor {
 export interface TaskEvents {
   /** A label was stored or the pool changed: progress watchers should hear of it. */
   changed(projectId: number, labelled?: 'human' | 'llm'): void;
+  /** A live label was committed (reports keep a copy of every label). */
+  labelled(projectId: number, label: StoredLabel): void;
+  /** Items or labels changed in bulk (import, settings): derived state must be rebuilt from the database. */
+  reset(projectId: number): void;
 }
 
 const META_MAX_BYTES = 256 * 1024;
@@ -78,6 +83,7 @@ export class TasksService {
       s.project = project;
       this.load(project, s.pool);
     }
+    this.events.reset(projectId);
     this.events.changed(projectId);
   }
 
@@ -251,6 +257,7 @@ export class TasksService {
       throw new AppError('conflict', 'You have already labelled this item');
     }
     pool.commit(lease, value);
+    this.events.labelled(actor.projectId, { id, itemId: lease.itemId, annotatorId: actor.annotatorId, value, certainty, order: lease.order, sample: lease.sample, durationMs: now - lease.issuedAt });
     this.events.changed(actor.projectId, actor.kind);
     return { labelId: id, duplicate: false, progress: this.progress(actor) };
   }

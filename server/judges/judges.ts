@@ -1,0 +1,215 @@
+/**
+ * What turns a task into a label: an LLM behind an OpenAI-compatible endpoint, or a baseline that needs none.
+ * Both give the worker the same {@link Judgment}, so baselines run through the same worker and protocol.
+ */
+import { createHash } from 'node:crypto';
+import type { SessionInfo, Task } from '../../shared/protocol';
+import { DEFAULT_SCALE, type JudgeCreate, type JudgeTemplate } from '../../shared/schemas';
+import { checkValue } from '../../shared/values';
+import { ModelClient, StructuredRefused, type ChatResult, type ModelOptions } from './model';
+import { parseStructured, parseText, rescale, type Parsed } from './parse';
+import { chooseTemplate, renderTask, responseSchema, templateVersion } from './templates';
+
+export interface Judgment {
+  /** In display positions (pairwise); null = the output could not be read (stored as an invalid label). */
+  value: string | number | null;
+  certainty: number | null;
+  rationale: string | null;
+  /** Stored with the label: template and version, raw output, tokens, latency, tries… */
+  meta: Record<string, unknown>;
+  tokens: { prompt: number; completion: number };
+  retries: number;
+}
+
+export interface Judge {
+  readonly kind: 'llm' | 'baseline';
+  judge(task: Task, signal: AbortSignal): Promise<Judgment>;
+}
+
+/** Longest raw output kept with a label (the server caps meta at 256 KiB). */
+const RAW_MAX = 100_000;
+
+type Project = SessionInfo['project'];
+
+export const BASELINES = ['baseline:longest', 'baseline:first', 'baseline:random'] as const;
+export const isBaseline = (model: string) => model.startsWith('baseline:');
+
+/** A number in [0, 1) from a string, the same on every run (seeded baselines). */
+const hash01 = (s: string) => createHash('sha256').update(s).digest().readUInt32BE(0) / 2 ** 32;
+
+/**
+ * Baselines (no endpoint): `longest` prefers the longer answer (alpaca_eval's `longest`; equal lengths tie; on
+ * a rating, the share of 1,000 characters on the scale; on a choice, the longest option), `first` always the
+ * answer shown first (pure position bias; the top of the scale, the first option), `random` a seeded coin per
+ * (item, order, sample).
+ */
+export class BaselineJudge implements Judge {
+  readonly kind = 'baseline' as const;
+  constructor(
+    private readonly model: string,
+    private readonly project: Project,
+    private readonly seed: number,
+  ) {
+    if (!(BASELINES as readonly string[]).includes(model)) throw new Error(`Unknown baseline "${model}" (known: ${BASELINES.join(', ')})`);
+  }
+
+  async judge(task: Task): Promise<Judgment> {
+    const value = this.pick(task);
+    return { value, certainty: null, rationale: null, meta: { baseline: this.model }, tokens: { prompt: 0, completion: 0 }, retries: 0 };
+  }
+
+  private pick(task: Task): string | number {
+    const { item } = task;
+    const which = this.model.slice('baseline:'.length);
+    const r = hash01(`${this.seed}|${item.id}|${task.order ?? ''}|${task.sample ?? 0}`);
+    const scale = this.project.scale ?? DEFAULT_SCALE;
+    const step = scale.step ?? 1;
+    const onScale = (x: number) => Math.min(scale.max, scale.min + Math.round(((scale.max - scale.min) * x) / step) * step);
+    const options = item.options ?? this.project.options ?? [];
+    switch (this.project.type) {
+      case 'pairwise': {
+        if (which === 'first') return 'A';
+        if (which === 'random') return r < 0.5 ? 'A' : 'B';
+        const a = item.answer_a?.length ?? 0;
+        const b = item.answer_b?.length ?? 0;
+        return a > b ? 'A' : b > a ? 'B' : 'tie';
+      }
+      case 'rating':
+        if (which === 'first') return scale.max;
+        if (which === 'random') return onScale(r);
+        return onScale(Math.min(1, (item.answer?.length ?? 0) / 1000));
+      case 'choice': {
+        if (which === 'first') return options[0]!;
+        if (which === 'random') return options[Math.floor(r * options.length)]!;
+        return options.reduce((best, o) => (o.length > best.length ? o : best), options[0]!);
+      }
+    }
+  }
+}
+
+export interface LlmJudgeOptions extends ModelOptions {
+  config: JudgeCreate;
+  project: Project;
+  /** Structured output: true unless the registration or the flags say off; turns off for good if the endpoint refuses it. */
+  structured: boolean;
+  repair: boolean;
+}
+
+/** An LLM judge: renders the template, calls the endpoint, reads the answer, and says why when it cannot. */
+export class LlmJudge implements Judge {
+  readonly kind = 'llm' as const;
+  private readonly client: ModelClient;
+  private structured: boolean;
+  /** Set when the endpoint refused structured output and the judge went on in the text format. */
+  fellBack = false;
+
+  constructor(private readonly o: LlmJudgeOptions) {
+    this.client = new ModelClient(o);
+    this.structured = o.structured;
+    // Fails at start, not on the first task, when the template does not fit the project.
+    const t = chooseTemplate(o.project.type, o.config);
+    if (t.type !== o.project.type) throw new Error(`The template "${t.name}" is for ${t.type} projects; this project is ${o.project.type}`);
+  }
+
+  async judge(task: Task, signal: AbortSignal): Promise<Judgment> {
+    const { config, project } = this.o;
+    const template = chooseTemplate(project.type, config, task.item);
+    const options = task.item.options ?? project.options ?? [];
+    const tokens = { prompt: 0, completion: 0 };
+    let retries = 0;
+    const call = async (structured: boolean, extra: Array<{ role: 'assistant' | 'user'; content: string }> = []) => {
+      const rendered = renderTask(template, task.item, project, structured);
+      const r = await this.client.chat(
+        {
+          messages: [...rendered.messages, ...extra],
+          temperature: config.temperature ?? (config.samples > 1 ? 0.7 : undefined),
+          max_tokens: config.max_tokens,
+          seed: config.seed,
+          schema: structured ? responseSchema(template, rendered.certainty, options.length) : undefined,
+        },
+        signal,
+      );
+      tokens.prompt += r.usage.prompt;
+      tokens.completion += r.usage.completion;
+      retries += r.tries - 1;
+      return { r, rendered };
+    };
+
+    let structured = this.structured;
+    let first: { r: ChatResult; rendered: ReturnType<typeof renderTask> };
+    try {
+      first = await call(structured);
+    } catch (e) {
+      if (!(e instanceof StructuredRefused)) throw e;
+      this.structured = structured = false;
+      this.fellBack = true;
+      first = await call(false);
+    }
+    let parsed = this.read(first.r.content, template, options, structured);
+    let repaired = false;
+    let repairRaw: string | undefined;
+    if (parsed.value === null && this.o.repair) {
+      const fmt = renderTask(template, task.item, project, structured).messages;
+      const ask = `Your answer could not be read. Answer again, following this format exactly: ${structured ? 'a JSON object with the fields asked for' : lastLine(fmt)}`;
+      const again = await call(structured, [
+        { role: 'assistant', content: first.r.content },
+        { role: 'user', content: ask },
+      ]);
+      repairRaw = again.r.content;
+      const p = this.read(again.r.content, template, options, structured);
+      if (p.value !== null) {
+        parsed = p;
+        repaired = true;
+      }
+    }
+
+    const { value, certainty, problem } = this.check(parsed, template, first.rendered.certainty);
+    const meta: Record<string, unknown> = {
+      template: template.name,
+      template_version: templateVersion(template),
+      model: config.model,
+      structured,
+      raw: first.r.content.slice(0, RAW_MAX),
+      usage: { prompt_tokens: tokens.prompt, completion_tokens: tokens.completion },
+      latency_ms: Math.round(first.r.latencyMs),
+      tries: first.r.tries,
+      finish_reason: first.r.finishReason,
+    };
+    if (this.fellBack) meta.structured_refused = true;
+    if (repairRaw !== undefined) meta.repair_raw = repairRaw.slice(0, RAW_MAX);
+    if (repaired) meta.repaired = true;
+    if (parsed.scores) meta.scores = parsed.scores;
+    if (parsed.certainty !== null && certainty !== parsed.certainty) meta.certainty_raw = parsed.certainty;
+    if (problem) meta.invalid = problem;
+    return { value, certainty, rationale: value === null ? null : parsed.rationale, meta, tokens, retries };
+  }
+
+  private read(content: string, t: JudgeTemplate, options: string[], structured: boolean): Parsed {
+    if (structured) {
+      const s = parseStructured(content, t, options);
+      if (s) return s;
+    }
+    // A model asked for JSON may still have written the text format; and text answers are read here anyway.
+    return parseText(content, t, options);
+  }
+
+  /** The value must be in the project's domain and the certainty on its scale; otherwise the label is invalid. */
+  private check(p: Parsed, t: JudgeTemplate, asked: { min: number; max: number } | null): { value: string | number | null; certainty: number | null; problem?: string } {
+    const { project } = this.o;
+    if (p.value === null) return { value: null, certainty: null, problem: 'no answer in the required format' };
+    const err = checkValue(project, p.value, project.type === 'choice' ? (project.options ?? null) : null);
+    if (err && project.type !== 'choice') return { value: null, certainty: null, problem: err };
+    let certainty: number | null = null;
+    if (project.certainty && p.certainty !== null && asked) {
+      const c = rescale(p.certainty, asked, project.certainty);
+      if (Number.isFinite(c) && c >= project.certainty.min && c <= project.certainty.max) certainty = t.certainty_scale ? Math.round(c * 100) / 100 : c;
+    }
+    return { value: p.value, certainty };
+  }
+}
+
+const lastLine = (messages: Array<{ content: string }>) => {
+  const text = messages.map((m) => m.content).join('\n');
+  const m = /[^.\n]*(?:format|\[\[)[^\n]*$/m.exec(text);
+  return m ? m[0].trim() : 'the format asked for';
+};

@@ -1,0 +1,394 @@
+/**
+ * The judge worker: connects over the task protocol as the judge's annotator (socket.io-client, the judge's
+ * token) and loops `task:next` → model → `label:submit` in `concurrency` lanes until the server has nothing left
+ * for it. The CLI and in-server runs (`POST …/judges/:judge/run`) both run this.
+ *
+ * - A label carries a client id made once per task, so a submit whose ack was lost (dropped connection, ack
+ *   timeout) is sent again after the reconnect and stored once.
+ * - A task whose model request fails for good is released back to the pool and the error recorded; if the pool
+ *   hands that task back in the same run it is held aside (not retried forever) and released at the end.
+ * - `stop()` stops taking tasks and lets those in flight finish; `stop({ abort: true })` also cancels them and
+ *   releases their leases.
+ */
+import { randomUUID } from 'node:crypto';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
+import type { JudgeStatusReport } from '../../shared/schemas';
+import { BaselineJudge, isBaseline, LlmJudge, type Judge } from './judges';
+import { EndpointFailed, RequestFailed } from './model';
+import { chooseTemplate, templateVersion } from './templates';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface WorkerOptions {
+  /** The Concord server, e.g. http://localhost:3000. */
+  server: string;
+  /** The judge's token (or an in-server run token). */
+  token: string;
+  /** Where and how fast; each overrides the registration. */
+  baseUrl?: string | undefined;
+  apiKeyEnv?: string | undefined;
+  concurrency?: number | undefined;
+  structured?: boolean | undefined;
+  timeoutMs?: number | undefined;
+  maxTries?: number | undefined;
+  /** Reads a secret (the API key) by its environment variable name. */
+  secret?: (name: string) => string | undefined;
+  /** Time to wait for an ack before taking the connection for lost and asking again. */
+  ackTimeoutMs?: number;
+  /** Longest the worker waits for the server to come back before giving up the run. */
+  reconnectTimeoutMs?: number;
+  /** Milliseconds between status reports to the server. */
+  statusEveryMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Told of progress after every label and retry. */
+  onProgress?: (s: WorkerSummary) => void;
+}
+
+export interface WorkerSummary {
+  judge: { id: number; name: string; model: string } | null;
+  template: { name: string; version: string } | null;
+  state: 'running' | 'done' | 'stopped' | 'error';
+  /** Labels stored by this run (resubmissions acknowledged as duplicates are not counted twice). */
+  labels: number;
+  /** Of those, outputs that could not be read (stored with a null value and their raw text). */
+  invalid: number;
+  /** Model requests retried (429, 5xx, timeouts, dropped connections). */
+  retries: number;
+  /** Socket commands sent again after a lost ack or a reconnect. */
+  resubmits: number;
+  /** Tasks released after their tries ran out (not labelled). */
+  errors: number;
+  in_flight: number;
+  tokens: { prompt: number; completion: number };
+  /** US dollars, when the registration gives a price per million tokens. */
+  cost: number | null;
+  /** The judge's progress: labels stored (by any run) and its plan. */
+  progress: { done: number; target: number | null };
+  wall_ms: number;
+  last_error: string | null;
+  /** The endpoint refused structured output and the run went on in the text format. */
+  structured_fallback: boolean;
+}
+
+/** A failure that ends the run (bad token, server gone, endpoint refusing the key). */
+export class RunFailed extends Error {}
+
+const keyOf = (t: Task) => `${t.item.id}\u0000${t.order ?? ''}\u0000${t.sample ?? 0}`;
+
+export class JudgeWorker {
+  private socket: Client | undefined;
+  private judgeImpl: Judge | undefined;
+  private info: JudgeInfo | undefined;
+  private session: SessionInfo | undefined;
+  private stopping = false;
+  private readonly abort = new AbortController();
+  private readonly held = new Set<string>();
+  private readonly parked = new Set<string>();
+  private readonly gaveUp = new Set<string>();
+  private startedAt = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private fatal: Error | undefined;
+  readonly summary: WorkerSummary = {
+    judge: null,
+    template: null,
+    state: 'running',
+    labels: 0,
+    invalid: 0,
+    retries: 0,
+    resubmits: 0,
+    errors: 0,
+    in_flight: 0,
+    tokens: { prompt: 0, completion: 0 },
+    cost: null,
+    progress: { done: 0, target: null },
+    wall_ms: 0,
+    last_error: null,
+    structured_fallback: false,
+  };
+
+  constructor(private readonly o: WorkerOptions) {}
+
+  /** Stops taking tasks; with `abort`, cancels the model requests in flight and releases their tasks. */
+  stop({ abort = false }: { abort?: boolean } = {}): void {
+    this.stopping = true;
+    if (abort) this.abort.abort();
+  }
+
+  /** Runs until nothing is left (or `stop()`); resolves with the summary. Throws {@link RunFailed} when it cannot start. */
+  async run(): Promise<WorkerSummary> {
+    this.startedAt = Date.now();
+    try {
+      await this.connect();
+      const session = await this.call<SessionInfo>('session:get', {});
+      if (!session.ok) throw new RunFailed(`session:get: ${session.error.message}`);
+      if (session.data.kind !== 'llm') throw new RunFailed('This token is not a judge token (register a judge: POST /api/projects/:id/judges)');
+      const info = await this.call<JudgeInfo>('judge:get', {});
+      if (!info.ok) throw new RunFailed(`judge:get: ${info.error.message}`);
+      this.session = session.data;
+      this.info = info.data;
+      this.summary.progress = session.data.progress;
+      this.judgeImpl = this.makeJudge();
+      this.reportStatus();
+      this.statusTimer = setInterval(() => this.reportStatus(), this.o.statusEveryMs ?? 1000);
+      const lanes = Math.min(this.o.concurrency ?? info.data.config.concurrency, info.data.config.concurrency);
+      await Promise.all(Array.from({ length: lanes }, () => this.lane()));
+      await this.releaseParked();
+      if (this.fatal) throw this.fatal;
+      this.summary.state = this.stopping ? 'stopped' : this.summary.errors > 0 ? 'error' : 'done';
+    } catch (e) {
+      this.summary.state = 'error';
+      this.summary.last_error = e instanceof Error ? e.message : String(e);
+      // Before the first task the run could not start: the caller says why. After it, the summary does.
+      if (!this.judgeImpl) throw e;
+    } finally {
+      if (this.statusTimer) clearInterval(this.statusTimer);
+      this.summary.wall_ms = Date.now() - this.startedAt;
+      if (this.socket?.connected) await this.sendStatus().catch(() => undefined);
+      this.socket?.close();
+    }
+    return this.summary;
+  }
+
+  private makeJudge(): Judge {
+    const config = this.info!.config;
+    const project = this.session!.project;
+    this.summary.judge = { id: this.info!.id, name: this.info!.name, model: config.model };
+    if (isBaseline(config.model)) return new BaselineJudge(config.model, project, config.seed ?? 0);
+    const template = chooseTemplate(project.type, config);
+    this.summary.template = { name: template.name, version: templateVersion(template) };
+    const keyVar = this.o.apiKeyEnv ?? config.api_key_env;
+    const secret = this.o.secret ?? (() => undefined);
+    const apiKey = (keyVar ? secret(keyVar) : secret('OPENAI_API_KEY')) ?? 'no-key';
+    if (keyVar && apiKey === 'no-key') throw new RunFailed(`The API key variable ${keyVar} is not set`);
+    return new LlmJudge({
+      baseURL: this.o.baseUrl ?? config.base_url ?? 'https://api.openai.com/v1',
+      apiKey,
+      model: config.model,
+      timeoutMs: this.o.timeoutMs ?? (config.timeout_seconds ?? 60) * 1000,
+      maxTries: this.o.maxTries ?? 4,
+      sleep: this.o.sleep,
+      random: this.o.random,
+      onRetry: (r) => {
+        this.summary.retries++;
+        this.summary.last_error = r.reason;
+        this.progress();
+      },
+      config,
+      project,
+      structured: this.o.structured ?? config.structured ?? true,
+      repair: config.repair ?? false,
+    });
+  }
+
+  private connect(): Promise<void> {
+    const socket: Client = io(this.o.server, {
+      auth: { token: this.o.token },
+      transports: ['websocket'],
+      reconnection: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 2000,
+      forceNew: true,
+      ...this.o.socketOptions,
+    });
+    this.socket = socket;
+    // A reconnect re-announces the run, so the server's listing shows it again.
+    socket.io.on('reconnect', () => this.reportStatus());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(new RunFailed(`Cannot reach the Concord server at ${this.o.server}`)), this.o.reconnectTimeoutMs ?? 30_000);
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        socket.off('connect', ok);
+        socket.close();
+        reject(e);
+      };
+      const ok = () => {
+        clearTimeout(timer);
+        socket.off('connect_error', refused);
+        resolve();
+      };
+      const refused = (e: Error & { data?: { code?: string } }) => {
+        // A refused token will not become valid by retrying; a server that is not up yet might.
+        if (e.data?.code) fail(new RunFailed(`The server refused the connection: ${e.message}`));
+      };
+      socket.once('connect', ok);
+      socket.on('connect_error', refused);
+    });
+  }
+
+  /** Resolves once connected; rejects if the server stays away past the reconnect timeout. */
+  private whenConnected(): Promise<void> {
+    const socket = this.socket!;
+    if (socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.off('connect', ok);
+        reject(new RunFailed(`Lost the connection to the Concord server at ${this.o.server} and could not get it back`));
+      }, this.o.reconnectTimeoutMs ?? 60_000);
+      const ok = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.once('connect', ok);
+    });
+  }
+
+  /**
+   * Sends a command and waits for its ack. A lost ack (disconnect or timeout) is retried once the connection is
+   * back: every command here is safe to repeat (a label by its client id, a lease by its id).
+   */
+  private async call<T>(event: keyof ClientToServerEvents, input: unknown): Promise<Ack<T>> {
+    for (let attempt = 0; ; attempt++) {
+      await this.whenConnected();
+      try {
+        const emit = this.socket!.timeout(this.o.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck: (e: string, i: unknown) => Promise<Ack<T>> };
+        return await emit.emitWithAck(event, input);
+      } catch {
+        if (attempt >= 100) throw new RunFailed(`No answer from the server to ${event}`);
+        this.summary.resubmits++;
+      }
+    }
+  }
+
+  private async lane(): Promise<void> {
+    while (!this.stopping && !this.fatal) {
+      let next: Ack<Task | null>;
+      try {
+        next = await this.call<Task | null>('task:next', {});
+      } catch (e) {
+        this.fatal ??= e as Error;
+        return;
+      }
+      if (!next.ok) {
+        // `conflict`: every lease this judge may hold is taken (by tasks held aside): this lane is done.
+        if (next.error.code !== 'conflict') this.summary.last_error = `task:next: ${next.error.message}`;
+        return;
+      }
+      const task = next.data;
+      if (!task) return;
+      if (this.held.has(task.leaseId) || this.parked.has(task.leaseId)) continue; // our own, handed back after a reconnect
+      if (this.gaveUp.has(keyOf(task))) {
+        this.parked.add(task.leaseId);
+        continue;
+      }
+      this.held.add(task.leaseId);
+      this.summary.in_flight++;
+      try {
+        await this.work(task);
+      } catch (e) {
+        this.fatal ??= e as Error;
+      } finally {
+        this.held.delete(task.leaseId);
+        this.summary.in_flight--;
+        this.progress();
+      }
+    }
+  }
+
+  private async work(task: Task): Promise<void> {
+    const heartbeat = this.keepAlive(task);
+    try {
+      let judgment;
+      try {
+        judgment = await this.judgeImpl!.judge(task, this.abort.signal);
+      } catch (e) {
+        if (this.abort.signal.aborted) return void (await this.release(task));
+        if (e instanceof EndpointFailed) {
+          await this.release(task);
+          throw new RunFailed(e.message);
+        }
+        if (e instanceof RequestFailed) {
+          this.summary.errors++;
+          this.summary.last_error = e.message;
+          this.gaveUp.add(keyOf(task));
+          await this.release(task);
+          return;
+        }
+        throw e;
+      }
+      this.summary.tokens.prompt += judgment.tokens.prompt;
+      this.summary.tokens.completion += judgment.tokens.completion;
+      this.summary.cost = this.cost();
+      const clientLabelId = randomUUID();
+      const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
+      const r = await this.call<SubmitResult>('label:submit', submit);
+      if (r.ok) {
+        this.summary.progress = r.data.progress;
+        if (!r.data.duplicate) {
+          this.summary.labels++;
+          if (judgment.value === null) this.summary.invalid++;
+        }
+      } else {
+        this.summary.errors++;
+        this.summary.last_error = `label:submit: ${r.error.message}`;
+        if (r.error.code !== 'lease-expired') {
+          this.gaveUp.add(keyOf(task));
+          await this.release(task);
+        }
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Keeps the lease alive while the model takes its time (retries with long Retry-After waits). */
+  private keepAlive(task: Task): NodeJS.Timeout {
+    const every = Math.max(5_000, (task.expiresAt - Date.now()) / 3);
+    const t = setInterval(() => {
+      if (this.socket?.connected) this.socket.emit('task:heartbeat', { leaseId: task.leaseId }, () => undefined);
+    }, every);
+    t.unref();
+    return t;
+  }
+
+  private async release(task: Task): Promise<void> {
+    try {
+      await this.call<null>('task:release', { leaseId: task.leaseId });
+    } catch {
+      // The server is gone; the lease will lapse and the task go back to the pool by itself.
+    }
+  }
+
+  private async releaseParked(): Promise<void> {
+    const ids = [...this.parked];
+    this.parked.clear();
+    await Promise.all(ids.map((leaseId) => this.call<null>('task:release', { leaseId }).catch(() => undefined)));
+  }
+
+  private cost(): number | null {
+    const price = this.info?.config.price;
+    if (!price) return null;
+    return (this.summary.tokens.prompt * price.input + this.summary.tokens.completion * price.output) / 1e6;
+  }
+
+  private progress(): void {
+    this.summary.wall_ms = Date.now() - this.startedAt;
+    this.summary.structured_fallback = this.judgeImpl instanceof LlmJudge && this.judgeImpl.fellBack;
+    this.o.onProgress?.(this.summary);
+  }
+
+  private statusReport(): JudgeStatusReport {
+    const s = this.summary;
+    return {
+      state: s.state,
+      labels: s.labels,
+      invalid: s.invalid,
+      retries: s.retries,
+      errors: s.errors,
+      in_flight: s.in_flight,
+      tokens: { ...s.tokens },
+      last_error: s.last_error?.slice(0, 2000) ?? null,
+      started_at: this.startedAt,
+    };
+  }
+
+  private reportStatus(): void {
+    if (this.socket?.connected && this.info) this.socket.emit('judge:status', this.statusReport(), () => undefined);
+  }
+
+  private sendStatus(): Promise<unknown> {
+    return this.socket!.timeout(2000).emitWithAck('judge:status', this.statusReport());
+  }
+}

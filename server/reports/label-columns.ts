@@ -1,0 +1,161 @@
+import type Database from 'better-sqlite3';
+import type { Project } from '../../shared/schemas';
+import type { Category } from '../../shared/stats/ratings';
+import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report';
+
+/** A label as the report store takes it: ids from the database, values in the canonical frame. */
+export interface StoredLabel {
+  id: number;
+  itemId: number;
+  annotatorId: number;
+  value: string | number | null;
+  certainty: number | null;
+  order: 'AB' | 'BA' | null;
+  sample: number;
+  durationMs: number | null;
+}
+
+class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array> {
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = this.make(Math.max(1024, this.data.length * 2));
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+}
+
+/**
+ * One project's labels in typed arrays, kept up to date as labels are committed, so a report over millions of
+ * labels reads memory instead of the database. Lives in the report worker; loaded from the database on first use.
+ */
+export class ProjectColumns {
+  private readonly itemIndex = new Map<number, number>();
+  private readonly annIndex = new Map<number, number>();
+  private readonly annotators: Array<{ dbId: number; name: string; kind: 'human' | 'llm' }> = [];
+  private readonly categories: Category[] = [];
+  private readonly codes = new Map<Category, number>();
+  private gold = new Int32Array(0);
+  private lenA: Float64Array | null = null;
+  private lenB: Float64Array | null = null;
+  private n = 0;
+  /** Highest label id loaded: appends at or below it are already here. */
+  private maxId = 0;
+  private readonly item = new Column(new Int32Array(1024), (n) => new Int32Array(n));
+  private readonly annotator = new Column(new Int32Array(1024), (n) => new Int32Array(n));
+  private readonly code = new Column(new Int32Array(1024), (n) => new Int32Array(n));
+  private readonly certainty = new Column(new Float32Array(1024), (n) => new Float32Array(n));
+  private readonly order = new Column(new Int8Array(1024), (n) => new Int8Array(n));
+  private readonly sample = new Column(new Float64Array(1024), (n) => new Float64Array(n));
+  private readonly seconds = new Column(new Float32Array(1024), (n) => new Float32Array(n));
+  private readonly annotatorStmt;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly project: Project,
+  ) {
+    this.annotatorStmt = db.prepare<[number], { id: number; name: string; kind: 'human' | 'llm' }>('SELECT id, name, kind FROM annotators WHERE id = ?');
+    db.transaction(() => this.load())();
+  }
+
+  private codeOf(v: Category | null): number {
+    if (v === null) return -1;
+    let c = this.codes.get(v);
+    if (c === undefined) {
+      c = this.categories.length;
+      this.categories.push(v);
+      this.codes.set(v, c);
+    }
+    return c;
+  }
+
+  private load(): void {
+    const pid = this.project.id;
+    const items = this.db
+      .prepare<[number], unknown[]>(
+        `SELECT id, gold, length(json_extract(content, '$.answer_a')), length(json_extract(content, '$.answer_b')) FROM items WHERE project_id = ? ORDER BY id`,
+      )
+      .raw()
+      .all(pid) as Array<[number, Category | null, number | null, number | null]>;
+    this.gold = new Int32Array(items.length);
+    const pairwise = this.project.type === 'pairwise';
+    this.lenA = pairwise ? new Float64Array(items.length) : null;
+    this.lenB = pairwise ? new Float64Array(items.length) : null;
+    items.forEach(([id, gold, a, b], i) => {
+      this.itemIndex.set(id, i);
+      this.gold[i] = this.codeOf(gold);
+      if (this.lenA && this.lenB) {
+        this.lenA[i] = a ?? NaN;
+        this.lenB[i] = b ?? NaN;
+      }
+    });
+    for (const a of this.db.prepare<[number], { id: number; name: string; kind: 'human' | 'llm' }>('SELECT id, name, kind FROM annotators WHERE project_id = ? ORDER BY id').iterate(pid)) {
+      this.annIndex.set(a.id, this.annotators.length);
+      this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    }
+    const rows = this.db
+      .prepare<[number], unknown[]>('SELECT id, item_id, annotator_id, value, certainty, shown_order, sample, duration_ms FROM labels WHERE project_id = ? ORDER BY id')
+      .raw()
+      .iterate(pid) as IterableIterator<[number, number, number, Category | null, number | null, 'AB' | 'BA' | null, number, number | null]>;
+    for (const [id, itemId, annotatorId, value, certainty, order, sample, durationMs] of rows) this.add({ id, itemId, annotatorId, value, certainty, order, sample, durationMs });
+  }
+
+  /** Adds a committed label; one already loaded (id at or below the snapshot) is ignored. */
+  add(l: StoredLabel): void {
+    if (l.id <= this.maxId) return;
+    this.maxId = l.id;
+    const item = this.itemIndex.get(l.itemId);
+    if (item === undefined) return;
+    let ann = this.annIndex.get(l.annotatorId);
+    if (ann === undefined) {
+      // An annotator who joined after the load: its row was committed before its first label.
+      const a = this.annotatorStmt.get(l.annotatorId);
+      if (!a) return;
+      ann = this.annotators.length;
+      this.annIndex.set(a.id, ann);
+      this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    }
+    const i = this.n++;
+    this.item.set(i, item);
+    this.annotator.set(i, ann);
+    this.code.set(i, this.codeOf(l.value));
+    this.certainty.set(i, l.certainty ?? NaN);
+    this.order.set(i, l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0);
+    this.sample.set(i, l.sample);
+    this.seconds.set(i, l.durationMs === null ? NaN : l.durationMs / 1000);
+  }
+
+  /** The report input over what is loaded now (views, not copies). */
+  columns(project: Project, options: ReportOptions): ReportColumns {
+    // Annotators are named by display name; a human and a judge sharing one get their kind added.
+    const count = new Map<string, number>();
+    for (const a of this.annotators) count.set(a.name, (count.get(a.name) ?? 0) + 1);
+    const annotators: ReportAnnotator[] = this.annotators.map((a) => {
+      const id = (count.get(a.name) ?? 0) > 1 ? `${a.name} (${a.kind})` : a.name;
+      return { id, name: a.name, kind: a.kind };
+    });
+    const n = this.n;
+    return {
+      project: { id: String(project.id), type: project.type, scale: project.scale, certainty: project.certainty, options: project.options },
+      categories: this.categories,
+      items: { n: this.gold.length, gold: this.gold, lenA: this.lenA, lenB: this.lenB },
+      annotators,
+      labels: {
+        n,
+        item: this.item.data.subarray(0, n),
+        annotator: this.annotator.data.subarray(0, n),
+        code: this.code.data.subarray(0, n),
+        certainty: this.certainty.data.subarray(0, n),
+        order: this.order.data.subarray(0, n),
+        sample: this.sample.data.subarray(0, n),
+        seconds: this.seconds.data.subarray(0, n),
+      },
+      options,
+    };
+  }
+}
