@@ -9,6 +9,10 @@ import { AppError } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './annotators/judges.service';
 import { judgesRouter } from './annotators/judges.routes';
+import { judgeRunsRouter } from './judges/judge-runs.routes';
+import { JudgeRunsService } from './judges/judge-runs.service';
+import { JudgeUsageRepo } from './judges/usage.repo';
+import type { WorkerOptions } from './judges/worker';
 import { AuthService, resolveAdminToken } from './auth/auth.service';
 import { ExportsRepo } from './exports/exports.repo';
 import { exportsRouter } from './exports/exports.routes';
@@ -42,6 +46,10 @@ export interface AppDeps {
   tickMs?: number;
   /** Receives each socket command's server-side duration (benchmarks, monitoring). */
   onCommand?: (event: string, ms: number) => void;
+  /** Reads a judge's API key by its variable name (`api_key_env`) for in-server runs; the environment by default. */
+  secret?: (name: string) => string | undefined;
+  /** Options for in-server judge workers (tests: shorter timeouts). */
+  judgeWorker?: Partial<WorkerOptions>;
 }
 
 export interface App {
@@ -59,8 +67,19 @@ const formatBytes = (n: number) =>
 
 const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
 
+// API keys are secrets named per judge at run time, so they cannot be fields of the start-up config.
+const envSecret = (name: string) => process.env[name];
+
+/** The URL of this server's own port, for in-server judge workers. */
+function selfUrl(server: http.Server): string {
+  const a = server.address();
+  if (!a || typeof a === 'string') throw new Error('The server is not listening');
+  const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}
+
 /** The one composition root: builds every repo and service on one database and returns the servers. */
-export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand }: AppDeps): App {
+export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand, secret = envSecret, judgeWorker }: AppDeps): App {
   const log = logger.child({ module: 'http' });
   const admin = resolveAdminToken(db, config.adminToken);
 
@@ -100,7 +119,16 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   });
   const imports = new ImportsService(db, itemsRepo, labelsRepo, annotatorsRepo, config.maxRecordBytes, clock);
   const invites = new InvitesService(invitesRepo, clock, (inviteId) => io?.in(rooms.invite(inviteId)).disconnectSockets(true));
-  const judges = new JudgesService(annotatorsRepo, tasks, clock);
+  const judgeRuns = new JudgeRunsService({
+    annotators: annotatorsRepo,
+    usage: new JudgeUsageRepo(db),
+    selfUrl: () => selfUrl(server),
+    secret,
+    logger,
+    clock,
+    workerOptions: judgeWorker,
+  });
+  const judges = new JudgesService(annotatorsRepo, tasks, clock, judgeRuns);
   const exports = new ExportsService(new ExportsRepo(db));
   const adjudications = new AdjudicationsService(db, itemsRepo, clock);
 
@@ -123,6 +151,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   api.use(projectsRouter({ projects, imports, items: itemsRepo, tasks, progress, maxImportBytes: config.maxImportBytes }));
   api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
   api.use(judgesRouter({ projects, judges }));
+  api.use(judgeRunsRouter({ projects, runs: judgeRuns }));
   api.use(exportsRouter({ projects, exports }));
   api.use(adjudicationsRouter({ projects, adjudications }));
   api.use(reportsRouter({ projects, reports }));
@@ -163,7 +192,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   app.use(onError);
 
   const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, onWatch: (id) => reports.warm(projects.get(id)) });
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)) });
 
   const timer = setInterval(() => {
     tasks.sweep();
@@ -179,6 +208,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     tasks,
     async close() {
       clearInterval(timer);
+      await judgeRuns.close();
       writer.flush();
       await reports.close();
       await new Promise<void>((resolve) => {

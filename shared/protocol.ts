@@ -6,7 +6,7 @@
  * Commands are `domain:verb`, take `(input, ack)` and are acknowledged with {@link Ack}.
  */
 import type { ErrorBody } from './errors';
-import type { AnnotatorKind, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
+import type { AnnotatorKind, JudgeCreate, JudgeStatusReport, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckFn<T> = (res: Ack<T>) => void;
@@ -110,6 +110,17 @@ export interface ClientToServerEvents {
   /** Researchers only: receive `project:progress` pushes for one project. */
   'project:watch': (input: { projectId: number }, ack: AckFn<ProjectProgress>) => void;
   'project:unwatch': (input: { projectId: number }, ack: AckFn<null>) => void;
+  /** Judges only: the judge's registration (what to judge and how), for the worker that runs it. */
+  'judge:get': (input: Record<string, never> | undefined, ack: AckFn<JudgeInfo>) => void;
+  /** Judges only: the worker's state, counts and last error, shown by `GET /api/projects/:id/judges`. */
+  'judge:status': (input: JudgeStatusReport, ack: AckFn<null>) => void;
+}
+
+/** A judge's registration as its worker receives it (`judge:get`). */
+export interface JudgeInfo {
+  id: number;
+  name: string;
+  config: JudgeCreate;
 }
 
 export interface ServerToClientEvents {

@@ -219,8 +219,55 @@ export const JudgeCreate = z.strictObject({
   base_url: z.url().optional(),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'api_key_env must be an environment variable name' }).optional(),
   concurrency: z.int().min(1).max(256).default(8),
+  /** One more request, asking the model to restate its answer in the required format, when an output cannot be read. */
+  repair: z.boolean().optional(),
+  /** Sent to the endpoint as `seed`; also seeds `baseline:random`. */
+  seed: z.int().optional(),
+  /** Seconds before one request to the model is abandoned (and retried). */
+  timeout_seconds: z.number().positive().max(3600).optional(),
+  /** US dollars per million tokens, for the cost in the judge's summary and listing. */
+  price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }).optional(),
+  /** A template of the judge's own (from a file); `template` then names it. */
+  prompt: z.lazy(() => JudgeTemplate).optional(),
 });
 export type JudgeCreate = z.infer<typeof JudgeCreate>;
+
+/**
+ * A judge prompt template. `{{name}}` inserts a field of the task (question, answer_a, answer_b, answer, options,
+ * reference, persona, rubric, instructions, scale_min, scale_max, certainty_min, certainty_max, format);
+ * `{{#name}}…{{/name}}` keeps its text only when the field is present (`{{^name}}` when absent). `format` is the
+ * answer-format instruction: `text_format` for plain text, a JSON instruction with structured output.
+ */
+export const JudgeTemplate = z.strictObject({
+  name: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'a template name is letters, digits, ".", "_" and "-"' }),
+  type: TaskType,
+  description: z.string().max(2000).default(''),
+  system: z.string().max(50_000).default(''),
+  user: z.string().min(1).max(100_000),
+  /** How a plain-text answer is read: `[[A]]`/`[[B]]`/`[[C]]`, `Rating: [[7]]`, JudgeLM's two scores, or `[[n]]` for an option. */
+  parser: z.enum(['verdict', 'rating', 'judgelm', 'choice']),
+  text_format: z.string().max(10_000).default(''),
+  /** Pairwise: whether a tie is a possible verdict. */
+  tie: z.boolean().default(true),
+  /** The certainty scale the template itself asks on (persona: 1–100 with its bands); otherwise the project's. */
+  certainty_scale: z.strictObject({ min: z.number(), max: z.number() }).optional(),
+});
+export type JudgeTemplate = z.infer<typeof JudgeTemplate>;
+
+/** What a judge worker tells the server about its run (`judge:status`), so `GET …/judges` shows it. */
+export const JudgeStatusReport = z.strictObject({
+  state: z.enum(['running', 'done', 'stopped', 'error']),
+  labels: z.int().min(0),
+  invalid: z.int().min(0),
+  retries: z.int().min(0),
+  /** Tasks given up after their tries ran out (released back to the pool). */
+  errors: z.int().min(0),
+  in_flight: z.int().min(0),
+  tokens: z.strictObject({ prompt: z.int().min(0), completion: z.int().min(0) }),
+  last_error: z.string().max(2000).nullable(),
+  started_at: z.number(),
+});
+export type JudgeStatusReport = z.infer<typeof JudgeStatusReport>;
 
 export const InviteCreate = z.strictObject({ label: z.string().trim().max(200).optional() }).default({});
 

@@ -3,8 +3,9 @@ import { AppError, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';
 import type { TasksService } from '../tasks/tasks.service';
 import type { AnnotatorRow, AnnotatorsRepo } from './annotators.repo';
+import type { JudgeRunView } from '../judges/judge-runs.service';
 
-export interface JudgeView {
+export interface JudgeView extends Partial<JudgeRunView> {
   id: number;
   name: string;
   config: JudgeCreate;
@@ -18,6 +19,8 @@ export class JudgesService {
     private readonly repo: AnnotatorsRepo,
     private readonly tasks: TasksService,
     private readonly clock: () => number,
+    /** State, last error, tokens and cost of each judge's runs (server/judges). */
+    private readonly runs?: { view(projectId: number, a: AnnotatorRow): JudgeRunView },
   ) {}
 
   register(projectId: number, body: unknown): { id: number; name: string; token: string } {
@@ -44,6 +47,7 @@ export class JudgesService {
       config: JSON.parse(a.config ?? '{}') as JudgeCreate,
       progress: this.tasks.progress({ projectId: a.project_id, annotatorId: a.id, kind: 'llm' }),
       created_at: new Date(a.created_at).toISOString(),
+      ...this.runs?.view(a.project_id, a),
     };
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AnnotatorKind, Order } from '../../shared/schemas';
 import { humanSlot, judgeSlot } from '../labels/labels.repo';
 import { MinHeap } from './heap';
@@ -355,7 +355,8 @@ export class ProjectPool {
 
   private newLease(annotatorId: number, kind: AnnotatorKind, itemId: number, order: Order | null, sample: number, slot: string, now: number): Lease {
     const lease: Lease = {
-      id: randomBytes(12).toString('base64url'),
+      // randomUUID draws from a pooled entropy buffer: an order of magnitude cheaper than randomBytes per call.
+      id: randomUUID(),
       annotatorId,
       kind,
       itemId,

@@ -113,4 +113,5 @@ remote(
   },
 );
 
+program.addCommand((require('./judge') as typeof import('./judge')).judgeCommand());
 program.parseAsync(process.argv).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -28,34 +28,45 @@ export interface ExportLabelRow {
 }
 
 /**
- * Keyset-paged reads for exports: each page is one short statement, so an export of millions of labels never
+ * Keyset-paged reads for exports (`+project_id` keeps SQLite on the rowid order instead of a project index
+ * followed by a sort of the whole project on every page): each page is one short statement, so an export of millions of labels never
  * holds a read open across the awaits that wait for the client to drain.
  */
 export class ExportsRepo {
   private readonly itemsPage;
   private readonly labelsOfItems;
   private readonly labelsPage;
+  private readonly annotatorsStmt;
 
   constructor(db: Db) {
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
       `SELECT i.id, i.external_id, i.content, i.gold, i.meta, a.value AS adj_value, a.note AS adj_note, a.by AS adj_by, a.created_at AS adj_at
        FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
-       WHERE i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+       WHERE +i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
     );
     const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
        l.shown_order, l.sample, l.duration_ms, l.created_at
        FROM labels l JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id`;
-    this.labelsOfItems = db.prepare<[number, number, number], ExportLabelRow>(
-      `SELECT ${labelCols} WHERE l.project_id = ? AND l.item_id BETWEEN ? AND ? ORDER BY l.item_id, l.id`,
-    );
-    this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
+    // The gold export already has the page's items and the project's annotators: only the label columns here.
+    // By item id alone (item ids belong to one project): the (item_id, …) unique index serves the range.
+    this.labelsOfItems = db
+      .prepare<[number, number], unknown[]>(
+        'SELECT item_id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
+      )
+      .raw();
+    this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm' }>('SELECT id, key, kind FROM annotators WHERE project_id = ?');
+    this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
   }
 
   items(projectId: number, afterId: number, limit: number): ExportItemRow[] {
     return this.itemsPage.all(projectId, afterId, limit);
   }
-  labelsForItems(projectId: number, fromItemId: number, toItemId: number): ExportLabelRow[] {
-    return this.labelsOfItems.all(projectId, fromItemId, toItemId);
+  /** [item_id, annotator_id, value, certainty, rationale] of every label on items in the id range. */
+  labelsForItems(fromItemId: number, toItemId: number): Array<[number, number, string | number | null, number | null, string | null]> {
+    return this.labelsOfItems.all(fromItemId, toItemId) as Array<[number, number, string | number | null, number | null, string | null]>;
+  }
+  annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm' }> {
+    return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind }]));
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
     return this.labelsPage.all(projectId, afterId, limit);

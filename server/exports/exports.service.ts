@@ -42,7 +42,8 @@ export interface GoldRecord {
   meta: Record<string, unknown> | null;
 }
 
-const PAGE = 2000;
+// Small pages keep each synchronous slice of the export short, so the event loop never stalls for long.
+const PAGE = 500;
 
 /**
  * Gold sets and raw label exports, streamed page by page. The consensus of an item is, in order: the researcher's
@@ -85,6 +86,7 @@ export class ExportsService {
 
   private *goldChunks(project: Project, q: ExportQuery): Generator<string> {
     const columns = goldColumns(project);
+    const annotators = this.repo.annotators(project.id);
     let after = 0;
     let first = true;
     for (;;) {
@@ -94,12 +96,13 @@ export class ExportsService {
         return;
       }
       after = items[items.length - 1]!.id;
-      const labels = this.repo.labelsForItems(project.id, items[0]!.id, after);
-      const byItem = new Map<number, ExportLabelRow[]>();
-      for (const l of labels) {
-        let list = byItem.get(l.item_id);
-        if (!list) byItem.set(l.item_id, (list = []));
-        list.push(l);
+      const byItem = new Map<number, ExportLabel[]>();
+      for (const [itemId, annotatorId, value, certainty, rationale] of this.repo.labelsForItems(items[0]!.id, after)) {
+        const a = annotators.get(annotatorId);
+        if (!a) continue;
+        let list = byItem.get(itemId);
+        if (!list) byItem.set(itemId, (list = []));
+        list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
       }
       const records: GoldRecord[] = [];
       for (const it of items) {
@@ -142,7 +145,15 @@ function toLabelRecord(l: ExportLabelRow) {
   };
 }
 
-function goldRecord(project: Project, it: ExportItemRow, all: ExportLabelRow[], q: ExportQuery): GoldRecord | null {
+interface ExportLabel {
+  annotator: string;
+  kind: 'human' | 'llm';
+  value: string | number | null;
+  certainty: number | null;
+  rationale: string | null;
+}
+
+function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery): GoldRecord | null {
   const used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
@@ -187,7 +198,7 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabelRow[], 
     agreement: used.length > 0 ? (counts.get(label) ?? 0) / used.length : null,
     n: used.length,
     source,
-    labels: used.map((l) => ({ annotator: l.annotator, kind: l.kind, value: l.value, certainty: l.certainty, rationale: l.rationale })),
+    labels: used,
     meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
   };
 }

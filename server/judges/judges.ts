@@ -41,7 +41,7 @@ const hash01 = (s: string) => createHash('sha256').update(s).digest().readUInt32
  * Baselines (no endpoint): `longest` prefers the longer answer (alpaca_eval's `longest`; equal lengths tie; on
  * a rating, the share of 1,000 characters on the scale; on a choice, the longest option), `first` always the
  * answer shown first (pure position bias; the top of the scale, the first option), `random` a seeded coin per
- * (item, order, sample).
+ * (item, sample, and order with swap).
  */
 export class BaselineJudge implements Judge {
   readonly kind = 'baseline' as const;
@@ -49,6 +49,7 @@ export class BaselineJudge implements Judge {
     private readonly model: string,
     private readonly project: Project,
     private readonly seed: number,
+    private readonly swap: boolean,
   ) {
     if (!(BASELINES as readonly string[]).includes(model)) throw new Error(`Unknown baseline "${model}" (known: ${BASELINES.join(', ')})`);
   }
@@ -61,7 +62,9 @@ export class BaselineJudge implements Judge {
   private pick(task: Task): string | number {
     const { item } = task;
     const which = this.model.slice('baseline:'.length);
-    const r = hash01(`${this.seed}|${item.id}|${task.order ?? ''}|${task.sample ?? 0}`);
+    // Seeded on what the label means (the canonical item, its sample, and its order when the judge swaps), so a
+    // rerun with the same seed stores the same labels whatever order the server happened to show.
+    const r = hash01(`${this.seed}|${item.id}|${task.sample ?? 0}|${this.swap ? (task.order ?? '') : ''}`);
     const scale = this.project.scale ?? DEFAULT_SCALE;
     const step = scale.step ?? 1;
     const onScale = (x: number) => Math.min(scale.max, scale.min + Math.round(((scale.max - scale.min) * x) / step) * step);
@@ -69,7 +72,7 @@ export class BaselineJudge implements Judge {
     switch (this.project.type) {
       case 'pairwise': {
         if (which === 'first') return 'A';
-        if (which === 'random') return r < 0.5 ? 'A' : 'B';
+        if (which === 'random') return (r < 0.5) === (task.order !== 'BA') ? 'A' : 'B';
         const a = item.answer_a?.length ?? 0;
         const b = item.answer_b?.length ?? 0;
         return a > b ? 'A' : b > a ? 'B' : 'tie';

@@ -6,6 +6,7 @@
  */
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { z } from 'zod';
+import { httpFetch } from './http-fetch';
 import type { Message } from './templates';
 
 export interface ModelOptions {
@@ -110,7 +111,7 @@ export class ModelClient {
   private readonly random: () => number;
 
   constructor(private readonly o: ModelOptions) {
-    this.client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey, timeout: o.timeoutMs, maxRetries: 0 });
+    this.client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey, timeout: o.timeoutMs, maxRetries: 0, fetch: httpFetch });
     this.sleep = o.sleep ?? defaultSleep;
     this.random = o.random ?? Math.random;
   }
@@ -138,8 +139,13 @@ export class ModelClient {
       const started = performance.now();
       let reason: string;
       let asked: number | null = null;
+      // A signal per request: the package adds an abort listener to the signal it is given and never removes it,
+      // so one long-lived signal would collect a listener per request.
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const raw: unknown = await this.client.chat.completions.create(body, { signal });
+        const raw: unknown = await this.client.chat.completions.create(body, { signal: ctl.signal });
         const latencyMs = performance.now() - started;
         const r = Completion.safeParse(raw);
         if (!r.success) throw new RequestFailed('The endpoint answered with something that is not a chat completion', undefined, attempt);
@@ -168,6 +174,8 @@ export class ModelClient {
           // Not an HTTP answer we understand (e.g. a body that is not JSON): a retry will not help.
           throw new RequestFailed(`The request failed: ${e instanceof Error ? e.message : String(e)}`, undefined, attempt);
         }
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
       if (attempt >= this.o.maxTries) throw new RequestFailed(`Gave up after ${attempt} tries: ${reason}`, undefined, attempt);
       const delayMs = this.delay(attempt, asked);

@@ -81,9 +81,15 @@ export const BUILT_IN_TEMPLATES: readonly JudgeTemplate[] = [PAIRWISE, PAIRWISE_
 
 /** The version of a template: the first 12 hex digits of the SHA-256 of everything that shapes its prompts. */
 export function templateVersion(t: JudgeTemplate): string {
-  const { name: _name, description: _description, ...content } = t;
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+  let v = versions.get(t);
+  if (v === undefined) {
+    const { name: _name, description: _description, ...content } = t;
+    v = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+    versions.set(t, v);
+  }
+  return v;
 }
+const versions = new WeakMap<JudgeTemplate, string>();
 
 /** Reads a template file (JSON, the shape of {@link JudgeTemplate}); throws naming what is wrong. */
 export function loadTemplateFile(file: string): JudgeTemplate {

@@ -11,6 +11,7 @@
  *   releases their leases.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import type { JudgeStatusReport } from '../../shared/schemas';
@@ -51,7 +52,7 @@ export interface WorkerSummary {
   judge: { id: number; name: string; model: string } | null;
   template: { name: string; version: string } | null;
   state: 'running' | 'done' | 'stopped' | 'error';
-  /** Labels stored by this run (resubmissions acknowledged as duplicates are not counted twice). */
+  /** Labels stored by this run (each once, even when its ack was lost and it was sent again). */
   labels: number;
   /** Of those, outputs that could not be read (stored with a null value and their raw text). */
   invalid: number;
@@ -68,6 +69,8 @@ export interface WorkerSummary {
   /** The judge's progress: labels stored (by any run) and its plan. */
   progress: { done: number; target: number | null };
   wall_ms: number;
+  /** From the first task asked for to the last label acknowledged (the wall time without connecting). */
+  judging_ms: number;
   last_error: string | null;
   /** The endpoint refused structured output and the run went on in the text format. */
   structured_fallback: boolean;
@@ -105,11 +108,15 @@ export class JudgeWorker {
     cost: null,
     progress: { done: 0, target: null },
     wall_ms: 0,
+    judging_ms: 0,
     last_error: null,
     structured_fallback: false,
   };
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    // Every request in flight listens on the one abort signal.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /** Stops taking tasks; with `abort`, cancels the model requests in flight and releases their tasks. */
   stop({ abort = false }: { abort?: boolean } = {}): void {
@@ -134,7 +141,9 @@ export class JudgeWorker {
       this.reportStatus();
       this.statusTimer = setInterval(() => this.reportStatus(), this.o.statusEveryMs ?? 1000);
       const lanes = Math.min(this.o.concurrency ?? info.data.config.concurrency, info.data.config.concurrency);
+      const judging = Date.now();
       await Promise.all(Array.from({ length: lanes }, () => this.lane()));
+      this.summary.judging_ms = Date.now() - judging;
       await this.releaseParked();
       if (this.fatal) throw this.fatal;
       this.summary.state = this.stopping ? 'stopped' : this.summary.errors > 0 ? 'error' : 'done';
@@ -156,7 +165,7 @@ export class JudgeWorker {
     const config = this.info!.config;
     const project = this.session!.project;
     this.summary.judge = { id: this.info!.id, name: this.info!.name, model: config.model };
-    if (isBaseline(config.model)) return new BaselineJudge(config.model, project, config.seed ?? 0);
+    if (isBaseline(config.model)) return new BaselineJudge(config.model, project, config.seed ?? 0, config.swap);
     const template = chooseTemplate(project.type, config);
     this.summary.template = { name: template.name, version: templateVersion(template) };
     const keyVar = this.o.apiKeyEnv ?? config.api_key_env;
@@ -315,11 +324,10 @@ export class JudgeWorker {
       const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
       const r = await this.call<SubmitResult>('label:submit', submit);
       if (r.ok) {
+        // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.
         this.summary.progress = r.data.progress;
-        if (!r.data.duplicate) {
-          this.summary.labels++;
-          if (judgment.value === null) this.summary.invalid++;
-        }
+        this.summary.labels++;
+        if (judgment.value === null) this.summary.invalid++;
       } else {
         this.summary.errors++;
         this.summary.last_error = `label:submit: ${r.error.message}`;

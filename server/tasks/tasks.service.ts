@@ -180,8 +180,13 @@ export class TasksService {
     const key = `${actor.annotatorId}\u0000${input.clientLabelId}`;
     const running = this.inflight.get(key);
     if (running) return { ...(await running), duplicate: true };
-    const stored = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
-    if (stored) return { labelId: stored.id, duplicate: true, progress: this.progress(actor) };
+    // A live lease means this label cannot have been stored yet (committing ends the lease), so the look-up of a
+    // repeated clientLabelId is needed only when the lease is gone: a retry after a lost ack.
+    const lease = this.state(actor.projectId).pool.leases.get(input.leaseId);
+    if (!lease || lease.annotatorId !== actor.annotatorId) {
+      const stored = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
+      if (stored) return { labelId: stored.id, duplicate: true, progress: this.progress(actor) };
+    }
     const p = this.store(actor, input);
     this.inflight.set(key, p);
     try {

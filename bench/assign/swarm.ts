@@ -1,0 +1,233 @@
+/**
+ * The annotator swarm: a separate process (forked by ./index.ts) so that 1,000 socket.io clients do not share
+ * an event loop with the server they measure. Every annotator loops `task:next` → `label:submit`; the parent
+ * switches the phases over IPC (see ./messages.ts).
+ */
+import fs from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SubmitResult, Task } from '../../shared/protocol';
+import { Samples } from '../lib/stats';
+import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Command = 'task:next' | 'label:submit';
+
+const send = (m: FromSwarm) => process.send!(m);
+// The parent owns this process: if it goes away, so do we.
+process.on('disconnect', () => process.exit(1));
+
+let phase: Phase | 'idle' | 'stopped' = 'idle';
+/** The phase now (a call, so TypeScript does not narrow it across awaits). */
+const current = () => phase;
+const acked: AckedLabel[] = [];
+const errors: Record<string, number> = {};
+let exhausted = 0;
+let disconnects = 0;
+
+interface PhaseStats {
+  startedAt: number;
+  endedAt?: number;
+  cpuAt: NodeJS.CpuUsage;
+  cpu?: number;
+  loopDelayP99?: number;
+  labels: number;
+  rtt: Record<Command, Samples>;
+}
+const stats = new Map<Phase, PhaseStats>();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+function enter(next: Phase | 'stopped'): void {
+  const now = performance.now();
+  if (phase !== 'idle' && phase !== 'stopped') {
+    const s = stats.get(phase)!;
+    s.endedAt = now;
+    const cpu = process.cpuUsage(s.cpuAt);
+    s.cpu = (cpu.user + cpu.system) / 1000 / (now - s.startedAt);
+    s.loopDelayP99 = loopDelay.percentile(99) / 1e6;
+  }
+  loopDelay.reset();
+  if (next !== 'stopped') {
+    stats.set(next, { startedAt: now, cpuAt: process.cpuUsage(), labels: 0, rtt: { 'task:next': new Samples(), 'label:submit': new Samples() } });
+  }
+  const wasIdle = phase === 'idle';
+  phase = next;
+  // Think times end at once when pacing stops, so the saturated phase starts saturated.
+  if (next === 'saturated' || next === 'stopped') wakeAll();
+  if (wasIdle && next !== 'stopped') startLoops();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellable sleeps: paced think time, woken early when the phase changes.
+
+const sleepers = new Set<() => void>();
+function think(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      sleepers.delete(done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    sleepers.add(done);
+  });
+}
+function wakeAll(): void {
+  for (const wake of [...sleepers]) wake();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let config: SwarmConfig;
+const clients: Array<{ worker: string; socket: Client }> = [];
+const loops: Array<Promise<void>> = [];
+
+/** Sends a command and resolves with its ack; a missing ack after the timeout counts as `timeout`. */
+async function request<T>(socket: Client, event: Command, input?: unknown): Promise<{ ack: Ack<T> | null; rtt: number; phase: Phase | 'idle' | 'stopped' }> {
+  const at = phase;
+  const started = performance.now();
+  const emitter = socket.timeout(config.ackTimeoutMs) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<Ack<T>> };
+  try {
+    // No payload at all for task:next: socket.io would send `undefined` as null, which the schema refuses.
+    const ack = await (input === undefined ? emitter.emitWithAck(event) : emitter.emitWithAck(event, input));
+    return { ack, rtt: performance.now() - started, phase: at };
+  } catch {
+    errors.timeout = (errors.timeout ?? 0) + 1;
+    return { ack: null, rtt: performance.now() - started, phase: at };
+  }
+}
+
+function record(event: Command, r: { rtt: number; phase: Phase | 'idle' | 'stopped' }): void {
+  if (r.phase !== 'idle' && r.phase !== 'stopped') stats.get(r.phase)!.rtt[event].add(r.rtt);
+}
+
+function failed(ack: Ack<unknown> | null): boolean {
+  if (ack === null) return true;
+  if (!ack.ok) errors[ack.error.code] = (errors[ack.error.code] ?? 0) + 1;
+  return !ack.ok;
+}
+
+const paced = () => phase === 'warmup' || phase === 'paced';
+const thinkMs = () => config.thinkMinMs + Math.random() * (config.thinkMaxMs - config.thinkMinMs);
+const VALUES = ['A', 'B', 'tie'] as const;
+
+async function annotate(worker: string, socket: Client): Promise<void> {
+  // Stagger the start over one think time so the paced load arrives as a steady stream, not in waves.
+  if (paced()) await think(Math.random() * config.thinkMaxMs);
+  let seq = 0;
+  while (current() !== 'stopped' && socket.connected) {
+    const next = await request<Task | null>(socket, 'task:next');
+    record('task:next', next);
+    if (failed(next.ack)) {
+      await think(100);
+      continue;
+    }
+    const task = (next.ack as { ok: true; data: Task | null }).data;
+    if (task === null) {
+      exhausted++;
+      return;
+    }
+    if (paced()) await think(thinkMs());
+    if (current() === 'stopped') return;
+    const clientLabelId = `${worker}-${++seq}`;
+    const value = VALUES[Math.floor(Math.random() * 3)];
+    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId });
+    record('label:submit', submit);
+    if (failed(submit.ack)) continue;
+    const result = (submit.ack as { ok: true; data: SubmitResult }).data;
+    acked.push([worker, task.item.id, task.leaseId, clientLabelId, result.labelId]);
+    const now = current();
+    if (now !== 'idle' && now !== 'stopped') stats.get(now)!.labels++;
+  }
+}
+
+function startLoops(): void {
+  for (const c of clients) loops.push(annotate(c.worker, c.socket));
+}
+
+function connectOne(worker: string): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const socket: Client = ioClient(config.url, {
+      auth: { token: config.token, worker },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 30_000,
+    });
+    socket.once('connect', () => {
+      socket.on('disconnect', () => {
+        if (phase !== 'stopped') disconnects++;
+      });
+      resolve(socket);
+    });
+    socket.once('connect_error', (e) => {
+      socket.close();
+      reject(e);
+    });
+  });
+}
+
+async function connectAll(): Promise<void> {
+  const started = performance.now();
+  const errs: string[] = [];
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < config.clients) {
+      const i = nextIndex++;
+      const id = `bench-worker-${String(i).padStart(5, '0')}`;
+      try {
+        clients.push({ worker: id, socket: await connectOne(id) });
+      } catch (e) {
+        if (errs.length < 10) errs.push(`${id}: ${(e as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.connectConcurrency, config.clients) }, worker));
+  send({ type: 'connected', connected: clients.length, seconds: (performance.now() - started) / 1000, errors: errs });
+}
+
+function phaseReport(s: PhaseStats): PhaseReport {
+  const seconds = ((s.endedAt ?? performance.now()) - s.startedAt) / 1000;
+  return {
+    seconds,
+    labels: s.labels,
+    labelsPerSecond: s.labels / seconds,
+    rtt: { 'task:next': s.rtt['task:next'].summary(), 'label:submit': s.rtt['label:submit'].summary() },
+    cpu: s.cpu ?? 0,
+    loopDelayP99: s.loopDelayP99 ?? 0,
+  };
+}
+
+async function stop(): Promise<void> {
+  enter('stopped');
+  // Let in-flight commands finish (their acks still count as acknowledged labels), but not forever.
+  await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, config.ackTimeoutMs + 1000))]);
+  fs.writeFileSync(config.labelsFile, acked.map((a) => JSON.stringify(a)).join('\n') + (acked.length ? '\n' : ''));
+  const report: SwarmReport = {
+    connected: clients.length,
+    phases: Object.fromEntries([...stats].map(([p, s]) => [p, phaseReport(s)])),
+    labels: acked.length,
+    errors,
+    exhausted,
+    disconnects,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+  };
+  for (const c of clients) c.socket.disconnect();
+  send({ type: 'report', report });
+  process.disconnect();
+}
+
+process.on('message', (m: ToSwarm) => {
+  const run = async () => {
+    if (m.type === 'config') {
+      config = m.config;
+      loopDelay.enable();
+      await connectAll();
+    } else if (m.type === 'phase') enter(m.phase);
+    else await stop();
+  };
+  run().catch((e: unknown) => {
+    send({ type: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    process.exit(1);
+  });
+});

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
+import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+
+let s: TestServer;
+let mock: MockOpenAI;
+beforeEach(async () => {
+  s = await startServer();
+  mock = await startMockOpenAI();
+});
+afterEach(async () => {
+  await mock.close();
+  await s.close();
+});
+
+/** Polls until `check` holds (a condition to wait for, not a timing to assert). */
+async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const v = await read();
+    if (check(v)) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('condition never held');
+}
+
+const judgeRow = async (pid: number, id: number) => (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges.find((j: { id: number }) => j.id === id);
+const llmLabels = (pid: number) => (s.db.prepare("SELECT COUNT(*) AS n FROM labels WHERE project_id = ? AND source = 'live'").get(pid) as { n: number }).n;
+
+describe('judge runs inside the server (API)', () => {
+  test('POST …/run judges the whole project through the socket protocol and GET …/judges shows it done with its tokens and cost', async () => {
+    const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(10));
+    const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'in-server', base_url: mock.url, swap: true, price: { input: 2, output: 10 } })).body;
+    mock.rule = (req) => verdict(req, 'A');
+    const started = await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
+    expect(started.status).toBe(202);
+    expect(started.body.state).toBe('running');
+    const again = await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
+    expect([202, 409]).toContain(again.status); // 409 while it runs; 202 if it had already finished
+
+    const row = await until(() => judgeRow(pid, judge.id), (j) => j.state === 'done');
+    expect(row).toMatchObject({ progress: { done: 20, target: 20 }, last_error: null, invalid: 0, run: { in_server: true, labels: 20 } });
+    expect(row.tokens.prompt).toBeGreaterThan(0);
+    expect(row.cost).toBeCloseTo((row.tokens.prompt * 2 + row.tokens.completion * 10) / 1e6, 10);
+    expect(llmLabels(pid)).toBe(20);
+  });
+
+  test('DELETE …/run stops a run: the tasks in flight are released, nothing half-done is stored', async () => {
+    const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(10));
+    const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'slow', base_url: mock.url, concurrency: 4 })).body;
+    mock.rule = () => ({ hang: true });
+    await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
+    await until(() => Promise.resolve(mock.requests.length), (n) => n >= 4);
+    expect((await s.api('GET', `/api/projects/${pid}/progress`)).body.leases.llm).toBe(4);
+
+    const stopped = await s.api('DELETE', `/api/projects/${pid}/judges/${judge.id}/run`);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.state).toBe('idle');
+    expect((await s.api('GET', `/api/projects/${pid}/progress`)).body.leases.llm).toBe(0);
+    expect(llmLabels(pid)).toBe(0);
+    expect((await s.api('DELETE', `/api/projects/${pid}/judges/${judge.id}/run`)).status).toBe(404);
+    expect((await s.api('POST', `/api/projects/${pid}/judges/999/run`)).status).toBe(404);
+  });
+
+  test('an in-server run of a judge whose API key variable is missing ends in error, with the reason listed', async () => {
+    const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(2));
+    const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'keyed', base_url: mock.url, api_key_env: 'CONCORD_TEST_NO_SUCH_KEY' })).body;
+    await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
+    const row = await until(() => judgeRow(pid, judge.id), (j) => j.state === 'error');
+    expect(row.last_error).toMatch(/CONCORD_TEST_NO_SUCH_KEY is not set/);
+    expect(mock.requests).toHaveLength(0);
+  });
+});
+
+describe('concord judge (CLI)', () => {
+  const bin = path.resolve(__dirname, '../../bin/concord.js');
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, CONCORD_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  test('one step: registers the judge, labels the project with swap and 2 samples, exits 0 with the summary, and the server lists it done', async () => {
+    const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(5));
+    mock.rule = (req) => verdict(req, req.n % 2 === 0 ? 'A' : 'B');
+    const r = await cli(
+      ['judge', '--server', s.url, '--project', String(pid), '--admin-token', s.token, '--model', 'cli-model', '--base-url', mock.url, '--api-key-env', 'MOCK_KEY', '--swap', '--samples', '2', '--temperature', '0.5', '--concurrency', '4', '--json'],
+      { MOCK_KEY: 'sk-test-123' },
+    );
+    expect(r.stderr).toMatch(/Registered judge "cli-model"/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ state: 'done', labels: 20, invalid: 0, errors: 0, judge: { name: 'cli-model' } });
+    expect(mock.requests[0]!.headers.authorization).toBe('Bearer sk-test-123');
+    expect(mock.requests[0]!.body.temperature).toBe(0.5);
+    expect(llmLabels(pid)).toBe(20);
+    const listed = (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges[0];
+    expect(listed).toMatchObject({ state: 'done', run: { in_server: false, labels: 20 } });
+  });
+
+  test('with a judge token and a bad server token, it says why and exits 1', async () => {
+    const r = await cli(['judge', '--server', s.url, '--token', 'cjdg_not-a-real-token']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refused the connection: This token is not valid/);
+  });
+});
