@@ -6,5 +6,8 @@ module.exports = {
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, testEnvironment: 'node' },
     { displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, testEnvironment: 'node' },
+    // Real chromium (Debian's, via playwright-core) against a real server serving client/dist: `npm test` builds
+    // the client and installs chromium first (scripts/ensure-chromium.sh).
+    { displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], transform: { '^.+\\.ts$': swc }, testEnvironment: 'node' },
   ],
 };

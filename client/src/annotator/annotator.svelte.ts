@@ -1,0 +1,300 @@
+/**
+ * The annotator's state: the session, the task on screen, a prefetched next task, what is being typed, and the
+ * connection. The task and its answer live here, not in the socket, so a dropped connection changes nothing on
+ * screen; a label whose ack was lost is sent again with the same clientLabelId and stored once.
+ */
+import type { AnnotatorProgress, SessionInfo, SubmitResult, Task } from '../../../shared/protocol';
+import { AckTimeout, AnnotatorSocket } from '../lib/socket';
+import { ServerError, messageOf } from '../lib/errors';
+
+export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
+type Value = string | number;
+
+interface Pending {
+  leaseId: string;
+  value: Value;
+  certainty: number | null;
+  rationale: string | null;
+  clientLabelId: string;
+}
+
+const HEARTBEAT_MS = 60_000;
+const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
+export class AnnotatorState {
+  phase = $state<Phase>('connecting');
+  session = $state<SessionInfo | null>(null);
+  task = $state<Task | null>(null);
+  value = $state<Value | null>(null);
+  certainty = $state<number | null>(null);
+  rationale = $state('');
+  progress = $state<AnnotatorProgress | null>(null);
+  online = $state(false);
+  /** Shown quietly while the connection is down. */
+  offline = $state(false);
+  /** A sentence about the last submission or key press (never a raw error code). */
+  notice = $state<string | null>(null);
+  fatal = $state<string | null>(null);
+  sending = $state(false);
+  worker = $state('');
+  /** What the last Enter found missing, so the page can put focus where the annotator has to act. */
+  missing = $state<'value' | 'certainty' | 'rationale' | null>(null);
+
+  private sock: AnnotatorSocket | null = null;
+  private prefetched: Task | null = null;
+  private prefetching: Promise<Task | null> | null = null;
+  private clientLabelId = newId();
+  private pending: Pending | null = null;
+  private everConnected = false;
+  private offlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly token: string,
+    worker: string,
+  ) {
+    this.worker = worker.trim();
+    if (!this.worker) this.phase = 'need-worker';
+  }
+
+  private get startedKey() {
+    return `concord.started.${this.token}.${this.worker}`;
+  }
+
+  connect(worker?: string) {
+    if (worker !== undefined) this.worker = worker.trim();
+    if (!this.worker) return;
+    this.phase = 'connecting';
+    this.sock?.close();
+    this.sock = new AnnotatorSocket(this.token, this.worker, {
+      connect: () => void this.onConnect(),
+      disconnect: () => this.onDisconnect(),
+      refused: (message, fatal) => {
+        if (fatal) {
+          this.fatal = message;
+          this.phase = 'fatal';
+          this.sock?.close();
+        } else if (!this.everConnected) this.notice = message;
+      },
+    });
+    this.heartbeat = setInterval(() => this.keepAlive(), HEARTBEAT_MS);
+  }
+
+  close() {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.offlineTimer);
+    this.sock?.close();
+  }
+
+  private async onConnect() {
+    this.online = true;
+    clearTimeout(this.offlineTimer);
+    this.offline = false;
+    if (!this.everConnected) {
+      this.everConnected = true;
+      this.notice = null;
+      try {
+        this.session = await this.sock!.session();
+        this.progress = this.session.progress;
+      } catch (e) {
+        this.fatal = messageOf(e);
+        this.phase = 'fatal';
+        return;
+      }
+      const returning = this.progress!.done > 0 || localStorage.getItem(this.startedKey) === '1';
+      if (returning) await this.begin();
+      else this.phase = 'intro';
+      return;
+    }
+    // A reconnect: the task on screen and its answer are untouched. Send what was waiting, then top up.
+    if (this.pending) await this.send(this.pending);
+    else if (this.phase === 'labelling') this.prefetch();
+  }
+
+  private onDisconnect() {
+    this.online = false;
+    // Quiet: a blip shorter than this shows nothing at all.
+    clearTimeout(this.offlineTimer);
+    this.offlineTimer = setTimeout(() => (this.offline = !this.online), 400);
+  }
+
+  /** Start (or resume) labelling. */
+  async begin() {
+    localStorage.setItem(this.startedKey, '1');
+    this.phase = 'labelling';
+    if (this.task) return;
+    const t = await this.fetchTask();
+    if (t) this.show(t);
+    else this.phase = 'empty';
+  }
+
+  /** `task:next`, skipping leases already held on screen or in reserve (a new socket hands them back again). */
+  private async fetchTask(): Promise<Task | null> {
+    for (let i = 0; i < 4; i++) {
+      let t: Task | null;
+      try {
+        t = await this.sock!.next();
+      } catch (e) {
+        if (!(e instanceof AckTimeout)) this.notice = messageOf(e);
+        return null;
+      }
+      if (!t) return null;
+      if (t.leaseId !== this.task?.leaseId && t.leaseId !== this.prefetched?.leaseId) return t;
+    }
+    return null;
+  }
+
+  private show(t: Task) {
+    this.task = t;
+    this.value = null;
+    this.certainty = null;
+    this.rationale = '';
+    this.notice = null;
+    this.clientLabelId = newId();
+    this.prefetch();
+  }
+
+  /** Holds one task in reserve, unless this annotator's cap means it could never be used. */
+  private prefetch() {
+    if (this.prefetched || this.prefetching || !this.online || !this.task) return;
+    const p = this.progress;
+    if (p && p.target !== null && p.done + 1 >= p.target) return;
+    const job = this.fetchTask();
+    this.prefetching = job;
+    void job.then((t) => {
+      if (this.prefetching === job) this.prefetching = null;
+      if (t) this.prefetched = t;
+    });
+  }
+
+  /** Which answer, rating or option is chosen. */
+  choose(v: Value) {
+    this.value = v;
+    this.notice = null;
+  }
+
+  setCertainty(c: number) {
+    const s = this.session?.project.certainty;
+    if (!s) return;
+    this.certainty = Math.min(s.max, Math.max(s.min, c));
+  }
+
+  /** Moves certainty by a tenth of its scale, from the middle when it is not set yet. */
+  nudgeCertainty(dir: 1 | -1) {
+    const s = this.session?.project.certainty;
+    if (!s) return;
+    const step = (s.max - s.min) / 10;
+    const from = this.certainty ?? (s.min + s.max) / 2;
+    this.setCertainty(Math.round((from + dir * step) * 100) / 100);
+  }
+
+  /**
+   * Validates and sends the label. Resolves true when the next task (or the end screen) is on screen, false when
+   * the annotator has something to fix or the label is waiting for the connection.
+   */
+  async submit(): Promise<boolean> {
+    const s = this.session;
+    const t = this.task;
+    if (!s || !t || this.sending) return false;
+    this.missing = null;
+    if (this.value === null) {
+      this.missing = 'value';
+      this.notice = s.project.type === 'pairwise' ? 'Choose an answer first: 1 or A, 2 or B, 3 or T for a tie.' : s.project.type === 'rating' ? 'Choose a rating first (type its number).' : 'Choose an option first (type its number).';
+      return false;
+    }
+    if (s.project.certainty && this.certainty === null) {
+      this.missing = 'certainty';
+      this.notice = 'Say how sure you are first: move the certainty slider (keys - and =).';
+      return false;
+    }
+    const rationale = this.rationale.trim();
+    if (s.project.rationale === 'required' && !rationale) {
+      this.missing = 'rationale';
+      this.notice = 'This project asks for a reason: write a few words in the box (key R) before submitting.';
+      return false;
+    }
+    return this.send({
+      leaseId: t.leaseId,
+      value: this.value,
+      certainty: s.project.certainty ? this.certainty : null,
+      rationale: s.project.rationale === 'off' ? null : rationale || null,
+      clientLabelId: this.clientLabelId,
+    });
+  }
+
+  private async send(p: Pending): Promise<boolean> {
+    this.pending = p;
+    if (!this.online) {
+      this.notice = 'Your answer is kept and will be sent as soon as the connection is back.';
+      return false;
+    }
+    this.sending = true;
+    let res: SubmitResult;
+    try {
+      res = await this.sock!.submit(p);
+    } catch (e) {
+      this.sending = false;
+      if (e instanceof AckTimeout || !this.online) {
+        this.notice = 'Your answer is kept and will be sent as soon as the connection is back.';
+        return false;
+      }
+      this.pending = null;
+      if (e instanceof ServerError && e.body.code === 'lease-expired') {
+        this.notice = 'This task was open too long and went back to the pool, so this answer was not saved. Here is the next one.';
+        return this.advance(true);
+      }
+      this.notice = messageOf(e);
+      return false;
+    }
+    this.sending = false;
+    this.pending = null;
+    this.progress = res.progress;
+    return this.advance(false);
+  }
+
+  private async advance(keepNotice: boolean): Promise<boolean> {
+    const notice = this.notice;
+    let next = this.takePrefetched();
+    if (!next && this.prefetching) {
+      await this.prefetching;
+      next = this.takePrefetched();
+    }
+    if (!next) next = await this.fetchTask();
+    if (next) {
+      this.show(next);
+      if (keepNotice) this.notice = notice;
+    } else {
+      this.task = null;
+      this.phase = 'empty';
+    }
+    return true;
+  }
+
+  private takePrefetched(): Task | null {
+    const t = this.prefetched;
+    this.prefetched = null;
+    return t && t.expiresAt > Date.now() + 5_000 ? t : null;
+  }
+
+  /** From the end screen: ask again (leases held by others may have lapsed). */
+  async checkAgain() {
+    const t = await this.fetchTask();
+    if (t) {
+      this.phase = 'labelling';
+      this.show(t);
+    } else this.notice = 'Still nothing: there are no tasks left for you right now.';
+  }
+
+  private keepAlive() {
+    if (!this.online || !this.sock) return;
+    for (const t of [this.task, this.prefetched]) {
+      if (!t) continue;
+      this.sock.heartbeat(t.leaseId).then(
+        ({ expiresAt }) => (t.expiresAt = expiresAt),
+        () => {
+          if (t === this.prefetched) this.prefetched = null;
+        },
+      );
+    }
+  }
+}

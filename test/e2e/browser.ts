@@ -1,0 +1,65 @@
+/**
+ * One headless Debian chromium for the whole e2e run (several contexts, never several browsers: CI has 2 cores),
+ * driven by playwright-core. The server under test is test/helpers/server.ts's real server, which serves the
+ * built client from client/dist (`npm test` builds it first).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CONCORD_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
+const CLIENT_INDEX = path.resolve(__dirname, '../../client/dist/index.html');
+
+export async function launch(): Promise<Browser> {
+  if (!fs.existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run `npm run build:client` first (npm test does)');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Records uncaught page errors and console errors, so a test can insist there were none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|WebSocket connection|ERR_INTERNET_DISCONNECTED/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+/** Gzipped bytes of every script a page loads (what the browser would get with gzip), by URL. */
+export function measureScripts(page: Page): () => Promise<{ files: Array<{ url: string; raw: number; gzip: number }>; gzip: number }> {
+  const pending: Array<Promise<{ url: string; raw: number; gzip: number } | null>> = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() !== 'script') return;
+    pending.push(
+      res.body().then(
+        (b) => ({ url: new URL(res.url()).pathname, raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length }),
+        () => null,
+      ),
+    );
+  });
+  return async () => {
+    const files = (await Promise.all(pending)).filter((x): x is { url: string; raw: number; gzip: number } => x !== null);
+    return { files, gzip: files.reduce((s, f) => s + f.gzip, 0) };
+  };
+}
+
+export async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+export function p95(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]!;
+}
+
+export async function newContext(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1, ...opts });
+}
