@@ -131,3 +131,14 @@ export interface ServerToClientEvents {
 export type SocketData =
   | { role: 'admin' }
   | { role: 'annotator'; kind: AnnotatorKind; projectId: number; annotatorId: number; inviteId: number | null };
+
+/** A join link as the REST API returns it (`POST/GET/DELETE /api/projects/:id/invites`). */
+export interface InviteView {
+  id: number;
+  label: string | null;
+  token: string;
+  /** The join link; crowd platforms append the worker id (`?worker=` + Prolific's PROLIFIC_PID or MTurk's workerId). */
+  url: string;
+  created_at: string;
+  revoked_at: string | null;
+}

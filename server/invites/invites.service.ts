@@ -1,17 +1,8 @@
+import type { InviteView } from '../../shared/protocol';
 import { InviteCreate } from '../../shared/schemas';
 import { notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';
 import type { InviteRow, InvitesRepo } from './invites.repo';
-
-export interface InviteView {
-  id: number;
-  label: string | null;
-  token: string;
-  /** The join link; crowd platforms append the worker id (`?worker=` + Prolific's PROLIFIC_PID or MTurk's workerId). */
-  url: string;
-  created_at: string;
-  revoked_at: string | null;
-}
 
 export class InvitesService {
   constructor(

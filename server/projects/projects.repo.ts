@@ -1,21 +1,8 @@
 import type { Db } from '../db/database';
-import { DEFAULT_CERTAINTY, type Project, type Range, type RatingScale, type TaskType } from '../../shared/schemas';
+import { DEFAULT_CERTAINTY, type Project, type Range, type TaskType } from '../../shared/schemas';
 
-/** The stored, resolved settings of a project (the `config` column). */
-export interface ProjectConfig {
-  redundancy: number;
-  options: string[] | null;
-  scale: RatingScale | null;
-  certainty: Range | null;
-  rationale: Project['rationale'];
-  instructions: string;
-  gold_rate: number;
-  max_per_annotator: number | null;
-  show_reference: boolean;
-  lease_seconds: { human: number; llm: number };
-  completion_code: string | null;
-  redirect_url: string | null;
-}
+/** The stored, resolved settings of a project (the `config` column): everything but identity and times. */
+export type ProjectConfig = Omit<Project, 'id' | 'name' | 'type' | 'created_at' | 'updated_at'>;
 
 interface ProjectRow {
   id: number;
