@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config';
+import { readSecret, type Config } from './config';
 import type { Db } from './db/database';
 import { AppError } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
@@ -67,8 +67,6 @@ const formatBytes = (n: number) =>
 
 const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
 
-// API keys are secrets named per judge at run time, so they cannot be fields of the start-up config.
-const envSecret = (name: string) => process.env[name];
 
 /** The URL of this server's own port, for in-server judge workers. */
 function selfUrl(server: http.Server): string {
@@ -79,7 +77,7 @@ function selfUrl(server: http.Server): string {
 }
 
 /** The one composition root: builds every repo and service on one database and returns the servers. */
-export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand, secret = envSecret, judgeWorker }: AppDeps): App {
+export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand, secret = readSecret, judgeWorker }: AppDeps): App {
   const log = logger.child({ module: 'http' });
   const admin = resolveAdminToken(db, config.adminToken);
 

@@ -41,3 +41,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   return parsed.data;
 }
+
+/**
+ * A judge's API key, by the variable name its registration gives (`api_key_env`). Keys are named per judge at run
+ * time, so they cannot be fields of the start-up config; this is the one other place that reads the environment.
+ */
+export const readSecret = (name: string): string | undefined => process.env[name];
