@@ -465,6 +465,37 @@ describe('annotator page', () => {
   });
 });
 
+describe('report plots with hostile annotator names', () => {
+  test('names that hold HTML are shown as text in every tooltip, and nothing in them runs', async () => {
+    const evil = (tag: string) => `<img src=x onerror="window.__pwned='${tag}'">`;
+    const pid = await makeProject(s, { name: 'Hostile names', certainty: true }, pairwiseItems(6));
+    const labels = pairwiseItems(6).flatMap((it, i) => [
+      { item: it.id, annotator: evil('human-1'), value: i % 2 ? 'A' : 'B', certainty: 40 + i * 10 },
+      { item: it.id, annotator: evil('human-2'), value: 'A', certainty: 90 },
+      { item: it.id, annotator: evil('judge'), kind: 'llm', value: 'A', order: 'AB', certainty: 70 },
+      { item: it.id, annotator: evil('judge'), kind: 'llm', value: i % 3 ? 'A' : 'tie', order: 'BA', certainty: 80 },
+    ]);
+    expect((await s.api('POST', `/api/projects/${pid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
+    const page = await openDashboard(await context(), `/projects/${pid}/report`);
+    const errors = watchErrors(page);
+    await page.waitForFunction(() => document.querySelectorAll('figure.chart svg').length >= 5, null, { timeout: 30_000 });
+    // Sweep the pointer over every plot so each tooltip opens on its data points.
+    let tooltips = 0;
+    for (const fig of await page.locator('figure.chart').all()) {
+      await fig.scrollIntoViewIfNeeded();
+      const box = await fig.locator('svg').first().boundingBox();
+      if (!box) continue;
+      for (let x = 0.05; x < 1; x += 0.075) for (let y = 0.05; y < 1; y += 0.1) await page.mouse.move(box.x + box.width * x, box.y + box.height * y);
+      // ECharts keeps its tooltip element in the page after showing it: one that holds a name proves it opened.
+      if (await fig.evaluate((f: any) => /img src=x/.test(f.textContent ?? ''))) tooltips++;
+    }
+    expect(tooltips).toBeGreaterThan(0);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => document.querySelectorAll('img[src="x"]').length)).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
 function p50(xs: number[]) {
   const s2 = [...xs].sort((a, b) => a - b);
   return s2[Math.floor(s2.length / 2)]!;

@@ -5,6 +5,13 @@
  */
 import type { ComparisonJson, ReportJson } from '../../../../shared/stats/report';
 
+/**
+ * ECharts puts a string tooltip into the page as HTML. Annotator names and categories come from worker ids and
+ * imported files, so they are untrusted: escape them before they reach a tooltip.
+ */
+const esc = (v: unknown): string =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 const DIVERGING = ['#b35806', '#f1a340', '#fee0b6', '#f7f7f7', '#d8daeb', '#998ec3', '#542788'];
 const SEQUENTIAL = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
@@ -24,7 +31,7 @@ export function kappaHeatmap(r: ReportJson) {
   }
   return {
     ...base,
-    tooltip: { formatter: (x: { value: [number, number, number | null] }) => `${names[x.value[0]]} × ${names[x.value[1]]}: κ = ${x.value[2] ?? 'undefined'}` },
+    tooltip: { formatter: (x: { value: [number, number, number | null] }) => `${esc(names[x.value[0]])} × ${esc(names[x.value[1]])}: κ = ${x.value[2] ?? 'undefined'}` },
     grid: { left: 110, right: 80, top: 10, bottom: 90 },
     xAxis: { type: 'category', data: names, axisLabel: { rotate: 40, width: 90, overflow: 'truncate' }, splitArea: { show: true } },
     yAxis: { type: 'category', data: names, inverse: true, axisLabel: { width: 100, overflow: 'truncate' }, splitArea: { show: true } },
@@ -46,7 +53,7 @@ export function confusionHeatmap(c: ComparisonJson, judge: string) {
   );
   return {
     ...base,
-    tooltip: { formatter: (x: { value: [number, number, number] }) => `majority ${classes[x.value[1]]}, ${judge} ${classes[x.value[0]]}: ${x.value[2]}` },
+    tooltip: { formatter: (x: { value: [number, number, number] }) => `majority ${esc(classes[x.value[1]])}, ${esc(judge)} ${esc(classes[x.value[0]])}: ${x.value[2]}` },
     grid: { left: 80, right: 20, top: 10, bottom: 60 },
     xAxis: { type: 'category', data: classes, name: judge, nameLocation: 'middle', nameGap: 30 },
     yAxis: { type: 'category', data: classes, name: 'human majority', nameLocation: 'middle', nameGap: 55, inverse: true },
@@ -65,7 +72,7 @@ export function certaintySources(r: ReportJson): Source[] {
 export function coverageCurve(sources: Source[]) {
   return {
     ...base,
-    tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number] }) => `${x.seriesName}: ${pct(x.value[1])} accurate keeping ${pct(x.value[0])}` },
+    tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number] }) => `${esc(x.seriesName)}: ${pct(x.value[1])} accurate keeping ${pct(x.value[0])}` },
     legend: { type: 'scroll', bottom: 0 },
     grid: { left: 55, right: 20, top: 15, bottom: 70 },
     xAxis: { type: 'value', name: 'coverage (share of labels kept)', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
@@ -84,7 +91,7 @@ export function coverageCurve(sources: Source[]) {
 export function reliability(sources: Source[]) {
   return {
     ...base,
-    tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number, number] }) => `${x.seriesName}: said ${pct(x.value[0])}, right ${pct(x.value[1])} (${x.value[2]} labels)` },
+    tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number, number] }) => `${esc(x.seriesName)}: said ${pct(x.value[0])}, right ${pct(x.value[1])} (${x.value[2]} labels)` },
     legend: { type: 'scroll', bottom: 0 },
     grid: { left: 55, right: 20, top: 15, bottom: 70 },
     xAxis: { type: 'value', name: 'certainty (scaled 0–1)', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
