@@ -111,6 +111,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     deleted: (id) => {
       tasks.drop(id);
       reports.reset(id);
+      judgeRuns.forget(id);
       progress.forget(id);
       io?.in(rooms.project(id)).disconnectSockets(true);
     },

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { API_KEY_VARIABLE } from '../shared/schemas';
 
 /** The server's settings, read from the environment once at start-up; nothing else reads `process.env`. */
 export const ConfigSchema = z.object({
@@ -46,4 +47,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
  * A judge's API key, by the variable name its registration gives (`api_key_env`). Keys are named per judge at run
  * time, so they cannot be fields of the start-up config; this is the one other place that reads the environment.
  */
-export const readSecret = (name: string): string | undefined => process.env[name];
+export const readSecret = (name: string): string | undefined => (API_KEY_VARIABLE.test(name) ? process.env[name] : undefined);

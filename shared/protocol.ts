@@ -49,10 +49,13 @@ export interface SessionInfo {
     scale: RatingScale | null;
     certainty: Range | null;
     rationale: RationaleMode;
+    /** Only once `finished`: the code a crowd platform pays on, and where to send the annotator. */
     completion_code: string | null;
     redirect_url: string | null;
   };
   progress: AnnotatorProgress;
+  /** A human who has labelled and has nothing left to do here. */
+  finished: boolean;
 }
 
 export interface AnnotatorProgress {

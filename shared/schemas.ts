@@ -207,6 +207,9 @@ export type LabelRecord = z.infer<typeof LabelRecord>;
 // ---------------------------------------------------------------------------------------------
 // Judges (an LLM annotator's registration; the worker that runs it reads these settings)
 
+/** Environment variables a judge may read its API key from. */
+export const API_KEY_VARIABLE = /^[A-Z][A-Z0-9_]*_API_KEY$/;
+
 export const JudgeCreate = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   model: z.string().trim().min(1).max(300),
@@ -217,7 +220,14 @@ export const JudgeCreate = z.strictObject({
   max_tokens: z.int().min(1).max(1_000_000).optional(),
   structured: z.boolean().optional(),
   base_url: z.url().optional(),
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'api_key_env must be an environment variable name' }).optional(),
+  /**
+   * The environment variable holding the endpoint's key, for runs inside the server. Only names ending in
+   * `_API_KEY` are accepted, so a registration cannot make the server send another secret to an endpoint.
+   */
+  api_key_env: z
+    .string()
+    .regex(API_KEY_VARIABLE, { error: 'api_key_env must name a variable ending in _API_KEY (e.g. OPENAI_API_KEY): the server reads no other' })
+    .optional(),
   concurrency: z.int().min(1).max(256).default(8),
   /** One more request, asking the model to restate its answer in the required format, when an output cannot be read. */
   repair: z.boolean().optional(),

@@ -179,6 +179,7 @@ export class ProjectPool {
       h.labels = 0;
       h.gold = { n: 0, correct: 0 };
     }
+    this.judgeDoneBacklog.clear();
     for (const j of this.judges.values()) {
       j.done.clear();
       j.labels = 0;
@@ -299,6 +300,17 @@ export class ProjectPool {
     return lease;
   }
 
+  /** Whether a human still has anything to do here: a live lease, or an item they could be given. */
+  hasWorkFor(annotatorId: number, now: number): boolean {
+    this.expire(now);
+    const h = this.human(annotatorId);
+    if (h.leases.size > 0) return true;
+    const cap = this.settings.maxPerAnnotator;
+    if (cap !== null && h.labels >= cap) return false;
+    const eligible = (s: ItemSlot) => !h.done.has(s.id);
+    return (this.pick(this.regular, eligible) ?? this.pick(this.gold, eligible)) !== null;
+  }
+
   /** Random among the items with the fewest labels that this annotator may take. */
   private pick(b: Buckets, eligible: (s: ItemSlot) => boolean): ItemSlot | null {
     for (const list of b.lists) {
@@ -379,6 +391,12 @@ export class ProjectPool {
     lease.expiresAt = now + this.settings.leaseMs[lease.kind];
     this.expiries.push(lease.expiresAt, lease);
     return true;
+  }
+
+  /** A submission of this lease failed: it is live again, and its expiry (skipped while submitting) is back on the heap. */
+  unsubmit(lease: Lease): void {
+    lease.submitting = false;
+    if (this.leases.get(lease.id) === lease) this.expiries.push(lease.expiresAt, lease);
   }
 
   /** Returns the lease's item to the pool (release, expiry, or a failed write). */

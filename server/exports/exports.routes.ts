@@ -15,7 +15,8 @@ export function exportsRouter({ projects, exports }: { projects: ProjectsService
     // Page by page, waiting for the client to drain: a million labels never sit in memory at once.
     for (const chunk of exports.chunks(project, q)) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) await once(res, 'drain');
+      // Wait for the client to drain, or to go away (a closed response never drains).
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
     res.end();
   });

@@ -40,12 +40,15 @@ export interface JudgeRunView {
 }
 
 interface Status {
+  /** Annotator ids can be reused after a project is deleted: a status belongs to its project. */
+  projectId: number;
   report: JudgeStatusReport;
   socketId: string | null;
   inServer: boolean;
 }
 
 interface Run {
+  projectId: number;
   worker: JudgeWorker;
   token: string;
   done: Promise<void>;
@@ -96,7 +99,7 @@ export class JudgeRunsService implements JudgeHooks {
     const token = RUN_PREFIX + randomBytes(24).toString('base64url');
     this.runTokens.set(token, { role: 'annotator', kind: 'llm', projectId, annotatorId: a.id, inviteId: null });
     const worker = new JudgeWorker({ server: this.deps.selfUrl(), token, secret: this.deps.secret, ...this.deps.workerOptions });
-    this.statuses.set(a.id, { report: { ...EMPTY, state: 'running', started_at: this.deps.clock() }, socketId: null, inServer: true });
+    this.statuses.set(a.id, { projectId, report: { ...EMPTY, state: 'running', started_at: this.deps.clock() }, socketId: null, inServer: true });
     const done = worker.run().then(
       (summary) => {
         this.settle(a.id, { state: summary.state, last_error: summary.last_error });
@@ -111,7 +114,7 @@ export class JudgeRunsService implements JudgeHooks {
       this.runs.delete(a.id);
       this.runTokens.delete(token);
     });
-    this.runs.set(a.id, { worker, token, done });
+    this.runs.set(a.id, { projectId, worker, token, done });
     return this.view(projectId, a);
   }
 
@@ -123,6 +126,12 @@ export class JudgeRunsService implements JudgeHooks {
     run.worker.stop({ abort: true });
     await run.done;
     return this.view(projectId, a);
+  }
+
+  /** A project was deleted: stop its in-server runs and forget its judges' states. */
+  forget(projectId: number): void {
+    for (const r of this.runs.values()) if (r.projectId === projectId) r.worker.stop({ abort: true });
+    for (const [id, st] of this.statuses) if (st.projectId === projectId) this.statuses.delete(id);
   }
 
   /** Stops every in-server run (server shutdown). */
@@ -154,7 +163,7 @@ export class JudgeRunsService implements JudgeHooks {
 
   status(actor: Actor, socketId: string, report: JudgeStatusReport): void {
     const prev = this.statuses.get(actor.annotatorId);
-    this.statuses.set(actor.annotatorId, { report, socketId: report.state === 'running' ? socketId : null, inServer: this.runs.has(actor.annotatorId) });
+    this.statuses.set(actor.annotatorId, { projectId: actor.projectId, report, socketId: report.state === 'running' ? socketId : null, inServer: this.runs.has(actor.annotatorId) });
     if (prev?.report.state !== report.state) this.log.debug({ judge: actor.annotatorId, state: report.state }, 'judge status');
   }
 
@@ -166,7 +175,8 @@ export class JudgeRunsService implements JudgeHooks {
   // ---- Listing
 
   view(projectId: number, a: AnnotatorRow): JudgeRunView {
-    const s = this.statuses.get(a.id);
+    const st = this.statuses.get(a.id);
+    const s = st && st.projectId === a.project_id ? st : undefined;
     const usage = this.deps.usage.get(projectId, a.id);
     const price = this.config(a).price;
     const running = this.runs.has(a.id) || (s?.report.state === 'running' && s.socketId !== null);

@@ -15,10 +15,21 @@ interface Pending {
 export class LabelWriter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly writeBatch: (labels: NewLabel[]) => Array<number | undefined>;
+  private readonly writeBatch: (labels: NewLabel[]) => Array<{ id: number | undefined } | { error: unknown }>;
 
   constructor(db: Db, repo: LabelsRepo) {
-    this.writeBatch = db.transaction((labels: NewLabel[]) => labels.map((l) => repo.insert(l)));
+    // Each label in its own savepoint (a transaction nested in the batch's): one that fails (its project was
+    // deleted a moment ago, say) is rolled back alone and rejected alone; the rest of the batch commits.
+    const one = db.transaction((l: NewLabel) => repo.insert(l));
+    this.writeBatch = db.transaction((labels: NewLabel[]) =>
+      labels.map((l) => {
+        try {
+          return { id: one(l) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
   }
 
   /** Resolves with the new label's id once committed, or `undefined` if its clientLabelId or slot was taken. */
@@ -38,13 +49,17 @@ export class LabelWriter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    let ids: Array<number | undefined>;
+    let results: Array<{ id: number | undefined } | { error: unknown }>;
     try {
-      ids = this.writeBatch(batch.map((p) => p.label));
+      results = this.writeBatch(batch.map((p) => p.label));
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
     }
-    batch.forEach((p, i) => p.resolve(ids[i]));
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if ('error' in r) p.reject(r.error);
+      else p.resolve(r.id);
+    });
   };
 }

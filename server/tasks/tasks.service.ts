@@ -42,7 +42,8 @@ const poolSettings = (p: Project): PoolSettings => ({
  */
 export class TasksService {
   private readonly pools = new Map<number, { project: Project; pool: ProjectPool }>();
-  private readonly plans = new Map<number, JudgePlan>();
+  /** Judges' plans by annotator id, with their project (ids can be reused once a project is deleted). */
+  private readonly plans = new Map<number, { projectId: number; plan: JudgePlan }>();
   /** Submissions in flight by (annotator, clientLabelId), so a resubmission racing the first is stored once. */
   private readonly inflight = new Map<string, Promise<SubmitResult>>();
 
@@ -90,6 +91,7 @@ export class TasksService {
   /** Forgets a deleted project. */
   drop(projectId: number): void {
     this.pools.delete(projectId);
+    for (const [id, p] of this.plans) if (p.projectId === projectId) this.plans.delete(id);
   }
 
   /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
@@ -98,26 +100,29 @@ export class TasksService {
     for (const [id, s] of this.pools) if (s.pool.expire(now) > 0) this.events.changed(id);
   }
 
-  private plan(annotatorId: number): JudgePlan {
-    let p = this.plans.get(annotatorId);
-    if (!p) {
-      const a = this.annotators.get(annotatorId);
-      const c = (a?.config ? JSON.parse(a.config) : {}) as Partial<JudgeCreate>;
-      p = { swap: c.swap ?? false, samples: c.samples ?? 1, maxLeases: c.concurrency ?? 8 };
-      this.plans.set(annotatorId, p);
-    }
-    return p;
+  private plan(actor: Actor): JudgePlan {
+    const cached = this.plans.get(actor.annotatorId);
+    if (cached && cached.projectId === actor.projectId) return cached.plan;
+    const a = this.annotators.get(actor.annotatorId);
+    const c = (a?.config ? JSON.parse(a.config) : {}) as Partial<JudgeCreate>;
+    const plan = { swap: c.swap ?? false, samples: c.samples ?? 1, maxLeases: c.concurrency ?? 8 };
+    this.plans.set(actor.annotatorId, { projectId: actor.projectId, plan });
+    return plan;
   }
 
   progress(actor: Actor): AnnotatorProgress {
     const { pool } = this.state(actor.projectId);
-    return actor.kind === 'human' ? pool.humanProgress(actor.annotatorId) : pool.judgeProgress(actor.annotatorId, this.plan(actor.annotatorId));
+    return actor.kind === 'human' ? pool.humanProgress(actor.annotatorId) : pool.judgeProgress(actor.annotatorId, this.plan(actor));
   }
 
   session(actor: Actor): SessionInfo {
-    const { project } = this.state(actor.projectId);
+    const { project, pool } = this.state(actor.projectId);
     const a = this.annotators.get(actor.annotatorId);
     if (!a) throw notFound('Annotator');
+    const progress = this.progress(actor);
+    // The completion code is what a crowd platform pays on: only someone who has labelled and has nothing left
+    // to do sees it (and the redirect that carries it).
+    const finished = actor.kind === 'human' && progress.done > 0 && !pool.hasWorkFor(actor.annotatorId, this.clock());
     return {
       kind: actor.kind,
       annotator: { id: a.id, name: a.name },
@@ -130,10 +135,11 @@ export class TasksService {
         scale: project.scale,
         certainty: project.certainty,
         rationale: project.rationale,
-        completion_code: project.completion_code,
-        redirect_url: project.redirect_url,
+        completion_code: finished ? project.completion_code : null,
+        redirect_url: finished ? project.redirect_url : null,
       },
-      progress: this.progress(actor),
+      progress,
+      finished,
     };
   }
 
@@ -147,7 +153,7 @@ export class TasksService {
     pool.expire(now);
     const mine = pool.leasesOf(actor.annotatorId).find((l) => !handed.has(l.id) && !l.submitting);
     if (mine) return this.toTask(project, mine, actor);
-    const lease = actor.kind === 'human' ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor.annotatorId), now);
+    const lease = actor.kind === 'human' ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
     if (lease === null) return null;
@@ -250,12 +256,12 @@ export class TasksService {
         meta,
       });
     } catch (e) {
-      lease.submitting = false;
+      pool.unsubmit(lease);
       throw e;
     }
     if (id === undefined) {
       // Not written: either this clientLabelId was stored meanwhile, or the slot holds an imported label.
-      lease.submitting = false;
+      pool.unsubmit(lease);
       const again = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
       if (again) return { labelId: again.id, duplicate: true, progress: this.progress(actor) };
       pool.release(lease);

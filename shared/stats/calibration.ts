@@ -39,10 +39,16 @@ export interface Calibration {
 
 /**
  * Threshold levels for a scale: every integer level when the scale has at most 21 levels (1–5, 1–10, 0–20);
- * otherwise the minimum and every multiple of 10 above it (1, 10, 20, …, 100 on the default 1–100 scale).
+ * otherwise the minimum and every multiple of 10 above it (1, 10, 20, …, 100 on the default 1–100 scale). A
+ * scale narrower than 5 (e.g. probabilities 0–1) gets ten equal steps from its minimum instead.
  */
 export function certaintyLevels(scale: Scale): number[] {
   const { min, max } = scale;
+  if (max - min < 4) {
+    const step = (max - min) / 10;
+    // Rounded to 12 digits so 0.1 + 0.2 style drift does not leave a threshold just above a certainty it should include.
+    return Array.from({ length: 10 }, (_, i) => Math.round((min + i * step) * 1e12) / 1e12);
+  }
   if (max - min + 1 <= 21) {
     const out: number[] = [];
     for (let t = Math.ceil(min); t <= max; t++) out.push(t);
@@ -74,7 +80,8 @@ export function calibration(
   const span = scale.max - scale.min;
   const conf = (c: number): number => (span > 0 ? Math.min(1, Math.max(0, (c - scale.min) / span)) : 1);
   const levels = certaintyLevels(scale);
-  const short = scale.max - scale.min + 1 <= 21;
+  // One bin per level on a short integer scale; otherwise bins run between consecutive thresholds.
+  const short = span >= 4 && span + 1 <= 21;
   const starts = short || levels.length < 2 || levels[levels.length - 1] !== scale.max ? levels : levels.slice(0, -1);
   const t = levels.length;
   const b = starts.length;

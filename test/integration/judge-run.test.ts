@@ -64,12 +64,19 @@ describe('judge runs inside the server (API)', () => {
 
   test('an in-server run of a judge whose API key variable is missing ends in error, with the reason listed', async () => {
     const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(2));
-    const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'keyed', base_url: mock.url, api_key_env: 'CONCORD_TEST_NO_SUCH_KEY' })).body;
+    const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'keyed', base_url: mock.url, api_key_env: 'CONCORD_TEST_NO_SUCH_API_KEY' })).body;
     await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
     const row = await until(() => judgeRow(pid, judge.id), (j) => j.state === 'error');
-    expect(row.last_error).toMatch(/CONCORD_TEST_NO_SUCH_KEY is not set/);
+    expect(row.last_error).toMatch(/CONCORD_TEST_NO_SUCH_API_KEY is not set/);
     expect(mock.requests).toHaveLength(0);
   });
+});
+
+test('a judge cannot be pointed at a server secret that is not an API key', async () => {
+  const pid = await makeProject(s, {}, pairwiseItems(1));
+  const r = await s.api('POST', `/api/projects/${pid}/judges`, { model: 'm', base_url: mock.url, api_key_env: 'AWS_SECRET_ACCESS_KEY' });
+  expect(r.status).toBe(400);
+  expect(r.body.error.details[0]).toMatchObject({ field: 'api_key_env', message: expect.stringContaining('_API_KEY') });
 });
 
 describe('concord judge (CLI)', () => {
@@ -88,8 +95,8 @@ describe('concord judge (CLI)', () => {
     const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(5));
     mock.rule = (req) => verdict(req, req.n % 2 === 0 ? 'A' : 'B');
     const r = await cli(
-      ['judge', '--server', s.url, '--project', String(pid), '--admin-token', s.token, '--model', 'cli-model', '--base-url', mock.url, '--api-key-env', 'MOCK_KEY', '--swap', '--samples', '2', '--temperature', '0.5', '--concurrency', '4', '--json'],
-      { MOCK_KEY: 'sk-test-123' },
+      ['judge', '--server', s.url, '--project', String(pid), '--admin-token', s.token, '--model', 'cli-model', '--base-url', mock.url, '--api-key-env', 'MOCK_API_KEY', '--swap', '--samples', '2', '--temperature', '0.5', '--concurrency', '4', '--json'],
+      { MOCK_API_KEY: 'sk-test-123' },
     );
     expect(r.stderr).toMatch(/Registered judge "cli-model"/);
     expect(r.code).toBe(0);

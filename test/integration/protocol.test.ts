@@ -110,6 +110,22 @@ describe('task protocol: assignment', () => {
     expect(await ok(c, 'task:next')).not.toBeNull();
   });
 
+  test('the completion code is given only to someone who has labelled and has nothing left to do', async () => {
+    const pid = await makeProject(s, { redundancy: 1, completion_code: 'PAID-123', redirect_url: 'https://app.prolific.com/submissions/complete?cc=PAID-123' }, pairwiseItems(2));
+    const token = await invite(s, pid);
+    const idle = await s.connect({ token, worker: 'idle' });
+    const worker = await s.connect({ token, worker: 'worker' });
+    expect((await ok(idle, 'session:get')).project).toMatchObject({ completion_code: null, redirect_url: null });
+    const t = (await ok<Task>(worker, 'task:next'))!;
+    await ok(worker, 'label:submit', { leaseId: t.leaseId, value: 'A', clientLabelId: 'one' });
+    expect(await ok(worker, 'session:get')).toMatchObject({ finished: false, project: { completion_code: null } });
+    await labelAll(worker);
+    expect(await ok(worker, 'session:get')).toMatchObject({ finished: true, project: { completion_code: 'PAID-123', redirect_url: expect.stringContaining('cc=PAID-123') } });
+    // Nothing is left for the idle worker either, but having labelled nothing, it is not paid.
+    expect(await ok(idle, 'task:next')).toBeNull();
+    expect(await ok(idle, 'session:get')).toMatchObject({ finished: false, project: { completion_code: null } });
+  });
+
   test('max_per_annotator caps how many items one crowd worker labels', async () => {
     const pid = await makeProject(s, { max_per_annotator: 2 }, pairwiseItems(10));
     const c = await s.connect({ token: await invite(s, pid), worker: 'capped' });

@@ -125,7 +125,7 @@ export class AnnotatorState {
     if (this.task) return;
     const t = await this.fetchTask();
     if (t) this.show(t);
-    else this.phase = 'empty';
+    else await this.finish();
   }
 
   /** `task:next`, skipping leases already held on screen or in reserve (a new socket hands them back again). */
@@ -265,7 +265,7 @@ export class AnnotatorState {
       if (keepNotice) this.notice = notice;
     } else {
       this.task = null;
-      this.phase = 'empty';
+      await this.finish();
     }
     return true;
   }
@@ -276,13 +276,27 @@ export class AnnotatorState {
     return t && t.expiresAt > Date.now() + 5_000 ? t : null;
   }
 
+  /** Nothing left: show the end screen, with the completion code the server gives only now. */
+  private async finish() {
+    this.phase = 'empty';
+    try {
+      this.session = await this.sock!.session();
+      this.progress = this.session.progress;
+    } catch {
+      // Offline at this moment: the end screen still says there is nothing left; "Check again" fetches the code.
+    }
+  }
+
   /** From the end screen: ask again (leases held by others may have lapsed). */
   async checkAgain() {
     const t = await this.fetchTask();
     if (t) {
       this.phase = 'labelling';
       this.show(t);
-    } else this.notice = 'Still nothing: there are no tasks left for you right now.';
+    } else {
+      await this.finish();
+      this.notice = 'Still nothing: there are no tasks left for you right now.';
+    }
   }
 
   private keepAlive() {

@@ -56,6 +56,17 @@ describe('calibration', () => {
     expect(certaintyLevels({ min: 1, max: 5 })).toEqual([1, 2, 3, 4, 5]);
     expect(certaintyLevels({ min: 1, max: 100 })).toEqual([1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
+  it('gives a probability scale (0–1) ten thresholds and bins between them', () => {
+    expect(certaintyLevels({ min: 0, max: 1 })).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    const c = calibration([0.95, 0.85, 0.55, 0.15, 0.3], [1, 1, 0, 0, 1], { min: 0, max: 1 });
+    expect(c.thresholds.find((t) => t.min === 0.9)).toMatchObject({ n: 1, accuracy: 1 });
+    expect(c.thresholds.find((t) => t.min === 0.5)).toMatchObject({ n: 3, accuracy: 2 / 3 });
+    expect(c.bins.filter((b) => b.n > 0).map((b) => [b.min, b.max, b.n])).toEqual([
+      [0.1, 0.2, 1], [0.3, 0.4, 1], [0.5, 0.6, 1], [0.8, 0.9, 1], [0.9, 1, 1],
+    ]);
+    // Brier: (0.05² + 0.15² + 0.55² + 0.15² + 0.7²)/5
+    expect(c.brier).toBeCloseTo((0.0025 + 0.0225 + 0.3025 + 0.0225 + 0.49) / 5, 12);
+  });
   it('gives threshold accuracy, per-bin accuracy, ECE and Brier on a hand-computed example', () => {
     // Scale 1–5 maps certainty c to (c − 1)/4.
     const cert = [5, 5, 3, 3, 1];
