@@ -5,6 +5,8 @@ import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { InvitesRepo } from '../invites/invites.repo';
 import { hashToken, newToken, sameSecret } from './tokens';
 
+const WORKER_ID = /^[\w.@:+-]{1,200}$/;
+
 /** Resolves the admin token at start-up: the configured one, else the one kept in the database, else a new one. */
 export function resolveAdminToken(db: Db, configured: string | undefined): { token: string; generated: boolean } {
   if (configured) return { token: configured, generated: false };
@@ -45,6 +47,9 @@ export class AuthService {
       if (invite.revoked_at !== null) throw new AppError('forbidden', 'This join link has been revoked; ask the researcher for a new one');
       if (typeof worker !== 'string' || worker.trim() === '' || worker.length > 200)
         throw new AppError('invalid-input', 'A worker id is required with a join link (auth: { token, worker }); crowd platforms pass it in the URL');
+      // Crowd platforms' ids (Prolific's PROLIFIC_PID, MTurk's workerId) and e-mail-like ids fit this; markup does not.
+      if (!WORKER_ID.test(worker.trim()))
+        throw new AppError('invalid-input', 'A worker id may hold letters, digits and . _ - @ : + only (up to 200 characters)');
       const a = this.annotators.ensure(invite.project_id, 'human', worker.trim(), this.clock());
       return { role: 'annotator', kind: 'human', projectId: invite.project_id, annotatorId: a.id, inviteId: invite.id };
     }

@@ -219,6 +219,16 @@ describe('task protocol: what a task holds', () => {
   });
 });
 
+describe('task protocol: who may connect', () => {
+  test('a worker id that is not an id (markup, spaces) is refused at connection, saying what an id may hold', async () => {
+    const pid = await makeProject(s);
+    const token = await invite(s, pid);
+    await expect(s.connect({ token, worker: '<img src=x onerror=alert(1)>' })).rejects.toThrow(/letters, digits and \. _ - @ : \+ only/);
+    await expect(s.connect({ token, worker: '5f1e2d3c4b5a69788796a5b4' })).resolves.toBeTruthy();
+    await expect(s.connect({ token, worker: 'ana.lopez@example.org' })).resolves.toBeTruthy();
+  });
+});
+
 describe('task protocol: leases', () => {
   test('a reconnecting annotator gets its own unexpired task back and can submit it', async () => {
     const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(5));
