@@ -9,15 +9,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { createApp } from '../server/app';
-import { loadConfig } from '../server/config';
-import { migrate, openDatabase } from '../server/db/database';
 import { defineBenchmark } from './lib/benchmark';
 import { machine } from './lib/machine';
 import { round, table } from './lib/stats';
 import type { FromChild, ToChild } from './judge-child';
+import { startBenchServer } from './lib/server';
 
 const RESULTS_DIR = path.resolve(__dirname, 'results');
 const TARGETS = { instantPerSecond: 1000, idealShare: 0.9 };
@@ -68,18 +64,8 @@ export const judge = defineBenchmark({
   async run(o, { command }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-judge-'));
     const log = (s: string) => console.log(`[judge] ${s}`);
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dbFile: path.join(dir, 'concord.db'), logLevel: 'silent' });
-    const db = openDatabase(config.dbFile);
-    migrate(db);
-    const app = createApp({ db, config, logger: pino({ level: 'silent' }) });
-    await new Promise<void>((resolve) => app.http.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
-    const api = async <T>(method: string, route: string, body?: string, type = 'application/json'): Promise<T> => {
-      const res = await fetch(url + route, { method, headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': type }, body });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 500)}`);
-      return JSON.parse(text) as T;
-    };
+    const server = await startBenchServer(path.join(dir, 'concord.db'));
+    const { app, db, url, api } = server;
     const children: ChildProcess[] = [];
 
     async function phase(latencyMs: number, concurrency: number, items: number): Promise<PhaseResult> {
@@ -148,8 +134,7 @@ export const judge = defineBenchmark({
       return pass ? 0 : 1;
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill();
-      await app.close();
-      db.close();
+      await server.close();
       if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
     }
   },

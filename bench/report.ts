@@ -8,18 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol';
-import { createApp } from '../server/app';
-import { loadConfig } from '../server/config';
 import { migrate, openDatabase, type Db } from '../server/db/database';
 import type { ReportJson } from '../shared/stats/report';
 import { defineBenchmark } from './lib/benchmark';
 import { machine } from './lib/machine';
 import { round, table } from './lib/stats';
+import { startBenchServer } from './lib/server';
 
 const VERDICTS = ['A', 'B', 'tie'] as const;
 
@@ -76,11 +73,8 @@ export const report = defineBenchmark({
       setupDb.close();
       console.log(`seeded ${o.items} items and ${labels} labels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-      const db = openDatabase(dbFile);
-      const config = loadConfig({}, { port: 0, host: '127.0.0.1', dbFile, logLevel: 'silent' });
-      const app = createApp({ db, config, logger: pino({ level: 'silent' }) });
-      await new Promise<void>((r) => app.http.listen(0, '127.0.0.1', r));
-      const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
+      const server = await startBenchServer(dbFile);
+      const { app, url } = server;
       const headers = { authorization: `Bearer ${app.adminToken}` };
 
       let peakRss = process.memoryUsage().rss;
@@ -124,8 +118,7 @@ export const report = defineBenchmark({
         return { bytes, lines };
       });
       clearInterval(sampler);
-      await app.close();
-      db.close();
+      await server.close();
 
       const warmMs = warm.map((w) => w.ms).sort((a, b) => a - b);
       const result = {

@@ -8,17 +8,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { createApp } from '../../server/app';
-import { loadConfig } from '../../server/config';
-import { migrate, openDatabase } from '../../server/db/database';
 import { defineBenchmark } from '../lib/benchmark';
 import { collectGarbage, machine, schedSnapshot, schedUse, sleep, type SchedUse } from '../lib/machine';
 import { EventSamples, ms, round, table, type Summary } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify, type Verification } from './verify';
+import { startBenchServer } from '../lib/server';
 
 const RESULTS_DIR = path.resolve(__dirname, '../results');
 const PHASES: Phase[] = ['warmup', 'paced', 'saturated'];
@@ -55,21 +51,13 @@ export const assign = defineBenchmark({
     const log = (s: string) => console.log(`[assign] ${s}`);
 
     // ---- The server, exactly as `serve` builds it (real pragmas: WAL, synchronous = FULL), on 127.0.0.1.
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dbFile, logLevel: 'silent' });
-    const db = openDatabase(dbFile);
-    // Only for a what-if run: the server itself always uses FULL (docs/decisions/0001-sqlite-durability.md).
-    if (o.synchronous !== 2) db.pragma(`synchronous = ${o.synchronous}`);
-    migrate(db);
     let serverSide: EventSamples | undefined;
-    const app = createApp({ db, config, logger: pino({ level: 'silent' }), onCommand: (event, t) => serverSide?.add(event, t) });
-    await new Promise<void>((resolve) => app.http.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(app.http.address() as AddressInfo).port}`;
-    const api = async <T>(method: string, route: string, body?: string, type = 'application/json'): Promise<T> => {
-      const res = await fetch(url + route, { method, headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': type }, body });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 500)}`);
-      return JSON.parse(text) as T;
-    };
+    const server = await startBenchServer(dbFile, {
+      // Only for a what-if run: the server itself always uses FULL (docs/decisions/0001-sqlite-durability.md).
+      prepare: (db) => o.synchronous !== 2 && db.pragma(`synchronous = ${o.synchronous}`),
+      onCommand: (event, t) => serverSide?.add(event, t),
+    });
+    const { app, db, url, api } = server;
 
     let child: ChildProcess | undefined;
     try {
@@ -162,8 +150,7 @@ export const assign = defineBenchmark({
       return result.violations === 0 ? 0 : 1;
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await app.close();
-      db.close();
+      await server.close();
       if (o.keep) console.log(`kept ${dir}`);
       else fs.rmSync(dir, { recursive: true, force: true });
     }
