@@ -35,6 +35,9 @@ export class AnnotatorsRepo {
 
   /** The annotator with this identity in the project, created if new. */
   ensure(projectId: number, kind: AnnotatorKind, key: string, now: number): AnnotatorRow {
+    // Look first: a returning annotator (every reconnect) costs a read, not a write and its fsync.
+    const found = this.byKeyStmt.get(projectId, kind, key);
+    if (found) return found;
     this.insertIgnoreStmt.run(projectId, kind, key, key, now);
     return this.byKeyStmt.get(projectId, kind, key)!;
   }
