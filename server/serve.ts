@@ -5,6 +5,8 @@ import type { Config } from './config';
 import { migrate, openDatabase, type Db } from './db/database';
 
 export interface Running {
+  /** Migrations applied at this start (empty when the database was up to date). */
+  applied: number[];
   app: App;
   db: Db;
   url: string;
@@ -16,7 +18,7 @@ export async function serve(config: Config): Promise<Running> {
   const logger = pino({ level: config.logLevel });
   const db = openDatabase(config.dbFile);
   const applied = migrate(db);
-  if (applied.length > 0) logger.info({ module: 'db', applied }, 'migrations applied');
+  logger.debug({ module: 'db', applied }, 'migrations applied');
   const app = createApp({ db, config, logger });
   await new Promise<void>((resolve, reject) => {
     app.http.once('error', reject);
@@ -31,5 +33,5 @@ export async function serve(config: Config): Promise<Running> {
     await app.close();
     db.close();
   };
-  return { app, db, url, stop };
+  return { applied, app, db, url, stop };
 }

@@ -33,7 +33,7 @@ program
     const running = await serve(config);
     const dashboard = `${running.url}/?token=${encodeURIComponent(running.app.adminToken)}`;
     process.stdout.write(
-      `\nConcord is running on ${running.url}  (database: ${path.resolve(config.dbFile)})\n` +
+      `\nConcord is running on ${running.url}  (database: ${path.resolve(config.dbFile)}${running.applied.length ? `, migrations ${running.applied.join(', ')} applied` : ''})\n` +
         `Researcher dashboard: ${dashboard}\n` +
         `Admin token${running.app.adminTokenGenerated ? ' (generated and kept in the database)' : ''}: ${running.app.adminToken}\n\n`,
     );
