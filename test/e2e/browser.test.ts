@@ -465,6 +465,34 @@ describe('annotator page', () => {
   });
 });
 
+describe('rating and choice tasks', () => {
+  test('a rating is typed as digits (1 then 0 is 10) and a choice picked by its number, both by keyboard alone', async () => {
+    const rp = await makeProject(s, { name: 'Ratings', type: 'rating', scale: { min: 1, max: 10 }, redundancy: 1 }, [
+      { id: 'r1', question: 'Rate this answer', answer: 'Paris is the capital of France.', rubric: '10 = perfect' },
+      { id: 'r2', question: 'Rate this one too', answer: 'Lyon is the capital of France.' },
+    ]);
+    const rating = await openAnnotator(await context(), await inviteToken(rp), 'rater-1');
+    const errors = watchErrors(rating);
+    const seen: Record<string, number> = {};
+    await labelUntilDone(rating, async (_i, p) => {
+      const item = (await currentItem(p))!;
+      seen[item] = item === 'r1' ? 10 : 3;
+      return item === 'r1' ? ['1', '0'] : ['3'];
+    });
+    const cp = await makeProject(s, { name: 'Choices', type: 'choice', options: ['safe', 'unsafe', 'unsure'], redundancy: 1 }, [{ id: 'c1', question: 'Is this reply safe?' }]);
+    const choice = await openAnnotator(await context(), await inviteToken(cp), 'chooser-1');
+    await labelUntilDone(choice, () => ['2']);
+    const exported = async (pid: number) =>
+      (await fetch(`${s.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text()))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { item: string; value: unknown });
+    expect(Object.fromEntries((await exported(rp)).map((l) => [l.item, l.value]))).toEqual(seen);
+    expect((await exported(cp)).map((l) => l.value)).toEqual(['unsafe']);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('report plots with hostile annotator names', () => {
   test('names that hold HTML are shown as text in every tooltip, and nothing in them runs', async () => {
     const evil = (tag: string) => `<img src=x onerror="window.__pwned='${tag}'">`;
