@@ -3,6 +3,7 @@
  */
 import { optionsHelp, parseOptions } from './lib/args';
 import type { Benchmark } from './lib/benchmark';
+import { annotator } from './annotator';
 import { assign } from './assign';
 import { judge } from './judge';
 import { report } from './report';
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   assign,
   report,
   judge,
+  annotator,
 };
 
 function usage(): string {
