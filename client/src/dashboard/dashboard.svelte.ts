@@ -47,6 +47,11 @@ export class DashboardState {
     }
   }
 
+  /** Puts a project the server just returned (e.g. after an edit) in the list in place of its old copy. */
+  replaceProject(p: Project) {
+    this.projects = this.projects.map((q) => (q.id === p.id ? p : q));
+  }
+
   project(id: number): Project | undefined {
     return this.projects.find((p) => p.id === id);
   }
