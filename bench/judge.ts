@@ -58,7 +58,7 @@ export const judge = defineBenchmark({
     instantItems: { default: 20_000, help: 'items judged against the instant endpoint' },
     instantConcurrency: { default: 64, help: 'requests in flight against the instant endpoint' },
     latency: { default: 200, help: 'endpoint latency in ms for the second phase' },
-    seconds: { default: 8, help: 'ideal duration of each latency run (sets its item count)' },
+    seconds: { default: 20, help: 'ideal duration of each latency run (sets its item count); long enough that start-up and wind-down weigh little' },
     keep: { default: 0, help: '1 keeps the temporary database folder' },
   },
   async run(o, { command }) {

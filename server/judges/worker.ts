@@ -261,83 +261,105 @@ export class JudgeWorker {
     }
   }
 
-  private async lane(): Promise<void> {
-    while (!this.stopping && !this.fatal) {
+  /**
+   * Leases the lane's next task, or null when the lane is done (nothing left, stopping, or every lease this judge may
+   * hold is taken). A lease handed back after a reconnect that another lane already holds is skipped; a task whose
+   * tries ran out earlier in this run is held aside. The lease is kept alive from the moment it is taken.
+   */
+  private async take(): Promise<{ task: Task; heartbeat: NodeJS.Timeout } | null> {
+    for (;;) {
+      if (this.stopping || this.fatal) return null;
       let next: Ack<Task | null>;
       try {
         next = await this.call<Task | null>('task:next', {});
       } catch (e) {
         this.fatal ??= e as Error;
-        return;
+        return null;
       }
       if (!next.ok) {
         // `conflict`: every lease this judge may hold is taken (by tasks held aside): this lane is done.
         if (next.error.code !== 'conflict') this.summary.last_error = `task:next: ${next.error.message}`;
-        return;
+        return null;
       }
       const task = next.data;
-      if (!task) return;
+      if (!task) return null;
       if (this.held.has(task.leaseId) || this.parked.has(task.leaseId)) continue; // our own, handed back after a reconnect
       if (this.gaveUp.has(keyOf(task))) {
         this.parked.add(task.leaseId);
         continue;
       }
       this.held.add(task.leaseId);
+      return { task, heartbeat: this.keepAlive(task) };
+    }
+  }
+
+  /**
+   * One lane: judges its task while its next one is already leased, so the round trip of `task:next` hides behind
+   * the model's latency (a lane holds at most two leases; the server lets a judge hold twice its concurrency).
+   */
+  private async lane(): Promise<void> {
+    let current = await this.take();
+    while (current) {
+      const upcoming = this.take();
       this.summary.in_flight++;
       try {
-        await this.work(task);
+        await this.work(current.task);
       } catch (e) {
         this.fatal ??= e as Error;
       } finally {
-        this.held.delete(task.leaseId);
+        clearInterval(current.heartbeat);
+        this.held.delete(current.task.leaseId);
         this.summary.in_flight--;
         this.progress();
+      }
+      current = await upcoming;
+      if (current && (this.stopping || this.fatal)) {
+        // Leased ahead but not started: give it back.
+        clearInterval(current.heartbeat);
+        this.held.delete(current.task.leaseId);
+        await this.release(current.task);
+        current = null;
       }
     }
   }
 
   private async work(task: Task): Promise<void> {
-    const heartbeat = this.keepAlive(task);
+    let judgment;
     try {
-      let judgment;
-      try {
-        judgment = await this.judgeImpl!.judge(task, this.abort.signal);
-      } catch (e) {
-        if (this.abort.signal.aborted) return void (await this.release(task));
-        if (e instanceof EndpointFailed) {
-          await this.release(task);
-          throw new RunFailed(e.message);
-        }
-        if (e instanceof RequestFailed) {
-          this.summary.errors++;
-          this.summary.last_error = e.message;
-          this.gaveUp.add(keyOf(task));
-          await this.release(task);
-          return;
-        }
-        throw e;
+      judgment = await this.judgeImpl!.judge(task, this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return void (await this.release(task));
+      if (e instanceof EndpointFailed) {
+        await this.release(task);
+        throw new RunFailed(e.message);
       }
-      this.summary.tokens.prompt += judgment.tokens.prompt;
-      this.summary.tokens.completion += judgment.tokens.completion;
-      this.summary.cost = this.cost();
-      const clientLabelId = randomUUID();
-      const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
-      const r = await this.call<SubmitResult>('label:submit', submit);
-      if (r.ok) {
-        // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.
-        this.summary.progress = r.data.progress;
-        this.summary.labels++;
-        if (judgment.value === null) this.summary.invalid++;
-      } else {
+      if (e instanceof RequestFailed) {
         this.summary.errors++;
-        this.summary.last_error = `label:submit: ${r.error.message}`;
-        if (r.error.code !== 'lease-expired') {
-          this.gaveUp.add(keyOf(task));
-          await this.release(task);
-        }
+        this.summary.last_error = e.message;
+        this.gaveUp.add(keyOf(task));
+        await this.release(task);
+        return;
       }
-    } finally {
-      clearInterval(heartbeat);
+      throw e;
+    }
+    this.summary.tokens.prompt += judgment.tokens.prompt;
+    this.summary.tokens.completion += judgment.tokens.completion;
+    this.summary.cost = this.cost();
+    const clientLabelId = randomUUID();
+    const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
+    const r = await this.call<SubmitResult>('label:submit', submit);
+    if (r.ok) {
+      // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.
+      this.summary.progress = r.data.progress;
+      this.summary.labels++;
+      if (judgment.value === null) this.summary.invalid++;
+    } else {
+      this.summary.errors++;
+      this.summary.last_error = `label:submit: ${r.error.message}`;
+      if (r.error.code !== 'lease-expired') {
+        this.gaveUp.add(keyOf(task));
+        await this.release(task);
+      }
     }
   }
 

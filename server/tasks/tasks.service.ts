@@ -105,7 +105,8 @@ export class TasksService {
     if (cached && cached.projectId === actor.projectId) return cached.plan;
     const a = this.annotators.get(actor.annotatorId);
     const c = (a?.config ? JSON.parse(a.config) : {}) as Partial<JudgeCreate>;
-    const plan = { swap: c.swap ?? false, samples: c.samples ?? 1, maxLeases: c.concurrency ?? 8 };
+    // Each of a worker's `concurrency` lanes judges one task while holding the next: twice as many leases.
+    const plan = { swap: c.swap ?? false, samples: c.samples ?? 1, maxLeases: 2 * (c.concurrency ?? 8) };
     this.plans.set(actor.annotatorId, { projectId: actor.projectId, plan });
     return plan;
   }

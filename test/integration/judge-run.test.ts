@@ -51,7 +51,9 @@ describe('judge runs inside the server (API)', () => {
     mock.rule = () => ({ hang: true });
     await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
     await until(() => Promise.resolve(mock.requests.length), (n) => n >= 4);
-    expect((await s.api('GET', `/api/projects/${pid}/progress`)).body.leases.llm).toBe(4);
+    // Four lanes, each judging one task and holding its next one.
+    await until(async () => (await s.api('GET', `/api/projects/${pid}/progress`)).body.leases.llm as number, (n) => n === 8);
+    expect(mock.requests).toHaveLength(4);
 
     const stopped = await s.api('DELETE', `/api/projects/${pid}/judges/${judge.id}/run`);
     expect(stopped.status).toBe(200);
