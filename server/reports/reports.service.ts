@@ -4,10 +4,9 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
 import type { Project } from '../../shared/schemas';
-import { buildReport, type ReportJson, type ReportOptions } from '../../shared/stats/report';
+import { buildReportFromColumns, type ReportJson, type ReportOptions } from '../../shared/stats/report';
 import { AppError, parseOrThrow } from '../errors';
-import type { StoredLabel } from './label-columns';
-import { loadReportInput } from './report.load';
+import { ProjectColumns, type StoredLabel } from './label-columns';
 import type { WorkerReply, WorkerRequest } from './report.worker';
 
 export const ReportQuery = z.object({
@@ -132,7 +131,7 @@ export class ReportsService {
 
   private compute(project: Project, options: ReportOptions): Promise<ReportJson> {
     // An in-memory database cannot be opened by a second connection: compute here (tests and tools only).
-    if (this.db.memory) return Promise.resolve(buildReport(loadReportInput(this.db, project, options)));
+    if (this.db.memory) return Promise.resolve(buildReportFromColumns(new ProjectColumns(this.db, project).columns(project, options)));
     this.worker ??= this.startWorker();
     const id = this.nextId++;
     // Referenced only while a report is being computed: an idle worker never keeps the process alive.
