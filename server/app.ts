@@ -33,7 +33,8 @@ import { reportsRouter } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import type { StoredLabel } from './reports/label-columns';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
-import { DisagreementsRepo, disagreementsRouter } from './disagreements/disagreements.routes';
+import { DisagreementsRepo } from './disagreements/disagreements.repo';
+import { disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
 
 export interface AppDeps {
