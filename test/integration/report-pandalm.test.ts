@@ -1,5 +1,5 @@
 /**
- * The PandaLM human-annotated test set (../shared/data/pandalm, README there), imported through the public item
+ * The PandaLM human-annotated test set (test/fixtures/pandalm, README there), imported through the public item
  * and label import API, must reproduce the figures published in the PandaLM README (2023-06-09) to the digit
  * they publish.
  */
@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ReportJson } from '../../shared/stats/report';
 import { jsonl, startServer, type TestServer } from '../helpers/server';
 
-const DATA = path.resolve(__dirname, '../../../shared/data/pandalm');
+const DATA = path.resolve(__dirname, '../fixtures/pandalm');
 const read = <T>(f: string): T => JSON.parse(fs.readFileSync(path.join(DATA, f), 'utf8')) as T;
 
 interface TestRow {

@@ -1,5 +1,5 @@
 /**
- * The PandaLM human-annotated test set (../shared/data/pandalm, README there), imported through the generic item
+ * The PandaLM human-annotated test set (test/fixtures/pandalm, README there), imported through the generic item
  * and label shapes and read back from the report. Published figures (PandaLM README, 2023-06-09): Cohen's kappa
  * per annotator pair 0.85 / 0.88 / 0.86; against the human majority with unparseable outputs counted as ties,
  * gpt-3.5-turbo accuracy/precision/recall/F1 71.07/58.79/57.36/57.55 and PandaLM-7B 66.77/57.38/57.50/57.43;
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReport, type ReportInput, type ReportLabel } from '../../../shared/stats/report';
 
-const dir = join(__dirname, '../../../../shared/data/pandalm');
+const dir = join(__dirname, '../../fixtures/pandalm');
 const read = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
 
 interface Row { idx: number; response1: string; response2: string; annotator1: number; annotator2: number; annotator3: number }
