@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   internal: 500,
+  unavailable: 503,
 };
 
 /** An error whose message is safe to show to the caller. Anything else thrown becomes `internal`. */

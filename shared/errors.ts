@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'lease-expired',
   'payload-too-large',
   'unsupported-media-type',
+  /** The server cannot save now (e.g. its disk is full); nothing was saved, try again later. */
+  'unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

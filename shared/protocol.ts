@@ -42,7 +42,8 @@ export interface SessionInfo {
   annotator: { id: number; name: string };
   project: {
     id: number;
-    name: string;
+    /** The public study title (the project's `public_title`, else its name). The internal name is not sent. */
+    title: string;
     type: TaskType;
     instructions: string;
     options: string[] | null;
@@ -54,8 +55,15 @@ export interface SessionInfo {
     redirect_url: string | null;
   };
   progress: AnnotatorProgress;
-  /** A human who has labelled and has nothing left to do here. */
+  /** A human who has labelled and has nothing left to do here, even once leases held by others lapse. */
   finished: boolean;
+  /**
+   * Nothing to hand out right now, but items leased by others may come back when their leases lapse: the
+   * annotator should come back (or wait) rather than be told they are done.
+   */
+  waiting: boolean;
+  /** Why this human is served nothing more: stopped by a researcher, or by the project's gold-check bar. */
+  blocked: 'researcher' | 'qualification' | null;
 }
 
 export interface AnnotatorProgress {
@@ -144,4 +152,24 @@ export interface InviteView {
   url: string;
   created_at: string;
   revoked_at: string | null;
+  /** Most distinct worker ids this link admits, or null for no cap. */
+  max_workers: number | null;
+  /** Distinct worker ids that have labelled through this link. */
+  workers: number;
+}
+
+/** An annotator as `GET /api/projects/:id/annotators` lists it. */
+export interface AnnotatorView {
+  id: number;
+  name: string;
+  kind: AnnotatorKind;
+  labels: number;
+  /** Humans: gold checks answered and how many matched; null for judges. */
+  gold_checks: { n: number; correct: number } | null;
+  blocked: boolean;
+  blocked_reason: 'researcher' | 'qualification' | null;
+  blocked_at: string | null;
+  /** Labels left out of the report and the gold set (kept; restorable). */
+  excluded: boolean;
+  created_at: string;
 }

@@ -106,6 +106,19 @@ export const ProjectSettingsShape = {
   lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400), llm: z.int().min(1).max(86_400) }),
   completion_code: z.string().max(200).nullable(),
   redirect_url: z.url().nullable(),
+  /** The study title annotators see (the project's `name` is the researcher's own); null shows the name. */
+  public_title: z.string().trim().min(1).max(200).nullable(),
+  /** Quality acts: stop serving a human whose gold-check accuracy falls below the bar; null for no bar. */
+  qualification: z
+    .strictObject({
+      /** Gold checks a human must have answered before the bar applies. */
+      min_checks: z.int().min(1).max(10_000),
+      /** Least share (0–1) of gold checks answered right. */
+      min_accuracy: z.number().min(0).max(1),
+      /** Whether a human stopped by the bar still gets the completion code for the work done. */
+      completion_code: z.enum(['give', 'withhold']).default('give'),
+    })
+    .nullable(),
 };
 
 export const ProjectCreate = z
@@ -126,6 +139,8 @@ export const ProjectCreate = z
       .optional(),
     completion_code: ProjectSettingsShape.completion_code.optional(),
     redirect_url: ProjectSettingsShape.redirect_url.optional(),
+    public_title: ProjectSettingsShape.public_title.optional(),
+    qualification: ProjectSettingsShape.qualification.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.type !== 'rating' && p.scale) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a scale applies only to rating projects' });
@@ -148,6 +163,8 @@ export const ProjectPatch = z
     lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400).optional(), llm: z.int().min(1).max(86_400).optional() }),
     completion_code: ProjectSettingsShape.completion_code,
     redirect_url: ProjectSettingsShape.redirect_url,
+    public_title: ProjectSettingsShape.public_title,
+    qualification: ProjectSettingsShape.qualification,
   })
   .partial();
 export type ProjectPatch = z.infer<typeof ProjectPatch>;
@@ -169,6 +186,8 @@ export interface Project {
   lease_seconds: { human: number; llm: number };
   completion_code: string | null;
   redirect_url: string | null;
+  public_title: string | null;
+  qualification: { min_checks: number; min_accuracy: number; completion_code: 'give' | 'withhold' } | null;
   created_at: string;
   updated_at: string;
 }
@@ -320,7 +339,24 @@ export const JudgeStatusReport = z.strictObject({
 });
 export type JudgeStatusReport = z.infer<typeof JudgeStatusReport>;
 
-export const InviteCreate = z.strictObject({ label: z.string().trim().max(200).optional() }).default({});
+export const InviteCreate = z
+  .strictObject({
+    label: z.string().trim().max(200).optional(),
+    /** Most distinct worker ids this link admits (a study with a known number of places); none when absent. */
+    max_workers: z.int().min(1).max(1_000_000).nullable().optional(),
+  })
+  .default({});
+
+/** A researcher's change to one annotator (`PATCH /api/projects/:id/annotators/:annotator`). */
+export const AnnotatorPatch = z
+  .strictObject({
+    /** Stop serving this human (their leases return to the pool at once); false restores them. */
+    blocked: z.boolean().optional(),
+    /** Leave their labels out of the report and the gold set (kept, restorable). Follows `blocked` unless given. */
+    excluded: z.boolean().optional(),
+  })
+  .refine((p) => p.blocked !== undefined || p.excluded !== undefined, { error: 'give blocked or excluded' });
+export type AnnotatorPatch = z.infer<typeof AnnotatorPatch>;
 
 // ---------------------------------------------------------------------------------------------
 // Socket payloads

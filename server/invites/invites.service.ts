@@ -19,6 +19,8 @@ export class InvitesService {
       url: `${baseUrl.replace(/\/$/, '')}/join/${r.token}?worker=`,
       created_at: new Date(r.created_at).toISOString(),
       revoked_at: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+      max_workers: null,
+      workers: 0,
     };
   }
 

@@ -14,7 +14,8 @@ interface ProjectRow {
 }
 
 export function toProject(row: ProjectRow): Project {
-  const c = JSON.parse(row.config) as ProjectConfig;
+  // Settings added after a project was made read as their defaults.
+  const c = { public_title: null, qualification: null, ...(JSON.parse(row.config) as Partial<ProjectConfig>) } as ProjectConfig;
   return {
     id: row.id,
     name: row.name,

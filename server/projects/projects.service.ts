@@ -33,6 +33,8 @@ export class ProjectsService {
       lease_seconds: { ...DEFAULT_LEASE_SECONDS, ...p.lease_seconds },
       completion_code: p.completion_code ?? null,
       redirect_url: p.redirect_url ?? null,
+      public_title: p.public_title ?? null,
+      qualification: p.qualification ?? null,
     };
     return this.repo.insert(p.name, p.type, config, this.clock());
   }

@@ -129,7 +129,7 @@ export class TasksService {
       annotator: { id: a.id, name: a.name },
       project: {
         id: project.id,
-        name: project.name,
+        title: project.public_title ?? project.name,
         type: project.type,
         instructions: project.instructions,
         options: project.options,
@@ -141,6 +141,8 @@ export class TasksService {
       },
       progress,
       finished,
+      waiting: false,
+      blocked: null,
     };
   }
 

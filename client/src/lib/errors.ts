@@ -11,6 +11,7 @@ const LEAD: Record<ErrorCode, string> = {
   'payload-too-large': 'The file is too large',
   'unsupported-media-type': 'The file could not be read',
   internal: 'Something went wrong on the server',
+  unavailable: 'The server cannot save right now',
 };
 
 /** An error from the server, carrying a sentence for people (never a raw code) and any per-line details. */
