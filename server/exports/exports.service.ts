@@ -1,8 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Project } from '../../shared/schemas';
 import { parseOrThrow } from '../errors';
 import type { ItemContent } from '../items/items.repo';
+import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 
 const flag = z
@@ -73,13 +73,13 @@ export class ExportsService {
     for (;;) {
       const rows = this.repo.labels(project.id, after, PAGE);
       if (rows.length === 0) {
-        if (first && q.format === 'csv') yield stringify([], { header: true, columns: LABEL_COLUMNS });
+        if (first && q.format === 'csv') yield toCsv([], LABEL_COLUMNS, true);
         return;
       }
       after = rows[rows.length - 1]!.id;
       const records = rows.map(toLabelRecord);
       if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      else yield stringify(records, { header: first, columns: LABEL_COLUMNS, cast: { number: String } });
+      else yield toCsv(records, LABEL_COLUMNS, first);
       first = false;
     }
   }
@@ -92,7 +92,7 @@ export class ExportsService {
     for (;;) {
       const items = this.repo.items(project.id, after, PAGE);
       if (items.length === 0) {
-        if (first && q.format === 'csv') yield stringify([], { header: true, columns });
+        if (first && q.format === 'csv') yield toCsv([], columns, true);
         return;
       }
       after = items[items.length - 1]!.id;
@@ -112,9 +112,10 @@ export class ExportsService {
       if (records.length === 0) continue;
       if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
       else
-        yield stringify(
+        yield toCsv(
           records.map((r) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null })),
-          { header: first, columns, cast: { number: String } },
+          columns,
+          first,
         );
       first = false;
     }
