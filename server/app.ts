@@ -9,6 +9,9 @@ import { AppError } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './annotators/judges.service';
 import { judgesRouter } from './annotators/judges.routes';
+import { AnnotatorsService } from './annotators/annotators.service';
+import { annotatorsRouter } from './annotators/annotators.routes';
+import { StandingRepo } from './annotators/standing.repo';
 import { judgeRunsRouter } from './judges/judge-runs.routes';
 import { JudgeRunsService } from './judges/judge-runs.service';
 import { JudgeUsageRepo } from './judges/usage.repo';
@@ -95,7 +98,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   // Progress and tasks refer to each other (tasks report changes, progress reads pools): wire through closures.
   let tasks: TasksService;
   const progress = new ProgressService(
-    (id) => tasks.state(id).pool,
+    (id) => tasks.state(id),
     annotatorsRepo,
     clock,
     (id, p) => io?.to(rooms.watch(id)).emit('project:progress', p),
@@ -103,10 +106,17 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   );
   const taskEvents = {
     changed: (projectId: number, labelled?: 'human' | 'llm') => progress.changed(projectId, labelled),
-    labelled: (projectId: number, label: StoredLabel) => reports.labelled(projectId, label),
+    labelled: (projectId: number, label: StoredLabel) => {
+      reports.labelled(projectId, label);
+      standing.labelled(projectId, label);
+    },
     reset: (projectId: number) => reports.reset(projectId),
   };
-  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random);
+  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random, {
+    blocked: (projectId, annotatorId) => standing.blocked(projectId, annotatorId),
+  });
+  // Blocked and excluded annotators (a researcher's say, and the project's gold-check bar).
+  const standing = new AnnotatorsService(new StandingRepo(db), tasks, clock, { excludedChanged: (id) => reports.reset(id) });
   const projects = new ProjectsService(projectsRepo, clock, {
     changed: (id) => tasks.reload(id),
     deleted: (id) => {
@@ -114,6 +124,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
       reports.reset(id);
       judgeRuns.forget(id);
       progress.forget(id);
+      standing.forget(id);
       io?.in(rooms.project(id)).disconnectSockets(true);
     },
   });
@@ -151,6 +162,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   api.use(projectsRouter({ projects, imports, items: itemsRepo, tasks, progress, maxImportBytes: config.maxImportBytes }));
   api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
   api.use(judgesRouter({ projects, judges }));
+  api.use(annotatorsRouter({ projects, annotators: standing }));
   api.use(judgeRunsRouter({ projects, runs: judgeRuns }));
   api.use(exportsRouter({ projects, exports }));
   api.use(adjudicationsRouter({ projects, adjudications }));

@@ -78,7 +78,18 @@ export interface SubmitResult {
   /** True when this clientLabelId had already been stored: the label was not stored twice. */
   duplicate: boolean;
   progress: AnnotatorProgress;
+  /** Set when this annotator is served nothing more (e.g. this label put them below the gold-check bar). */
+  blocked?: 'researcher' | 'qualification';
 }
+
+/**
+ * What a blocked human is told (the `forbidden` message of `task:next`, and the annotator page's end screen):
+ * kind words, no blame, and no hint of how the checks work.
+ */
+export const BLOCKED_MESSAGES: Record<'researcher' | 'qualification', string> = {
+  researcher: 'Thank you for your work. The researcher has closed this study to you, so there are no more tasks for you.',
+  qualification: 'Thank you for your work. This study needs answers that match its checks more closely, so there are no more tasks for you.',
+};
 
 export interface ProjectProgress {
   projectId: number;

@@ -121,6 +121,10 @@ export const ProjectSettingsShape = {
     .nullable(),
 };
 
+/** Why a qualification bar needs `gold_rate` > 0: the bar is measured on gold checks, and only then are any served. */
+export const QUALIFICATION_NEEDS_GOLD =
+  'a qualification bar needs gold checks: set gold_rate above 0 (with gold_rate 0 no gold checks are served), or qualification to null';
+
 export const ProjectCreate = z
   .strictObject({
     name: ProjectSettingsShape.name,
@@ -145,6 +149,7 @@ export const ProjectCreate = z
   .superRefine((p, ctx) => {
     if (p.type !== 'rating' && p.scale) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a scale applies only to rating projects' });
     if (p.type !== 'choice' && p.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'options apply only to choice projects' });
+    if (p.qualification && !(p.gold_rate > 0)) ctx.addIssue({ code: 'custom', path: ['qualification'], message: QUALIFICATION_NEEDS_GOLD });
   });
 export type ProjectCreate = z.input<typeof ProjectCreate>;
 

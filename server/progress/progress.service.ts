@@ -1,6 +1,7 @@
 import type { ProjectProgress } from '../../shared/protocol';
-import type { AnnotatorKind } from '../../shared/schemas';
+import type { AnnotatorKind, Project } from '../../shared/schemas';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
+import { goldChecksOf } from '../annotators/annotators.service';
 import type { ProjectPool } from '../assignment/pool';
 
 /** Per-second label counts over the last minute, for "labels per minute". */
@@ -43,7 +44,7 @@ export class ProgressService {
   private readonly dirty = new Set<number>();
 
   constructor(
-    private readonly poolOf: (projectId: number) => ProjectPool,
+    private readonly stateOf: (projectId: number) => { project: Project; pool: ProjectPool },
     private readonly annotators: AnnotatorsRepo,
     private readonly clock: () => number,
     private readonly push: (projectId: number, progress: ProjectProgress) => void,
@@ -77,7 +78,7 @@ export class ProgressService {
   }
 
   snapshot(projectId: number): ProjectProgress {
-    const pool = this.poolOf(projectId);
+    const { project, pool } = this.stateOf(projectId);
     const now = this.clock();
     const conn = this.connected.get(projectId);
     const connected = { human: 0, llm: 0 };
@@ -95,7 +96,8 @@ export class ProgressService {
         kind: a.kind,
         labels: pool.labelsOf(a.id),
         connected: conn?.has(a.id) ?? false,
-        gold_checks: a.kind === 'human' ? (pool.goldChecks(a.id) ?? { n: 0, correct: 0 }) : null,
+        // Gold checks exist only where gold items are served as checks (gold_rate > 0).
+        gold_checks: a.kind === 'human' ? goldChecksOf(project, pool, a.id) : null,
       })),
       at: now,
     };

@@ -1,4 +1,4 @@
-import { DEFAULT_SCALE, ProjectCreate, ProjectPatch, type Project } from '../../shared/schemas';
+import { DEFAULT_SCALE, ProjectCreate, ProjectPatch, QUALIFICATION_NEEDS_GOLD, type Project } from '../../shared/schemas';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import { configOf, resolveCertainty, type ProjectConfig, type ProjectsRepo } from './projects.repo';
 
@@ -59,6 +59,10 @@ export class ProjectsService {
     if (certainty !== undefined) config.certainty = resolveCertainty(certainty);
     if (lease_seconds) config.lease_seconds = { ...config.lease_seconds, ...lease_seconds };
     if (current.type === 'rating' && config.scale === null) config.scale = { ...DEFAULT_SCALE };
+    if (config.qualification && !(config.gold_rate > 0)) {
+      const field = patch.qualification ? 'qualification' : 'gold_rate';
+      throw new AppError('invalid-input', `Invalid project settings (${field}: ${QUALIFICATION_NEEDS_GOLD})`, [{ field, message: QUALIFICATION_NEEDS_GOLD }]);
+    }
     const updated = this.repo.update(id, name ?? current.name, config, this.clock());
     this.events.changed(id);
     return updated;

@@ -1,4 +1,4 @@
-import type { AnnotatorProgress, SessionInfo, SubmitResult, Task, TaskItem } from '../../shared/protocol';
+import { BLOCKED_MESSAGES, type AnnotatorProgress, type SessionInfo, type SubmitResult, type Task, type TaskItem } from '../../shared/protocol';
 import { type JudgeCreate, type PairwiseValue, type Project } from '../../shared/schemas';
 import { checkCertainty, checkValue, toCanonical } from '../../shared/values';
 import { AppError, notFound } from '../errors';
@@ -28,6 +28,12 @@ export interface TaskEvents {
 
 const META_MAX_BYTES = 256 * 1024;
 
+/** Who is served nothing more (server/annotators: blocked by a researcher or by the project's gold-check bar). */
+export interface AnnotatorGate {
+  blocked(projectId: number, annotatorId: number): 'researcher' | 'qualification' | null;
+}
+const OPEN_GATE: AnnotatorGate = { blocked: () => null };
+
 const poolSettings = (p: Project): PoolSettings => ({
   pairwise: p.type === 'pairwise',
   redundancy: p.redundancy,
@@ -56,6 +62,7 @@ export class TasksService {
     private readonly clock: () => number,
     private readonly events: TaskEvents,
     private readonly random: () => number = Math.random,
+    private readonly gate: AnnotatorGate = OPEN_GATE,
   ) {}
 
   /** The project and its loaded pool. */
@@ -123,7 +130,10 @@ export class TasksService {
     const progress = this.progress(actor);
     // The completion code is what a crowd platform pays on: only someone who has labelled and has nothing left
     // to do sees it (and the redirect that carries it).
-    const finished = actor.kind === 'human' && progress.done > 0 && !pool.hasWorkFor(actor.annotatorId, this.clock());
+    const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);
+    const finished = actor.kind === 'human' && progress.done > 0 && (blocked !== null || !pool.hasWorkFor(actor.annotatorId, this.clock()));
+    // A human stopped by the gold-check bar is paid as the bar's policy says; one a researcher blocked is not.
+    const paid = finished && (blocked === null || (blocked === 'qualification' && project.qualification?.completion_code !== 'withhold'));
     return {
       kind: actor.kind,
       annotator: { id: a.id, name: a.name },
@@ -136,13 +146,13 @@ export class TasksService {
         scale: project.scale,
         certainty: project.certainty,
         rationale: project.rationale,
-        completion_code: finished ? project.completion_code : null,
-        redirect_url: finished ? project.redirect_url : null,
+        completion_code: paid ? project.completion_code : null,
+        redirect_url: paid ? project.redirect_url : null,
       },
       progress,
       finished,
       waiting: false,
-      blocked: null,
+      blocked,
     };
   }
 
@@ -152,6 +162,7 @@ export class TasksService {
    */
   next(actor: Actor, handed: Set<string>): Task | null {
     const { project, pool } = this.state(actor.projectId);
+    this.refuseBlocked(actor);
     const now = this.clock();
     pool.expire(now);
     const mine = pool.leasesOf(actor.annotatorId).find((l) => !handed.has(l.id) && !l.submitting);
@@ -207,6 +218,7 @@ export class TasksService {
 
   private async store(actor: Actor, input: Parameters<TasksService['submit']>[1]): Promise<SubmitResult> {
     const { project, pool } = this.state(actor.projectId);
+    this.refuseBlocked(actor);
     const now = this.clock();
     pool.expire(now);
     const lease = pool.leases.get(input.leaseId);
@@ -273,7 +285,29 @@ export class TasksService {
     pool.commit(lease, value);
     this.events.labelled(actor.projectId, { id, itemId: lease.itemId, annotatorId: actor.annotatorId, value, certainty, order: lease.order, sample: lease.sample, durationMs: now - lease.issuedAt });
     this.events.changed(actor.projectId, actor.kind);
-    return { labelId: id, duplicate: false, progress: this.progress(actor) };
+    // This label may have put its annotator below the gold-check bar: say so, so no prefetched task is shown.
+    const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);
+    return { labelId: id, duplicate: false, progress: this.progress(actor), ...(blocked ? { blocked } : {}) };
+  }
+
+  /** A blocked human is served nothing more, told kindly why (the message is the annotator page's end screen). */
+  private refuseBlocked(actor: Actor): void {
+    const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);
+    if (blocked) throw new AppError('forbidden', BLOCKED_MESSAGES[blocked]);
+  }
+
+  /** Returns every lease an annotator holds (but one being submitted) to the pool at once: they were blocked. */
+  releaseAll(projectId: number, annotatorId: number): number {
+    const s = this.pools.get(projectId);
+    if (!s) return 0;
+    let n = 0;
+    for (const lease of s.pool.leasesOf(annotatorId)) {
+      if (lease.submitting) continue;
+      s.pool.release(lease);
+      n++;
+    }
+    if (n > 0) this.events.changed(projectId);
+    return n;
   }
 
   release(actor: Actor, leaseId: string): void {
