@@ -8,6 +8,7 @@ import type { Db } from './db/database';
 import { AppError } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './annotators/judges.service';
+import { JudgesRepo } from './annotators/judges.repo';
 import { judgesRouter } from './annotators/judges.routes';
 import { AnnotatorsService } from './annotators/annotators.service';
 import { annotatorsRouter } from './annotators/annotators.routes';
@@ -139,7 +140,17 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     clock,
     workerOptions: judgeWorker,
   });
-  const judges = new JudgesService(annotatorsRepo, tasks, clock, judgeRuns);
+  const judges = new JudgesService({
+    annotators: annotatorsRepo,
+    judges: new JudgesRepo(db),
+    tasks,
+    clock,
+    runs: judgeRuns,
+    disconnect: (projectId, judgeId) => {
+      for (const sock of io?.sockets.sockets.values() ?? [])
+        if (sock.data.role === 'annotator' && sock.data.projectId === projectId && sock.data.kind === 'llm' && sock.data.annotatorId === judgeId) sock.disconnect(true);
+    },
+  });
   const exports = new ExportsService(new ExportsRepo(db));
   const adjudications = new AdjudicationsService(db, itemsRepo, clock);
 

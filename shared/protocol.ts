@@ -145,6 +145,44 @@ export interface JudgeInfo {
   config: JudgeCreate;
 }
 
+/**
+ * Where a judge's latest run stands: `idle` (none since the server started), `running`, `done` (nothing left),
+ * `stopped` (by the researcher or its worker), `error` (it ended on an error: see `last_error`).
+ */
+export type JudgeRunState = 'idle' | 'running' | 'done' | 'stopped' | 'error';
+
+/** A judge as `GET /api/projects/:id/judges` lists it (and `PATCH …/judges/:judge` returns it). */
+export interface JudgeView {
+  id: number;
+  name: string;
+  config: JudgeCreate;
+  progress: { done: number; target: number | null };
+  created_at: string;
+  /** Archived judges keep their labels but are left out of the report, plots and gold; their token is refused. */
+  archived: boolean;
+  archived_at: string | null;
+  state: JudgeRunState;
+  /** The error the latest run ended on (or its latest retry reason while running). */
+  last_error: string | null;
+  /** Every label the judge has stored (any run): how many, tokens from their meta, invalid outputs, cost at its price. */
+  labels: number;
+  tokens: { prompt: number; completion: number };
+  invalid: number;
+  cost: number | null;
+  /** The latest run, if one reported since the server started. */
+  run: {
+    in_server: boolean;
+    connected: boolean;
+    started_at: string;
+    labels: number;
+    invalid: number;
+    retries: number;
+    errors: number;
+    in_flight: number;
+    tokens: { prompt: number; completion: number };
+  } | null;
+}
+
 export interface ServerToClientEvents {
   'project:progress': (progress: ProjectProgress) => void;
 }

@@ -307,6 +307,36 @@ export const JudgeCreate = z.strictObject({
 });
 export type JudgeCreate = z.infer<typeof JudgeCreate>;
 
+const J = JudgeCreate.shape;
+/**
+ * A researcher's change to a registered judge (`PATCH /api/projects/:id/judges/:judge`): any field of
+ * {@link JudgeCreate} (`null` clears an optional one), and `archived` to set it aside (labels kept, left out of the
+ * report, plots and gold; its token refused) or restore it. A run reads the registration when it starts; `swap`,
+ * `samples` and `concurrency` also change at once which tasks the server hands the judge.
+ */
+export const JudgePatch = z
+  .strictObject({
+    name: J.name.unwrap().optional(),
+    model: J.model.optional(),
+    template: J.template.unwrap().nullable().optional(),
+    swap: J.swap.unwrap().optional(),
+    samples: J.samples.unwrap().optional(),
+    temperature: J.temperature.unwrap().nullable().optional(),
+    max_tokens: J.max_tokens.unwrap().nullable().optional(),
+    structured: J.structured.unwrap().nullable().optional(),
+    base_url: J.base_url.unwrap().nullable().optional(),
+    api_key_env: J.api_key_env.unwrap().nullable().optional(),
+    concurrency: J.concurrency.unwrap().optional(),
+    repair: J.repair.unwrap().nullable().optional(),
+    seed: J.seed.unwrap().nullable().optional(),
+    timeout_seconds: J.timeout_seconds.unwrap().nullable().optional(),
+    price: J.price.unwrap().nullable().optional(),
+    prompt: J.prompt.unwrap().nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { error: 'give at least one field to change, e.g. {"archived": true}' });
+export type JudgePatch = z.infer<typeof JudgePatch>;
+
 /**
  * A judge prompt template. `{{name}}` inserts a field of the task (question, answer_a, answer_b, answer, options,
  * reference, persona, rubric, instructions, scale_min, scale_max, certainty_min, certainty_max, format);

@@ -10,6 +10,8 @@ export interface AnnotatorRow {
   config: string | null;
   token_hash: string | null;
   created_at: number;
+  /** Judges: when it was archived (migration 0003); null while active. */
+  archived_at: number | null;
 }
 
 export class AnnotatorsRepo {

@@ -3,6 +3,10 @@ import type { ProjectsService } from '../projects/projects.service';
 import { idParam } from '../projects/projects.routes';
 import type { JudgesService } from './judges.service';
 
+/**
+ * `POST/GET /api/projects/:id/judges` registers and lists judges; `PATCH …/judges/:judge` edits, archives or
+ * restores one; `DELETE …/judges/:judge` removes one (`?labels=delete` to remove its labels too).
+ */
 export function judgesRouter({ projects, judges }: { projects: ProjectsService; judges: JudgesService }): Router {
   const r = Router();
   r.post('/projects/:id/judges', express.json(), (req, res) => {
@@ -12,6 +16,14 @@ export function judgesRouter({ projects, judges }: { projects: ProjectsService; 
   r.get('/projects/:id/judges', (req, res) => {
     const project = projects.get(idParam(req, 'id', 'Project'));
     res.json({ judges: judges.list(project.id) });
+  });
+  r.patch('/projects/:id/judges/:judge', express.json(), async (req, res) => {
+    const project = projects.get(idParam(req, 'id', 'Project'));
+    res.json(await judges.update(project.id, idParam(req, 'judge', 'Judge'), req.body));
+  });
+  r.delete('/projects/:id/judges/:judge', async (req, res) => {
+    const project = projects.get(idParam(req, 'id', 'Project'));
+    res.json(await judges.remove(project.id, idParam(req, 'judge', 'Judge'), req.query.labels));
   });
   return r;
 }

@@ -54,7 +54,11 @@ export class AuthService {
       return { role: 'annotator', kind: 'human', projectId: invite.project_id, annotatorId: a.id, inviteId: invite.id };
     }
     const judge = this.annotators.byTokenHash(hash);
-    if (judge) return { role: 'annotator', kind: 'llm', projectId: judge.project_id, annotatorId: judge.id, inviteId: null };
+    if (judge) {
+      if (judge.archived_at !== null)
+        throw new AppError('forbidden', `The judge "${judge.name}" is archived; restore it (PATCH {"archived": false}) to run it again`);
+      return { role: 'annotator', kind: 'llm', projectId: judge.project_id, annotatorId: judge.id, inviteId: null };
+    }
     throw new AppError('unauthorized', 'This token is not valid for this server');
   }
 }

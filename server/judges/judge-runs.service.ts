@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { JudgeInfo, SocketData } from '../../shared/protocol';
+import type { JudgeInfo, JudgeRunState, JudgeView, SocketData } from '../../shared/protocol';
 import type { JudgeCreate, JudgeStatusReport } from '../../shared/schemas';
 import { AppError, notFound } from '../errors';
 import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo';
@@ -15,29 +15,8 @@ import type { JudgeHooks } from '../socket/socket';
 import type { JudgeUsageRepo } from './usage.repo';
 import { JudgeWorker, type WorkerOptions } from './worker';
 
-export type JudgeState = 'idle' | 'running' | 'done' | 'error';
-
-/** What `GET /api/projects/:id/judges` adds to each judge. */
-export interface JudgeRunView {
-  state: JudgeState;
-  last_error: string | null;
-  /** Every label the judge has stored (any run): tokens from their meta, invalid outputs, cost at its price. */
-  tokens: { prompt: number; completion: number };
-  invalid: number;
-  cost: number | null;
-  /** The latest run, if one reported since the server started. */
-  run: {
-    in_server: boolean;
-    connected: boolean;
-    started_at: string;
-    labels: number;
-    invalid: number;
-    retries: number;
-    errors: number;
-    in_flight: number;
-    tokens: { prompt: number; completion: number };
-  } | null;
-}
+/** What `GET /api/projects/:id/judges` adds to each judge: its runs' real state, and what its labels cost. */
+export type JudgeRunView = Pick<JudgeView, 'state' | 'last_error' | 'labels' | 'tokens' | 'invalid' | 'cost' | 'run'>;
 
 interface Status {
   /** Annotator ids can be reused after a project is deleted: a status belongs to its project. */
@@ -92,6 +71,7 @@ export class JudgeRunsService implements JudgeHooks {
   /** Starts the judge inside the server; `conflict` if it is already running here. */
   start(projectId: number, judgeId: number): JudgeRunView {
     const a = this.judge(projectId, judgeId);
+    if (a.archived_at !== null) throw new AppError('conflict', `The judge "${a.name}" is archived: restore it (PATCH {"archived": false}) before running it`);
     if (this.runs.has(a.id)) throw new AppError('conflict', 'This judge is already running in the server: stop it first (DELETE on the same path)');
     const s = this.statuses.get(a.id);
     if (s && s.report.state === 'running' && s.socketId !== null && !s.inServer)
@@ -126,6 +106,19 @@ export class JudgeRunsService implements JudgeHooks {
     run.worker.stop({ abort: true });
     await run.done;
     return this.view(projectId, a);
+  }
+
+  /** Stops the judge's in-server run if it has one (archived or deleted judges); resolves when it has ended. */
+  async halt(projectId: number, judgeId: number): Promise<void> {
+    const run = this.runs.get(judgeId);
+    if (!run || run.projectId !== projectId) return;
+    run.worker.stop({ abort: true });
+    await run.done;
+  }
+
+  /** A judge was deleted: forget its state (annotator ids are not reused within a database, but be tidy). */
+  forgetJudge(judgeId: number): void {
+    this.statuses.delete(judgeId);
   }
 
   /** A project was deleted: stop its in-server runs and forget its judges' states. */
@@ -180,13 +173,13 @@ export class JudgeRunsService implements JudgeHooks {
     const usage = this.deps.usage.get(projectId, a.id);
     const price = this.config(a).price;
     const running = this.runs.has(a.id) || (s?.report.state === 'running' && s.socketId !== null);
-    let state: JudgeState = 'idle';
-    if (running) state = 'running';
-    else if (s?.report.state === 'done') state = 'done';
-    else if (s?.report.state === 'error') state = 'error';
+    // A run that ended says how (done, stopped, error); one whose worker went away without saying is idle again.
+    const ended = s?.report.state;
+    const state: JudgeRunState = running ? 'running' : ended === 'done' || ended === 'stopped' || ended === 'error' ? ended : 'idle';
     return {
       state,
       last_error: s?.report.last_error ?? null,
+      labels: usage.labels,
       tokens: usage.tokens,
       invalid: usage.invalid,
       cost: price ? (usage.tokens.prompt * price.input + usage.tokens.completion * price.output) / 1e6 : null,

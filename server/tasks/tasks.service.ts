@@ -101,6 +101,18 @@ export class TasksService {
     for (const [id, p] of this.plans) if (p.projectId === projectId) this.plans.delete(id);
   }
 
+  /**
+   * A judge was edited, archived, restored or deleted: its plan (swap, samples, concurrency) is read again, its
+   * walk over the items restarts, with `release` the tasks it holds go back to the pool, and derived state (report,
+   * gold) is rebuilt.
+   */
+  judgeChanged(projectId: number, annotatorId: number, { release = false }: { release?: boolean } = {}): void {
+    this.plans.delete(annotatorId);
+    const s = this.pools.get(projectId);
+    if (s && release) for (const l of s.pool.leasesOf(annotatorId)) if (!l.submitting) s.pool.release(l);
+    this.reload(projectId);
+  }
+
   /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
   sweep(): void {
     const now = this.clock();

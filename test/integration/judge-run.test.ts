@@ -57,7 +57,7 @@ describe('judge runs inside the server (API)', () => {
 
     const stopped = await s.api('DELETE', `/api/projects/${pid}/judges/${judge.id}/run`);
     expect(stopped.status).toBe(200);
-    expect(stopped.body.state).toBe('idle');
+    expect(stopped.body.state).toBe('stopped');
     expect((await s.api('GET', `/api/projects/${pid}/progress`)).body.leases.llm).toBe(0);
     expect(llmLabels(pid)).toBe(0);
     expect((await s.api('DELETE', `/api/projects/${pid}/judges/${judge.id}/run`)).status).toBe(404);
