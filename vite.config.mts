@@ -24,7 +24,9 @@ export default defineConfig({
     proxy: {
       '/api': { target, changeOrigin: true },
       '/health': { target, changeOrigin: true },
-      '/socket.io': { target, ws: true, changeOrigin: true },
+      // The server refuses websockets from other origins; the page's origin here is Vite's, so the proxy presents
+      // the target's own (dev only: Vite listens on localhost).
+      '/socket.io': { target, ws: true, changeOrigin: true, rewriteWsOrigin: true },
     },
   },
 });

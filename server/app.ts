@@ -40,6 +40,7 @@ import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
+import { securityHeaders } from './security-headers';
 
 export interface AppDeps {
   db: Db;
@@ -157,6 +158,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders()); // first, so errors and static files carry them too
 
   const requireAdmin: RequestHandler = (req, _res, next) => {
     const header = req.get('authorization') ?? '';
@@ -215,7 +217,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   app.use(onError);
 
   const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)) });
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins: { publicUrl: config.publicUrl, allowed: config.allowedOrigins } });
 
   const timer = setInterval(() => {
     tasks.sweep();

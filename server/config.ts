@@ -11,6 +11,14 @@ export const ConfigSchema = z.object({
   adminToken: z.string().min(16, { error: 'CONCORD_ADMIN_TOKEN must be at least 16 characters' }).optional(),
   /** The URL people reach the server at, used in printed and invite links. Defaults to http://localhost:PORT. */
   publicUrl: z.url().optional(),
+  /**
+   * Origins besides the server's own (and `publicUrl`'s) whose pages may open the websocket, e.g. a reverse proxy
+   * under another name. Comma-separated in the environment; each is reduced to its origin (scheme://host:port).
+   */
+  allowedOrigins: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v), z.array(z.url({ protocol: /^https?$/, error: 'each must be an http(s) origin such as https://study.example.org' })))
+    .transform((list) => list.map((o) => new URL(o).origin))
+    .default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest import body accepted, in bytes. */
   maxImportBytes: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
@@ -25,6 +33,7 @@ const ENV: Record<keyof Config, string> = {
   dbFile: 'CONCORD_DB',
   adminToken: 'CONCORD_ADMIN_TOKEN',
   publicUrl: 'CONCORD_PUBLIC_URL',
+  allowedOrigins: 'CONCORD_ALLOWED_ORIGINS',
   logLevel: 'LOG_LEVEL',
   maxImportBytes: 'CONCORD_MAX_IMPORT_BYTES',
   maxRecordBytes: 'CONCORD_MAX_RECORD_BYTES',

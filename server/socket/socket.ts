@@ -9,6 +9,7 @@ import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
 import type { Actor, TasksService } from '../tasks/tasks.service';
 import type { ProjectsRepo } from '../projects/projects.repo';
+import { originAllowed, type OriginPolicy } from './origin';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -31,6 +32,8 @@ interface Deps {
   onCommand?: (event: string, ms: number) => void;
   /** Judge workers: in-server run tokens, the registration a worker reads, and the status it reports. */
   judges?: JudgeHooks;
+  /** Browser pages from other origins than these may not open a socket (see origin.ts). */
+  origins?: OriginPolicy;
 }
 
 export interface JudgeHooks {
@@ -42,7 +45,16 @@ export interface JudgeHooks {
 }
 
 export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
-  const io: IoServer = new Server(http, { serveClient: false, maxHttpBufferSize: 1e6 });
+  const origins = deps.origins ?? { allowed: [] };
+  const io: IoServer = new Server(http, {
+    serveClient: false,
+    maxHttpBufferSize: 1e6,
+    // Refused before the handshake: 403 for polling, a failed upgrade for websockets.
+    allowRequest: (req, callback) => {
+      const allowed = originAllowed(req, origins);
+      callback(allowed ? null : 'This origin may not connect (CONCORD_ALLOWED_ORIGINS)', allowed);
+    },
+  });
   const log = deps.logger.child({ module: 'socket' });
 
   // Authenticate once, at connection; a refused token is a connect_error whose message says why.
