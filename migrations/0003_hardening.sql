@@ -17,3 +17,6 @@ ALTER TABLE annotators ADD COLUMN archived_at INTEGER;
 ALTER TABLE labels ADD COLUMN invite_id INTEGER REFERENCES invites (id) ON DELETE SET NULL;
 ALTER TABLE labels ADD COLUMN study_id TEXT;
 ALTER TABLE labels ADD COLUMN session_id TEXT;
+-- The lease a live label was submitted on: a repeated clientLabelId is a retry of that label only if it names the
+-- same lease (issue 8: reusing an id for another task is a conflict, not a duplicate).
+ALTER TABLE labels ADD COLUMN lease_id TEXT;

@@ -18,6 +18,7 @@ import { JudgeRunsService } from './judges/judge-runs.service';
 import { JudgeUsageRepo } from './judges/usage.repo';
 import type { WorkerOptions } from './judges/worker';
 import { AuthService, resolveAdminToken } from './auth/auth.service';
+import { Crowd } from './auth/crowd';
 import { ExportsRepo } from './exports/exports.repo';
 import { exportsRouter } from './exports/exports.routes';
 import { ExportsService } from './exports/exports.service';
@@ -92,8 +93,10 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const labelsRepo = new LabelsRepo(db);
   const annotatorsRepo = new AnnotatorsRepo(db);
   const invitesRepo = new InvitesRepo(db);
-  const writer = new LabelWriter(db, labelsRepo);
-  const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock);
+  const writer = new LabelWriter(db, labelsRepo, annotatorsRepo);
+  // Crowd workers in memory until their first label, and join links' places (max_workers).
+  const crowd = new Crowd((inviteId) => invitesRepo.labelledThrough(inviteId), (projectId, id) => tasks.holds(projectId, id), (inviteId) => invitesRepo.get(inviteId));
+  const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock, crowd);
 
   const reports = new ReportsService(db, logger);
   let io: IoServer | undefined;
@@ -113,10 +116,11 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
       standing.labelled(projectId, label);
     },
     reset: (projectId: number) => reports.reset(projectId),
+    promoted: (projectId: number, from: number, to: number) => progress.rekey(projectId, from, to),
   };
   tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random, {
     blocked: (projectId, annotatorId) => standing.blocked(projectId, annotatorId),
-  });
+  }, crowd);
   // Blocked and excluded annotators (a researcher's say, and the project's gold-check bar).
   const standing = new AnnotatorsService(new StandingRepo(db), tasks, clock, { excludedChanged: (id) => reports.reset(id) });
   const projects = new ProjectsService(projectsRepo, clock, {

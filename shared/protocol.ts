@@ -39,7 +39,8 @@ export interface Task {
 /** What a connected annotator needs to render the project (sent by `session:get`). */
 export interface SessionInfo {
   kind: AnnotatorKind;
-  annotator: { id: number; name: string };
+  /** `id` is null for a crowd worker until their first label is stored (an id becomes an annotator only then). */
+  annotator: { id: number | null; name: string };
   project: {
     id: number;
     /** The public study title (the project's `public_title`, else its name). The internal name is not sent. */
@@ -53,6 +54,11 @@ export interface SessionInfo {
     /** Only once `finished`: the code a crowd platform pays on, and where to send the annotator. */
     completion_code: string | null;
     redirect_url: string | null;
+    /**
+     * How long a task is held without a heartbeat, in seconds. A heartbeat extends a lease only up to three times
+     * this from when the task was handed out, so a page keeps a task by heartbeats only while its person is active.
+     */
+    lease_seconds?: number;
   };
   progress: AnnotatorProgress;
   /** A human who has labelled and has nothing left to do here, even once leases held by others lapse. */
@@ -190,7 +196,12 @@ export interface ServerToClientEvents {
 /** What the server knows about a socket once its token is accepted. */
 export type SocketData =
   | { role: 'admin' }
-  | { role: 'annotator'; kind: AnnotatorKind; projectId: number; annotatorId: number; inviteId: number | null };
+  | { role: 'annotator'; kind: 'llm'; projectId: number; annotatorId: number; inviteId: null }
+  /**
+   * A crowd worker who joined by a link: `annotatorId` is null until their first label creates the annotator (see
+   * server/auth/crowd.ts); `study` and `session` are the crowd platform's ids from the join URL, stored on each label.
+   */
+  | { role: 'annotator'; kind: 'human'; projectId: number; annotatorId: number | null; inviteId: number; worker: string; study: string | null; session: string | null };
 
 /** A join link as the REST API returns it (`POST/GET/DELETE /api/projects/:id/invites`). */
 export interface InviteView {

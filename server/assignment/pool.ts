@@ -84,6 +84,14 @@ interface JudgeState {
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
 export const HUMAN_MAX_LEASES = 3;
 
+/**
+ * A human's lease lives at most this many lease lengths from when it was handed out, heartbeats or not, so a task
+ * held without a submit goes back to the pool. Judges' leases are not capped: each holds only that judge's own
+ * (item, order, sample), never a place a human or another judge could take, and a slow model behind long 429
+ * waits must not lose the answer it paid for.
+ */
+export const HUMAN_LEASE_LIFE = 3;
+
 class Buckets {
   readonly lists: ItemSlot[][];
   constructor(redundancy: number) {
@@ -300,6 +308,50 @@ export class ProjectPool {
     return lease;
   }
 
+  /**
+   * Whether items this human could still label are held by others' leases right now: they come back to the pool
+   * if those leases lapse, so the human should wait rather than be told they are finished.
+   */
+  heldByOthers(annotatorId: number): boolean {
+    const h = this.humans.get(annotatorId);
+    const cap = this.settings.maxPerAnnotator;
+    if (cap !== null && (h?.labels ?? 0) >= cap) return false;
+    for (const l of this.leases.values()) {
+      if (l.kind !== 'human' || l.annotatorId === annotatorId) continue;
+      const s = this.items.get(l.itemId);
+      if (s && s.labels < this.settings.redundancy && !h?.done.has(s.id)) return true;
+    }
+    return false;
+  }
+
+  /** Whether this annotator (or provisional id) holds a live lease. */
+  holds(annotatorId: number): boolean {
+    return (this.humans.get(annotatorId)?.leases.size ?? this.judges.get(annotatorId)?.leases.size ?? 0) > 0;
+  }
+
+  /**
+   * A crowd worker's first label created their annotator row: their state (leases, labels) moves from the
+   * provisional id to the row's id, merged with any the row already had (an import may have created it).
+   */
+  rekeyHuman(from: number, to: number): void {
+    const h = this.humans.get(from);
+    if (!h || from === to) return;
+    this.humans.delete(from);
+    for (const l of h.leases.values()) l.annotatorId = to;
+    const into = this.humans.get(to);
+    if (!into) return void this.humans.set(to, h);
+    for (const [id, l] of h.leases) into.leases.set(id, l);
+    for (const d of h.done) into.done.add(d);
+    into.labels += h.labels;
+    into.gold.n += h.gold.n;
+    into.gold.correct += h.gold.correct;
+  }
+
+  /** Forgets a provisional worker that holds nothing (no socket, no lease: see server/auth/crowd.ts). */
+  forgetHuman(annotatorId: number): void {
+    if (this.humans.get(annotatorId)?.leases.size === 0) this.humans.delete(annotatorId);
+  }
+
   /** Whether a human still has anything to do here: a live lease, or an item they could be given. */
   hasWorkFor(annotatorId: number, now: number): boolean {
     this.expire(now);
@@ -385,11 +437,18 @@ export class ProjectPool {
     return lease;
   }
 
-  /** Pushes a lease's expiry forward; false when it is gone or lapsed. */
+  /**
+   * Pushes a lease's expiry forward, for a human no further than {@link HUMAN_LEASE_LIFE} lease lengths after it
+   * was handed out; false when it is gone or lapsed.
+   */
   heartbeat(lease: Lease, now: number): boolean {
     if (this.leases.get(lease.id) !== lease || lease.expiresAt <= now) return false;
-    lease.expiresAt = now + this.settings.leaseMs[lease.kind];
-    this.expiries.push(lease.expiresAt, lease);
+    const ms = this.settings.leaseMs[lease.kind];
+    const until = lease.kind === 'human' ? Math.min(now + ms, lease.issuedAt + HUMAN_LEASE_LIFE * ms) : now + ms;
+    if (until > lease.expiresAt) {
+      lease.expiresAt = until;
+      this.expiries.push(lease.expiresAt, lease);
+    }
     return true;
   }
 

@@ -4,8 +4,17 @@ import { AppError } from '../errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { InvitesRepo } from '../invites/invites.repo';
 import { hashToken, newToken, sameSecret } from './tokens';
+import { STUDY_FULL, type Crowd } from './crowd';
 
 const WORKER_ID = /^[\w.@:+-]{1,200}$/;
+
+/** A crowd platform's study or session id from the join URL (Prolific STUDY_ID / SESSION_ID, MTurk hitId / assignmentId). */
+function platformId(value: unknown, what: 'study' | 'session'): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || !WORKER_ID.test(value.trim()))
+    throw new AppError('invalid-input', `A ${what} id may hold letters, digits and . _ - @ : + only (up to 200 characters)`);
+  return value.trim();
+}
 
 /** Resolves the admin token at start-up: the configured one, else the one kept in the database, else a new one. */
 export function resolveAdminToken(db: Db, configured: string | undefined): { token: string; generated: boolean } {
@@ -24,6 +33,7 @@ export class AuthService {
     private readonly invites: InvitesRepo,
     private readonly annotators: AnnotatorsRepo,
     private readonly clock: () => number,
+    private readonly crowd: Crowd,
   ) {}
 
   isAdmin(token: string | undefined): boolean {
@@ -36,8 +46,11 @@ export class AuthService {
     return this.invites.byTokenHash(hash) !== undefined || this.annotators.byTokenHash(hash) !== undefined;
   }
 
-  /** The identity of a socket, or an error saying why the token is refused. */
-  identify(token: unknown, worker: unknown): SocketData {
+  /**
+   * The identity of a socket, or an error saying why the token is refused. Creates nothing: a crowd worker becomes
+   * an annotator at their first label (see crowd.ts); a returning one is looked up.
+   */
+  identify(token: unknown, worker: unknown, platform: { study?: unknown; session?: unknown } = {}): SocketData {
     if (typeof token !== 'string' || token.length === 0 || token.length > 200)
       throw new AppError('unauthorized', 'A token is required: connect with auth: { token } (an invite, judge or admin token)');
     if (this.isAdmin(token)) return { role: 'admin' };
@@ -50,8 +63,12 @@ export class AuthService {
       // Crowd platforms' ids (Prolific's PROLIFIC_PID, MTurk's workerId) and e-mail-like ids fit this; markup does not.
       if (!WORKER_ID.test(worker.trim()))
         throw new AppError('invalid-input', 'A worker id may hold letters, digits and . _ - @ : + only (up to 200 characters)');
-      const a = this.annotators.ensure(invite.project_id, 'human', worker.trim(), this.clock());
-      return { role: 'annotator', kind: 'human', projectId: invite.project_id, annotatorId: a.id, inviteId: invite.id };
+      const key = worker.trim();
+      const study = platformId(platform.study, 'study');
+      const session = platformId(platform.session, 'session');
+      const a = this.annotators.find(invite.project_id, 'human', key);
+      if (!this.crowd.admits(invite, key, a?.id ?? null)) throw new AppError('forbidden', STUDY_FULL);
+      return { role: 'annotator', kind: 'human', projectId: invite.project_id, annotatorId: a?.id ?? null, inviteId: invite.id, worker: key, study, session };
     }
     const judge = this.annotators.byTokenHash(hash);
     if (judge) {

@@ -11,7 +11,7 @@ export class InvitesService {
     private readonly onRevoke: (inviteId: number) => void,
   ) {}
 
-  private view(r: InviteRow, baseUrl: string): InviteView {
+  private view(r: InviteRow, baseUrl: string, workers: number): InviteView {
     return {
       id: r.id,
       label: r.label,
@@ -19,19 +19,20 @@ export class InvitesService {
       url: `${baseUrl.replace(/\/$/, '')}/join/${r.token}?worker=`,
       created_at: new Date(r.created_at).toISOString(),
       revoked_at: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
-      max_workers: null,
-      workers: 0,
+      max_workers: r.max_workers,
+      workers,
     };
   }
 
   create(projectId: number, body: unknown, baseUrl: string): InviteView {
-    const { label } = parseOrThrow(InviteCreate, body ?? {}, 'invite');
+    const { label, max_workers } = parseOrThrow(InviteCreate, body ?? {}, 'invite');
     const token = newToken('invite');
-    return this.view(this.repo.insert(projectId, token, hashToken(token), label || null, this.clock()), baseUrl);
+    return this.view(this.repo.insert(projectId, token, hashToken(token), label || null, max_workers ?? null, this.clock()), baseUrl, 0);
   }
 
   list(projectId: number, baseUrl: string): InviteView[] {
-    return this.repo.list(projectId).map((r) => this.view(r, baseUrl));
+    const workers = this.repo.workerCounts(projectId);
+    return this.repo.list(projectId).map((r) => this.view(r, baseUrl, workers.get(r.id) ?? 0));
   }
 
   /** Revokes a join link: it stops working at once and its connected annotators are disconnected. */
@@ -39,6 +40,6 @@ export class InvitesService {
     const r = this.repo.revoke(projectId, inviteId, this.clock());
     if (!r) throw notFound('Invite');
     this.onRevoke(r.id);
-    return this.view(r, baseUrl);
+    return this.view(r, baseUrl, this.repo.workerCounts(projectId).get(r.id) ?? 0);
   }
 }

@@ -1,9 +1,23 @@
 import type { Db } from '../db/database';
+import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { LabelsRepo, NewLabel } from './labels.repo';
 
+/**
+ * A label to write. A crowd worker's first label carries `newWorker` (their worker id) and a provisional (negative)
+ * `annotatorId`: the annotator row is created (or found) in the label's own transaction, so a worker id becomes an
+ * annotator exactly when a label of theirs is stored, and never without one.
+ */
+export type LabelWrite = NewLabel & { newWorker?: string };
+
+/** The stored label's id (`undefined` if its clientLabelId or slot was taken) and the annotator it belongs to. */
+export interface Written {
+  id: number | undefined;
+  annotatorId: number;
+}
+
 interface Pending {
-  label: NewLabel;
-  resolve: (id: number | undefined) => void;
+  label: LabelWrite;
+  resolve: (w: Written) => void;
   reject: (e: unknown) => void;
 }
 
@@ -15,16 +29,20 @@ interface Pending {
 export class LabelWriter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly writeBatch: (labels: NewLabel[]) => Array<{ id: number | undefined } | { error: unknown }>;
+  private readonly writeBatch: (labels: LabelWrite[]) => Array<Written | { error: unknown }>;
 
-  constructor(db: Db, repo: LabelsRepo) {
+  constructor(db: Db, repo: LabelsRepo, annotators: AnnotatorsRepo) {
     // Each label in its own savepoint (a transaction nested in the batch's): one that fails (its project was
-    // deleted a moment ago, say) is rolled back alone and rejected alone; the rest of the batch commits.
-    const one = db.transaction((l: NewLabel) => repo.insert(l));
-    this.writeBatch = db.transaction((labels: NewLabel[]) =>
+    // deleted a moment ago, say) is rolled back alone, with the annotator it would have created, and rejected
+    // alone; the rest of the batch commits.
+    const one = db.transaction(({ newWorker, ...l }: LabelWrite): Written => {
+      if (newWorker !== undefined && l.annotatorId < 0) l.annotatorId = annotators.ensure(l.projectId, 'human', newWorker, l.createdAt).id;
+      return { id: repo.insert(l), annotatorId: l.annotatorId };
+    });
+    this.writeBatch = db.transaction((labels: LabelWrite[]) =>
       labels.map((l) => {
         try {
-          return { id: one(l) };
+          return one(l);
         } catch (error) {
           return { error };
         }
@@ -32,8 +50,8 @@ export class LabelWriter {
     );
   }
 
-  /** Resolves with the new label's id once committed, or `undefined` if its clientLabelId or slot was taken. */
-  write(label: NewLabel): Promise<number | undefined> {
+  /** Resolves once committed with the new label's id (`undefined` if its clientLabelId or slot was taken) and its annotator. */
+  write(label: LabelWrite): Promise<Written> {
     return new Promise((resolve, reject) => {
       this.queue.push({ label, resolve, reject });
       if (!this.scheduled) {
@@ -49,7 +67,7 @@ export class LabelWriter {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    let results: Array<{ id: number | undefined } | { error: unknown }>;
+    let results: Array<Written | { error: unknown }>;
     try {
       results = this.writeBatch(batch.map((p) => p.label));
     } catch (e) {
@@ -59,7 +77,7 @@ export class LabelWriter {
     batch.forEach((p, i) => {
       const r = results[i]!;
       if ('error' in r) p.reject(r.error);
-      else p.resolve(r.id);
+      else p.resolve(r);
     });
   };
 }

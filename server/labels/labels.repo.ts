@@ -16,7 +16,16 @@ export interface NewLabel {
   clientLabelId: string | null;
   source: 'live' | 'import';
   meta: string | null;
+  /** Live labels: the lease they were submitted on (a repeated clientLabelId is a retry only on the same lease). */
+  leaseId?: string | null;
+  /** Human labels: the join link, and the crowd platform's study and session ids from the join URL. */
+  inviteId?: number | null;
+  studyId?: string | null;
+  sessionId?: string | null;
 }
+
+/** The optional columns filled in, so every named parameter is bound. */
+const bindable = (l: NewLabel) => ({ leaseId: null, inviteId: null, studyId: null, sessionId: null, ...l });
 
 /** The slot makes a label unique for its annotator: one per item for humans, one per order and sample for judges. */
 export const humanSlot = '';
@@ -31,8 +40,8 @@ export class LabelsRepo {
   private readonly countsStmt;
 
   constructor(db: Db) {
-    const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta)
-      VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta)`;
+    const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta, lease_id, invite_id, study_id, session_id)
+      VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta, @leaseId, @inviteId, @studyId, @sessionId)`;
     // DO NOTHING on any uniqueness conflict: the caller tells a repeated clientLabelId from a taken slot.
     this.insertStmt = db.prepare<NewLabel, { id: number }>(`INSERT INTO labels ${cols} ON CONFLICT DO NOTHING RETURNING id`);
     this.upsertStmt = db.prepare<NewLabel>(
@@ -40,8 +49,8 @@ export class LabelsRepo {
         certainty = excluded.certainty, rationale = excluded.rationale, shown_order = excluded.shown_order,
         duration_ms = excluded.duration_ms, created_at = excluded.created_at, source = excluded.source`,
     );
-    this.byClientIdStmt = db.prepare<[number, string], { id: number; item_id: number; slot: string }>(
-      'SELECT id, item_id, slot FROM labels WHERE annotator_id = ? AND client_label_id = ?',
+    this.byClientIdStmt = db.prepare<[number, string], { id: number; item_id: number; slot: string; lease_id: string | null }>(
+      'SELECT id, item_id, slot, lease_id FROM labels WHERE annotator_id = ? AND client_label_id = ?',
     );
     this.humanCountsStmt = db.prepare<[number], { item_id: number; n: number }>(
       `SELECT l.item_id, count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id
@@ -57,13 +66,13 @@ export class LabelsRepo {
 
   /** Inserts a live label; `undefined` when the clientLabelId or the slot is already taken. */
   insert(label: NewLabel): number | undefined {
-    return this.insertStmt.get(label)?.id;
+    return this.insertStmt.get(bindable(label))?.id;
   }
   /** Writes imported labels; call inside a transaction. */
   writeImported(labels: NewLabel[], upsert: boolean): void {
     for (const l of labels) {
-      if (upsert) this.upsertStmt.run(l);
-      else this.insertStmt.run(l);
+      if (upsert) this.upsertStmt.run(bindable(l));
+      else this.insertStmt.run(bindable(l));
     }
   }
   byClientId(annotatorId: number, clientLabelId: string) {

@@ -77,6 +77,18 @@ export class ProgressService {
     this.dirty.add(projectId);
   }
 
+  /** A crowd worker's first label made them an annotator: their connection moves from the provisional id. */
+  rekey(projectId: number, from: number, to: number): void {
+    const m = this.connected.get(projectId);
+    const c = m?.get(from);
+    if (!m || !c) return;
+    m.delete(from);
+    const into = m.get(to);
+    if (into) into.sockets += c.sockets;
+    else m.set(to, c);
+    this.dirty.add(projectId);
+  }
+
   snapshot(projectId: number): ProjectProgress {
     const { project, pool } = this.stateOf(projectId);
     const now = this.clock();

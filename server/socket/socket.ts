@@ -59,9 +59,9 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
 
   // Authenticate once, at connection; a refused token is a connect_error whose message says why.
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown; worker?: unknown };
+    const auth = socket.handshake.auth as { token?: unknown; worker?: unknown; study?: unknown; session?: unknown };
     try {
-      socket.data = deps.judges?.identify(auth.token) ?? deps.auth.identify(auth.token, auth.worker);
+      socket.data = deps.judges?.identify(auth.token) ?? deps.auth.identify(auth.token, auth.worker, auth);
       next();
     } catch (e) {
       const err = new Error(e instanceof AppError ? e.message : 'Connection refused') as Error & { data?: unknown };
@@ -74,11 +74,15 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
     const data = socket.data;
     if (data.role === 'admin') registerAdmin(socket, deps);
     else {
-      const actor: Actor = { projectId: data.projectId, annotatorId: data.annotatorId, kind: data.kind };
+      // A crowd worker's sockets share one identity, provisional until their first label (server/auth/crowd.ts).
+      const actor: Actor = deps.tasks.attach(data);
       void socket.join(rooms.project(actor.projectId));
       if (data.inviteId !== null) void socket.join(rooms.invite(data.inviteId));
       deps.progress.connect(actor.projectId, actor.annotatorId, actor.kind);
-      socket.on('disconnect', () => deps.progress.disconnect(actor.projectId, actor.annotatorId));
+      socket.on('disconnect', () => {
+        deps.progress.disconnect(actor.projectId, actor.annotatorId);
+        deps.tasks.detach(actor);
+      });
       registerAnnotator(socket, actor, deps);
     }
     log.debug({ role: data.role }, 'connected');

@@ -1,21 +1,28 @@
-import { BLOCKED_MESSAGES, type AnnotatorProgress, type SessionInfo, type SubmitResult, type Task, type TaskItem } from '../../shared/protocol';
+import { BLOCKED_MESSAGES, type AnnotatorProgress, type SessionInfo, type SocketData, type SubmitResult, type Task, type TaskItem } from '../../shared/protocol';
 import { type JudgeCreate, type PairwiseValue, type Project } from '../../shared/schemas';
 import { checkCertainty, checkValue, toCanonical } from '../../shared/values';
 import { AppError, notFound } from '../errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { ItemsRepo } from '../items/items.repo';
 import type { LabelsRepo } from '../labels/labels.repo';
-import type { LabelWriter } from '../labels/label-writer';
+import type { LabelWriter, Written } from '../labels/label-writer';
 import type { StoredLabel } from '../reports/label-columns';
 import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool, type JudgePlan, type Lease, type PoolSettings } from '../assignment/pool';
+import { Crowd, STUDY_FULL, type CrowdWorker } from '../auth/crowd';
 
 /** Who is labelling: an annotator of a project, as the socket's token established. */
 export interface Actor {
   projectId: number;
-  annotatorId: number;
+  /** For a crowd worker who has not labelled yet, a provisional (negative) id: see server/auth/crowd.ts. */
+  readonly annotatorId: number;
   kind: 'human' | 'llm';
+  /** Humans: the crowd worker (shared by their sockets) and where this socket joined from, written on each label. */
+  crowd?: { worker: CrowdWorker; inviteId: number; study: string | null; session: string | null };
 }
+
+const reusedId = () =>
+  new AppError('conflict', 'This clientLabelId already names another label: generate a new clientLabelId for each label (e.g. crypto.randomUUID()) and submit again');
 
 export interface TaskEvents {
   /** A label was stored or the pool changed: progress watchers should hear of it. */
@@ -24,6 +31,8 @@ export interface TaskEvents {
   labelled(projectId: number, label: StoredLabel): void;
   /** Items or labels changed in bulk (import, settings): derived state must be rebuilt from the database. */
   reset(projectId: number): void;
+  /** A crowd worker's first label made them an annotator: what was kept under their provisional id moves. */
+  promoted?(projectId: number, from: number, to: number): void;
 }
 
 const META_MAX_BYTES = 256 * 1024;
@@ -51,7 +60,8 @@ export class TasksService {
   /** Judges' plans by annotator id, with their project (ids can be reused once a project is deleted). */
   private readonly plans = new Map<number, { projectId: number; plan: JudgePlan }>();
   /** Submissions in flight by (annotator, clientLabelId), so a resubmission racing the first is stored once. */
-  private readonly inflight = new Map<string, Promise<SubmitResult>>();
+  private readonly inflight = new Map<string, { leaseId: string; result: Promise<SubmitResult> }>();
+  private readonly crowd: Crowd;
 
   constructor(
     private readonly projects: ProjectsRepo,
@@ -63,7 +73,45 @@ export class TasksService {
     private readonly events: TaskEvents,
     private readonly random: () => number = Math.random,
     private readonly gate: AnnotatorGate = OPEN_GATE,
-  ) {}
+    /** Crowd workers in memory and join links' places (app.ts wires it to the database); uncapped links by default. */
+    crowd?: Crowd,
+  ) {
+    this.crowd = crowd ?? new Crowd(() => [], (projectId, id) => this.holds(projectId, id), () => undefined);
+  }
+
+  /** The actor behind a newly connected socket; a crowd worker's sockets share one identity (server/auth/crowd.ts). */
+  attach(data: Extract<SocketData, { role: 'annotator' }>): Actor {
+    if (data.kind === 'llm') return { projectId: data.projectId, annotatorId: data.annotatorId, kind: 'llm' };
+    const worker = this.crowd.attach(data.projectId, data.worker, data.annotatorId);
+    return {
+      projectId: data.projectId,
+      kind: 'human',
+      crowd: { worker, inviteId: data.inviteId, study: data.study, session: data.session },
+      get annotatorId() {
+        return worker.id;
+      },
+    };
+  }
+
+  /** A socket closed: a crowd worker with no socket and no task left is forgotten. */
+  detach(actor: Actor): void {
+    const w = actor.crowd?.worker;
+    if (w && this.crowd.detach(w)) this.evict(w.projectId);
+  }
+
+  private evict(projectId?: number): void {
+    for (const w of this.crowd.evictIdle(projectId)) if (w.id < 0) this.pools.get(w.projectId)?.pool.forgetHuman(w.id);
+  }
+
+  /** Whether an annotator (or a crowd worker's provisional id) holds a live lease in the project. */
+  holds(projectId: number, annotatorId: number): boolean {
+    return this.pools.get(projectId)?.pool.holds(annotatorId) ?? false;
+  }
+
+  /** Crowd workers connected or holding a task who have not labelled yet (each costs memory, never a row). */
+  provisionalWorkers(): number {
+    return this.crowd.provisional;
+  }
 
   /** The project and its loaded pool. */
   state(projectId: number): { project: Project; pool: ProjectPool } {
@@ -99,6 +147,7 @@ export class TasksService {
   drop(projectId: number): void {
     this.pools.delete(projectId);
     for (const [id, p] of this.plans) if (p.projectId === projectId) this.plans.delete(id);
+    this.crowd.dropProject(projectId);
   }
 
   /**
@@ -117,6 +166,7 @@ export class TasksService {
   sweep(): void {
     const now = this.clock();
     for (const [id, s] of this.pools) if (s.pool.expire(now) > 0) this.events.changed(id);
+    this.evict();
   }
 
   private plan(actor: Actor): JudgePlan {
@@ -137,18 +187,24 @@ export class TasksService {
 
   session(actor: Actor): SessionInfo {
     const { project, pool } = this.state(actor.projectId);
-    const a = this.annotators.get(actor.annotatorId);
-    if (!a) throw notFound('Annotator');
+    // A crowd worker who has not labelled yet has no annotator row: they are their worker id.
+    const a = actor.annotatorId > 0 ? this.annotators.get(actor.annotatorId) : undefined;
+    const who = a ? { id: a.id, name: a.name } : actor.crowd ? { id: null, name: actor.crowd.worker.key } : undefined;
+    if (!who) throw notFound('Annotator');
     const progress = this.progress(actor);
     // The completion code is what a crowd platform pays on: only someone who has labelled and has nothing left
-    // to do sees it (and the redirect that carries it).
+    // to do, even once leases held by others lapse, sees it (and the redirect that carries it). While items they
+    // could label are only held by others, they are told to wait.
     const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);
-    const finished = actor.kind === 'human' && progress.done > 0 && (blocked !== null || !pool.hasWorkFor(actor.annotatorId, this.clock()));
+    const human = actor.kind === 'human' && blocked === null;
+    const work = human && pool.hasWorkFor(actor.annotatorId, this.clock());
+    const waiting = human && !work && pool.heldByOthers(actor.annotatorId);
+    const finished = actor.kind === 'human' && progress.done > 0 && (blocked !== null || (!work && !waiting));
     // A human stopped by the gold-check bar is paid as the bar's policy says; one a researcher blocked is not.
     const paid = finished && (blocked === null || (blocked === 'qualification' && project.qualification?.completion_code !== 'withhold'));
     return {
       kind: actor.kind,
-      annotator: { id: a.id, name: a.name },
+      annotator: who,
       project: {
         id: project.id,
         title: project.public_title ?? project.name,
@@ -160,10 +216,11 @@ export class TasksService {
         rationale: project.rationale,
         completion_code: paid ? project.completion_code : null,
         redirect_url: paid ? project.redirect_url : null,
+        lease_seconds: project.lease_seconds[actor.kind],
       },
       progress,
       finished,
-      waiting: false,
+      waiting,
       blocked,
     };
   }
@@ -179,6 +236,7 @@ export class TasksService {
     pool.expire(now);
     const mine = pool.leasesOf(actor.annotatorId).find((l) => !handed.has(l.id) && !l.submitting);
     if (mine) return this.toTask(project, mine, actor);
+    if (actor.crowd && !this.crowd.mayClaim(actor.crowd.inviteId, actor.crowd.worker)) throw new AppError('forbidden', STUDY_FULL);
     const lease = actor.kind === 'human' ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
@@ -209,18 +267,29 @@ export class TasksService {
   }
 
   async submit(actor: Actor, input: { leaseId: string; value: string | number | null; certainty?: number | null; rationale?: string | null; clientLabelId: string; meta?: Record<string, unknown> }): Promise<SubmitResult> {
-    const key = `${actor.annotatorId}\u0000${input.clientLabelId}`;
+    // A crowd worker's id changes at their first label: key their submissions by the worker, which does not.
+    const key = `${actor.crowd ? `w${actor.projectId}:${actor.crowd.worker.key}` : actor.annotatorId}\u0000${input.clientLabelId}`;
     const running = this.inflight.get(key);
-    if (running) return { ...(await running), duplicate: true };
-    // A live lease means this label cannot have been stored yet (committing ends the lease), so the look-up of a
-    // repeated clientLabelId is needed only when the lease is gone: a retry after a lost ack.
-    const lease = this.state(actor.projectId).pool.leases.get(input.leaseId);
-    if (!lease || lease.annotatorId !== actor.annotatorId) {
+    if (running) {
+      // A clientLabelId names one label: the same id on another task is not a retry of this one.
+      if (running.leaseId !== input.leaseId) throw reusedId();
+      return { ...(await running.result), duplicate: true };
+    }
+    // A live lease means its label cannot have been stored yet (committing ends the lease), so the look-up of a
+    // repeated clientLabelId is needed only when the lease is gone: a retry after a lost ack (the same lease), or
+    // an id reused on another task (refused). Labels stored before leases were recorded count as retries.
+    const { pool } = this.state(actor.projectId);
+    pool.expire(this.clock());
+    const lease = pool.leases.get(input.leaseId);
+    if ((!lease || lease.annotatorId !== actor.annotatorId) && actor.annotatorId > 0) {
       const stored = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
-      if (stored) return { labelId: stored.id, duplicate: true, progress: this.progress(actor) };
+      if (stored) {
+        if (stored.lease_id !== null && stored.lease_id !== input.leaseId) throw reusedId();
+        return { labelId: stored.id, duplicate: true, progress: this.progress(actor) };
+      }
     }
     const p = this.store(actor, input);
-    this.inflight.set(key, p);
+    this.inflight.set(key, { leaseId: input.leaseId, result: p });
     try {
       return await p;
     } finally {
@@ -254,7 +323,8 @@ export class TasksService {
     } else if (project.certainty && actor.kind === 'human' && value !== null) {
       throw new AppError('invalid-input', `A certainty from ${project.certainty.min} to ${project.certainty.max} is required`, [{ field: 'certainty', message: 'required' }]);
     }
-    const rationale = input.rationale?.trim() ? input.rationale : null;
+    // With rationale `off` none is collected: one sent anyway (by a script or a judge) is dropped, not stored.
+    const rationale = project.rationale !== 'off' && input.rationale?.trim() ? input.rationale : null;
     if (project.rationale === 'required' && rationale === null && value !== null)
       throw new AppError('invalid-input', 'A rationale is required: say briefly why', [{ field: 'rationale', message: 'required' }]);
     let meta: string | null = null;
@@ -264,9 +334,11 @@ export class TasksService {
     }
 
     lease.submitting = true;
-    let id: number | undefined;
+    const crowd = actor.crowd;
+    const provisional = actor.annotatorId < 0 ? actor.annotatorId : null;
+    let written: Written;
     try {
-      id = await this.writer.write({
+      written = await this.writer.write({
         projectId: actor.projectId,
         itemId: lease.itemId,
         annotatorId: actor.annotatorId,
@@ -281,21 +353,39 @@ export class TasksService {
         clientLabelId: input.clientLabelId,
         source: 'live',
         meta,
+        leaseId: lease.id,
+        inviteId: crowd?.inviteId ?? null,
+        studyId: crowd?.study ?? null,
+        sessionId: crowd?.session ?? null,
+        // The first label of a crowd worker creates their annotator row in its own transaction.
+        newWorker: provisional !== null ? crowd?.worker.key : undefined,
       });
     } catch (e) {
       pool.unsubmit(lease);
       throw e;
     }
+    if (provisional !== null && crowd && crowd.worker.id === provisional) {
+      // The worker is an annotator now: their leases (this one too) and their sockets move to the row's id.
+      pool.rekeyHuman(provisional, written.annotatorId);
+      this.crowd.promote(crowd.worker, written.annotatorId);
+      this.events.promoted?.(actor.projectId, provisional, written.annotatorId);
+    }
+    const id = written.id;
     if (id === undefined) {
-      // Not written: either this clientLabelId was stored meanwhile, or the slot holds an imported label.
+      // Not written: this clientLabelId names a label stored meanwhile, or the slot holds an imported label.
       pool.unsubmit(lease);
-      const again = this.labels.byClientId(actor.annotatorId, input.clientLabelId);
-      if (again) return { labelId: again.id, duplicate: true, progress: this.progress(actor) };
+      const again = this.labels.byClientId(written.annotatorId, input.clientLabelId);
+      if (again) {
+        if (again.lease_id !== input.leaseId) throw reusedId(); // the task stays this annotator's, to submit under a new id
+        pool.commit(lease, value);
+        return { labelId: again.id, duplicate: true, progress: this.progress(actor) };
+      }
       pool.release(lease);
       throw new AppError('conflict', 'You have already labelled this item');
     }
     pool.commit(lease, value);
-    this.events.labelled(actor.projectId, { id, itemId: lease.itemId, annotatorId: actor.annotatorId, value, certainty, order: lease.order, sample: lease.sample, durationMs: now - lease.issuedAt });
+    if (crowd) this.crowd.labelledVia(crowd.inviteId, written.annotatorId);
+    this.events.labelled(actor.projectId, { id, itemId: lease.itemId, annotatorId: written.annotatorId, value, certainty, order: lease.order, sample: lease.sample, durationMs: now - lease.issuedAt });
     this.events.changed(actor.projectId, actor.kind);
     // This label may have put its annotator below the gold-check bar: say so, so no prefetched task is shown.
     const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);

@@ -20,7 +20,7 @@ export interface TestServer {
   /** A controllable clock: tests move time instead of sleeping. */
   clock: { now: number; advance(ms: number): void };
   api<T = any>(method: string, route: string, body?: unknown, opts?: { token?: string | null; type?: string; raw?: boolean }): Promise<{ status: number; body: T }>;
-  connect(auth: { token: string; worker?: string }): Promise<Client>;
+  connect(auth: { token: string; worker?: string; study?: string; session?: string }): Promise<Client>;
   close(): Promise<void>;
 }
 

@@ -243,13 +243,24 @@ export class AnnotatorState {
         this.notice = 'This task was open too long and went back to the pool, so this answer was not saved. Here is the next one.';
         return this.advance(true);
       }
+      if (e instanceof ServerError && e.body.code === 'forbidden') return this.stopped();
       this.notice = messageOf(e);
       return false;
     }
     this.sending = false;
     this.pending = null;
     this.progress = res.progress;
+    if (res.blocked) return this.stopped();
     return this.advance(false);
+  }
+
+  /** This annotator is served nothing more (blocked): no prefetched task is shown; the end screen says why. */
+  private async stopped(): Promise<boolean> {
+    this.prefetched = null;
+    this.prefetching = null;
+    this.task = null;
+    await this.finish();
+    return true;
   }
 
   private async advance(keepNotice: boolean): Promise<boolean> {

@@ -27,6 +27,13 @@ export interface ProjectForm {
   leaseLlm: number | null;
   completionCode: string;
   redirectUrl: string;
+  /** The study title annotators see; blank shows them the name. */
+  publicTitle: string;
+  /** Whether the gold-check bar is on, and its settings. */
+  qualification: boolean;
+  qualMinChecks: number | null;
+  qualMinAccuracy: number | null;
+  qualCode: 'give' | 'withhold';
 }
 
 /** A new project's form, with the server's defaults. */
@@ -51,6 +58,11 @@ export function blankForm(): ProjectForm {
     leaseLlm: 120,
     completionCode: '',
     redirectUrl: '',
+    publicTitle: '',
+    qualification: false,
+    qualMinChecks: 5,
+    qualMinAccuracy: 0.7,
+    qualCode: 'give',
   };
 }
 
@@ -76,6 +88,11 @@ export function formOf(p: Project): ProjectForm {
     leaseLlm: p.lease_seconds.llm,
     completionCode: p.completion_code ?? '',
     redirectUrl: p.redirect_url ?? '',
+    publicTitle: p.public_title ?? '',
+    qualification: p.qualification !== null,
+    qualMinChecks: p.qualification?.min_checks ?? 5,
+    qualMinAccuracy: p.qualification?.min_accuracy ?? 0.7,
+    qualCode: p.qualification?.completion_code ?? 'give',
   };
 }
 
@@ -99,6 +116,8 @@ export function bodyOf(f: ProjectForm, mode: 'create' | 'edit'): Record<string, 
     max_per_annotator: f.maxPer ?? blank,
     completion_code: f.completionCode.trim() || blank,
     redirect_url: f.redirectUrl.trim() || blank,
+    public_title: f.publicTitle.trim() || blank,
+    qualification: f.qualification ? { min_checks: f.qualMinChecks, min_accuracy: f.qualMinAccuracy, completion_code: f.qualCode } : blank,
   };
   if (mode === 'create') body.type = f.type;
   if (f.type === 'choice') body.options = options.length ? options : blank;
