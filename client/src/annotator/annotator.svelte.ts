@@ -4,7 +4,7 @@
  * screen; a label whose ack was lost is sent again with the same clientLabelId and stored once.
  */
 import type { AnnotatorProgress, SessionInfo, SubmitResult, Task } from '../../../shared/protocol';
-import { AckTimeout, AnnotatorSocket } from '../lib/socket';
+import { AckTimeout, AnnotatorSocket, type PlatformIds } from '../lib/socket';
 import { ServerError, messageOf } from '../lib/errors';
 
 export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
@@ -18,7 +18,23 @@ interface Pending {
   clientLabelId: string;
 }
 
+/** How often to look whether the tasks held should be kept alive. */
+const HEARTBEAT_TICK_MS = 10_000;
+/** Most time between heartbeats (less when the project's lease is short: a third of it). */
 const HEARTBEAT_MS = 60_000;
+/** While every remaining task is held by others, the page asks again this often. */
+export const WAIT_RETRY_MS = 20_000;
+const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart', 'input'] as const;
+
+/**
+ * The crowd platform's study and session ids from the join URL: Prolific's STUDY_ID and SESSION_ID, MTurk's hitId
+ * and assignmentId (its preview placeholder is not an id). Stored with each label.
+ */
+export function platformIds(search: string): PlatformIds {
+  const q = new URLSearchParams(search);
+  const pick = (...names: string[]) => names.map((n) => q.get(n)?.trim()).find((v) => v && v !== 'ASSIGNMENT_ID_NOT_AVAILABLE') ?? null;
+  return { study: pick('STUDY_ID', 'hitId'), session: pick('SESSION_ID', 'assignmentId') };
+}
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 
 export class AnnotatorState {
@@ -48,10 +64,15 @@ export class AnnotatorState {
   private everConnected = false;
   private offlineTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private lastBeat = 0;
+  /** When the person last pressed a key or moved the pointer: tasks are kept alive only while they are active. */
+  private lastActive = Date.now();
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly token: string,
     worker: string,
+    private readonly platform: PlatformIds = platformIds(typeof location === 'undefined' ? '' : location.search),
   ) {
     this.worker = worker.trim();
     if (!this.worker) this.phase = 'need-worker';
@@ -76,12 +97,20 @@ export class AnnotatorState {
           this.sock?.close();
         } else if (!this.everConnected) this.notice = message;
       },
-    });
-    this.heartbeat = setInterval(() => this.keepAlive(), HEARTBEAT_MS);
+    }, this.platform);
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.keepAlive(), HEARTBEAT_TICK_MS);
+    for (const e of ACTIVITY_EVENTS) window.addEventListener(e, this.touch, { passive: true, capture: true });
   }
+
+  private readonly touch = () => {
+    this.lastActive = Date.now();
+  };
 
   close() {
     clearInterval(this.heartbeat);
+    clearTimeout(this.retry);
+    for (const e of ACTIVITY_EVENTS) window.removeEventListener(e, this.touch, { capture: true });
     clearTimeout(this.offlineTimer);
     this.sock?.close();
   }
@@ -287,31 +316,46 @@ export class AnnotatorState {
     return t && t.expiresAt > Date.now() + 5_000 ? t : null;
   }
 
-  /** Nothing left: show the end screen, with the completion code the server gives only now. */
+  /**
+   * Nothing to hand out: show the end screen, with the completion code the server gives only when this person is
+   * really done. While the remaining tasks are only held by others (`waiting`), ask again every {@link WAIT_RETRY_MS}.
+   */
   private async finish() {
     this.phase = 'empty';
+    clearTimeout(this.retry);
     try {
       this.session = await this.sock!.session();
       this.progress = this.session.progress;
     } catch {
       // Offline at this moment: the end screen still says there is nothing left; "Check again" fetches the code.
     }
+    if (this.session?.waiting) this.retry = setTimeout(() => void this.checkAgain(false), WAIT_RETRY_MS);
   }
 
-  /** From the end screen: ask again (leases held by others may have lapsed). */
-  async checkAgain() {
+  /** From the end screen (by its button, or by itself while waiting): ask again, as others' tasks may have lapsed. */
+  async checkAgain(asked = true) {
+    clearTimeout(this.retry);
     const t = await this.fetchTask();
     if (t) {
       this.phase = 'labelling';
       this.show(t);
     } else {
       await this.finish();
-      this.notice = 'Still nothing: there are no tasks left for you right now.';
+      if (asked) this.notice = this.session?.waiting ? 'Still taken: this page keeps checking by itself.' : 'Still nothing: there are no tasks left for you right now.';
     }
   }
 
+  /**
+   * Keeps the tasks held alive, but only while the page is visible and its person has pressed a key or moved the
+   * pointer within one lease length: a task left open in a forgotten tab goes back to the pool for someone else.
+   */
   private keepAlive() {
     if (!this.online || !this.sock) return;
+    const leaseMs = (this.session?.project.lease_seconds ?? 600) * 1000;
+    const now = Date.now();
+    if (now - this.lastBeat < Math.min(HEARTBEAT_MS, leaseMs / 3)) return;
+    if (document.visibilityState !== 'visible' || now - this.lastActive > leaseMs) return;
+    this.lastBeat = now;
     for (const t of [this.task, this.prefetched]) {
       if (!t) continue;
       this.sock.heartbeat(t.leaseId).then(

@@ -54,11 +54,20 @@ async function command<T>(socket: ConcordSocket, event: keyof ClientToServerEven
   return res.data;
 }
 
-/** A human annotator's connection: an invite token plus the crowd worker's id. */
+/** The crowd platform's study and session ids from the join URL, stored with each label. */
+export interface PlatformIds {
+  study: string | null;
+  session: string | null;
+}
+
+/** A human annotator's connection: an invite token plus the crowd worker's id (and their study and session ids). */
 export class AnnotatorSocket implements Connection {
   readonly socket: ConcordSocket;
-  constructor(token: string, worker: string, on: SocketEvents) {
-    this.socket = open({ token, worker }, on);
+  constructor(token: string, worker: string, on: SocketEvents, platform: PlatformIds = { study: null, session: null }) {
+    const auth: Record<string, string> = { token, worker };
+    if (platform.study) auth.study = platform.study;
+    if (platform.session) auth.session = platform.session;
+    this.socket = open(auth, on);
   }
   session = () => command<SessionInfo>(this.socket, 'session:get', {});
   next = () => command<Task | null>(this.socket, 'task:next', {});
