@@ -354,7 +354,7 @@ describe('what annotators see', () => {
       const t = await ok(judgeA, 'task:next');
       expect(t.item.id).toMatch(/^a/);
     }
-    expect((await ok(inA, 'session:get')).project.name).toBe('A');
+    expect((await ok(inA, 'session:get')).project.title).toBe('A');
     expect((await s.api('GET', `/api/projects/${b}/progress`)).body.labels).toEqual({ human: 0, llm: 0 });
     for (const c of [inA, inB, judgeA]) c.disconnect();
   });
