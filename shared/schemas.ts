@@ -252,6 +252,9 @@ export type ItemRecord = PairwiseItemRecord | RatingItemRecord | ChoiceItemRecor
 
 export const ITEM_RECORD = { pairwise: PairwiseItemRecord, rating: RatingItemRecord, choice: ChoiceItemRecord } as const;
 
+/** A provenance field the labels export writes: accepted on import (so an export re-imports as it is), not stored. */
+const exportedProvenance = z.union([z.string(), z.number(), z.boolean()]).optional().nullable();
+
 /** An existing label brought in from elsewhere (human or LLM). */
 export const LabelRecord = z.strictObject({
   item: ExternalId,
@@ -266,6 +269,21 @@ export const LabelRecord = z.strictObject({
   seconds: z.number().min(0).optional().nullable(),
   /** When it was labelled (ISO 8601); defaults to the import time. */
   created_at: z.iso.datetime({ offset: true }).optional().nullable(),
+  /**
+   * Provenance the labels export writes (excluded flag, a judge's model/template/raw output/tokens/latency, a
+   * human's join link and crowd study/session), so an export re-imports as it is: accepted and not stored.
+   */
+  excluded: exportedProvenance,
+  model: exportedProvenance,
+  template: exportedProvenance,
+  template_version: exportedProvenance,
+  raw_output: exportedProvenance,
+  prompt_tokens: exportedProvenance,
+  completion_tokens: exportedProvenance,
+  latency_ms: exportedProvenance,
+  invite_id: exportedProvenance,
+  study_id: exportedProvenance,
+  session_id: exportedProvenance,
 });
 export type LabelRecord = z.infer<typeof LabelRecord>;
 

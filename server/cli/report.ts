@@ -14,7 +14,7 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
 
 function comparisonRows(name: string, c: ComparisonJson | null): Array<Array<string | number>> {
   if (!c) return [];
-  return [[name, c.n, pct(c.accuracy), ci(c.ci95.accuracy, true), pct(c.accuracy_without_ties), f(c.cohen_kappa), ci(c.ci95.cohen_kappa), pct(c.macro_precision), pct(c.macro_recall), pct(c.macro_f1)]];
+  return [[name, c.n_labels ?? c.n, c.n_items ?? '–', pct(c.accuracy), ci(c.ci95.accuracy, true), pct(c.accuracy_without_ties), f(c.cohen_kappa), ci(c.ci95.cohen_kappa), pct(c.macro_precision), pct(c.macro_recall), pct(c.macro_f1)]];
 }
 
 /** The report as tables a person reads in a terminal (`--json` prints the JSON contract instead). */
@@ -34,14 +34,14 @@ export function formatReport(r: ReportJson): string {
     const weighted = h.pairs.some((x) => x.weighted_kappa);
     out.push(
       table(
-        ['rater a', 'rater b', 'n', 'agreement', "Cohen's kappa", ...(weighted ? ['linear w.', 'quadratic w.'] : [])],
+        ['rater a', 'rater b', 'items', 'agreement', "Cohen's kappa", ...(weighted ? ['linear w.', 'quadratic w.'] : [])],
         h.pairs.map((x) => [x.a, x.b, x.n, pct(x.percent_agreement), f(x.cohen_kappa), ...(weighted ? [f(x.weighted_kappa?.linear), f(x.weighted_kappa?.quadratic)] : [])]),
       ),
     );
   }
   if (r.judges.length > 0) {
     out.push('', 'Judges against the human majority (and gold)');
-    const head = ['judge', 'n', 'accuracy', '95% CI', 'acc. w/o ties', "Cohen's kappa", '95% CI', 'macro P', 'macro R', 'macro F1'];
+    const head = ['judge', 'labels', 'items', 'accuracy', '95% CI', 'acc. w/o ties', "Cohen's kappa", '95% CI', 'macro P', 'macro R', 'macro F1'];
     const rows = r.judges.flatMap((j) => [...comparisonRows(`${j.annotator} vs majority`, j.vs_majority), ...comparisonRows(`${j.annotator} vs gold`, j.vs_gold)]);
     out.push(table(head, rows));
     out.push(table(['judge', 'invalid outputs'], r.judges.map((j) => [j.annotator, j.invalid])));
@@ -50,15 +50,15 @@ export function formatReport(r: ReportJson): string {
       out.push('', 'Position bias (judged in both orders)');
       out.push(
         table(
-          ['judge', 'items', 'consistency', 'prefers first shown', 'net accuracy', 'strict accuracy'],
-          swaps.map((j) => [j.annotator, j.swap!.items, pct(j.swap!.consistency), pct(j.swap!.first_position_rate), pct(j.swap!.net.accuracy), pct(j.swap!.strict.accuracy)]),
+          ['judge', 'AB/BA pairs', 'items', 'consistency', 'prefers first shown', 'net accuracy', 'strict accuracy'],
+          swaps.map((j) => [j.annotator, j.swap!.pairs ?? j.swap!.items, j.swap!.n_items ?? '–', pct(j.swap!.consistency), pct(j.swap!.first_position_rate), pct(j.swap!.net.accuracy), pct(j.swap!.strict.accuracy)]),
         ),
       );
     }
     const lb = r.judges.filter((j) => j.length_bias);
     if (lb.length > 0) {
       out.push('', 'Length bias (pairs whose answers differ by more than 30 characters)');
-      out.push(table(['judge', 'pairs', 'prefers the longer'], lb.map((j) => [j.annotator, j.length_bias!.n, pct(j.length_bias!.prefer_longer)])));
+      out.push(table(['judge', 'labels', 'prefers the longer'], lb.map((j) => [j.annotator, j.length_bias!.n, pct(j.length_bias!.prefer_longer)])));
     }
   }
   const certain = [...r.judges.map((j) => ({ name: j.annotator, c: j.certainty })), ...r.annotators.filter((a) => a.kind === 'human').map((a) => ({ name: a.annotator, c: a.certainty }))].filter((x) => x.c);
@@ -66,7 +66,7 @@ export function formatReport(r: ReportJson): string {
     out.push('', 'Accuracy by certainty (certainty ≥ t)');
     for (const { name, c } of certain) {
       out.push(`${name}: ECE ${f(c!.ece)}, Brier ${f(c!.brier)}`);
-      out.push(table(['certainty ≥', 'n', 'accuracy'], c!.thresholds.map((t) => [t.min, t.n, pct(t.accuracy)])));
+      out.push(table(['certainty ≥', 'labels', 'accuracy'], c!.thresholds.map((t) => [t.min, t.n, pct(t.accuracy)])));
     }
   }
   out.push('', 'Annotators');

@@ -14,5 +14,5 @@ export function inertCell(v: string): string {
 
 /** Every CSV the server writes goes through here, so no export can forget the escaping. */
 export function toCsv(records: ReadonlyArray<Record<string, unknown>>, columns: string[], header: boolean): string {
-  return stringify(records as Array<Record<string, unknown>>, { header, columns, cast: { number: String, string: inertCell } });
+  return stringify(records as Array<Record<string, unknown>>, { header, columns, cast: { number: String, boolean: (b) => (b ? 'true' : 'false'), string: inertCell } });
 }

@@ -25,6 +25,16 @@ export interface ExportLabelRow {
   sample: number;
   duration_ms: number | null;
   created_at: number;
+  annotator_id: number;
+  /** 1 when the annotator is left out of the report and gold (excluded human, or archived judge). */
+  excluded: 0 | 1;
+  /** The judge's registration (JSON), for labels whose own meta does not say. */
+  config: string | null;
+  /** What the judge worker stored with the label (JSON): model, template, raw output, usage, latency… */
+  meta: string | null;
+  invite_id: number | null;
+  study_id: string | null;
+  session_id: string | null;
 }
 
 /**
@@ -45,7 +55,8 @@ export class ExportsRepo {
        WHERE +i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
     );
     const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
-       l.shown_order, l.sample, l.duration_ms, l.created_at
+       l.shown_order, l.sample, l.duration_ms, l.created_at, l.annotator_id,
+       (a.excluded = 1 OR a.archived_at IS NOT NULL) AS excluded, a.config, l.meta, l.invite_id, l.study_id, l.session_id
        FROM labels l JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id`;
     // The gold export already has the page's items and the project's annotators: only the label columns here.
     // By item id alone (item ids belong to one project): the (item_id, …) unique index serves the range.
@@ -54,7 +65,9 @@ export class ExportsRepo {
         'SELECT item_id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
       )
       .raw();
-    this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm' }>('SELECT id, key, kind FROM annotators WHERE project_id = ?');
+    this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm'; excluded: 0 | 1 }>(
+      'SELECT id, key, kind, (excluded = 1 OR archived_at IS NOT NULL) AS excluded FROM annotators WHERE project_id = ?',
+    );
     this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
   }
 
@@ -65,8 +78,9 @@ export class ExportsRepo {
   labelsForItems(fromItemId: number, toItemId: number): Array<[number, number, string | number | null, number | null, string | null]> {
     return this.labelsOfItems.all(fromItemId, toItemId) as Array<[number, number, string | number | null, number | null, string | null]>;
   }
-  annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm' }> {
-    return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind }]));
+  /** The project's annotators; `excluded` when left out of the report and gold (excluded human, archived judge). */
+  annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm'; excluded: boolean }> {
+    return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind, excluded: a.excluded === 1 }]));
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
     return this.labelsPage.all(projectId, afterId, limit);

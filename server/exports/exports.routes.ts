@@ -15,8 +15,12 @@ export function exportsRouter({ projects, exports }: { projects: ProjectsService
     // Page by page, waiting for the client to drain: a million labels never sit in memory at once.
     for (const chunk of exports.chunks(project, q)) {
       if (res.destroyed) return;
-      // Wait for the client to drain, or to go away (a closed response never drains).
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      // Wait for the client to drain, or to go away (a closed response never drains); then drop the other listener.
+      if (!res.write(chunk)) {
+        const done = new AbortController();
+        await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]);
+        done.abort();
+      }
     }
     res.end();
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Project } from '../../shared/schemas';
+import type { Category } from '../../shared/stats/ratings';
+import { oneVote } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
 import type { ItemContent } from '../items/items.repo';
 import { toCsv } from './csv';
@@ -12,9 +14,9 @@ const flag = z
 export const ExportQuery = z.object({
   kind: z.enum(['gold', 'labels']).default('gold'),
   format: z.enum(['jsonl', 'csv']).default('jsonl'),
-  /** Gold: least number of labels behind a consensus label. */
+  /** Gold: least number of votes (annotators, one each) behind a consensus label. */
   min_labels: z.coerce.number().int().min(1).default(1),
-  /** Gold: least share of labels that agree with the consensus label (0–1). */
+  /** Gold: least share of votes that agree with the consensus label (0–1). */
   min_agreement: z.coerce.number().min(0).max(1).default(0),
   /** Gold: labels with a lower certainty (or none) are left out before the consensus is taken. */
   min_certainty: z.coerce.number().optional(),
@@ -34,8 +36,12 @@ export interface GoldRecord {
   reference: string | null;
   persona: string | null;
   label: string | number;
-  /** Share of the labels behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
+  /** Share of the votes behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
   agreement: number | null;
+  /**
+   * Votes behind the record: one per annotator whose labels on the item took part (a judge's labels in both orders
+   * and every sample reduce to one verdict, see shared/stats/votes.ts). `labels` lists every label behind them.
+   */
   n: number;
   source: 'adjudicated' | 'gold' | 'unanimous' | 'majority';
   labels: Array<{ annotator: string; kind: string; value: string | number | null; certainty: number | null; rationale: string | null }>;
@@ -47,8 +53,9 @@ const PAGE = 500;
 
 /**
  * Gold sets and raw label exports, streamed page by page. The consensus of an item is, in order: the researcher's
- * adjudication, the item's own gold label, else the plurality of its labels (`unanimous` when every label agrees;
- * an item whose top count is shared has no consensus and is left out).
+ * adjudication, the item's own gold label, else the plurality of its votes, one per annotator (`unanimous` when
+ * every vote agrees; an item whose top count is shared has no consensus and is left out). Labels of annotators left
+ * out of the report (excluded humans, archived judges) take no part; the labels export keeps them, flagged.
  */
 export class ExportsService {
   constructor(private readonly repo: ExportsRepo) {}
@@ -68,6 +75,13 @@ export class ExportsService {
   }
 
   private *labelChunks(project: Project, q: ExportQuery): Generator<string> {
+    // A judge's registration, read once per judge: the model and template of labels whose meta does not name them.
+    const registrations = new Map<number, JudgeRegistration>();
+    const registration = (l: ExportLabelRow): JudgeRegistration => {
+      let r = registrations.get(l.annotator_id);
+      if (!r) registrations.set(l.annotator_id, (r = l.kind === 'llm' ? objectOf(l.config) : {}));
+      return r;
+    };
     let after = 0;
     let first = true;
     for (;;) {
@@ -77,7 +91,7 @@ export class ExportsService {
         return;
       }
       after = rows[rows.length - 1]!.id;
-      const records = rows.map(toLabelRecord);
+      const records = rows.map((l) => toLabelRecord(l, registration(l)));
       if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
       else yield toCsv(records, LABEL_COLUMNS, first);
       first = false;
@@ -99,7 +113,7 @@ export class ExportsService {
       const byItem = new Map<number, ExportLabel[]>();
       for (const [itemId, annotatorId, value, certainty, rationale] of this.repo.labelsForItems(items[0]!.id, after)) {
         const a = annotators.get(annotatorId);
-        if (!a) continue;
+        if (!a || a.excluded) continue;
         let list = byItem.get(itemId);
         if (!list) byItem.set(itemId, (list = []));
         list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
@@ -122,7 +136,12 @@ export class ExportsService {
   }
 }
 
-const LABEL_COLUMNS = ['item', 'annotator', 'kind', 'value', 'certainty', 'rationale', 'order', 'sample', 'seconds', 'created_at'];
+/** The label import format's columns, then the label's provenance (see {@link toLabelRecord}). */
+const LABEL_COLUMNS = [
+  'item', 'annotator', 'kind', 'value', 'certainty', 'rationale', 'order', 'sample', 'seconds', 'created_at',
+  'excluded', 'model', 'template', 'template_version', 'raw_output', 'prompt_tokens', 'completion_tokens', 'latency_ms',
+  'invite_id', 'study_id', 'session_id',
+];
 
 function goldColumns(project: Project): string[] {
   const content =
@@ -130,8 +149,32 @@ function goldColumns(project: Project): string[] {
   return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta'];
 }
 
-/** A label in the label import format, so an export re-imports into a new project as it was. */
-function toLabelRecord(l: ExportLabelRow) {
+type JudgeRegistration = Record<string, unknown>;
+
+function objectOf(json: string | null): Record<string, unknown> {
+  if (!json) return {};
+  try {
+    const v: unknown = JSON.parse(json);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * A label in the label import format (so an export re-imports into a new project as it was), then where it came
+ * from, flat so the CSV has one column each: `excluded` (its annotator is left out of the report and gold: blocked
+ * or archived); a judge's `model`, `template`, `template_version`, `raw_output`, `prompt_tokens`,
+ * `completion_tokens` and `latency_ms` (from what the judge worker stored with the label, else its registration;
+ * null for humans and imported labels that did not say); a human's `invite_id` and the crowd platform's `study_id`
+ * and `session_id` from the join URL (null for judges).
+ */
+function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration) {
+  const judge = l.kind === 'llm';
+  const meta = judge ? objectOf(l.meta) : {};
+  const usage = meta.usage && typeof meta.usage === 'object' ? (meta.usage as Record<string, unknown>) : {};
   return {
     item: l.item,
     annotator: l.annotator,
@@ -143,6 +186,17 @@ function toLabelRecord(l: ExportLabelRow) {
     sample: l.sample,
     seconds: l.duration_ms === null ? null : l.duration_ms / 1000,
     created_at: new Date(l.created_at).toISOString(),
+    excluded: l.excluded === 1,
+    model: judge ? (text(meta.model) ?? text(meta.baseline) ?? text(registration.model)) : null,
+    template: judge ? (text(meta.template) ?? text(registration.template)) : null,
+    template_version: judge ? text(meta.template_version) : null,
+    raw_output: judge ? text(meta.raw) : null,
+    prompt_tokens: count(usage.prompt_tokens),
+    completion_tokens: count(usage.completion_tokens),
+    latency_ms: count(meta.latency_ms),
+    invite_id: judge ? null : l.invite_id,
+    study_id: judge ? null : l.study_id,
+    session_id: judge ? null : l.session_id,
   };
 }
 
@@ -158,8 +212,22 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
   const used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
-  const counts = new Map<string | number, number>();
-  for (const l of used) counts.set(l.value!, (counts.get(l.value!) ?? 0) + 1);
+  // One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict.
+  const byAnnotator = new Map<string, Category[]>();
+  for (const l of used) {
+    const key = `${l.kind}\u0000${l.annotator}`;
+    const list = byAnnotator.get(key);
+    if (list) list.push(l.value!);
+    else byAnnotator.set(key, [l.value!]);
+  }
+  const counts = new Map<Category, number>();
+  let votes = 0;
+  for (const values of byAnnotator.values()) {
+    const v = oneVote(values, project.type === 'pairwise');
+    if (v === null) continue;
+    votes++;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
   let label: string | number | null = null;
   let source: GoldRecord['source'];
   if (it.adj_value !== null) {
@@ -179,8 +247,8 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
       } else if (n === top) shared = true;
     }
     if (label === null || shared) return null;
-    source = top === used.length && used.length > 1 ? 'unanimous' : 'majority';
-    if (used.length < q.min_labels || top / used.length < q.min_agreement) return null;
+    source = top === votes && votes > 1 ? 'unanimous' : 'majority';
+    if (votes < q.min_labels || top / votes < q.min_agreement) return null;
   }
   const c = JSON.parse(it.content) as ItemContent;
   const content: Partial<GoldRecord> =
@@ -196,8 +264,8 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     reference: c.reference ?? null,
     persona: c.persona ?? null,
     label,
-    agreement: used.length > 0 ? (counts.get(label) ?? 0) / used.length : null,
-    n: used.length,
+    agreement: votes > 0 ? (counts.get(label) ?? 0) / votes : null,
+    n: votes,
     source,
     labels: used,
     meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,

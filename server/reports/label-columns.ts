@@ -15,6 +15,16 @@ export interface StoredLabel {
   durationMs: number | null;
 }
 
+/** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
+const LEFT_OUT = '(excluded = 1 OR archived_at IS NOT NULL)';
+
+interface AnnotatorRow {
+  id: number;
+  name: string;
+  kind: 'human' | 'llm';
+  left_out: 0 | 1;
+}
+
 class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array> {
   constructor(
     public data: T,
@@ -33,11 +43,17 @@ class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array> {
 /**
  * One project's labels in typed arrays, kept up to date as labels are committed, so a report over millions of
  * labels reads memory instead of the database. Lives in the report worker; loaded from the database on first use.
+ *
+ * Annotators left out of the report (`excluded` humans, archived judges) are left out here, at the load and in the
+ * live feed alike, so no statistic, count or plot sees their labels. Changing who is left out resets the project
+ * (`ReportsService.reset`), and the next report loads it again from the database.
  */
 export class ProjectColumns {
   private readonly itemIndex = new Map<number, number>();
   private readonly annIndex = new Map<number, number>();
   private readonly annotators: Array<{ dbId: number; name: string; kind: 'human' | 'llm' }> = [];
+  /** Annotators left out of the report, so their labels in the live feed are dropped without a lookup. */
+  private readonly leftOut = new Set<number>();
   private readonly categories: Category[] = [];
   private readonly codes = new Map<Category, number>();
   private gold = new Int32Array(0);
@@ -59,7 +75,7 @@ export class ProjectColumns {
     private readonly db: Database.Database,
     readonly project: Project,
   ) {
-    this.annotatorStmt = db.prepare<[number], { id: number; name: string; kind: 'human' | 'llm' }>('SELECT id, name, kind FROM annotators WHERE id = ?');
+    this.annotatorStmt = db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE id = ?`);
     db.transaction(() => this.load())();
   }
 
@@ -94,9 +110,12 @@ export class ProjectColumns {
         this.lenB[i] = b ?? NaN;
       }
     });
-    for (const a of this.db.prepare<[number], { id: number; name: string; kind: 'human' | 'llm' }>('SELECT id, name, kind FROM annotators WHERE project_id = ? ORDER BY id').iterate(pid)) {
-      this.annIndex.set(a.id, this.annotators.length);
-      this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    for (const a of this.db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE project_id = ? ORDER BY id`).iterate(pid)) {
+      if (a.left_out) this.leftOut.add(a.id);
+      else {
+        this.annIndex.set(a.id, this.annotators.length);
+        this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+      }
     }
     const rows = this.db
       .prepare<[number], unknown[]>('SELECT id, item_id, annotator_id, value, certainty, shown_order, sample, duration_ms FROM labels WHERE project_id = ? ORDER BY id')
@@ -113,9 +132,14 @@ export class ProjectColumns {
     if (item === undefined) return;
     let ann = this.annIndex.get(l.annotatorId);
     if (ann === undefined) {
+      if (this.leftOut.has(l.annotatorId)) return;
       // An annotator who joined after the load: its row was committed before its first label.
       const a = this.annotatorStmt.get(l.annotatorId);
       if (!a) return;
+      if (a.left_out) {
+        this.leftOut.add(a.id);
+        return;
+      }
       ann = this.annotators.length;
       this.annIndex.set(a.id, ann);
       this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });

@@ -7,5 +7,6 @@ export * from './correlation';
 export * from './pairwise';
 export * from './calibration';
 export * from './random';
+export * from './votes';
 
 export * from './report';

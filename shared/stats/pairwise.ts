@@ -25,8 +25,18 @@ function score(v: Verdict): number {
  *   becomes a tie.
  */
 export function aggregateSwap(ab: Verdict, ba: Verdict, rule: 'net' | 'strict'): Verdict {
-  if (rule === 'strict') return ab === ba ? ab : 'tie';
-  const s = score(ab) + score(ba);
+  return aggregateVerdicts([ab, ba], rule);
+}
+
+/**
+ * One verdict from any number of runs of one judge on one item (both orders, several samples), by the rules of
+ * {@link aggregateSwap}, which is this rule on two runs: `net` sums +1 for A and −1 for B over the runs and takes
+ * the sign (zero is a tie); `strict` keeps a verdict only when every run gave it, else a tie. No runs: a tie.
+ */
+export function aggregateVerdicts(verdicts: readonly Verdict[], rule: 'net' | 'strict'): Verdict {
+  if (rule === 'strict') return verdicts.length > 0 && verdicts.every((v) => v === verdicts[0]) ? verdicts[0]! : 'tie';
+  let s = 0;
+  for (const v of verdicts) s += score(v);
   return s > 0 ? 'A' : s < 0 ? 'B' : 'tie';
 }
 

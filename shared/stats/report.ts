@@ -98,8 +98,21 @@ export interface ReportInput {
 
 type N = number | null;
 
+/**
+ * What each count in the report counts (one meaning per name):
+ * - `n` counts labels wherever it appears (comparisons, certainty thresholds and bins, length bias), except in
+ *   `humans.pairs`, where one item both raters labelled is one pair of labels: `n` there is items;
+ * - `n_labels` and `n_items` say it explicitly where both differ (a judge with both orders and several samples has
+ *   several labels on one item);
+ * - `items` counts items (`project.items`, `humans.majority`), except `judges[].swap.items`, kept for scripts that
+ *   read it: that one counts AB/BA pairs, as does `swap.pairs`.
+ */
 export interface ComparisonJson {
+  /** Labels compared (a judge's every order and sample is one comparison); the same as `n_labels`. */
   n: number;
+  n_labels: number;
+  /** Distinct items those labels are on. */
+  n_items: number;
   accuracy: N;
   accuracy_without_ties: N;
   cohen_kappa: N;
@@ -119,13 +132,16 @@ export interface ComparisonJson {
 }
 
 export interface CertaintyJson {
+  /** `n`: labels with a certainty at or above `min`. */
   thresholds: { min: number; n: number; coverage: number; accuracy: N }[];
+  /** `n`: labels with a certainty in the bin. */
   bins: { min: number; max: number; n: number; confidence: N; accuracy: N }[];
   ece: N;
   brier: N;
 }
 
 export interface LengthBiasJson {
+  /** Decisive labels (A or B) on pairs of answers whose lengths differ by more than the threshold. */
   n: number;
   prefer_longer: N;
 }
@@ -141,7 +157,9 @@ export interface ReportJson {
     pairs: {
       a: string;
       b: string;
+      /** Items both raters labelled (one label from each); the same as `n_items`. */
       n: number;
+      n_items: number;
       percent_agreement: N;
       cohen_kappa: N;
       weighted_kappa?: { linear: N; quadratic: N };
@@ -154,7 +172,11 @@ export interface ReportJson {
     annotator: string;
     vs_majority: ComparisonJson;
     vs_gold: ComparisonJson | null;
-    swap: { items: number; consistency: N; first_position_rate: N; net: { accuracy: N }; strict: { accuracy: N } } | null;
+    /**
+     * `pairs`: AB/BA pairs counted (one per item and sample); `items`: the same count, under its first name;
+     * `n_items`: distinct items among them.
+     */
+    swap: { items: number; pairs: number; n_items: number; consistency: N; first_position_rate: N; net: { accuracy: N }; strict: { accuracy: N } } | null;
     certainty: CertaintyJson | null;
     length_bias: LengthBiasJson | null;
     invalid: number;
@@ -422,6 +444,7 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
       a: humanIds[p.a]!,
       b: humanIds[p.b]!,
       n: p.n,
+      n_items: p.n,
       percent_agreement: num(p.percentAgreement),
       cohen_kappa: num(p.cohenKappa),
       ...(p.weightedKappa
@@ -449,6 +472,8 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
     const y: number[] = [];
     const refValue: number[] = [];
     let n = 0;
+    const seen = new Uint8Array(nItems);
+    let nItemsCompared = 0;
     for (let t = 0; t < indices.length; t++) {
       const i = indices[t]!;
       const r = ref[itemOf[i]!]!;
@@ -456,6 +481,10 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
       if (r < 0 || p < 0) continue;
       confusion[r * k + p]!++;
       n++;
+      if (!seen[itemOf[i]!]) {
+        seen[itemOf[i]!] = 1;
+        nItemsCompared++;
+      }
       if (rating && numericDomain) {
         x.push(numeric[p]!);
         refValue.push(numeric[r]!);
@@ -465,9 +494,9 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
       }
     }
     if (n === 0) return null;
-    return comparisonJson(compareConfusion(confusion, categories, { resamples: options.resamples, seed: options.seed }), x, y, refValue);
+    return comparisonJson(compareConfusion(confusion, categories, { resamples: options.resamples, seed: options.seed }), nItemsCompared, x, y, refValue);
   };
-  const comparisonJson = (c: Comparison, x: number[], y: number[], refValue: number[]): ComparisonJson => {
+  const comparisonJson = (c: Comparison, nItemsCompared: number, x: number[], y: number[], refValue: number[]): ComparisonJson => {
     // Keep the whole domain for verdicts and options; for ratings only the levels that occur.
     const keep: number[] = [];
     for (let i = 0; i < c.classes.length; i++) {
@@ -476,6 +505,8 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
     }
     const out: ComparisonJson = {
       n: c.n,
+      n_labels: c.n,
+      n_items: nItemsCompared,
       accuracy: num(c.accuracy),
       accuracy_without_ties: num(c.accuracyWithoutTies),
       cohen_kappa: num(c.cohenKappa),
@@ -644,8 +675,15 @@ export function buildReportFromColumns(input: ReportColumns): ReportJson {
       });
       return n ? hit / n : null;
     };
+    // Pairs counted by the invalid policy, and the distinct items among them.
+    const counted = new Set<number>();
+    units.forEach((p, t) => {
+      if (invalidPolicy === 'tie' || (p.ab !== null && p.ba !== null)) counted.add(unitItem[t]!);
+    });
     return {
       items: bias.items,
+      pairs: bias.items,
+      n_items: counted.size,
       consistency: num(bias.consistency),
       first_position_rate: num(bias.firstPositionRate),
       net: { accuracy: acc('net') },
@@ -673,6 +711,8 @@ function certaintyJson(c: Calibration): CertaintyJson {
 function emptyComparison(withRatings: boolean): ComparisonJson {
   const out: ComparisonJson = {
     n: 0,
+    n_labels: 0,
+    n_items: 0,
     accuracy: null,
     accuracy_without_ties: null,
     cohen_kappa: null,

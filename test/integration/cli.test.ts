@@ -68,7 +68,9 @@ describe('the concord CLI', () => {
     const gold = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(gold.map((g) => g.id)).toEqual(['q1', 'q2', 'q3', 'q4']);
     const csv = await concord('export', id, '--kind', 'labels', '--format', 'csv');
-    expect(csv.stdout.split('\n')[0]).toBe('item,annotator,kind,value,certainty,rationale,order,sample,seconds,created_at');
+    expect(csv.stdout.split('\n')[0]).toBe(
+      'item,annotator,kind,value,certainty,rationale,order,sample,seconds,created_at,excluded,model,template,template_version,raw_output,prompt_tokens,completion_tokens,latency_ms,invite_id,study_id,session_id',
+    );
   }, 60_000);
 
   test('a wrong token or an unreachable server is said in words', async () => {
