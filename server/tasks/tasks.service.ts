@@ -1,6 +1,7 @@
 import { BLOCKED_MESSAGES, type AnnotatorProgress, type SessionInfo, type SocketData, type SubmitResult, type Task, type TaskItem } from '../../shared/protocol';
 import { type JudgeCreate, type PairwiseValue, type Project } from '../../shared/schemas';
 import { checkCertainty, checkValue, toCanonical } from '../../shared/values';
+import { checkCertaintyStep } from '../../shared/certainty';
 import { AppError, notFound } from '../errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { ItemsRepo } from '../items/items.repo';
@@ -318,7 +319,9 @@ export class TasksService {
     }
     const certainty = input.certainty ?? null;
     if (certainty !== null) {
-      const err = checkCertainty(project, certainty);
+      // A person's certainty is stored as their slider showed it, on the scale's steps; a judge's is rescaled
+      // from the scale its template asks on, so it may fall between them.
+      const err = checkCertainty(project, certainty) ?? (actor.kind === 'human' && project.certainty ? checkCertaintyStep(project.certainty, certainty) : null);
       if (err) throw new AppError('invalid-input', `Invalid certainty: ${err}`, [{ field: 'certainty', message: err }]);
     } else if (project.certainty && actor.kind === 'human' && value !== null) {
       throw new AppError('invalid-input', `A certainty from ${project.certainty.min} to ${project.certainty.max} is required`, [{ field: 'certainty', message: 'required' }]);

@@ -6,6 +6,7 @@
 import type { AnnotatorProgress, SessionInfo, SubmitResult, Task } from '../../../shared/protocol';
 import { AckTimeout, AnnotatorSocket, type PlatformIds } from '../lib/socket';
 import { ServerError, messageOf } from '../lib/errors';
+import { nudgeCertainty, snapCertainty } from '../../../shared/certainty';
 
 export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
 type Value = string | number;
@@ -202,19 +203,18 @@ export class AnnotatorState {
     this.notice = null;
   }
 
+  /** Sets certainty to the scale step nearest `c`: the value shown is the value sent (shared/certainty.ts). */
   setCertainty(c: number) {
     const s = this.session?.project.certainty;
     if (!s) return;
-    this.certainty = Math.min(s.max, Math.max(s.min, c));
+    this.certainty = snapCertainty(s, c);
   }
 
-  /** Moves certainty by a tenth of its scale, from the middle when it is not set yet. */
+  /** Moves certainty to the next tenth of its scale, from the middle when it is not set yet. */
   nudgeCertainty(dir: 1 | -1) {
     const s = this.session?.project.certainty;
     if (!s) return;
-    const step = (s.max - s.min) / 10;
-    const from = this.certainty ?? (s.min + s.max) / 2;
-    this.setCertainty(Math.round((from + dir * step) * 100) / 100);
+    this.certainty = nudgeCertainty(s, this.certainty, dir);
   }
 
   /**
