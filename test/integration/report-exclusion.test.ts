@@ -1,5 +1,5 @@
 import type { Task } from '../../shared/protocol';
-import { invite, jsonl, makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+import { invite, jsonl, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -94,7 +94,7 @@ describe('annotators left out of the report and gold (excluded humans, archived 
     const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(4));
     const token = await invite(s, pid);
     const [w1, w2] = await Promise.all(['w1', 'w2'].map((worker) => s.connect({ token, worker })));
-    const label = async (c: typeof w1, id: string) => {
+    const label = async (c: Client, id: string) => {
       const t = await ok<Task | null>(c, 'task:next');
       await ok(c, 'label:submit', { leaseId: t!.leaseId, value: 'A', clientLabelId: id });
     };
