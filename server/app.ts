@@ -42,6 +42,7 @@ import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
 import { securityHeaders } from './security-headers';
+import { missingApiPrefix } from './api-hint';
 
 export interface AppDeps {
   db: Db;
@@ -190,6 +191,7 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   });
   app.use('/api', api);
   app.use('/api', (req, _res, next) => next(new AppError('not-found', `No API route ${req.method} ${req.path}`)));
+  app.use(missingApiPrefix(api));
 
   if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
     app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));

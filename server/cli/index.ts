@@ -14,13 +14,17 @@ const program = new Command();
 program
   .name('concord')
   .description('Label LLM outputs with human annotators and LLM judges side by side, and measure how far to trust each.')
+  .version((JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
-/** --server and --token, shared by every command that talks to a running server. */
+/**
+ * --server and --token, shared by every command that talks to a running server. The token is read from the
+ * environment by commander (`.env`), never given as a default: a default is printed by `--help`.
+ */
 const remote = (cmd: Command) =>
   cmd
-    .option('--server <url>', 'the Concord server (env CONCORD_SERVER)', process.env.CONCORD_SERVER ?? 'http://localhost:3000')
-    .option('--token <token>', 'the admin token (env CONCORD_ADMIN_TOKEN)', process.env.CONCORD_ADMIN_TOKEN);
+    .addOption(new Option('--server <url>', 'the Concord server').env('CONCORD_SERVER').default('http://localhost:3000'))
+    .addOption(new Option('--token <token>', 'the admin token (printed by `concord serve` at its first start)').env('CONCORD_ADMIN_TOKEN'));
 
 program
   .command('serve')

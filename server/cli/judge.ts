@@ -141,10 +141,11 @@ export function formatSummary(s: WorkerSummary): string {
 export function judgeCommand(): Command {
   return new Command('judge')
     .description('Run an LLM judge (any OpenAI-compatible endpoint) or a baseline over the task protocol until nothing is left, then print a summary')
-    .option('--server <url>', 'the Concord server (env CONCORD_SERVER)', process.env.CONCORD_SERVER ?? 'http://localhost:3000')
+    .addOption(new Option('--server <url>', 'the Concord server').env('CONCORD_SERVER').default('http://localhost:3000'))
     .option('--token <token>', "the judge's token (from POST /api/projects/:id/judges)")
     .option('--project <id>', 'register a new judge on this project first (needs --model and the admin token)')
-    .option('--admin-token <token>', 'the admin token, for --project (env CONCORD_ADMIN_TOKEN)', process.env.CONCORD_ADMIN_TOKEN)
+    // Read from the environment by commander, never a default: `--help` prints defaults.
+    .addOption(new Option('--admin-token <token>', 'the admin token, for --project').env('CONCORD_ADMIN_TOKEN'))
     .option('--model <name>', 'model name at the endpoint, or baseline:longest | baseline:first | baseline:random')
     .option('--name <name>', "the judge's name (default: the model)")
     .option('--base-url <url>', 'OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (vLLM), http://localhost:11434/v1 (Ollama)')
@@ -197,6 +198,9 @@ export function judgeCommand(): Command {
       }
       reporter.stop();
       process.stdout.write(o.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-      process.exit(summary.state === 'error' && summary.labels === 0 && summary.errors === 0 ? 1 : 0);
+      // A run that ended in error fails the command (scripts and CI see it), whatever it labelled first; the last
+      // error names the URL that failed (the model endpoint or the Concord server).
+      if (summary.state === 'error') fail(`the judge run ended in error${summary.errors ? ` (${summary.errors} tasks released unlabelled)` : ''}: ${summary.last_error ?? 'no reason given'}`);
+      process.exit(0);
     });
 }

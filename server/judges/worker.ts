@@ -94,6 +94,8 @@ export class JudgeWorker {
   private startedAt = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private fatal: Error | undefined;
+  /** The model endpoint's base URL, named in errors so a user knows which URL failed (null for baselines). */
+  private endpoint: string | null = null;
   readonly summary: WorkerSummary = {
     judge: null,
     template: null,
@@ -172,8 +174,9 @@ export class JudgeWorker {
     const secret = this.o.secret ?? (() => undefined);
     const apiKey = (keyVar ? secret(keyVar) : secret('OPENAI_API_KEY')) ?? 'no-key';
     if (keyVar && apiKey === 'no-key') throw new RunFailed(`The API key variable ${keyVar} is not set`);
+    this.endpoint = this.o.baseUrl ?? config.base_url ?? 'https://api.openai.com/v1';
     return new LlmJudge({
-      baseURL: this.o.baseUrl ?? config.base_url ?? 'https://api.openai.com/v1',
+      baseURL: this.endpoint,
       apiKey,
       model: config.model,
       timeoutMs: this.o.timeoutMs ?? (config.timeout_seconds ?? 60) * 1000,
@@ -255,7 +258,7 @@ export class JudgeWorker {
         const emit = this.socket!.timeout(this.o.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck: (e: string, i: unknown) => Promise<Ack<T>> };
         return await emit.emitWithAck(event, input);
       } catch {
-        if (attempt >= 100) throw new RunFailed(`No answer from the server to ${event}`);
+        if (attempt >= 100) throw new RunFailed(`No answer from the Concord server at ${this.o.server} to ${event}`);
         this.summary.resubmits++;
       }
     }
@@ -331,11 +334,11 @@ export class JudgeWorker {
       if (this.abort.signal.aborted) return void (await this.release(task));
       if (e instanceof EndpointFailed) {
         await this.release(task);
-        throw new RunFailed(e.message);
+        throw new RunFailed(`${e.message} (model endpoint ${this.endpoint})`);
       }
       if (e instanceof RequestFailed) {
         this.summary.errors++;
-        this.summary.last_error = e.message;
+        this.summary.last_error = `${e.message} (model endpoint ${this.endpoint})`;
         this.gaveUp.add(keyOf(task));
         await this.release(task);
         return;
