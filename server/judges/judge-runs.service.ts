@@ -116,7 +116,7 @@ export class JudgeRunsService implements JudgeHooks {
     await run.done;
   }
 
-  /** A judge was deleted: forget its state (annotator ids are not reused within a database, but be tidy). */
+  /** A judge was deleted: forget its state (SQLite may give its id to the next annotator created). */
   forgetJudge(judgeId: number): void {
     this.statuses.delete(judgeId);
   }
