@@ -25,15 +25,10 @@ const lines = (text: string) => text.trim().split('\n').filter(Boolean).map((l) 
 async function project(): Promise<{ pid: number; inviteId: number }> {
   const pid = await makeProject(s, { redundancy: 1, rationale: 'optional' }, pairwiseItems(2));
   const inv = (await s.api('POST', `/api/projects/${pid}/invites`, { label: 'prolific' })).body;
-  const human = await s.connect({ token: inv.token, worker: 'PID123', study: 'STUDY9', session: 'SESS7' } as { token: string; worker: string });
+  const human = await s.connect({ token: inv.token, worker: 'PID123', study: 'STUDY9', session: 'SESS7' });
+  // The join link, its study and its session are stored with the label at submit.
   const t = await ok<Task | null>(human, 'task:next');
   await ok(human, 'label:submit', { leaseId: t!.leaseId, value: 'A', rationale: 'clearer', clientLabelId: 'h1' });
-  // The join link's study and session are stored with the label at submit. Until that capture lands, the row is
-  // written here as the capture writes it (invite, STUDY_ID, SESSION_ID).
-  s.db
-    .prepare("UPDATE labels SET invite_id = ?, study_id = 'STUDY9', session_id = 'SESS7' WHERE project_id = ? AND client_label_id = 'h1' AND study_id IS NULL")
-    .run(inv.id, pid);
-
   const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'gpt-test', swap: true })).body as { token: string };
   mock.rule = (req) => verdict(req, 'A', 70);
   const summary = await new JudgeWorker({ server: s.url, token: judge.token, baseUrl: mock.url, statusEveryMs: 50 }).run();
