@@ -5,7 +5,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import pino, { type Logger } from 'pino';
 import { readSecret, type Config } from './config';
 import type { Db } from './db/database';
-import { AppError } from './errors';
+import { AppError, errorMapper } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './annotators/judges.service';
 import { JudgesRepo } from './annotators/judges.repo';
@@ -86,7 +86,8 @@ function selfUrl(server: http.Server): string {
 
 /** The one composition root: builds every repo and service on one database and returns the servers. */
 export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand, secret = readSecret, judgeWorker }: AppDeps): App {
-  const log = logger.child({ module: 'http' });
+  // One mapping of unexpected errors (a full disk among them) for REST routes and socket commands, so each is logged once.
+  const errors = errorMapper(logger);
   const admin = resolveAdminToken(db, config.adminToken);
 
   const projectsRepo = new ProjectsRepo(db);
@@ -213,17 +214,14 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
       else if (type === 'entity.parse.failed') e = new AppError('invalid-input', 'The body is not valid JSON');
       else if (type === 'encoding.unsupported' || type === 'charset.unsupported') e = new AppError('unsupported-media-type', 'Send the body as UTF-8');
       else if (status && status >= 400 && status < 500) e = new AppError('invalid-input', 'The request could not be read');
-      else {
-        log.error({ err, method: req.method, path: req.path }, 'request failed');
-        e = new AppError('internal', 'Something went wrong on the server; try again');
-      }
+      else e = errors(err, { module: 'http', method: req.method, path: req.path }, 'request failed');
     }
     res.status(e.status).json({ error: e.toBody() });
   };
   app.use(onError);
 
   const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins: { publicUrl: config.publicUrl, allowed: config.allowedOrigins } });
+  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, errors, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins: { publicUrl: config.publicUrl, allowed: config.allowedOrigins } });
 
   const timer = setInterval(() => {
     tasks.sweep();

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode, ErrorDetail } from '../shared/errors';
 
@@ -32,6 +33,44 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError('not-found', `${what} not found`);
+
+export const DISK_FULL_MESSAGE = "The server's disk is full: nothing was saved. Try again later.";
+
+/** SQLite found no room for a write (SQLITE_FULL: the disk, or `max_page_count`), or the file system did (ENOSPC). */
+export function isDiskFull(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+}
+
+/** Turns anything a REST route or socket command threw into the error its caller is told, logging what needs it. */
+export type ErrorMapper = (err: unknown, context: Record<string, unknown>, what: string) => AppError;
+
+/**
+ * The one mapping of thrown errors to answers, shared by the REST error middleware and the socket `command()`
+ * wrapper. An `AppError` passes as it is. A full disk is `unavailable` (503) in words, and logged as one error
+ * when it starts, then at most once per `quietMs` with the number of refusals in between: a full disk refuses every
+ * write (every label of every annotator), and a stack per refusal would bury the log and fill the disk further. Anything else is logged with its stack and answered `internal`, without its message.
+ */
+export function errorMapper(logger: Logger, quietMs = 60_000, clock: () => number = Date.now): ErrorMapper {
+  let loggedAt = -Infinity;
+  let refused = 0;
+  return (err, context, what) => {
+    if (err instanceof AppError) return err;
+    if (isDiskFull(err)) {
+      refused++;
+      const now = clock();
+      if (now - loggedAt >= quietMs) {
+        const message = err instanceof Error ? err.message : String(err);
+        logger.error({ ...context, module: 'db', code: (err as { code?: unknown }).code, message, refused }, 'the disk is full: writes are refused until there is room');
+        loggedAt = now;
+        refused = 0;
+      }
+      return new AppError('unavailable', DISK_FULL_MESSAGE);
+    }
+    logger.error({ err, ...context }, what);
+    return new AppError('internal', 'Something went wrong on the server; try again');
+  };
+}
 
 /** Turns zod issues into details a person can act on: the field path and the reason. */
 export function zodDetails(error: z.ZodError, line?: number): ErrorDetail[] {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
 import { JudgeStatusReport, LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
-import { AppError, parseOrThrow } from '../errors';
+import { AppError, parseOrThrow, type ErrorMapper } from '../errors';
 import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
 import type { Actor, TasksService } from '../tasks/tasks.service';
@@ -26,6 +26,8 @@ interface Deps {
   progress: ProgressService;
   projects: ProjectsRepo;
   logger: Logger;
+  /** Maps unexpected errors (a full disk: `unavailable`) and logs them, shared with the REST error middleware. */
+  errors: ErrorMapper;
   /** A researcher started watching a project (the report worker loads it ahead of the first report). */
   onWatch?: (projectId: number) => void;
   /** Called with each command's server-side time (receipt to ack), for benchmarks and monitoring. */
@@ -92,10 +94,10 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
 
 /**
  * Registers a command: checks the ack is a function, validates the input with zod, runs the handler and
- * acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors are logged and reported as `internal`
- * without their message.
+ * acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors go through `deps.errors`: a full disk is
+ * `unavailable`, anything else is logged and reported as `internal` without its message.
  */
-function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, { logger: log, onCommand }: Deps): void {
+function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, { errors, onCommand }: Deps): void {
   (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(event, (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
@@ -110,9 +112,7 @@ function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientTo
       .then(
         (data) => reply({ ok: true, data }),
         (e: unknown) => {
-          if (e instanceof AppError) return reply({ ok: false, error: e.toBody() });
-          log.error({ err: e, event }, 'command failed');
-          reply({ ok: false, error: { code: 'internal', message: 'Something went wrong on the server; try again' } });
+          reply({ ok: false, error: errors(e, { module: 'socket', event }, 'command failed').toBody() });
         },
       );
   });
