@@ -35,17 +35,21 @@ program
   .action(async (opts: { port?: string; host?: string; db?: string }) => {
     const config = loadConfig(process.env, { port: opts.port === undefined ? undefined : Number(opts.port), host: opts.host, dbFile: opts.db });
     const running = await serve(config);
-    const dashboard = `${running.url}/?token=${encodeURIComponent(running.app.adminToken)}`;
-    process.stdout.write(
-      `\nConcord is running on ${running.url}  (database: ${path.resolve(config.dbFile)}${running.applied.length ? `, migrations ${running.applied.join(', ')} applied` : ''})\n` +
-        `Researcher dashboard: ${dashboard}\n` +
-        `Admin token${running.app.adminTokenGenerated ? ' (generated and kept in the database)' : ''}: ${running.app.adminToken}\n\n`,
-    );
+    // Before the banner: whoever reads "running" may stop it at once (a test, a supervisor).
     const shutdown = () => {
       void running.stop().then(() => process.exit(0));
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
+    // A token the researcher set (CONCORD_ADMIN_TOKEN) is not echoed: stdout often ends up in a log collector. One
+    // kept in the database is printed, since this is where the researcher learns it.
+    const own = config.adminToken === undefined;
+    const dashboard = own ? `${running.url}/?token=${encodeURIComponent(running.app.adminToken)}` : `${running.url}/ (paste the admin token)`;
+    const token = own ? `${running.app.adminToken}${running.app.adminTokenGenerated ? ' (generated and kept in the database)' : ''}` : 'the one in CONCORD_ADMIN_TOKEN';
+    process.stdout.write(
+      `\nConcord is running on ${running.url}  (database: ${path.resolve(config.dbFile)}, integrity check ${running.integrityMs} ms${running.applied.length ? `, migrations ${running.applied.join(', ')} applied` : ''})\n` +
+        `Researcher dashboard: ${dashboard}\nAdmin token: ${token}\n\n`,
+    );
   });
 
 remote(

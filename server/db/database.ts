@@ -45,6 +45,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * its record, so a failed migration leaves the database as it was. Returns the versions applied.
  */
 export function migrate(db: Db, migrations = readMigrations()): number[] {
+  refuseNewerSchema(db, migrations);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
@@ -59,4 +60,66 @@ export function migrate(db: Db, migrations = readMigrations()): number[] {
     done.push(m.version);
   }
   return done;
+}
+
+/** A database this Concord must not serve; the message is one line for the person starting the server. */
+export class DatabaseRefused extends Error {}
+
+/**
+ * Refuses a database that a newer Concord has migrated past the migrations this one knows: running old code on it
+ * would fail later with "no such table" or worse, quietly write rows the newer schema does not expect.
+ */
+export function refuseNewerSchema(db: Db, migrations = readMigrations()): void {
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return;
+  const newest = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+  if (newest > known)
+    throw new DatabaseRefused(`${db.name} was written by a newer Concord: schema ${newest}, this Concord knows up to ${known}; upgrade Concord`);
+}
+
+const isDamage = (e: unknown) => {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+};
+
+const damaged = (file: string, problem: string) => {
+  const f = path.resolve(file);
+  return new DatabaseRefused(
+    `${f} is damaged (${problem}), so Concord will not serve it. To restore: copy your last good copy over ${f} (and delete ${f}-wal and ${f}-shm), ` +
+      `or move it aside (mv ${f} ${f}.damaged) to start with an empty database`,
+  );
+};
+
+export interface OpenedDatabase {
+  db: Db;
+  /** Migrations applied now (empty when the database was up to date). */
+  applied: number[];
+  /** How long `PRAGMA quick_check` took, in milliseconds. */
+  integrityMs: number;
+}
+
+/**
+ * Opens a database for serving: refuses one written by a newer Concord, checks its pages with `PRAGMA quick_check`
+ * (a damaged database is refused, naming the file and how to restore it, before anything reads or writes it),
+ * then migrates it. Throws `DatabaseRefused` for a database it will not serve.
+ */
+export function openForServing(file: string, migrations = readMigrations()): OpenedDatabase {
+  let db: Db | undefined;
+  try {
+    db = openDatabase(file);
+    refuseNewerSchema(db, migrations);
+    const started = performance.now();
+    // quick_check: every page and record is well formed (O(N)); it skips matching index entries against their
+    // rows, which is what makes integrity_check too slow to run at every start on a large database.
+    const problems = db.pragma('quick_check(1)', { simple: false }) as Array<{ quick_check: string }>;
+    const integrityMs = Math.round(performance.now() - started);
+    const first = problems[0]?.quick_check ?? 'no result';
+    if (first !== 'ok') throw damaged(file, `PRAGMA quick_check: ${first.replace(/\s+/g, ' ')}`);
+    return { db, applied: migrate(db, migrations), integrityMs };
+  } catch (e) {
+    db?.close();
+    if (isDamage(e)) throw damaged(file, (e as Error).message);
+    throw e;
+  }
 }
