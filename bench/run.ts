@@ -5,6 +5,7 @@ import { optionsHelp, parseOptions } from './lib/args';
 import type { Benchmark } from './lib/benchmark';
 import { annotator } from './annotator';
 import { assign } from './assign';
+import { importBench } from './import';
 import { judge } from './judge';
 import { report } from './report';
 
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   report,
   judge,
   annotator,
+  import: importBench,
 };
 
 function usage(): string {

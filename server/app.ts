@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
@@ -43,6 +44,7 @@ import { disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
 import { securityHeaders } from './security-headers';
 import { missingApiPrefix } from './api-hint';
+import { jsonBody } from './json-body';
 
 export interface AppDeps {
   db: Db;
@@ -178,7 +180,21 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
 
   const api = express.Router();
   api.use(requireAdmin);
-  api.use(projectsRouter({ projects, imports, items: itemsRepo, tasks, progress, maxImportBytes: config.maxImportBytes }));
+  api.use(
+    projectsRouter({
+      projects,
+      imports,
+      items: itemsRepo,
+      tasks,
+      progress,
+      maxImportBytes: config.maxImportBytes,
+      // Import bodies are spooled beside the database (a disk sized for data; /tmp may be RAM).
+      spoolDir: config.dbFile === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(config.dbFile)),
+    }),
+  );
+  // Every later route's JSON body is read here, its nesting checked before JSON.parse (json-body.ts); their own
+  // express.json() then finds it read. The projects router reads its own bodies (settings, streamed imports).
+  api.use(jsonBody());
   api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
   api.use(judgesRouter({ projects, judges }));
   api.use(annotatorsRouter({ projects, annotators: standing }));
@@ -207,6 +223,8 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     let e: AppError;
     if (err instanceof AppError) e = err;
+    // A body parser's verify step (json-body.ts) carries its AppError as the cause.
+    else if ((err as Error | undefined)?.cause instanceof AppError) e = (err as Error).cause as AppError;
     else {
       const status = (err as { status?: number; type?: string }).status;
       const type = (err as { type?: string }).type;

@@ -6,7 +6,8 @@ import type { ErrorDetail } from '../../shared/errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { ItemContent, ItemsRepo, NewItem } from '../items/items.repo';
 import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
-import { detectFormat, Problems, readRecords } from './parse';
+import { detectFormat, Problems, readRecords, type ImportFormat, type RawRecord } from './parse';
+import type { ImportBody } from './spool';
 
 /**
  * The problems of one record, each with its line and field. zod reports an unknown field without a path and a
@@ -33,15 +34,26 @@ export function recordDetails(error: z.ZodError, line: number, value: unknown, f
 }
 
 export interface ImportRequest {
-  body: Buffer;
+  /** The file, spooled to disk as it arrived (spool.ts). */
+  body: ImportBody;
   contentType: string | undefined;
   format?: string;
   upsert: boolean;
 }
 
+/** A file read into records, with the problems found while reading it; nothing in the database yet. */
+export interface ReadImport {
+  format: ImportFormat;
+  records: RawRecord[];
+  problems: Problems;
+  upsert: boolean;
+}
+
 /**
  * Imports are all or nothing: every record is validated first and every problem is reported with its line;
- * only a file without problems is written, in one transaction.
+ * only a file without problems is written, in one transaction. Reading the file (`read`) streams it from its
+ * spool and touches no table; validating and writing (`importItems`, `importLabels`) is synchronous, so the
+ * checks against the database and the write see the same state.
  */
 export class ImportsService {
   constructor(
@@ -53,11 +65,19 @@ export class ImportsService {
     private readonly clock: () => number,
   ) {}
 
-  importItems(project: Project, req: ImportRequest): number {
+  /** Reads an items (`kind` items) or labels file into records; numeric CSV columns depend on the project type. */
+  async read(kind: 'items' | 'labels', project: Project, req: ImportRequest): Promise<ReadImport> {
     const problems = new Problems();
-    const format = detectFormat(req.body, req.contentType, req.format);
-    const numeric = new Set(project.type === 'rating' ? ['gold'] : []);
-    const records = readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+    const format = detectFormat(req.body.head, req.contentType, req.format);
+    const numeric =
+      kind === 'items'
+        ? new Set(project.type === 'rating' ? ['gold'] : [])
+        : new Set(['certainty', 'sample', 'seconds', ...(project.type === 'rating' ? ['value'] : [])]);
+    const records = await readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+    return { format, records, problems, upsert: req.upsert };
+  }
+
+  importItems(project: Project, { records, problems, upsert }: ReadImport): number {
     const schema = ITEM_RECORD[project.type];
     const existing = this.items.idMap(project.id);
     const seen = new Map<string, number>();
@@ -76,7 +96,7 @@ export class ImportsService {
         continue;
       }
       seen.set(rec.id, line);
-      if (!req.upsert && existing.has(rec.id)) {
+      if (!upsert && existing.has(rec.id)) {
         problems.add({ line, field: 'id', message: `id "${rec.id}" is already in the project (import with upsert to replace it)` });
         continue;
       }
@@ -85,7 +105,7 @@ export class ImportsService {
     }
     problems.throwIfAny('file');
     const now = this.clock();
-    this.db.transaction(() => this.items.write(project.id, out, req.upsert, now)).immediate();
+    this.db.transaction(() => this.items.write(project.id, out, upsert, now)).immediate();
     return out.length;
   }
 
@@ -122,11 +142,7 @@ export class ImportsService {
     return { externalId: rec.id, content, gold, meta: rec.meta ?? null };
   }
 
-  importLabels(project: Project, req: ImportRequest): number {
-    const problems = new Problems();
-    const format = detectFormat(req.body, req.contentType, req.format);
-    const numeric = new Set(['certainty', 'sample', 'seconds', ...(project.type === 'rating' ? ['value'] : [])]);
-    const records = readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+  importLabels(project: Project, { format, records, problems, upsert }: ReadImport): number {
     const ids = this.items.idMap(project.id);
     const itemOptions = project.type === 'choice' ? this.choiceOptions(project) : null;
     const seen = new Map<string, number>();
@@ -184,7 +200,7 @@ export class ImportsService {
       seen.set(key, line);
       valid.push({ rec, itemId, slot, line });
     }
-    if (!req.upsert) this.rejectExisting(project, valid, problems);
+    if (!upsert) this.rejectExisting(project, valid, problems);
     problems.throwIfAny('file');
 
     const now = this.clock();
@@ -215,7 +231,7 @@ export class ImportsService {
             meta: null,
           };
         });
-        this.labels.writeImported(rows, req.upsert);
+        this.labels.writeImported(rows, upsert);
       })
       .immediate();
     return valid.length;

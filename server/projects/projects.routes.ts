@@ -1,7 +1,10 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError, notFound } from '../errors';
 import type { ImportsService } from '../imports/imports.service';
+import { explicitFormat } from '../imports/parse';
+import { spoolBody } from '../imports/spool';
+import { jsonBody } from '../json-body';
 import type { ItemsRepo } from '../items/items.repo';
 import type { ProgressService } from '../progress/progress.service';
 import type { TasksService } from '../tasks/tasks.service';
@@ -29,12 +32,13 @@ interface Deps {
   tasks: TasksService;
   progress: ProgressService;
   maxImportBytes: number;
+  /** Where import bodies are spooled while they arrive (the database's folder). */
+  spoolDir: string;
 }
 
-export function projectsRouter({ projects, imports, items, tasks, progress, maxImportBytes }: Deps): Router {
+export function projectsRouter({ projects, imports, items, tasks, progress, maxImportBytes, spoolDir }: Deps): Router {
   const r = Router();
-  const json = express.json({ limit: '4mb' });
-  const raw = express.raw({ type: () => true, limit: maxImportBytes });
+  const json = jsonBody({ limit: '4mb' });
 
   r.get('/projects', (_req, res) => {
     res.json({ projects: projects.list() });
@@ -53,19 +57,23 @@ export function projectsRouter({ projects, imports, items, tasks, progress, maxI
     res.status(204).end();
   });
 
+  // An import's body is streamed to a spool file (never held in memory) and read back record by record.
   const importRoute = (kind: 'items' | 'labels') =>
-    r.post(`/projects/:id/${kind}`, raw, (req, res) => {
-      const project = projects.get(idParam(req, 'id', 'Project'));
-      if (!Buffer.isBuffer(req.body)) throw new AppError('invalid-input', 'The file is empty: nothing to import');
-      const request = {
-        body: req.body,
-        contentType: req.get('content-type'),
-        format: typeof req.query.format === 'string' ? req.query.format : undefined,
-        upsert: flag(req.query.upsert),
-      };
-      const imported = kind === 'items' ? imports.importItems(project, request) : imports.importLabels(project, request);
-      tasks.reload(project.id);
-      res.json({ imported });
+    r.post(`/projects/:id/${kind}`, async (req, res) => {
+      const id = idParam(req, 'id', 'Project');
+      const project = projects.get(id);
+      const format = explicitFormat(typeof req.query.format === 'string' ? req.query.format : undefined);
+      const body = await spoolBody(req, { dir: spoolDir, limit: maxImportBytes });
+      try {
+        const read = await imports.read(kind, project, { body, contentType: req.get('content-type'), format, upsert: flag(req.query.upsert) });
+        // Validate and write against the project as it is now: it may have changed while the file arrived.
+        const current = projects.get(id);
+        const imported = kind === 'items' ? imports.importItems(current, read) : imports.importLabels(current, read);
+        tasks.reload(id);
+        res.json({ imported });
+      } finally {
+        await body.dispose();
+      }
     });
   importRoute('items');
   importRoute('labels');

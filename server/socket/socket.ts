@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
 import { JudgeStatusReport, LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
 import { AppError, parseOrThrow, type ErrorMapper } from '../errors';
+import { tooDeepError } from '../json-body';
+import { valueTooDeep } from '../../shared/json-depth';
 import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
 import type { Actor, TasksService } from '../tasks/tasks.service';
@@ -108,7 +110,13 @@ function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientTo
     };
     const input = args.length > 1 ? args[0] : undefined;
     Promise.resolve()
-      .then(() => handler(parseOrThrow(schema, input, `${event} payload`)))
+      .then(() => {
+        // socket.io has parsed the payload already; measure its nesting without recursion before zod or the
+        // handler walk it (JSON.stringify of a 100,000-level meta overflows the stack).
+        const deep = valueTooDeep(input);
+        if (deep) throw tooDeepError(`${event} payload`, deep);
+        return handler(parseOrThrow(schema, input, `${event} payload`));
+      })
       .then(
         (data) => reply({ ok: true, data }),
         (e: unknown) => {
