@@ -1,10 +1,9 @@
-import { isUtf8 } from 'node:buffer';
-import { pipeline, Readable } from 'node:stream';
-import { Parser as CsvParser } from 'csv-parse';
 import type { ErrorDetail } from '../../shared/errors';
-import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepMessage } from '../../shared/json-depth';
+import { jsonTooDeep, tooDeepMessage } from '../../shared/json-depth';
 import { AppError } from '../errors';
+import { readCsv } from './csv';
 import type { ImportBody } from './spool';
+import { emptyFile, text } from './text';
 
 export type ImportFormat = 'jsonl' | 'json' | 'csv';
 
@@ -107,49 +106,6 @@ function firstChar(head: Buffer): string {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return String.fromCharCode(c);
   }
   return '';
-}
-
-const emptyFile = () => new AppError('invalid-input', 'The file is empty: nothing to import', [{ message: 'the file is empty' }]);
-
-/** The error for a file that is not UTF-8, naming the first line with bad bytes (read again: the error path only). */
-async function notUtf8(body: ImportBody): Promise<AppError> {
-  let line = 1;
-  let carry: Buffer[] = [];
-  const bad = () =>
-    new AppError('invalid-input', `The file is not valid UTF-8 (first bad bytes on line ${line}); save it as UTF-8 and try again`, [{ line, message: 'not valid UTF-8' }]);
-  for await (const chunk of body.chunks()) {
-    let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      const bytes = carry.length ? Buffer.concat([...carry, chunk.subarray(start, nl)]) : chunk.subarray(start, nl);
-      if (!isUtf8(bytes)) return bad();
-      carry = [];
-      line++;
-      start = nl + 1;
-    }
-    carry.push(chunk.subarray(start));
-  }
-  const rest = Buffer.concat(carry);
-  if (!isUtf8(rest)) return bad();
-  return new AppError('invalid-input', 'The file is not valid UTF-8; save it as UTF-8 and try again');
-}
-
-/** The body as text, chunk by chunk, decoded strictly (a byte-order mark is dropped). */
-async function* text(body: ImportBody): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  for await (const chunk of body.chunks()) {
-    let t: string;
-    try {
-      t = decoder.decode(chunk, { stream: true });
-    } catch {
-      throw await notUtf8(body);
-    }
-    yield t;
-  }
-  try {
-    decoder.decode();
-  } catch {
-    throw await notUtf8(body);
-  }
 }
 
 /**
@@ -365,155 +321,4 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
   if (state !== Json.Closed) throw notJson('the file ends before the array is closed (a missing ], or a string or bracket left open)');
   if (element === 0) throw new AppError('invalid-input', 'The file is empty: the array has no records', [{ message: 'the array has no records' }]);
   return out;
-}
-
-/** Counts lines in a byte stream fed chunk by chunk, for records whose byte offsets are known; keeps only unread chunks. */
-class StreamLines {
-  private chunks: Buffer[] = [];
-  /** Offset of chunks[0]. */
-  private base = 0;
-  private pos = 0;
-  private line = 1;
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-  }
-  private byteAt(offset: number): number | undefined {
-    let at = offset - this.base;
-    for (const c of this.chunks) {
-      if (at < c.length) return c[at];
-      at -= c.length;
-    }
-    return undefined;
-  }
-  /** The line of the first non-blank byte at or after `offset` (blank lines between records are skipped). */
-  startLine(offset: number): number {
-    let at = offset;
-    for (let b = this.byteAt(at); b === 0x0a || b === 0x0d; b = this.byteAt(++at));
-    let start = this.base;
-    for (const c of this.chunks) {
-      const end = start + c.length;
-      if (end > this.pos && start < at) {
-        const stop = Math.min(at, end) - start;
-        for (let i = c.indexOf(0x0a, Math.max(0, this.pos - start)); i !== -1 && i < stop; i = c.indexOf(0x0a, i + 1)) this.line++;
-        this.pos = Math.min(at, end);
-      }
-      start = end;
-    }
-    while (this.chunks.length > 0 && this.base + this.chunks[0]!.length <= this.pos) this.base += this.chunks.shift()!.length;
-    return this.line;
-  }
-}
-
-/**
- * CSV with a header row. Empty cells are absent fields; `options` holds a JSON array or `|`-separated
- * options, `meta` a JSON object, `meta.<key>` columns go into meta; numeric columns become numbers when they
- * parse as one (otherwise validation reports the field). A record's line is the line it starts on: csv-parse's
- * own line count is the line a record ends on and counts a CRLF inside a quoted cell as two lines, so a
- * spreadsheet's multi-line answers would shift every later line number; counting newlines in the bytes it
- * consumed does not.
- */
-async function readCsv(body: ImportBody, max: number, problems: Problems, numericColumns: ReadonlySet<string>): Promise<RawRecord[]> {
-  const lines = new StreamLines();
-  // Byte offset just past the last record read (the header included): where a failing record starts.
-  let end = 0;
-  async function* checked(): AsyncGenerator<Buffer> {
-    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    let first = true;
-    for await (let chunk of body.chunks()) {
-      // The byte-order mark is dropped here so csv-parse's offsets and the line count see the same bytes.
-      if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      first = false;
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
-        throw await notUtf8(body);
-      }
-      lines.push(chunk);
-      yield chunk;
-    }
-    try {
-      decoder.decode();
-    } catch {
-      throw await notUtf8(body);
-    }
-  }
-  const parser = new CsvParser({
-    skip_empty_lines: true,
-    info: true,
-    max_record_size: max,
-    on_record: (record: string[], context: { bytes: number }) => {
-      end = context.bytes;
-      return record;
-    },
-  });
-  const rows = pipeline(Readable.from(checked()), parser, () => undefined) as AsyncIterable<{ record: string[]; info: { bytes: number } }>;
-
-  let header: string[] | undefined;
-  let prevEnd = 0;
-  const out: RawRecord[] = [];
-  try {
-    for await (const { record, info } of rows) {
-      if (!header) {
-        header = record;
-        const seenColumns = new Set<string>();
-        for (const col of header) {
-          if (seenColumns.has(col)) throw new AppError('invalid-input', `The CSV header names the column "${col}" twice`, [{ line: 1, field: col, message: 'column named twice in the header' }]);
-          seenColumns.add(col);
-        }
-        prevEnd = info.bytes;
-        continue;
-      }
-      const line = lines.startLine(prevEnd);
-      prevEnd = info.bytes;
-      out.push(csvRecord(header, record, line, problems, numericColumns));
-    }
-  } catch (e) {
-    if (e instanceof AppError) throw e;
-    const err = e as Error & { code?: string };
-    const line = lines.startLine(end);
-    const msg =
-      err.code === 'CSV_MAX_RECORD_SIZE'
-        ? `record over the ${max}-byte limit for one record`
-        : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-          ? `${/got (\d+)/.exec(err.message)?.[1] ?? 'a different number of'} cells where the header has ${/expect (\d+)/.exec(err.message)?.[1] ?? 'another number'}`
-          : err.code === 'CSV_QUOTE_NOT_CLOSED'
-            ? 'a quoted cell that starts here is never closed'
-            : err.message.replace(/ at line \d+.*$|^Invalid Record Length: /, '');
-    throw new AppError('invalid-input', `The CSV file cannot be read (line ${line}): ${msg}`, [{ line, message: msg }]);
-  }
-  if (!header) throw emptyFile();
-  if (out.length === 0) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows', [{ message: 'no rows after the header' }]);
-  return out;
-}
-
-function csvRecord(header: string[], record: string[], line: number, problems: Problems, numericColumns: ReadonlySet<string>): RawRecord {
-  const value: Record<string, unknown> = {};
-  const meta: Record<string, unknown> = {};
-  let failed = false;
-  const fail = (field: string, message: string) => {
-    failed = true;
-    problems.add({ line, field, message });
-  };
-  header.forEach((col, i) => {
-    const cell = record[i] ?? '';
-    if (cell === '') return;
-    if (col.startsWith('meta.')) meta[col.slice(5)] = cell;
-    else if (col === 'meta' || col === 'options') {
-      const t = cell.trim();
-      if (t.startsWith('[') || t.startsWith('{')) {
-        // The cell is one level inside its record, as the field is in JSONL.
-        if (jsonTooDeep(t, MAX_JSON_DEPTH - 1)) fail(col, tooDeepMessage());
-        else
-          try {
-            value[col] = JSON.parse(t);
-          } catch {
-            fail(col, `${col} is not valid JSON`);
-          }
-      } else if (col === 'options') value[col] = cell.split('|').map((o) => o.trim());
-      else fail(col, 'meta must be a JSON object');
-    } else if (numericColumns.has(col) && cell.trim() !== '' && Number.isFinite(Number(cell))) value[col] = Number(cell);
-    else value[col] = cell;
-  });
-  if (Object.keys(meta).length > 0) value.meta = { ...(value.meta as object | undefined), ...meta };
-  return failed ? { line, value, failed } : { line, value };
 }
