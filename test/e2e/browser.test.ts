@@ -239,7 +239,7 @@ describe('dashboard projects and import', () => {
     const page = await openDashboard(ctx);
     const errors = watchErrors(page);
     await page.getByRole('button', { name: 'New project' }).click();
-    await page.getByLabel('Name').fill('Tone of replies');
+    await page.getByLabel('Name', { exact: true }).fill('Tone of replies');
     await page.getByLabel('Type').selectOption('rating');
     await page.getByLabel('Human labels per item').fill('2');
     await page.getByLabel('Instructions for annotators (Markdown)').fill('Rate how **polite** the reply is.');
