@@ -68,7 +68,15 @@ interface HumanState {
   labels: number;
   /** Labels on gold items and how many matched the gold label. */
   gold: { n: number; correct: number };
+  /** Items whose lease this human let lapse unsubmitted: not handed back to them, so a lapse frees the item for others. */
+  lapsed: Set<number>;
 }
+
+/**
+ * A worker who has never labelled and has let this many tasks lapse gets no more: otherwise a script could take a
+ * task, let it lapse at the lease-life cap, and take the next one (or the same one) for ever.
+ */
+export const LAPSES_BEFORE_FIRST_LABEL = 2;
 
 interface JudgeState {
   plan: JudgePlan;
@@ -235,7 +243,7 @@ export class ProjectPool {
 
   private human(annotatorId: number): HumanState {
     let h = this.humans.get(annotatorId);
-    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 } }));
+    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 }, lapsed: new Set() }));
     return h;
   }
 
@@ -292,9 +300,10 @@ export class ProjectPool {
     if (h.leases.size >= HUMAN_MAX_LEASES) return 'limit';
     const cap = this.settings.maxPerAnnotator;
     if (cap !== null && h.labels + h.leases.size >= cap) return null;
+    if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return null;
     const leasedItems = new Set<number>();
     for (const l of h.leases.values()) leasedItems.add(l.itemId);
-    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !leasedItems.has(s.id);
+    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !leasedItems.has(s.id) && !h.lapsed.has(s.id);
     const goldFirst = this.settings.goldRate > 0 && this.random() < this.settings.goldRate;
     const slot = goldFirst
       ? (this.pick(this.gold, eligible) ?? this.pick(this.regular, eligible))
@@ -342,6 +351,7 @@ export class ProjectPool {
     if (!into) return void this.humans.set(to, h);
     for (const [id, l] of h.leases) into.leases.set(id, l);
     for (const d of h.done) into.done.add(d);
+    for (const d of h.lapsed) into.lapsed.add(d);
     into.labels += h.labels;
     into.gold.n += h.gold.n;
     into.gold.correct += h.gold.correct;
@@ -359,7 +369,8 @@ export class ProjectPool {
     if (h.leases.size > 0) return true;
     const cap = this.settings.maxPerAnnotator;
     if (cap !== null && h.labels >= cap) return false;
-    const eligible = (s: ItemSlot) => !h.done.has(s.id);
+    if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return false;
+    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !h.lapsed.has(s.id);
     return (this.pick(this.regular, eligible) ?? this.pick(this.gold, eligible)) !== null;
   }
 
@@ -518,6 +529,7 @@ export class ProjectPool {
       const lease = this.expiries.pop()!;
       // Stale heap entries (heartbeats pushed a later one, or the lease is gone) are skipped.
       if (this.leases.get(lease.id) !== lease || lease.expiresAt > now || lease.submitting) continue;
+      if (lease.kind === 'human') this.humans.get(lease.annotatorId)?.lapsed.add(lease.itemId);
       this.release(lease);
       n++;
     }

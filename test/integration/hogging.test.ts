@@ -223,3 +223,41 @@ describe('hogging: finished means nothing is left once others’ leases lapse', 
     expect(await ok<SessionInfo>(late, 'session:get')).toMatchObject({ finished: false, waiting: true });
   });
 });
+
+describe('hogging: a lapsed task goes to someone else, not back to whoever let it lapse', () => {
+  const tick = (ms = 120) => new Promise((r) => setTimeout(r, ms));
+
+  test('an id that lets its task lapse cannot take the same task back; the annotator waiting for it gets it', async () => {
+    const pid = await makeProject(s, { redundancy: 1, lease_seconds: { human: 60 }, completion_code: 'PAID' }, pairwiseItems(2));
+    const token = await invite(s, pid);
+    const real = await s.connect({ token, worker: 'real' });
+    const t0 = (await ok<Task>(real, 'task:next'))!;
+    await ok(real, 'label:submit', { leaseId: t0.leaseId, value: 'A', clientLabelId: 'r0' });
+    const hog = await s.connect({ token, worker: 'hog' });
+    const held = (await ok<Task>(hog, 'task:next'))!;
+    expect(await ok(real, 'task:next')).toBeNull();
+    expect(await ok<SessionInfo>(real, 'session:get')).toMatchObject({ waiting: true, finished: false });
+
+    s.clock.advance(61_000);
+    await tick();
+    // The hog asks first, as a script polling faster than the page would: it does not get its lapsed task back.
+    expect(await ok(hog, 'task:next')).toBeNull();
+    const got = (await ok<Task>(real, 'task:next'))!;
+    expect(got.item.id).toBe(held.item.id);
+  });
+
+  test('an id that never labels gets no more tasks after letting two lapse, so it cannot keep a capped link full', async () => {
+    const pid = await makeProject(s, { redundancy: 3, lease_seconds: { human: 60 } }, pairwiseItems(10));
+    const { token } = (await s.api<InviteView>('POST', `/api/projects/${pid}/invites`, { max_workers: 1 })).body;
+    const hog = await s.connect({ token, worker: 'hog' });
+    for (let round = 0; round < 2; round++) {
+      expect(await ok(hog, 'task:next')).not.toBeNull();
+      await expect(s.connect({ token, worker: `real${round}` })).rejects.toThrow(/full/i);
+      s.clock.advance(61_000);
+      await tick();
+    }
+    expect(await ok(hog, 'task:next')).toBeNull();
+    const real = await s.connect({ token, worker: 'real' });
+    expect(await ok(real, 'task:next')).not.toBeNull();
+  });
+});
