@@ -44,6 +44,9 @@ export class LabelWriter {
         try {
           return one(l);
         } catch (error) {
+          // Some errors (a full disk, say) make SQLite roll back the whole batch, not just this savepoint: then
+          // nothing in the batch is stored, and going on would commit the rest one by one outside it.
+          if (!db.inTransaction) throw error;
           return { error };
         }
       }),
