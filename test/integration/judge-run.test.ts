@@ -109,11 +109,11 @@ describe('concord judge (CLI)', () => {
     expect(llmLabels(pid)).toBe(20);
     const listed = (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges[0];
     expect(listed).toMatchObject({ state: 'done', run: { in_server: false, labels: 20 } });
-  });
+  }, 30_000);
 
   test('with a judge token and a bad server token, it says why and exits 1', async () => {
     const r = await cli(['judge', '--server', s.url, '--token', 'cjdg_not-a-real-token']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refused the connection: This token is not valid/);
-  });
+  }, 30_000);
 });
