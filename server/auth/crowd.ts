@@ -39,6 +39,8 @@ export class Crowd {
   private readonly detached = new Set<CrowdWorker>();
   /** Per capped link: the annotator ids that have labelled through it (loaded on first use, grown on each label). */
   private readonly labelled = new Map<number, Set<number>>();
+  /** Join links' caps by id, read once: a cap is set when the link is made and never changes. */
+  private readonly links = new Map<number, Seating | undefined>();
   private nextProvisional = -1;
 
   constructor(
@@ -97,6 +99,14 @@ export class Crowd {
   /** Forgets a deleted project's workers. */
   dropProject(projectId: number): void {
     for (const w of this.byKey.values()) if (w.projectId === projectId) this.forget(w);
+    // Link ids can be reused once a project's links are deleted with it.
+    for (const [id, link] of this.links) if (link === undefined || link.project_id === projectId) this.links.delete(id);
+  }
+
+  /** A link's cap, read from the database once (claims run on every `task:next`: no query on that path). */
+  private seating(inviteId: number): Seating | undefined {
+    if (!this.links.has(inviteId)) this.links.set(inviteId, this.link(inviteId));
+    return this.links.get(inviteId);
   }
 
   /** How many workers have a provisional identity (not yet labelled). */
@@ -143,7 +153,7 @@ export class Crowd {
    * worker has no place on it. Otherwise the worker now holds their place through this link.
    */
   mayClaim(inviteId: number, w: CrowdWorker): boolean {
-    const link = this.link(inviteId);
+    const link = this.seating(inviteId);
     if (link && link.max_workers !== null && !this.hasPlace(link, w.id > 0 ? w.id : null, w) && this.placesTaken(link) >= link.max_workers) return false;
     w.seat = inviteId;
     return true;
