@@ -4,7 +4,7 @@
  * - `endpoint <latencyMs>`: the local OpenAI-compatible endpoint (test/helpers/mock-openai.ts);
  * - `worker`: one judge worker, told where to connect over IPC, reporting its summary and CPU time.
  */
-import { JudgeWorker } from '../server/judges/worker';
+import { JudgeWorker } from '../judge-worker/worker';
 import { startMockOpenAI } from '../test/helpers/mock-openai';
 
 export type ToChild = { server: string; token: string; baseUrl: string };

@@ -13,7 +13,7 @@ import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo
 import type { Actor } from '../tasks/tasks.service';
 import type { JudgeHooks } from '../socket/socket';
 import type { JudgeUsageRepo } from './usage.repo';
-import { JudgeWorker, type WorkerOptions } from './worker';
+import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
 
 /** What `GET /api/projects/:id/judges` adds to each judge: its runs' real state, and what its labels cost. */
 export type JudgeRunView = Pick<JudgeView, 'state' | 'last_error' | 'labels' | 'tokens' | 'invalid' | 'cost' | 'run'>;

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { Task } from '../../shared/protocol';
-import { JudgeWorker } from '../../server/judges/worker';
+import { JudgeWorker } from '../../judge-worker/worker';
 import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
 import { makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 

@@ -1,4 +1,4 @@
-import { JudgeWorker, type WorkerOptions } from '../../server/judges/worker';
+import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
 import { startMockOpenAI, verdict, type MockOpenAI, type MockRequest, type MockReply } from '../helpers/mock-openai';
 import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 

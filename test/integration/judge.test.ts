@@ -1,7 +1,7 @@
 import type { Task } from '../../shared/protocol';
-import { JudgeWorker, type WorkerOptions } from '../../server/judges/worker';
-import { parseJudgeLM, parseRating, parseVerdict } from '../../server/judges/parse';
-import { BUILT_IN_TEMPLATES, renderTask } from '../../server/judges/templates';
+import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
+import { parseJudgeLM, parseRating, parseVerdict } from '../../judge-worker/parse';
+import { BUILT_IN_TEMPLATES, renderTask } from '../../judge-worker/templates';
 import { shown, startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
 import { invite, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
 

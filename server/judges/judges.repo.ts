@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import type { AnnotatorRow } from './annotators.repo';
+import type { AnnotatorRow } from '../annotators/annotators.repo';
 
 /** The SQL of editing, archiving and deleting judges (LLM annotators with a token). */
 export class JudgesRepo {

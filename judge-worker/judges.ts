@@ -3,9 +3,9 @@
  * Both give the worker the same {@link Judgment}, so baselines run through the same worker and protocol.
  */
 import { createHash } from 'node:crypto';
-import type { SessionInfo, Task } from '../../shared/protocol';
-import { DEFAULT_SCALE, type JudgeCreate, type JudgeTemplate } from '../../shared/schemas';
-import { checkValue } from '../../shared/values';
+import type { SessionInfo, Task } from '../shared/protocol';
+import { DEFAULT_SCALE, type JudgeCreate, type JudgeTemplate } from '../shared/schemas';
+import { checkValue } from '../shared/values';
 import { ModelClient, StructuredRefused, type ChatResult, type ModelOptions } from './model';
 import { parseStructured, parseText, rescale, type Parsed } from './parse';
 import { chooseTemplate, renderTask, responseSchema, templateVersion } from './templates';

@@ -4,7 +4,7 @@
  * be read yields `null`: the caller stores it as an invalid label with the raw text.
  */
 import { z } from 'zod';
-import type { JudgeTemplate, Range } from '../../shared/schemas';
+import type { JudgeTemplate, Range } from '../shared/schemas';
 
 export interface Parsed {
   /** In display positions for pairwise (`A` = shown first); a number for ratings; the option text for choices. */

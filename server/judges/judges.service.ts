@@ -3,9 +3,9 @@ import { JudgeCreate, JudgePatch } from '../../shared/schemas';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';
 import type { TasksService } from '../tasks/tasks.service';
-import type { AnnotatorRow, AnnotatorsRepo } from './annotators.repo';
+import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { JudgesRepo } from './judges.repo';
-import type { JudgeRunView } from '../judges/judge-runs.service';
+import type { JudgeRunView } from './judge-runs.service';
 
 export type { JudgeView };
 

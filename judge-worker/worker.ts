@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
-import type { JudgeStatusReport } from '../../shared/schemas';
+import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../shared/protocol';
+import type { JudgeStatusReport } from '../shared/schemas';
 import { BaselineJudge, isBaseline, LlmJudge, type Judge } from './judges';
 import { EndpointFailed, RequestFailed } from './model';
 import { chooseTemplate, templateVersion } from './templates';
