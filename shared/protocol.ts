@@ -6,7 +6,8 @@
  * Commands are `domain:verb`, take `(input, ack)` and are acknowledged with {@link Ack}.
  */
 import type { ErrorBody } from './errors';
-import type { AnnotatorKind, JudgeCreate, JudgeStatusReport, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
+import type { z } from 'zod';
+import type { AnnotatorKind, COMMAND_INPUTS as CommandInputs, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckFn<T> = (res: Ack<T>) => void;
@@ -117,32 +118,36 @@ export interface ProjectProgress {
   at: number;
 }
 
-export interface ClientToServerEvents {
-  'session:get': (input: Record<string, never> | undefined, ack: AckFn<SessionInfo>) => void;
-  /** Lease the next task, or `null` when nothing is left for this annotator. */
-  'task:next': (input: Record<string, never> | undefined, ack: AckFn<Task | null>) => void;
-  'label:submit': (
-    input: {
-      leaseId: string;
-      value: string | number | null;
-      certainty?: number | null;
-      rationale?: string | null;
-      clientLabelId: string;
-      meta?: Record<string, unknown>;
-    },
-    ack: AckFn<SubmitResult>,
-  ) => void;
-  'task:release': (input: { leaseId: string }, ack: AckFn<null>) => void;
+/**
+ * What each command answers with (inside its {@link Ack}). Each command's input is its zod schema's input type
+ * (`COMMAND_INPUTS` in schemas.ts), so a schema change is a type error in the server, the browser and the worker.
+ */
+export interface CommandResults {
+  'session:get': SessionInfo;
+  /** The next task, or `null` when nothing is left for this annotator. */
+  'task:next': Task | null;
+  'label:submit': SubmitResult;
+  'task:release': null;
   /** Keeps a lease alive; answers with the new expiry. */
-  'task:heartbeat': (input: { leaseId: string }, ack: AckFn<{ expiresAt: number }>) => void;
-  /** Researchers only: receive `project:progress` pushes for one project. */
-  'project:watch': (input: { projectId: number }, ack: AckFn<ProjectProgress>) => void;
-  'project:unwatch': (input: { projectId: number }, ack: AckFn<null>) => void;
+  'task:heartbeat': { expiresAt: number };
+  /** Researchers only: a snapshot, then `project:progress` pushes for that project. */
+  'project:watch': ProjectProgress;
+  'project:unwatch': null;
   /** Judges only: the judge's registration (what to judge and how), for the worker that runs it. */
-  'judge:get': (input: Record<string, never> | undefined, ack: AckFn<JudgeInfo>) => void;
+  'judge:get': JudgeInfo;
   /** Judges only: the worker's state, counts and last error, shown by `GET /api/projects/:id/judges`. */
-  'judge:status': (input: JudgeStatusReport, ack: AckFn<null>) => void;
+  'judge:status': null;
 }
+
+export type CommandName = keyof CommandResults;
+/** What a client sends with a command (before the server's defaults apply). */
+export type CommandInput<E extends CommandName> = z.input<(typeof CommandInputs)[E]>;
+/** What the server's handler receives, after validation. */
+export type CommandPayload<E extends CommandName> = z.output<(typeof CommandInputs)[E]>;
+export type CommandResult<E extends CommandName> = CommandResults[E];
+
+/** The socket.io event map, derived from the two maps above. */
+export type ClientToServerEvents = { [E in CommandName]: (input: CommandInput<E>, ack: AckFn<CommandResult<E>>) => void };
 
 /** A judge's registration as its worker receives it (`judge:get`). */
 export interface JudgeInfo {
@@ -151,43 +156,7 @@ export interface JudgeInfo {
   config: JudgeCreate;
 }
 
-/**
- * Where a judge's latest run stands: `idle` (none since the server started), `running`, `done` (nothing left),
- * `stopped` (by the researcher or its worker), `error` (it ended on an error: see `last_error`).
- */
-export type JudgeRunState = 'idle' | 'running' | 'done' | 'stopped' | 'error';
 
-/** A judge as `GET /api/projects/:id/judges` lists it (and `PATCH …/judges/:judge` returns it). */
-export interface JudgeView {
-  id: number;
-  name: string;
-  config: JudgeCreate;
-  progress: { done: number; target: number | null };
-  created_at: string;
-  /** Archived judges keep their labels but are left out of the report, plots and gold; their token is refused. */
-  archived: boolean;
-  archived_at: string | null;
-  state: JudgeRunState;
-  /** The error the latest run ended on (or its latest retry reason while running). */
-  last_error: string | null;
-  /** Every label the judge has stored (any run): how many, tokens from their meta, invalid outputs, cost at its price. */
-  labels: number;
-  tokens: { prompt: number; completion: number };
-  invalid: number;
-  cost: number | null;
-  /** The latest run, if one reported since the server started. */
-  run: {
-    in_server: boolean;
-    connected: boolean;
-    started_at: string;
-    labels: number;
-    invalid: number;
-    retries: number;
-    errors: number;
-    in_flight: number;
-    tokens: { prompt: number; completion: number };
-  } | null;
-}
 
 export interface ServerToClientEvents {
   'project:progress': (progress: ProjectProgress) => void;
@@ -203,33 +172,4 @@ export type SocketData =
    */
   | { role: 'annotator'; kind: 'human'; projectId: number; annotatorId: number | null; inviteId: number; worker: string; study: string | null; session: string | null };
 
-/** A join link as the REST API returns it (`POST/GET/DELETE /api/projects/:id/invites`). */
-export interface InviteView {
-  id: number;
-  label: string | null;
-  token: string;
-  /** The join link; crowd platforms append the worker id (`?worker=` + Prolific's PROLIFIC_PID or MTurk's workerId). */
-  url: string;
-  created_at: string;
-  revoked_at: string | null;
-  /** Most distinct worker ids this link admits, or null for no cap. */
-  max_workers: number | null;
-  /** Distinct worker ids that have labelled through this link. */
-  workers: number;
-}
 
-/** An annotator as `GET /api/projects/:id/annotators` lists it. */
-export interface AnnotatorView {
-  id: number;
-  name: string;
-  kind: AnnotatorKind;
-  labels: number;
-  /** Humans: gold checks answered and how many matched; null for judges. */
-  gold_checks: { n: number; correct: number } | null;
-  blocked: boolean;
-  blocked_reason: 'researcher' | 'qualification' | null;
-  blocked_at: string | null;
-  /** Labels left out of the report and the gold set (kept; restorable). */
-  excluded: boolean;
-  created_at: string;
-}

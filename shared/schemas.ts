@@ -431,3 +431,16 @@ export const LabelSubmit = z.strictObject({
 export type LabelSubmit = z.infer<typeof LabelSubmit>;
 
 export const ProjectWatch = z.strictObject({ projectId: z.int().min(1) });
+
+/** Each socket command's input schema; `CommandResults` in protocol.ts gives what each answers with. */
+export const COMMAND_INPUTS = {
+  'session:get': TaskNextInput,
+  'task:next': TaskNextInput,
+  'label:submit': LabelSubmit,
+  'task:release': LeaseRef,
+  'task:heartbeat': LeaseRef,
+  'project:watch': ProjectWatch,
+  'project:unwatch': ProjectWatch,
+  'judge:get': TaskNextInput,
+  'judge:status': JudgeStatusReport,
+} as const;

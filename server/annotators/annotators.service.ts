@@ -1,4 +1,4 @@
-import type { AnnotatorView } from '../../shared/protocol';
+import type { AnnotatorView } from '../../shared/views';
 import { AnnotatorPatch, type Project } from '../../shared/schemas';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import type { ProjectPool } from '../assignment/pool';

@@ -1,4 +1,4 @@
-import type { InviteView } from '../../shared/protocol';
+import type { InviteView } from '../../shared/views';
 import { InviteCreate } from '../../shared/schemas';
 import { notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';

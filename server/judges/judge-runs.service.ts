@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { JudgeInfo, JudgeRunState, JudgeView, SocketData } from '../../shared/protocol';
+import type { JudgeInfo, SocketData } from '../../shared/protocol';
+import type { JudgeRunState, JudgeView } from '../../shared/views';
 import type { JudgeCreate, JudgeStatusReport } from '../../shared/schemas';
 import { AppError, notFound } from '../errors';
 import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo';

@@ -1,4 +1,4 @@
-import type { JudgeView } from '../../shared/protocol';
+import type { JudgeView } from '../../shared/views';
 import { JudgeCreate, JudgePatch } from '../../shared/schemas';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';

@@ -4,7 +4,8 @@
  * unblocks, includes and excludes by keyboard; the Progress tab shows gold checks only when they are served.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { AnnotatorView, Task } from '../../shared/protocol';
+import type { Task } from '../../shared/protocol';
+import type { AnnotatorView } from '../../shared/views';
 import { invite, makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 import { launch, newContext, watchErrors } from './browser';
 

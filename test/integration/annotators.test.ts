@@ -1,4 +1,5 @@
-import type { AnnotatorView, SessionInfo, Task } from '../../shared/protocol';
+import type { SessionInfo, Task } from '../../shared/protocol';
+import type { AnnotatorView } from '../../shared/views';
 import { call, invite, makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 
 /**

@@ -1,4 +1,5 @@
-import type { InviteView, ProjectProgress, SessionInfo, Task } from '../../shared/protocol';
+import type { ProjectProgress, SessionInfo, Task } from '../../shared/protocol';
+import type { InviteView } from '../../shared/views';
 import { call, invite, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
 
 /**
