@@ -1,50 +1,36 @@
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
 import { readSecret, type Config } from './config';
 import type { Db } from './db/database';
-import { AppError, errorMapper } from './errors';
+import { errorMapper } from './errors';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './judges/judges.service';
 import { JudgesRepo } from './judges/judges.repo';
-import { judgesRouter } from './judges/judges.routes';
 import { AnnotatorsService } from './annotators/annotators.service';
-import { annotatorsRouter } from './annotators/annotators.routes';
 import { StandingRepo } from './annotators/standing.repo';
-import { judgeRunsRouter } from './judges/judge-runs.routes';
 import { JudgeRunsService } from './judges/judge-runs.service';
 import { JudgeUsageRepo } from './judges/usage.repo';
 import type { WorkerOptions } from '../judge-worker/worker';
 import { AuthService, resolveAdminToken } from './auth/auth.service';
 import { Crowd } from './auth/crowd';
 import { ExportsRepo } from './exports/exports.repo';
-import { exportsRouter } from './exports/exports.routes';
 import { ExportsService } from './exports/exports.service';
 import { ImportsService } from './imports/imports.service';
-import { AdjudicationsService, adjudicationsRouter } from './items/adjudications';
+import { AdjudicationsService } from './items/adjudications';
 import { InvitesRepo } from './invites/invites.repo';
-import { invitesRouter } from './invites/invites.routes';
 import { InvitesService } from './invites/invites.service';
 import { ItemsRepo } from './items/items.repo';
 import { LabelsRepo } from './labels/labels.repo';
 import { LabelWriter } from './labels/label-writer';
 import { ProgressService } from './progress/progress.service';
 import { ProjectsRepo } from './projects/projects.repo';
-import { projectsRouter } from './projects/projects.routes';
 import { ProjectsService } from './projects/projects.service';
-import { reportsRouter } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import type { StoredLabel } from './reports/label-columns';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { DisagreementsRepo } from './disagreements/disagreements.repo';
-import { disagreementsRouter } from './disagreements/disagreements.routes';
 import { TasksService } from './tasks/tasks.service';
-import { securityHeaders } from './security-headers';
-import { missingApiPrefix } from './api-hint';
-import { jsonBody } from './json-body';
+import { httpApp } from './http/app';
 
 export interface AppDeps {
   db: Db;
@@ -71,12 +57,6 @@ export interface App {
   /** Stops accepting connections, writes queued labels and stops timers; the caller closes the database. */
   close(): Promise<void>;
 }
-
-const formatBytes = (n: number) =>
-  n >= 1048576 ? `${+(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n}-byte`;
-
-const CLIENT_DIST = path.resolve(__dirname, '../client/dist');
-
 
 /** The URL of this server's own port, for in-server judge workers. */
 function selfUrl(server: http.Server): string {
@@ -163,80 +143,24 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
   const exports = new ExportsService(new ExportsRepo(db));
   const adjudications = new AdjudicationsService(db, itemsRepo, clock);
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  app.use(securityHeaders()); // first, so errors and static files carry them too
-
-  const requireAdmin: RequestHandler = (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) return next(new AppError('unauthorized', 'Send the admin token: Authorization: Bearer <token>'));
-    const token = m[1]!.trim();
-    if (auth.isAdmin(token)) return next();
-    if (!auth.isAnnotatorToken(token)) return next(new AppError('unauthorized', 'This token is not valid for this server'));
-    next(new AppError('forbidden', 'This token can only label tasks; the API needs the admin token'));
-  };
-
-  const api = express.Router();
-  api.use(requireAdmin);
-  api.use(
-    projectsRouter({
-      projects,
-      imports,
-      items: itemsRepo,
-      tasks,
-      progress,
-      maxImportBytes: config.maxImportBytes,
-      // Import bodies are spooled beside the database (a disk sized for data; /tmp may be RAM).
-      spoolDir: config.dbFile === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(config.dbFile)),
-    }),
-  );
-  // Every later route's JSON body is read here, its nesting checked before JSON.parse (json-body.ts); their own
-  // express.json() then finds it read. The projects router reads its own bodies (settings, streamed imports).
-  api.use(jsonBody());
-  api.use(invitesRouter({ projects, invites, publicUrl: config.publicUrl }));
-  api.use(judgesRouter({ projects, judges }));
-  api.use(annotatorsRouter({ projects, annotators: standing }));
-  api.use(judgeRunsRouter({ projects, runs: judgeRuns }));
-  api.use(exportsRouter({ projects, exports }));
-  api.use(adjudicationsRouter({ projects, adjudications }));
-  api.use(reportsRouter({ projects, reports }));
-  api.use(disagreementsRouter({ projects, repo: new DisagreementsRepo(db) }));
-  app.get('/health', (_req, res) => {
-    res.json({ ok: true });
+  const app = httpApp({
+    config,
+    errors,
+    auth,
+    projects,
+    imports,
+    items: itemsRepo,
+    tasks,
+    progress,
+    invites,
+    judges,
+    standing,
+    judgeRuns,
+    exports,
+    adjudications,
+    reports,
+    disagreements: new DisagreementsRepo(db),
   });
-  app.use('/api', api);
-  app.use('/api', (req, _res, next) => next(new AppError('not-found', `No API route ${req.method} ${req.path}`)));
-  app.use(missingApiPrefix(api));
-
-  if (fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
-    app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
-    app.get(['/', '/join/:token', '/projects/{*rest}'], (_req, res) => res.sendFile(path.join(CLIENT_DIST, 'index.html')));
-  } else {
-    app.get('/', (_req, res) => {
-      res.type('text/plain').send('Concord is running. The API is at /api (see README); the browser app has not been built.\n');
-    });
-  }
-  app.use((req, _res, next) => next(new AppError('not-found', `Nothing at ${req.method} ${req.path}`)));
-
-  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    let e: AppError;
-    if (err instanceof AppError) e = err;
-    // A body parser's verify step (json-body.ts) carries its AppError as the cause.
-    else if ((err as Error | undefined)?.cause instanceof AppError) e = (err as Error).cause as AppError;
-    else {
-      const status = (err as { status?: number; type?: string }).status;
-      const type = (err as { type?: string }).type;
-      if (type === 'entity.too.large') e = new AppError('payload-too-large', `The body is over the ${formatBytes((err as { limit?: number }).limit ?? config.maxImportBytes)} limit`);
-      else if (type === 'entity.parse.failed') e = new AppError('invalid-input', 'The body is not valid JSON');
-      else if (type === 'encoding.unsupported' || type === 'charset.unsupported') e = new AppError('unsupported-media-type', 'Send the body as UTF-8');
-      else if (status && status >= 400 && status < 500) e = new AppError('invalid-input', 'The request could not be read');
-      else e = errors(err, { module: 'http', method: req.method, path: req.path }, 'request failed');
-    }
-    res.status(e.status).json({ error: e.toBody() });
-  };
-  app.use(onError);
 
   const server = http.createServer(app);
   io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, errors, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins: { publicUrl: config.publicUrl, allowed: config.allowedOrigins } });
