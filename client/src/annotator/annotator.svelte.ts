@@ -4,7 +4,8 @@
  * screen; a label whose ack was lost is sent again with the same clientLabelId and stored once.
  */
 import type { AnnotatorProgress, SessionInfo, SubmitResult, Task } from '../../../shared/protocol';
-import { AckTimeout, AnnotatorSocket, type PlatformIds } from '../lib/socket';
+import { AnnotatorSocket, type PlatformIds } from '../lib/socket';
+import { AckTimeout } from '../../../shared/socket-command';
 import { ServerError, messageOf } from '../lib/errors';
 import { nudgeCertainty, snapCertainty } from '../../../shared/certainty';
 

@@ -1,22 +1,15 @@
 /**
  * The one typed socket module: components call these methods and never `emit` themselves. Commands resolve with
  * their data or throw a {@link ServerError}; a command whose ack does not come back in time rejects with
- * {@link AckTimeout}, so callers can retry with the same client-generated id.
+ * `AckTimeout` (shared/socket-command.ts), so callers can retry with the same client-generated id.
  */
-import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ProjectProgress, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../../shared/protocol';
+import { io } from 'socket.io-client';
+import type { CommandInput, CommandName, CommandResult, ProjectProgress } from '../../../shared/protocol';
+import { sendCommand, type CommandSocket } from '../../../shared/socket-command';
 import { ServerError } from './errors';
 
-export type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-export class AckTimeout extends Error {
-  constructor(readonly event: string) {
-    super('The server did not answer in time');
-  }
-}
-
 export interface Connection {
-  readonly socket: ConcordSocket;
+  readonly socket: CommandSocket;
   close(): void;
 }
 
@@ -27,8 +20,8 @@ export interface SocketEvents {
   refused?: (message: string, fatal: boolean) => void;
 }
 
-function open(auth: Record<string, string>, on: SocketEvents): ConcordSocket {
-  const socket: ConcordSocket = io({ auth, transports: ['websocket'], reconnectionDelay: 300, reconnectionDelayMax: 3000 });
+function open(auth: Record<string, string>, on: SocketEvents): CommandSocket {
+  const socket: CommandSocket = io({ auth, transports: ['websocket'], reconnectionDelay: 300, reconnectionDelayMax: 3000 });
   socket.on('connect', () => on.connect?.());
   socket.on('disconnect', (reason) => {
     on.disconnect?.(reason);
@@ -43,13 +36,9 @@ function open(auth: Record<string, string>, on: SocketEvents): ConcordSocket {
   return socket;
 }
 
-async function command<T>(socket: ConcordSocket, event: keyof ClientToServerEvents, input: unknown, timeoutMs = 8000): Promise<T> {
-  let res: Ack<T>;
-  try {
-    res = await (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, i: unknown): Promise<Ack<T>> }).emitWithAck(event, input);
-  } catch {
-    throw new AckTimeout(event);
-  }
+/** Sends a command and resolves with its data; throws {@link ServerError} for a refusal. */
+async function command<E extends CommandName>(socket: CommandSocket, event: E, input: CommandInput<E>, timeoutMs = 8000): Promise<CommandResult<E>> {
+  const res = await sendCommand(socket, event, input, timeoutMs);
   if (!res.ok) throw new ServerError(res.error);
   return res.data;
 }
@@ -62,17 +51,17 @@ export interface PlatformIds {
 
 /** A human annotator's connection: an invite token plus the crowd worker's id (and their study and session ids). */
 export class AnnotatorSocket implements Connection {
-  readonly socket: ConcordSocket;
+  readonly socket: CommandSocket;
   constructor(token: string, worker: string, on: SocketEvents, platform: PlatformIds = { study: null, session: null }) {
     const auth: Record<string, string> = { token, worker };
     if (platform.study) auth.study = platform.study;
     if (platform.session) auth.session = platform.session;
     this.socket = open(auth, on);
   }
-  session = () => command<SessionInfo>(this.socket, 'session:get', {});
-  next = () => command<Task | null>(this.socket, 'task:next', {});
-  submit = (input: Parameters<ClientToServerEvents['label:submit']>[0]) => command<SubmitResult>(this.socket, 'label:submit', input);
-  heartbeat = (leaseId: string) => command<{ expiresAt: number }>(this.socket, 'task:heartbeat', { leaseId });
+  session = () => command(this.socket, 'session:get', {});
+  next = () => command(this.socket, 'task:next', {});
+  submit = (input: CommandInput<'label:submit'>) => command(this.socket, 'label:submit', input);
+  heartbeat = (leaseId: string) => command(this.socket, 'task:heartbeat', { leaseId });
   get connected() {
     return this.socket.connected;
   }
@@ -83,12 +72,12 @@ export class AnnotatorSocket implements Connection {
 
 /** The dashboard's connection: the admin token; watches one project's progress at a time. */
 export class AdminSocket implements Connection {
-  readonly socket: ConcordSocket;
+  readonly socket: CommandSocket;
   constructor(token: string, on: SocketEvents) {
     this.socket = open({ token }, on);
   }
-  watch = (projectId: number) => command<ProjectProgress>(this.socket, 'project:watch', { projectId });
-  unwatch = (projectId: number) => command<null>(this.socket, 'project:unwatch', { projectId });
+  watch = (projectId: number) => command(this.socket, 'project:watch', { projectId });
+  unwatch = (projectId: number) => command(this.socket, 'project:unwatch', { projectId });
   onProgress(fn: (p: ProjectProgress) => void): () => void {
     this.socket.on('project:progress', fn);
     return () => this.socket.off('project:progress', fn);
