@@ -1,0 +1,70 @@
+/**
+ * Builds assignment pools for the unit tests from in-memory items: no server, no database. Time is whatever
+ * `now` a test passes, so no test sleeps; randomness is a seeded generator, so every run draws the same.
+ */
+import { ProjectPool, type Lease, type PoolSettings } from '../../../server/assignment/pool';
+
+/** A human's lease length in these tests; judges get twice this. */
+export const LEASE_MS = 60_000;
+
+export function poolSettings(overrides: Partial<PoolSettings> = {}): PoolSettings {
+  return { pairwise: false, redundancy: 3, goldRate: 0, maxPerAnnotator: null, leaseMs: { human: LEASE_MS, llm: 2 * LEASE_MS }, ...overrides };
+}
+
+/** A label already in the record, as `LabelsRepo.done` returns it. */
+export interface DoneRow {
+  annotator_id: number;
+  item_id: number;
+  slot: string;
+  kind: string;
+  value: unknown;
+}
+
+export const humanDone = (annotatorId: number, itemId: number, value: unknown = 'x'): DoneRow => ({
+  annotator_id: annotatorId,
+  item_id: itemId,
+  slot: '',
+  kind: 'human',
+  value,
+});
+
+export interface PoolContents {
+  /** Items 1..items, in import order. */
+  items: number;
+  /** Gold labels by item id; the other items are not gold. */
+  gold?: Record<number, string | number>;
+  /** Human labels already stored, by item id. */
+  humanCounts?: Record<number, number>;
+  done?: DoneRow[];
+  random?: () => number;
+}
+
+export function itemRows(c: Pick<PoolContents, 'items' | 'gold'>): Array<{ id: number; gold: string | number | null }> {
+  return Array.from({ length: c.items }, (_, i) => ({ id: i + 1, gold: c.gold?.[i + 1] ?? null }));
+}
+
+/** A pool loaded the way TasksService loads one, from the given contents. */
+export function makePool(settings: PoolSettings, c: PoolContents): ProjectPool {
+  const pool = new ProjectPool(settings, c.random ?? seeded(1));
+  const counts = Object.entries(c.humanCounts ?? {}).map(([id, n]) => ({ item_id: Number(id), n }));
+  pool.load(settings, itemRows(c), counts, c.done ?? []);
+  return pool;
+}
+
+/** Mulberry32: a small seeded generator of uniform numbers in [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A claim that must succeed. */
+export function leaseOf(result: Lease | null | 'limit'): Lease {
+  if (result === null || result === 'limit') throw new Error(`expected a lease, got ${result}`);
+  return result;
+}
