@@ -1,10 +1,11 @@
 import type { Db } from '../db/database';
-import { ITEM_RECORD, LabelRecord, type ChoiceItemRecord, type ItemRecord, type PairwiseItemRecord, type Project, type RatingItemRecord } from '../../shared/schemas';
+import { ITEM_RECORD, LabelRecord, type ChoiceItemRecord, type ItemRecord, type PairwiseItemRecord, type RatingItemRecord } from '../../shared/schemas';
 import { checkValue, checkCertainty } from '../../shared/values';
 import type { z } from 'zod';
 import type { ErrorDetail } from '../../shared/errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
-import type { ItemContent, ItemsRepo, NewItem } from '../items/items.repo';
+import type { ItemContent, Project } from '../../shared/views';
+import type { ItemsRepo, NewItem } from '../items/items.repo';
 import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
 import { detectFormat, Problems, readRecords, type ImportFormat, type RawRecord } from './parse';
 import type { ImportBody } from './spool';
@@ -47,6 +48,34 @@ export interface ReadImport {
   records: RawRecord[];
   problems: Problems;
   upsert: boolean;
+}
+
+/** A label record that passed every check, with the item and slot it goes to and its line in the file. */
+interface ValidLabel {
+  rec: LabelRecord;
+  itemId: number;
+  slot: string;
+  line: number;
+}
+
+/**
+ * The first problem of a well-formed label record against its project (value, certainty, order, sample), or null.
+ * `options` are the item's choice options.
+ */
+function labelProblem(project: Project, rec: LabelRecord, options: string[] | null): { field: string; message: string } | null {
+  if (rec.value === null) {
+    if (rec.kind !== 'llm') return { field: 'value', message: 'value is required (null marks an unparseable judge output and is allowed only for kind "llm")' };
+  } else {
+    const err = checkValue(project, rec.value, options);
+    if (err) return { field: 'value', message: err };
+  }
+  if (rec.certainty !== undefined && rec.certainty !== null) {
+    const err = checkCertainty(project, rec.certainty);
+    if (err) return { field: 'certainty', message: err };
+  }
+  if (rec.order && project.type !== 'pairwise') return { field: 'order', message: 'order applies only to pairwise projects' };
+  if (rec.kind === 'human' && rec.sample !== 0) return { field: 'sample', message: 'a human labels an item once: sample must be 0' };
+  return null;
 }
 
 /**
@@ -146,7 +175,7 @@ export class ImportsService {
     const ids = this.items.idMap(project.id);
     const itemOptions = project.type === 'choice' ? this.choiceOptions(project) : null;
     const seen = new Map<string, number>();
-    const valid: Array<{ rec: LabelRecord; itemId: number; slot: string; line: number }> = [];
+    const valid: ValidLabel[] = [];
     for (const { line, value, failed } of records) {
       if (failed) continue;
       // An empty value cell in a CSV is a null value (a judge output that could not be parsed), as in JSONL.
@@ -162,39 +191,16 @@ export class ImportsService {
         problems.add({ line, field: 'item', message: `no item with id "${rec.item}" in this project` });
         continue;
       }
-      const bad = (field: string, message: string) => problems.add({ line, field, message });
-      if (rec.value === null) {
-        if (rec.kind !== 'llm') {
-          bad('value', 'value is required (null marks an unparseable judge output and is allowed only for kind "llm")');
-          continue;
-        }
-      } else {
-        const err = checkValue(project, rec.value, itemOptions?.get(itemId) ?? null);
-        if (err) {
-          bad('value', err);
-          continue;
-        }
-      }
-      if (rec.certainty !== undefined && rec.certainty !== null) {
-        const err = checkCertainty(project, rec.certainty);
-        if (err) {
-          bad('certainty', err);
-          continue;
-        }
-      }
-      if (rec.order && project.type !== 'pairwise') {
-        bad('order', 'order applies only to pairwise projects');
-        continue;
-      }
-      if (rec.kind === 'human' && rec.sample !== 0) {
-        bad('sample', 'a human labels an item once: sample must be 0');
+      const bad = labelProblem(project, rec, itemOptions?.get(itemId) ?? null);
+      if (bad) {
+        problems.add({ line, ...bad });
         continue;
       }
       const slot = rec.kind === 'human' ? humanSlot : judgeSlot(rec.order ?? null, rec.sample);
       const key = `${rec.kind}\u0000${rec.annotator}\u0000${itemId}\u0000${slot}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        bad('item', `a second label by "${rec.annotator}" for item "${rec.item}"${rec.kind === 'llm' ? ` (order ${rec.order ?? 'unset'}, sample ${rec.sample})` : ''} (first on line ${first})`);
+        problems.add({ line, field: 'item', message: `a second label by "${rec.annotator}" for item "${rec.item}"${rec.kind === 'llm' ? ` (order ${rec.order ?? 'unset'}, sample ${rec.sample})` : ''} (first on line ${first})` });
         continue;
       }
       seen.set(key, line);
@@ -202,7 +208,12 @@ export class ImportsService {
     }
     if (!upsert) this.rejectExisting(project, valid, problems);
     problems.throwIfAny('file');
+    this.writeLabels(project, valid, upsert);
+    return valid.length;
+  }
 
+  /** Writes valid labels in one transaction, creating each annotator named for the first time. */
+  private writeLabels(project: Project, valid: ValidLabel[], upsert: boolean): void {
     const now = this.clock();
     this.db
       .transaction(() => {
@@ -234,11 +245,10 @@ export class ImportsService {
         this.labels.writeImported(rows, upsert);
       })
       .immediate();
-    return valid.length;
   }
 
   /** Labels already in the project for the same annotator, item and slot are errors unless upserting. */
-  private rejectExisting(project: Project, valid: Array<{ rec: LabelRecord; itemId: number; slot: string; line: number }>, problems: Problems): void {
+  private rejectExisting(project: Project, valid: ValidLabel[], problems: Problems): void {
     const annotators = new Map(this.annotators.list(project.id).map((a) => [`${a.kind}\u0000${a.key}`, a.id]));
     const taken = new Set<string>();
     for (const d of this.labels.done(project.id)) taken.add(`${d.annotator_id}\u0000${d.item_id}\u0000${d.slot}`);

@@ -1,3 +1,4 @@
+/** Reading an import file into records: telling its format, splitting JSONL and JSON arrays, and collecting its problems by line. */
 import type { ErrorDetail } from '../../shared/errors';
 import { jsonTooDeep, tooDeepMessage } from '../../shared/json-depth';
 import { AppError } from '../errors';
@@ -204,6 +205,101 @@ const enum Json {
 }
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+const notJson = (line: number, why: string) =>
+  new AppError('invalid-input', `The file is not valid JSON (line ${line}): ${why}`, [{ line, message: `not valid JSON: ${why}` }]);
+
+/**
+ * The state after a character between a JSON array's elements (not whitespace): `Value` when it starts an element.
+ * Errors in the array's own shape throw, naming the line of text.
+ */
+function betweenElements(state: Json, c: number, textLine: number): Json {
+  if (state === Json.Before) {
+    if (c !== 0x5b) throw new AppError('invalid-input', 'A JSON import must be an array of records (or send JSONL, one record per line)', [{ line: 1, message: 'not an array' }]);
+    return Json.First;
+  }
+  if (state === Json.Closed) throw notJson(textLine, 'there is more after the closing ]');
+  if (c === 0x5d) {
+    if (state === Json.Next) throw notJson(textLine, 'a comma just before the closing ]');
+    return Json.Closed;
+  }
+  if (c === 0x2c) throw notJson(textLine, state === Json.First ? 'a comma just after the opening [' : 'two commas in a row');
+  return Json.Value;
+}
+
+/**
+ * The quote that closes a string open at `from` (no escape pending there), found with indexOf (far faster than a
+ * loop over long answers) and checked for an odd run of backslashes before it; -1 when it is in a later chunk.
+ */
+function closingQuote(t: string, from: number): number {
+  for (let q = t.indexOf('"', from); q !== -1; q = t.indexOf('"', q + 1)) {
+    let b = q - 1;
+    while (b >= from && t.charCodeAt(b) === 0x5c) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+  }
+  return -1;
+}
+
+/** Whether a chunk ends in an odd run of backslashes after `from`: the next chunk's first character is escaped. */
+function endsInEscape(t: string, from: number): boolean {
+  let b = t.length - 1;
+  while (b >= from && t.charCodeAt(b) === 0x5c) b--;
+  return (t.length - 1 - b) % 2 === 1;
+}
+
+/**
+ * The element of a JSON array being read: its text so far (until it is known to be over the limit, then only its
+ * size) and the whitespace between its tokens, which its size leaves out.
+ */
+class ArrayElement {
+  private parts: string[] = [];
+  private chars = 0;
+  private overBytes = -1;
+  spaces = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly problems: Problems,
+  ) {}
+
+  /** Adds the element's text that ends in this chunk. */
+  addLast(piece: string): void {
+    if (this.overBytes >= 0) this.overBytes += Buffer.byteLength(piece);
+    else this.parts.push(piece);
+  }
+
+  /** Adds the rest of a chunk: the element goes on in the next one. */
+  addCarried(piece: string): void {
+    this.chars += piece.length;
+    if (this.overBytes >= 0) this.overBytes += Buffer.byteLength(piece);
+    else {
+      this.parts.push(piece);
+      // Characters never outnumber bytes: once they pass the limit (whitespace aside), keep only the count.
+      if (this.chars - this.spaces > this.max) {
+        this.overBytes = Buffer.byteLength(this.parts.join(''));
+        this.parts = [];
+      }
+    }
+  }
+
+  /** Ends element number `element`: a record in `out`, or a problem on its number. Then reads the next one afresh. */
+  end(element: number, out: RawRecord[]): void {
+    const json = this.parts.join('');
+    if (this.overBytes >= 0) this.problems.add(tooBig(element, this.overBytes - this.spaces, this.max));
+    else {
+      const bytes = Buffer.byteLength(json) - this.spaces;
+      if (bytes > this.max) this.problems.add(tooBig(element, bytes, this.max));
+      else {
+        const r = parseChecked(json, element, this.problems);
+        if (r) out.push({ line: element, value: r.value });
+      }
+    }
+    this.parts = [];
+    this.chars = 0;
+    this.spaces = 0;
+    this.overBytes = -1;
+  }
+}
+
 /**
  * A JSON array of records, element by element: a scan of the text (strings, brackets, commas at the top level)
  * cuts out each element, which is then checked for depth and parsed on its own. An element's size is its bytes
@@ -213,36 +309,13 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
  */
 async function readJsonArray(body: ImportBody, max: number, problems: Problems): Promise<RawRecord[]> {
   const out: RawRecord[] = [];
+  const current = new ArrayElement(max, problems);
   let state = Json.Before as Json;
   let textLine = 1;
   let element = 0;
-  // The element being read: its text so far (until it is known to be over the limit), characters, whitespace.
-  let parts: string[] = [];
-  let chars = 0;
-  let spaces = 0;
-  let overBytes = -1;
   let depth = 0;
   let inString = false;
   let escaped = false;
-  const notJson = (why: string) =>
-    new AppError('invalid-input', `The file is not valid JSON (line ${textLine}): ${why}`, [{ line: textLine, message: `not valid JSON: ${why}` }]);
-  const endElement = () => {
-    const json = parts.join('');
-    if (overBytes >= 0) problems.add(tooBig(element, overBytes - spaces, max));
-    else {
-      const bytes = Buffer.byteLength(json) - spaces;
-      if (bytes > max) problems.add(tooBig(element, bytes, max));
-      else {
-        const r = parseChecked(json, element, problems);
-        if (r) out.push({ line: element, value: r.value });
-      }
-    }
-    parts = [];
-    chars = 0;
-    spaces = 0;
-    overBytes = -1;
-    depth = 0;
-  };
   for await (const t of text(body)) {
     let from = -1; // where the current element's text starts in this chunk
     if (state === Json.Value) from = 0;
@@ -251,22 +324,14 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
       if (c === 0x0a) textLine++;
       if (state === Json.Value) {
         if (inString) {
-          // Jump to the closing quote (indexOf is far faster than this loop over long answers); a string may
-          // end in a later chunk, and a backslash at a chunk's end escapes the next chunk's first character.
+          // A string may end in a later chunk, and a backslash at a chunk's end escapes the next chunk's first character.
           if (escaped) {
             escaped = false;
             continue;
           }
-          let q = t.indexOf('"', i);
-          for (; q !== -1; q = t.indexOf('"', q + 1)) {
-            let b = q - 1;
-            while (b >= i && t.charCodeAt(b) === 0x5c) b--;
-            if ((q - 1 - b) % 2 === 0) break;
-          }
+          const q = closingQuote(t, i);
           if (q === -1) {
-            let b = t.length - 1;
-            while (b >= i && t.charCodeAt(b) === 0x5c) b--;
-            escaped = (t.length - 1 - b) % 2 === 1;
+            escaped = endsInEscape(t, i);
             i = t.length - 1;
           } else {
             inString = false;
@@ -276,49 +341,26 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
         else if (c === 0x7b || c === 0x5b) depth++;
         else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
         else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
-          const piece = t.slice(from, i);
-          if (overBytes >= 0) overBytes += Buffer.byteLength(piece);
-          else parts.push(piece);
-          endElement();
+          current.addLast(t.slice(from, i));
+          current.end(element, out);
           state = c === 0x2c ? Json.Next : Json.Closed;
-        } else if (c === 0x7d) throw notJson('a } with no { before it');
-        else if (isSpace(c)) spaces++;
+        } else if (c === 0x7d) throw notJson(textLine, 'a } with no { before it');
+        else if (isSpace(c)) current.spaces++;
         continue;
       }
       if (isSpace(c)) continue;
-      if (state === Json.Before) {
-        if (c !== 0x5b)
-          throw new AppError('invalid-input', 'A JSON import must be an array of records (or send JSONL, one record per line)', [{ line: 1, message: 'not an array' }]);
-        state = Json.First;
-      } else if (state === Json.Closed) throw notJson('there is more after the closing ]');
-      else if (c === 0x5d) {
-        if (state === Json.Next) throw notJson('a comma just before the closing ]');
-        state = Json.Closed;
-      } else if (c === 0x2c) throw notJson(state === Json.First ? 'a comma just after the opening [' : 'two commas in a row');
-      else {
+      state = betweenElements(state, c, textLine);
+      if (state === Json.Value) {
         // The first character of an element: read it again in the Value state.
-        state = Json.Value;
         element++;
         from = i;
         i--;
       }
     }
-    if (state === Json.Value) {
-      const piece = t.slice(from);
-      chars += piece.length;
-      if (overBytes >= 0) overBytes += Buffer.byteLength(piece);
-      else {
-        parts.push(piece);
-        // Characters never outnumber bytes: once they pass the limit (whitespace aside), keep only the count.
-        if (chars - spaces > max) {
-          overBytes = Buffer.byteLength(parts.join(''));
-          parts = [];
-        }
-      }
-    }
+    if (state === Json.Value) current.addCarried(t.slice(from));
   }
   if (state === Json.Before) throw emptyFile();
-  if (state !== Json.Closed) throw notJson('the file ends before the array is closed (a missing ], or a string or bracket left open)');
+  if (state !== Json.Closed) throw notJson(textLine, 'the file ends before the array is closed (a missing ], or a string or bracket left open)');
   if (element === 0) throw new AppError('invalid-input', 'The file is empty: the array has no records', [{ message: 'the array has no records' }]);
   return out;
 }

@@ -1,3 +1,4 @@
+/** Spooling an import's request body to an unlinked temporary file as it arrives, to be read back in chunks. */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -46,6 +47,45 @@ function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.Brotl
  * deletes it).
  */
 export async function spoolBody(req: IncomingMessage, { dir, limit }: { dir: string; limit: number }): Promise<SpooledBody> {
+  const upload = bodySource(req, limit);
+  const spool = await openSpool(dir);
+  let received: { size: number; head: Buffer };
+  try {
+    received = await receive(req, upload, spool.handle, limit);
+  } catch (e) {
+    await spool.dispose();
+    throw e;
+  }
+  const { size, head } = received;
+  const { handle, dispose } = spool;
+  return {
+    size,
+    head,
+    async *chunks() {
+      for (let pos = 0; pos < size; ) {
+        const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) return;
+        pos += bytesRead;
+        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      }
+    },
+    dispose,
+  };
+}
+
+/** Where a request's body is read from: the request itself, or a decompressor it is piped into. */
+interface Upload {
+  encoding: string;
+  source: Readable;
+  inflate: ReturnType<typeof decompressor>;
+}
+
+/**
+ * The stream to read the body from, after its Content-Encoding. An unknown encoding (415), or a declared length
+ * over the limit (413), is refused before anything is written; the upload is then read and dropped.
+ */
+function bodySource(req: IncomingMessage, limit: number): Upload {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: Readable = req;
   let inflate: ReturnType<typeof decompressor> = null;
@@ -61,7 +101,11 @@ export async function spoolBody(req: IncomingMessage, { dir, limit }: { dir: str
     req.resume();
     throw tooLarge(limit);
   }
+  return { encoding, source, inflate };
+}
 
+/** A new spool file in `dir`, unlinked at once where the system allows it; `dispose` closes it (and deletes it if not). */
+async function openSpool(dir: string): Promise<{ handle: fs.promises.FileHandle; dispose: () => Promise<void> }> {
   const file = path.join(dir, `.concord-import-${randomUUID()}.tmp`);
   const handle = await fs.promises.open(file, 'wx+', 0o600);
   let linked = true;
@@ -75,73 +119,61 @@ export async function spoolBody(req: IncomingMessage, { dir, limit }: { dir: str
     await handle.close().catch(() => undefined);
     if (linked) await fs.promises.rm(file, { force: true }).catch(() => undefined);
   };
+  return { handle, dispose };
+}
 
+/**
+ * Writes the upload to `handle` as it arrives, one write at a time (the source paused meanwhile), keeping its
+ * first {@link HEAD_BYTES} bytes. Rejects past `limit` bytes, or when the upload breaks off or cannot be inflated.
+ */
+async function receive(req: IncomingMessage, { encoding, source, inflate }: Upload, handle: fs.promises.FileHandle, limit: number): Promise<{ size: number; head: Buffer }> {
   const head: Buffer[] = [];
   let headBytes = 0;
   let size = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let done = false;
-      const finish = (err?: unknown) => {
-        if (done) return;
-        done = true;
-        source.off('data', onData);
-        if (err) {
-          // Drop the rest of the upload (and stop inflating it) without keeping it, so the answer reaches the client.
-          if (inflate) {
-            req.unpipe(inflate);
-            inflate.destroy();
-          }
-          req.resume();
-          reject(err);
-        } else resolve();
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) return finish(tooLarge(limit));
-        if (headBytes < HEAD_BYTES) {
-          const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes));
-          head.push(part);
-          headBytes += part.length;
+  await new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      source.off('data', onData);
+      if (err) {
+        // Drop the rest of the upload (and stop inflating it) without keeping it, so the answer reaches the client.
+        if (inflate) {
+          req.unpipe(inflate);
+          inflate.destroy();
         }
-        source.pause();
-        writing = writing.then(() => handle.write(chunk)).then(
-          () => {
-            if (!done) source.resume();
-          },
-          (e: unknown) => finish(e),
-        );
-      };
-      // Writes are chained: 'end' can be emitted while the last one is still in flight.
-      let writing: Promise<unknown> = Promise.resolve();
-      source.on('data', onData);
-      source.once('end', () => void writing.then(() => finish()));
-      // `on`, not `once`: a reset while the rest is being dropped must not become an unhandled 'error'.
-      source.on('error', () =>
-        finish(source === req ? new AppError('invalid-input', 'The upload ended before the whole file arrived') : new AppError('invalid-input', `The body could not be decompressed (Content-Encoding: ${encoding})`)),
-      );
-      if (source !== req) req.on('error', () => finish(new AppError('invalid-input', 'The upload ended before the whole file arrived')));
-      req.once('close', () => {
-        if (!req.complete) finish(new AppError('invalid-input', 'The upload ended before the whole file arrived'));
-      });
-    });
-  } catch (e) {
-    await dispose();
-    throw e;
-  }
-
-  return {
-    size,
-    head: Buffer.concat(head),
-    async *chunks() {
-      for (let pos = 0; pos < size; ) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) return;
-        pos += bytesRead;
-        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+        req.resume();
+        reject(err);
+      } else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return finish(tooLarge(limit));
+      if (headBytes < HEAD_BYTES) {
+        const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes));
+        head.push(part);
+        headBytes += part.length;
       }
-    },
-    dispose,
-  };
+      source.pause();
+      writing = writing.then(() => handle.write(chunk)).then(
+        () => {
+          if (!done) source.resume();
+        },
+        (e: unknown) => finish(e),
+      );
+    };
+    // Writes are chained: 'end' can be emitted while the last one is still in flight.
+    let writing: Promise<unknown> = Promise.resolve();
+    source.on('data', onData);
+    source.once('end', () => void writing.then(() => finish()));
+    // `on`, not `once`: a reset while the rest is being dropped must not become an unhandled 'error'.
+    source.on('error', () =>
+      finish(source === req ? new AppError('invalid-input', 'The upload ended before the whole file arrived') : new AppError('invalid-input', `The body could not be decompressed (Content-Encoding: ${encoding})`)),
+    );
+    if (source !== req) req.on('error', () => finish(new AppError('invalid-input', 'The upload ended before the whole file arrived')));
+    req.once('close', () => {
+      if (!req.complete) finish(new AppError('invalid-input', 'The upload ended before the whole file arrived'));
+    });
+  });
+  return { size, head: Buffer.concat(head) };
 }
