@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol';
 import { migrate, openDatabase, type Db } from '../server/db/database';
-import type { ReportJson } from '../shared/stats/report';
+import type { ReportJson } from '../shared/stats/report/json';
 import { defineBenchmark } from './lib/benchmark';
 import { machine } from './lib/machine';
 import { round, table } from './lib/stats';

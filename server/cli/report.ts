@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { ComparisonJson, ReportJson } from '../../shared/stats/report';
+import type { ComparisonJson, ReportJson } from '../../shared/stats/report/json';
 
 const f = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);

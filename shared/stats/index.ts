@@ -10,3 +10,5 @@ export * from './random';
 export * from './votes';
 
 export * from './report';
+export * from './report/input';
+export * from './report/json';

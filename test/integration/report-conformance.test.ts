@@ -2,7 +2,7 @@
  * Every statistic's published worked example, imported through the public import API and read back from
  * GET /api/projects/:id/report (the values and their sources are in test/fixtures/published.ts).
  */
-import type { ReportJson } from '../../shared/stats/report';
+import type { ReportJson } from '../../shared/stats/report/json';
 import {
   anxietyRater2,
   anxietyRater3,

@@ -1,5 +1,5 @@
 import type { Task } from '../../shared/protocol';
-import type { ReportJson } from '../../shared/stats/report';
+import type { ReportJson } from '../../shared/stats/report/json';
 import { invite, jsonl, makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 
 let s: TestServer;

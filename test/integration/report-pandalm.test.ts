@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ReportJson } from '../../shared/stats/report';
+import type { ReportJson } from '../../shared/stats/report/json';
 import { jsonl, startServer, type TestServer } from '../helpers/server';
 
 const DATA = path.resolve(__dirname, '../fixtures/pandalm');

@@ -2,7 +2,7 @@
  * The report's plot options (client/src/dashboard/charts/options.ts) are pure: built here from report JSON and
  * checked for what a researcher would see in the drawn chart.
  */
-import type { ComparisonJson, ReportJson } from '../../shared/stats/report';
+import type { ComparisonJson, ReportJson } from '../../shared/stats/report/json';
 import { certaintySources, confusionHeatmap, coverageCurve, kappaHeatmap, lengthBias, positionBias, reliability } from '../../client/src/dashboard/charts/options';
 
 // Cast: only the fields the plots read are filled in, so the report's other fields may grow without this file.

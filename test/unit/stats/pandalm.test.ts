@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReport, type ReportInput, type ReportLabel } from '../../../shared/stats/report';
+import { buildReport } from '../../../shared/stats/report';
+import type { ReportInput, ReportLabel } from '../../../shared/stats/report/input';
 
 const dir = join(__dirname, '../../fixtures/pandalm');
 const read = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;

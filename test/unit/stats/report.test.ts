@@ -1,4 +1,5 @@
-import { buildReport, type ReportInput, type ReportLabel } from '../../../shared/stats/report';
+import { buildReport } from '../../../shared/stats/report';
+import type { ReportInput, ReportLabel } from '../../../shared/stats/report/input';
 
 type Cell = string | number | null;
 

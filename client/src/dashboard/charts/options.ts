@@ -1,9 +1,9 @@
 /**
- * ECharts options for the report's plots, built from the report JSON (shared/stats/report.ts). Colours: the
+ * ECharts options for the report's plots, built from the report JSON (shared/stats/report/json.ts). Colours: the
  * Okabe–Ito palette for series (distinguishable with the common colour-vision deficiencies), a blue–orange
  * diverging scale for kappa and a single-hue blue scale for counts; humans are solid lines, judges dashed.
  */
-import type { ComparisonJson, LengthBiasJson, ReportJson } from '../../../../shared/stats/report';
+import type { ComparisonJson, LengthBiasJson, ReportJson } from '../../../../shared/stats/report/json';
 
 /**
  * ECharts puts a string tooltip into the page as HTML. Annotator names and categories come from worker ids and

@@ -1,0 +1,208 @@
+/**
+ * The report's input coded once for every section: categories in canonical order, each label's canonical code,
+ * the labels grouped by annotator (counting sort), the human ratings and their majority, and each item's reference
+ * (its gold label, else the human majority). Every section reads these columns; none recodes them.
+ */
+import { majorityVote, type Majority } from '../agreement';
+import type { Scale } from '../calibration';
+import type { InvalidPolicy } from '../pairwise';
+import { ratingsFromCoded, type Category, type Ratings } from '../ratings';
+import type { ReportAnnotator, ReportColumns, ReportOptions, ReportProject } from './input';
+
+export interface Coded {
+  project: ReportProject;
+  options: ReportOptions;
+  pairwise: boolean;
+  rating: boolean;
+  /** A rating project whose categories are all numbers: correlations, ordinal alphas and mean ratings apply. */
+  numericRatings: boolean;
+  invalidPolicy: InvalidPolicy;
+  certaintyScale: Scale;
+  /** The project's own categories (verdicts, options or scale points), in its order. */
+  domain: Category[];
+  /** The domain, then anything else seen; numbers ascending. A code indexes this list. */
+  categories: Category[];
+  codeOfValue: Map<Category, number>;
+  /** Pairwise verdict codes (-1 elsewhere). */
+  aCode: number;
+  bCode: number;
+  tieCode: number;
+  nItems: number;
+  /** Gold code per item, -1 when none; `goldItems` counts the items with one. */
+  gold: Int32Array;
+  goldItems: number;
+  /** Pairwise: each item's answer lengths in code points (NaN when unknown); null otherwise. */
+  lenA: Float64Array | null;
+  lenB: Float64Array | null;
+  annotators: readonly ReportAnnotator[];
+  /** Per annotator: its index among the humans, -1 for a judge. */
+  humanRater: Int32Array;
+  humanIds: string[];
+  labels: CodedLabels;
+  /** Labels of annotator a are `byAnnotator[annotatorStart[a] … annotatorStart[a + 1] - 1]`. */
+  annotatorStart: Int32Array;
+  byAnnotator: Int32Array;
+  /** The human ratings (first label per human and item, null values left out) and their plurality per item. */
+  hr: Ratings;
+  majority: Majority;
+  /** Per item: gold when present, else the human majority (negative: none). */
+  reference: Int32Array;
+  /** Per item: the mean human rating (NaN when none, or not a numeric rating project). */
+  humanMean: Float64Array;
+}
+
+/** The label columns with canonical codes; `humanRater` is the label's annotator's human index (-1 a judge). */
+export interface CodedLabels {
+  n: number;
+  item: Int32Array;
+  annotator: Int32Array;
+  code: Int32Array;
+  certainty: Float32Array;
+  order: Int8Array;
+  sample: Float64Array;
+  seconds: Float32Array;
+  humanRater: Int32Array;
+  humanLabels: number;
+  llmLabels: number;
+}
+
+/** Codes the report's columns once (see the file comment). */
+export function codeColumns(input: ReportColumns): Coded {
+  const { project, annotators } = input;
+  const pairwise = project.type === 'pairwise';
+  const rating = project.type === 'rating';
+  const { domain, categories } = orderedCategories(project, input.categories);
+  const codeOfValue = new Map<Category, number>(categories.map((c, i) => [c, i]));
+  // Input codes → canonical codes.
+  const remap = new Int32Array(input.categories.length);
+  input.categories.forEach((c, i) => (remap[i] = codeOfValue.get(c)!));
+  const canon = (c: number): number => (c < 0 ? -1 : remap[c]!);
+  const numericRatings = rating && categories.every((c) => typeof c === 'number');
+  const nItems = input.items.n;
+  const gold = new Int32Array(nItems);
+  let goldItems = 0;
+  for (let i = 0; i < nItems; i++) {
+    gold[i] = canon(input.items.gold[i]!);
+    if (gold[i]! >= 0) goldItems++;
+  }
+  const humanRater = new Int32Array(annotators.length).fill(-1);
+  const humanIds: string[] = [];
+  annotators.forEach((an, a) => {
+    if (an.kind === 'human') {
+      humanRater[a] = humanIds.length;
+      humanIds.push(an.id);
+    }
+  });
+  const labels = codeLabels(input.labels, canon, humanRater);
+  const { start: annotatorStart, order: byAnnotator } = groupByAnnotator(labels, annotators.length);
+  const humanCode = new Int32Array(labels.n);
+  for (let i = 0; i < labels.n; i++) humanCode[i] = labels.humanRater[i]! >= 0 ? labels.code[i]! : -1;
+  const hr = ratingsFromCoded(categories, nItems, humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, humanCode);
+  const majority = majorityVote(hr);
+  const reference = new Int32Array(nItems);
+  for (let u = 0; u < nItems; u++) reference[u] = gold[u]! >= 0 ? gold[u]! : majority.winner[u]!;
+  return {
+    project,
+    options: input.options ?? {},
+    pairwise,
+    rating,
+    numericRatings,
+    invalidPolicy: input.options?.invalid ?? 'exclude',
+    certaintyScale: project.certainty ?? { min: 1, max: 100 },
+    domain,
+    categories,
+    codeOfValue,
+    aCode: pairwise ? codeOfValue.get('A')! : -1,
+    bCode: pairwise ? codeOfValue.get('B')! : -1,
+    tieCode: pairwise ? codeOfValue.get('tie')! : -1,
+    nItems,
+    gold,
+    goldItems,
+    lenA: pairwise ? input.items.lenA : null,
+    lenB: pairwise ? input.items.lenB : null,
+    annotators,
+    humanRater,
+    humanIds,
+    labels,
+    annotatorStart,
+    byAnnotator,
+    hr,
+    majority,
+    reference,
+    humanMean: numericRatings ? meanRatings(hr, categories as readonly number[]) : new Float64Array(nItems).fill(NaN),
+  };
+}
+
+/** Annotator a's labels (indices into the label columns). */
+export const labelsOf = (c: Coded, a: number): Int32Array => c.byAnnotator.subarray(c.annotatorStart[a]!, c.annotatorStart[a + 1]!);
+
+/** The code label i counts as, or -1 when it is left out (an invalid output, unless the policy reads it as a tie). */
+export function effectiveCode(c: Coded, i: number): number {
+  const code = c.labels.code[i]!;
+  if (code >= 0) return code;
+  return c.invalidPolicy === 'tie' && c.tieCode >= 0 ? c.tieCode : -1;
+}
+
+/** Categories: the project's domain, then anything else seen; numbers ascending. */
+function orderedCategories(project: ReportProject, seen: readonly Category[]): { domain: Category[]; categories: Category[] } {
+  const domain: Category[] = [];
+  if (project.type === 'pairwise') domain.push('A', 'B', 'tie');
+  else if (project.type === 'choice' && project.options) domain.push(...project.options);
+  else if (project.type === 'rating' && project.scale && Number.isInteger(project.scale.min) && Number.isInteger(project.scale.max)) {
+    if (project.scale.max - project.scale.min <= 1000) for (let v = project.scale.min; v <= project.scale.max; v++) domain.push(v);
+  }
+  const inDomain = new Set<Category>(domain);
+  let categories: Category[] = [...domain, ...seen.filter((c) => !inDomain.has(c))];
+  if (categories.every((c) => typeof c === 'number')) categories = (categories as number[]).sort((a, b) => a - b);
+  return { domain, categories };
+}
+
+function codeLabels(L: ReportColumns['labels'], canon: (c: number) => number, humanRater: Int32Array): CodedLabels {
+  const n = L.n;
+  const code = new Int32Array(n);
+  const rater = new Int32Array(n);
+  let humanLabels = 0;
+  for (let i = 0; i < n; i++) {
+    code[i] = canon(L.code[i]!);
+    rater[i] = humanRater[L.annotator[i]!]!;
+    if (rater[i]! >= 0) humanLabels++;
+  }
+  return {
+    n,
+    item: L.item,
+    annotator: L.annotator,
+    code,
+    certainty: L.certainty,
+    order: L.order,
+    sample: L.sample,
+    seconds: L.seconds,
+    humanRater: rater,
+    humanLabels,
+    llmLabels: n - humanLabels,
+  };
+}
+
+/** The labels of each annotator, contiguous (counting sort). */
+function groupByAnnotator(labels: CodedLabels, nAnn: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(nAnn + 1);
+  for (let i = 0; i < labels.n; i++) start[labels.annotator[i]! + 1]!++;
+  for (let a = 0; a < nAnn; a++) start[a + 1]! += start[a]!;
+  const fill = start.slice(0, nAnn);
+  const order = new Int32Array(labels.n);
+  for (let i = 0; i < labels.n; i++) order[fill[labels.annotator[i]!]!++] = i;
+  return { start, order };
+}
+
+/** The mean human rating of each item, for rating correlations (NaN when no human rated it). */
+function meanRatings(hr: Ratings, numeric: readonly number[]): Float64Array {
+  const mean = new Float64Array(hr.units).fill(NaN);
+  for (let u = 0; u < hr.units; u++) {
+    const s = hr.start[u]!;
+    const e = hr.start[u + 1]!;
+    if (s === e) continue;
+    let sum = 0;
+    for (let j = s; j < e; j++) sum += numeric[hr.code[j]!]!;
+    mean[u] = sum / (e - s);
+  }
+  return mean;
+}

@@ -1,0 +1,165 @@
+/**
+ * The report's input: label objects (tests, tools) or the same data as typed-array columns (the report worker's
+ * store), and the coding of one into the other.
+ */
+import type { Scale } from '../calibration';
+import { codePointLength, type InvalidPolicy } from '../pairwise';
+import type { Category } from '../ratings';
+
+export interface ReportProject {
+  id: string;
+  /** `pairwise` (A/B/tie), `rating` (a number on `scale`) or `choice` (one of `options`). */
+  type: string;
+  scale?: Scale | null;
+  /** The certainty scale, when the project collects certainty (default 1–100 if certainties appear without it). */
+  certainty?: Scale | null;
+  options?: readonly string[] | null;
+}
+
+export interface ReportItem {
+  id: string;
+  answer_a?: string | null;
+  answer_b?: string | null;
+  gold?: Category | null;
+}
+
+export interface ReportAnnotator {
+  id: string;
+  name: string;
+  kind: 'human' | 'llm';
+}
+
+export interface ReportLabel {
+  item: string;
+  annotator: string;
+  /** Canonical value; null is an invalid (unparseable) judge output. */
+  value: Category | null;
+  certainty?: number | null;
+  order?: 'AB' | 'BA' | null;
+  sample?: number | null;
+  seconds?: number | null;
+}
+
+export interface ReportOptions {
+  /** How invalid judge outputs count: left out (default) or as ties (PandaLM). */
+  invalid?: InvalidPolicy;
+  /** Bootstrap resamples for the 95% intervals (default 1000; 0 turns them off). */
+  resamples?: number;
+  seed?: number;
+  /** alpaca_eval's length difference threshold in characters (default 30). */
+  lengthThreshold?: number;
+}
+
+export interface ReportInput {
+  project: ReportProject;
+  items: readonly ReportItem[];
+  annotators: readonly ReportAnnotator[];
+  labels: readonly ReportLabel[];
+  options?: ReportOptions;
+}
+
+/**
+ * The report's input as columns: what a long-lived label store keeps in typed arrays, so a report over millions of
+ * labels needs no per-label objects. Codes index `categories`, in any order (the report puts them in canonical
+ * order itself); -1 is "none" (no gold, or an invalid judge output).
+ */
+export interface ReportColumns {
+  project: ReportProject;
+  categories: readonly Category[];
+  items: {
+    n: number;
+    /** Gold code per item, -1 when none. */
+    gold: Int32Array;
+    /** Pairwise: answer lengths in code points (NaN when unknown); null otherwise. */
+    lenA: Float64Array | null;
+    lenB: Float64Array | null;
+  };
+  annotators: readonly ReportAnnotator[];
+  labels: {
+    n: number;
+    /** Item index (into items), annotator index (into annotators), category code (-1 invalid). */
+    item: Int32Array;
+    annotator: Int32Array;
+    code: Int32Array;
+    /** NaN when none. */
+    certainty: Float32Array;
+    /** 0 none, 1 AB, 2 BA. */
+    order: Int8Array;
+    sample: Float64Array;
+    /** NaN when unknown. */
+    seconds: Float32Array;
+  };
+  options?: ReportOptions;
+}
+
+/** Codes label objects into columns (dropping labels of unknown items or annotators). */
+export function toColumns(input: ReportInput): ReportColumns {
+  const { project, items, annotators, labels } = input;
+  const categories: Category[] = [];
+  const codeOfValue = new Map<Category, number>();
+  const code = (v: Category | null | undefined): number => {
+    if (v === null || v === undefined) return -1;
+    let c = codeOfValue.get(v);
+    if (c === undefined) {
+      c = categories.length;
+      categories.push(v);
+      codeOfValue.set(v, c);
+    }
+    return c;
+  };
+  const nItems = items.length;
+  const itemIndex = new Map<string, number>();
+  const gold = new Int32Array(nItems).fill(-1);
+  const pairwise = project.type === 'pairwise';
+  const lenA = pairwise ? new Float64Array(nItems).fill(NaN) : null;
+  const lenB = pairwise ? new Float64Array(nItems).fill(NaN) : null;
+  for (let i = 0; i < nItems; i++) {
+    const it = items[i]!;
+    itemIndex.set(it.id, i);
+    gold[i] = code(it.gold);
+    if (lenA && lenB && typeof it.answer_a === 'string' && typeof it.answer_b === 'string') {
+      lenA[i] = codePointLength(it.answer_a);
+      lenB[i] = codePointLength(it.answer_b);
+    }
+  }
+  const annIndex = new Map<string, number>(annotators.map((a, i) => [a.id, i]));
+  const nL = labels.length;
+  const cols: ReportColumns['labels'] = {
+    n: 0,
+    item: new Int32Array(nL),
+    annotator: new Int32Array(nL),
+    code: new Int32Array(nL),
+    certainty: new Float32Array(nL),
+    order: new Int8Array(nL),
+    sample: new Float64Array(nL),
+    seconds: new Float32Array(nL),
+  };
+  // Labels usually arrive grouped by item or annotator: remembering the last lookup skips most Map probes.
+  let lastItem: string | null = null;
+  let lastItemIdx: number | undefined;
+  let lastAnn: string | null = null;
+  let lastAnnIdx: number | undefined;
+  let kept = 0;
+  for (let i = 0; i < nL; i++) {
+    const l = labels[i]!;
+    if (l.item !== lastItem) {
+      lastItem = l.item;
+      lastItemIdx = itemIndex.get(l.item);
+    }
+    if (l.annotator !== lastAnn) {
+      lastAnn = l.annotator;
+      lastAnnIdx = annIndex.get(l.annotator);
+    }
+    if (lastItemIdx === undefined || lastAnnIdx === undefined) continue;
+    cols.item[kept] = lastItemIdx;
+    cols.annotator[kept] = lastAnnIdx;
+    cols.code[kept] = code(l.value);
+    cols.certainty[kept] = l.certainty ?? NaN;
+    cols.order[kept] = l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0;
+    cols.sample[kept] = l.sample ?? 0;
+    cols.seconds[kept] = l.seconds ?? NaN;
+    kept++;
+  }
+  cols.n = kept;
+  return { project, categories, items: { n: nItems, gold, lenA, lenB }, annotators, labels: cols, ...(input.options ? { options: input.options } : {}) };
+}
