@@ -2,14 +2,15 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
-import { JudgeStatusReport, LabelSubmit, LeaseRef, ProjectWatch, TaskNextInput } from '../../shared/schemas';
+import type { Ack, ClientToServerEvents, CommandInput, CommandName, CommandPayload, CommandResult, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
+import { COMMAND_INPUTS, type JudgeStatusReport } from '../../shared/schemas';
 import { AppError, parseOrThrow, type ErrorMapper } from '../errors';
-import { tooDeepError } from '../json-body';
+import { tooDeepError } from '../http/json-body';
 import { valueTooDeep } from '../../shared/json-depth';
 import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
-import type { Actor, TasksService } from '../tasks/tasks.service';
+import type { Actor } from '../tasks/actor';
+import type { TasksService } from '../tasks/tasks.service';
 import type { ProjectsRepo } from '../projects/projects.repo';
 import { originAllowed, type OriginPolicy } from './origin';
 
@@ -95,17 +96,32 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
 }
 
 /**
- * Registers a command: checks the ack is a function, validates the input with zod, runs the handler and
- * acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors go through `deps.errors`: a full disk is
- * `unavailable`, anything else is logged and reported as `internal` without its message.
+ * How the wrappers below listen: socket.io would type a listener's arguments from the event map, but what a client
+ * sends is untrusted until zod has read it, and its last argument may not even be an ack function.
  */
-function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientToServerEvents, schema: S, handler: (input: z.infer<S>) => T | Promise<T>, { errors, onCommand }: Deps): void {
-  (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(event, (...args: unknown[]) => {
+type UntrustedListeners = { on(event: CommandName, listener: (...args: unknown[]) => void): unknown };
+
+/**
+ * `COMMAND_INPUTS` seen as each command's schema of its own payload (checked by the compiler, not cast), so that
+ * for an event name that is a type parameter the parsed input is still that command's {@link CommandPayload}.
+ */
+const commandInputs: { [E in CommandName]: z.ZodType<CommandPayload<E>, CommandInput<E>> } = COMMAND_INPUTS;
+
+/**
+ * Registers a command: checks the ack is a function, validates the input with the command's schema in
+ * `COMMAND_INPUTS`, runs the handler and acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors go
+ * through `deps.errors`: a full disk is `unavailable`, anything else is logged and reported as `internal` without
+ * its message. The event name types the handler's input and result from the protocol's maps.
+ */
+function command<E extends CommandName>(socket: IoSocket, event: E, handler: (input: CommandPayload<E>) => CommandResult<E> | Promise<CommandResult<E>>, { errors, onCommand }: Deps): void {
+  const schema = commandInputs[event];
+  const listeners: UntrustedListeners = socket;
+  listeners.on(event, (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
     const started = onCommand ? performance.now() : 0;
-    const reply = (r: Ack<T>) => {
-      (ack as (r: Ack<T>) => void)(r);
+    const reply = (r: Ack<CommandResult<E>>) => {
+      ack(r);
       if (onCommand) onCommand(event, performance.now() - started);
     };
     const input = args.length > 1 ? args[0] : undefined;
@@ -126,9 +142,11 @@ function command<S extends z.ZodType, T>(socket: IoSocket, event: keyof ClientTo
   });
 }
 
-function refuse(socket: IoSocket, events: Array<keyof ClientToServerEvents>, message: string): void {
+/** Answers each of these commands with `forbidden` and this message: the socket's role may not send them. */
+function refuse(socket: IoSocket, events: CommandName[], message: string): void {
+  const listeners: UntrustedListeners = socket;
   for (const e of events)
-    (socket as unknown as { on: (e: string, l: (...args: unknown[]) => void) => void }).on(e, (...args: unknown[]) => {
+    listeners.on(e, (...args: unknown[]) => {
       const ack = args[args.length - 1];
       if (typeof ack === 'function') ack({ ok: false, error: { code: 'forbidden', message } });
     });
@@ -137,11 +155,10 @@ function refuse(socket: IoSocket, events: Array<keyof ClientToServerEvents>, mes
 function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
   const { tasks } = deps;
   const handed = new Set<string>();
-  command(socket, 'session:get', TaskNextInput, () => tasks.session(actor), deps);
+  command(socket, 'session:get', () => tasks.session(actor), deps);
   command(
     socket,
     'task:next',
-    TaskNextInput,
     () => {
       const task = tasks.next(actor, handed);
       if (task) handed.add(task.leaseId);
@@ -149,22 +166,22 @@ function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
     },
     deps,
   );
-  command(socket, 'label:submit', LabelSubmit, async (input) => {
+  command(socket, 'label:submit', async (input) => {
     const r = await tasks.submit(actor, input);
     handed.delete(input.leaseId);
     return r;
   }, deps);
-  command(socket, 'task:release', LeaseRef, ({ leaseId }) => {
+  command(socket, 'task:release', ({ leaseId }) => {
     tasks.release(actor, leaseId);
     handed.delete(leaseId);
     return null;
   }, deps);
-  command(socket, 'task:heartbeat', LeaseRef, ({ leaseId }) => tasks.heartbeat(actor, leaseId), deps);
+  command(socket, 'task:heartbeat', ({ leaseId }) => tasks.heartbeat(actor, leaseId), deps);
   refuse(socket, ['project:watch', 'project:unwatch'], 'Only researchers can watch a project');
   const judges = deps.judges;
   if (actor.kind === 'llm' && judges) {
-    command(socket, 'judge:get', TaskNextInput, () => judges.info(actor), deps);
-    command(socket, 'judge:status', JudgeStatusReport, (report) => {
+    command(socket, 'judge:get', () => judges.info(actor), deps);
+    command(socket, 'judge:status', (report) => {
       judges.status(actor, socket.id, report);
       return null;
     }, deps);
@@ -174,13 +191,13 @@ function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
 
 function registerAdmin(socket: IoSocket, deps: Deps): void {
   const { progress, projects } = deps;
-  command(socket, 'project:watch', ProjectWatch, ({ projectId }) => {
+  command(socket, 'project:watch', ({ projectId }) => {
     if (!projects.get(projectId)) throw new AppError('not-found', 'Project not found');
     void socket.join(rooms.watch(projectId));
     deps.onWatch?.(projectId);
     return progress.snapshot(projectId);
   }, deps);
-  command(socket, 'project:unwatch', ProjectWatch, ({ projectId }) => {
+  command(socket, 'project:unwatch', ({ projectId }) => {
     void socket.leave(rooms.watch(projectId));
     return null;
   }, deps);
