@@ -1,8 +1,13 @@
+/**
+ * The one composition root: builds every repo and service on one database, subscribes each feature to the domain
+ * events it reacts to (server/events.ts), and returns the HTTP and socket.io servers.
+ */
 import http from 'node:http';
 import pino, { type Logger } from 'pino';
 import { readSecret, type Config } from './config';
 import type { Db } from './db/database';
 import { errorMapper } from './errors';
+import { DomainEvents } from './events';
 import { AnnotatorsRepo } from './annotators/annotators.repo';
 import { JudgesService } from './judges/judges.service';
 import { JudgesRepo } from './judges/judges.repo';
@@ -12,21 +17,22 @@ import { JudgeRunsService } from './judges/judge-runs.service';
 import { JudgeUsageRepo } from './judges/usage.repo';
 import type { WorkerOptions } from '../judge-worker/worker';
 import { AuthService, resolveAdminToken } from './auth/auth.service';
+import { AuthRepo } from './auth/auth.repo';
 import { Crowd } from './auth/crowd';
 import { ExportsRepo } from './exports/exports.repo';
 import { ExportsService } from './exports/exports.service';
 import { ImportsService } from './imports/imports.service';
-import { AdjudicationsService } from './items/adjudications';
+import { AdjudicationsService } from './items/adjudications.service';
+import { AdjudicationsRepo } from './items/adjudications.repo';
 import { InvitesRepo } from './invites/invites.repo';
 import { InvitesService } from './invites/invites.service';
 import { ItemsRepo } from './items/items.repo';
 import { LabelsRepo } from './labels/labels.repo';
 import { LabelWriter } from './labels/label-writer';
-import { ProgressService } from './progress/progress.service';
+import { ProgressService, type ProgressWatchers } from './progress/progress.service';
 import { ProjectsRepo } from './projects/projects.repo';
 import { ProjectsService } from './projects/projects.service';
 import { ReportsService } from './reports/reports.service';
-import type { StoredLabel } from './reports/label-columns';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { TasksService } from './tasks/tasks.service';
@@ -58,6 +64,18 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** What the builders below share: the dependencies with their defaults filled in, and the event bus. */
+interface Basics {
+  db: Db;
+  config: Config;
+  clock: () => number;
+  logger: Logger;
+  random: () => number;
+  secret: (name: string) => string | undefined;
+  judgeWorker?: Partial<WorkerOptions>;
+  events: DomainEvents;
+}
+
 /** The URL of this server's own port, for in-server judge workers. */
 function selfUrl(server: http.Server): string {
   const a = server.address();
@@ -66,62 +84,43 @@ function selfUrl(server: http.Server): string {
   return `http://${host}:${a.port}`;
 }
 
-/** The one composition root: builds every repo and service on one database and returns the servers. */
-export function createApp({ db, config, clock = Date.now, logger = pino({ level: config.logLevel }), random = Math.random, tickMs = 500, onCommand, secret = readSecret, judgeWorker }: AppDeps): App {
-  // One mapping of unexpected errors (a full disk among them) for REST routes and socket commands, so each is logged once.
-  const errors = errorMapper(logger);
-  const admin = resolveAdminToken(db, config.adminToken);
-
-  const projectsRepo = new ProjectsRepo(db);
-  const itemsRepo = new ItemsRepo(db);
-  const labelsRepo = new LabelsRepo(db);
-  const annotatorsRepo = new AnnotatorsRepo(db);
-  const invitesRepo = new InvitesRepo(db);
-  const writer = new LabelWriter(db, labelsRepo, annotatorsRepo);
-  // Crowd workers in memory until their first label, and join links' places (max_workers).
-  const crowd = new Crowd((inviteId) => invitesRepo.labelledThrough(inviteId), (projectId, id) => tasks.holds(projectId, id), (inviteId) => invitesRepo.get(inviteId));
-  const auth = new AuthService(admin.token, invitesRepo, annotatorsRepo, clock, crowd);
-
-  const reports = new ReportsService(db, logger);
-  let io: IoServer | undefined;
-  // Progress and tasks refer to each other (tasks report changes, progress reads pools): wire through closures.
-  let tasks: TasksService;
-  const progress = new ProgressService(
-    (id) => tasks.state(id),
-    annotatorsRepo,
-    clock,
-    (id, p) => io?.to(rooms.watch(id)).emit('project:progress', p),
-    (id) => (io?.sockets.adapter.rooms.get(rooms.watch(id))?.size ?? 0) > 0,
-  );
-  const taskEvents = {
-    changed: (projectId: number, labelled?: 'human' | 'llm') => progress.changed(projectId, labelled),
-    labelled: (projectId: number, label: StoredLabel) => {
-      reports.labelled(projectId, label);
-      standing.labelled(projectId, label);
-    },
-    reset: (projectId: number) => reports.reset(projectId),
-    promoted: (projectId: number, from: number, to: number) => progress.rekey(projectId, from, to),
+function buildRepos(db: Db) {
+  const labels = new LabelsRepo(db);
+  const annotators = new AnnotatorsRepo(db);
+  return {
+    projects: new ProjectsRepo(db),
+    items: new ItemsRepo(db),
+    labels,
+    annotators,
+    invites: new InvitesRepo(db),
+    // Live labels are written in group commits (server/labels/label-writer.ts).
+    writer: new LabelWriter(db, labels, annotators),
   };
-  tasks = new TasksService(projectsRepo, itemsRepo, labelsRepo, annotatorsRepo, writer, clock, taskEvents, random, {
-    blocked: (projectId, annotatorId) => standing.blocked(projectId, annotatorId),
-  }, crowd);
+}
+type Repos = ReturnType<typeof buildRepos>;
+
+/** The services of labelling itself: tasks and who may be served them, crowd workers, live progress and the report. */
+function buildLabelling({ db, clock, logger, random, events }: Basics, r: Repos, adminToken: string) {
+  // Tasks and the standing and crowd registries ask each other questions (who is blocked, who holds a lease): the
+  // closures are called only once all three exist.
+  const crowd = new Crowd((inviteId) => r.invites.labelledThrough(inviteId), (projectId, id) => tasks.holds(projectId, id), (inviteId) => r.invites.get(inviteId));
+  const gate = { blocked: (projectId: number, annotatorId: number) => standing.blocked(projectId, annotatorId) };
+  const tasks: TasksService = new TasksService(r.projects, r.items, r.labels, r.annotators, r.writer, clock, events, random, gate, crowd);
   // Blocked and excluded annotators (a researcher's say, and the project's gold-check bar).
-  const standing = new AnnotatorsService(new StandingRepo(db), tasks, clock, { excludedChanged: (id) => reports.reset(id) });
-  const projects = new ProjectsService(projectsRepo, clock, {
-    changed: (id) => tasks.reload(id),
-    deleted: (id) => {
-      tasks.drop(id);
-      reports.reset(id);
-      judgeRuns.forget(id);
-      progress.forget(id);
-      standing.forget(id);
-      io?.in(rooms.project(id)).disconnectSockets(true);
-    },
-  });
-  const imports = new ImportsService(db, itemsRepo, labelsRepo, annotatorsRepo, config.maxRecordBytes, clock);
-  const invites = new InvitesService(invitesRepo, clock, (inviteId) => io?.in(rooms.invite(inviteId)).disconnectSockets(true));
+  const standing: AnnotatorsService = new AnnotatorsService(new StandingRepo(db), tasks, clock, events);
+  return {
+    tasks,
+    standing,
+    auth: new AuthService(adminToken, r.invites, r.annotators, clock, crowd),
+    progress: new ProgressService((id) => tasks.state(id), r.annotators, clock),
+    reports: new ReportsService(db, logger),
+  };
+}
+
+/** The researcher's side: projects, imports, join links, judges and their runs, exports and adjudications. */
+function buildResearch({ db, config, clock, logger, secret, judgeWorker, events }: Basics, r: Repos, tasks: TasksService, server: http.Server) {
   const judgeRuns = new JudgeRunsService({
-    annotators: annotatorsRepo,
+    annotators: r.annotators,
     usage: new JudgeUsageRepo(db),
     selfUrl: () => selfUrl(server),
     secret,
@@ -129,45 +128,67 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     clock,
     workerOptions: judgeWorker,
   });
-  const judges = new JudgesService({
-    annotators: annotatorsRepo,
-    judges: new JudgesRepo(db),
-    tasks,
-    clock,
-    runs: judgeRuns,
-    disconnect: (projectId, judgeId) => {
-      for (const sock of io?.sockets.sockets.values() ?? [])
-        if (sock.data.role === 'annotator' && sock.data.projectId === projectId && sock.data.kind === 'llm' && sock.data.annotatorId === judgeId) sock.disconnect(true);
-    },
-  });
-  const exports = new ExportsService(new ExportsRepo(db));
-  const adjudications = new AdjudicationsService(db, itemsRepo, clock);
-
-  const app = httpApp({
-    config,
-    errors,
-    auth,
-    projects,
-    imports,
-    items: itemsRepo,
-    tasks,
-    progress,
-    invites,
-    judges,
-    standing,
+  return {
     judgeRuns,
-    exports,
-    adjudications,
-    reports,
-    disagreements: new DisagreementsRepo(db),
+    judges: new JudgesService({ annotators: r.annotators, judges: new JudgesRepo(db), tasks, clock, runs: judgeRuns, events }),
+    projects: new ProjectsService(r.projects, clock, events),
+    imports: new ImportsService(db, r.items, r.labels, r.annotators, config.maxRecordBytes, clock),
+    invites: new InvitesService(r.invites, clock, events),
+    exports: new ExportsService(new ExportsRepo(db)),
+    adjudications: new AdjudicationsService(new AdjudicationsRepo(db), r.items, clock),
+  };
+}
+
+/** Closes the sockets that a revoked join link, a retired judge or a deleted project no longer admits. */
+function disconnectOnEvents(io: IoServer, events: DomainEvents): void {
+  events.on('invite:revoked', ({ inviteId }) => io.in(rooms.invite(inviteId)).disconnectSockets(true));
+  events.on('judge:retired', ({ projectId, judgeId }) => {
+    for (const sock of io.sockets.sockets.values())
+      if (sock.data.role === 'annotator' && sock.data.projectId === projectId && sock.data.kind === 'llm' && sock.data.annotatorId === judgeId) sock.disconnect(true);
   });
+  events.on('project:deleted', ({ projectId }) => io.in(rooms.project(projectId)).disconnectSockets(true));
+}
 
-  const server = http.createServer(app);
-  io = createSocketServer(server, { auth, tasks, progress, projects: projectsRepo, logger, errors, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins: { publicUrl: config.publicUrl, allowed: config.allowedOrigins } });
+/** Researchers watching a project: its watch room on the socket server. */
+function watchersOn(io: IoServer): ProgressWatchers {
+  return {
+    watched: (projectId) => (io.sockets.adapter.rooms.get(rooms.watch(projectId))?.size ?? 0) > 0,
+    push: (projectId, progress) => io.to(rooms.watch(projectId)).emit('project:progress', progress),
+  };
+}
 
+/** Builds the app: repos, services, their event subscriptions, the HTTP and socket servers, and the tick timer. */
+export function createApp(deps: AppDeps): App {
+  const { db, config, tickMs = 500, onCommand } = deps;
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+  const events = new DomainEvents();
+  const basics: Basics = { db, config, logger, events, clock: deps.clock ?? Date.now, random: deps.random ?? Math.random, secret: deps.secret ?? readSecret, judgeWorker: deps.judgeWorker };
+  // One mapping of unexpected errors (a full disk among them) for REST routes and socket commands, so each is logged once.
+  const errors = errorMapper(logger);
+  const admin = resolveAdminToken(new AuthRepo(db), config.adminToken);
+  const server = http.createServer();
+
+  const repos = buildRepos(db);
+  const { tasks, standing, auth, progress, reports } = buildLabelling(basics, repos, admin.token);
+  const { judgeRuns, judges, projects, imports, invites, exports, adjudications } = buildResearch(basics, repos, tasks, server);
+  // Reactions run in this order, as they always have: a deleted project's pool is dropped first, and a stored
+  // label reaches the report's copy before the gold-check bar (which may exclude its annotator) and progress.
+  tasks.subscribe(events);
+  reports.subscribe(events);
+  judgeRuns.subscribe(events);
+  standing.subscribe(events);
+  progress.subscribe(events);
+
+  // The express app takes the server's requests before socket.io attaches (it passes on all but its own).
+  server.on('request', httpApp({ config, errors, auth, projects, imports, items: repos.items, tasks, progress, invites, judges, standing, judgeRuns, exports, adjudications, reports, disagreements: new DisagreementsRepo(db) }));
+  const origins = { publicUrl: config.publicUrl, allowed: config.allowedOrigins };
+  const io = createSocketServer(server, { auth, tasks, progress, projects: repos.projects, logger, errors, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins });
+  disconnectOnEvents(io, events);
+
+  const watchers = watchersOn(io);
   const timer = setInterval(() => {
     tasks.sweep();
-    progress.flush();
+    progress.flush(watchers);
   }, tickMs);
   timer.unref();
 
@@ -180,10 +201,10 @@ export function createApp({ db, config, clock = Date.now, logger = pino({ level:
     async close() {
       clearInterval(timer);
       await judgeRuns.close();
-      writer.flush();
+      repos.writer.flush();
       await reports.close();
       await new Promise<void>((resolve) => {
-        io!.close(() => resolve());
+        io.close(() => resolve());
       });
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,7 +1,9 @@
-import type { AnnotatorView } from '../../shared/views';
-import { AnnotatorPatch, type Project } from '../../shared/schemas';
+/** Annotators' standing in a project: blocked or kept out of the report by a researcher or by the gold-check bar. */
+import type { AnnotatorView, Project } from '../../shared/views';
+import { AnnotatorPatch } from '../../shared/schemas';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import type { ProjectPool } from '../assignment/pool';
+import type { DomainEvents } from '../events';
 import type { BlockReason, StandingRepo, StandingRow } from './standing.repo';
 
 /** What this service needs of the task service: the loaded pool, and a way to take back what someone holds. */
@@ -9,11 +11,6 @@ export interface TaskPools {
   state(projectId: number): { project: Project; pool: ProjectPool };
   /** Returns every lease the annotator holds (but one being submitted) to the pool at once. */
   releaseAll(projectId: number, annotatorId: number): number;
-}
-
-export interface StandingEvents {
-  /** An annotator's labels came into or left the report and the gold set: derived state must be rebuilt. */
-  excludedChanged(projectId: number): void;
 }
 
 /**
@@ -37,8 +34,15 @@ export class AnnotatorsService {
     private readonly repo: StandingRepo,
     private readonly tasks: TaskPools,
     private readonly clock: () => number,
-    private readonly events: StandingEvents,
+    /** Raises `annotator:exclusion-changed`. */
+    private readonly events: DomainEvents,
   ) {}
+
+  /** Each committed label is checked against the gold-check bar; a deleted project is forgotten. */
+  subscribe(events: DomainEvents): void {
+    events.on('label:stored', ({ projectId, label }) => this.labelled(projectId, label));
+    events.on('project:deleted', ({ projectId }) => this.forget(projectId));
+  }
 
   /** Why this annotator is served nothing more, or null. */
   blocked(projectId: number, annotatorId: number): BlockReason | null {
@@ -103,7 +107,7 @@ export class AnnotatorsService {
       else m.delete(row.id);
     }
     if (updated.blocked_at !== null) this.tasks.releaseAll(row.project_id, row.id);
-    if (updated.excluded !== row.excluded) this.events.excludedChanged(row.project_id);
+    if (updated.excluded !== row.excluded) this.events.emit('annotator:exclusion-changed', { projectId: row.project_id, annotatorId: row.id, excluded: updated.excluded === 1 });
     return updated;
   }
 

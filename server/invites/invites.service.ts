@@ -2,13 +2,15 @@ import type { InviteView } from '../../shared/views';
 import { InviteCreate } from '../../shared/schemas';
 import { notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';
+import type { DomainEvents } from '../events';
 import type { InviteRow, InvitesRepo } from './invites.repo';
 
 export class InvitesService {
   constructor(
     private readonly repo: InvitesRepo,
     private readonly clock: () => number,
-    private readonly onRevoke: (inviteId: number) => void,
+    /** Raises `invite:revoked`. */
+    private readonly events: DomainEvents,
   ) {}
 
   private view(r: InviteRow, baseUrl: string, workers: number): InviteView {
@@ -39,7 +41,7 @@ export class InvitesService {
   revoke(projectId: number, inviteId: number, baseUrl: string): InviteView {
     const r = this.repo.revoke(projectId, inviteId, this.clock());
     if (!r) throw notFound('Invite');
-    this.onRevoke(r.id);
+    this.events.emit('invite:revoked', { projectId, inviteId: r.id });
     return this.view(r, baseUrl, this.repo.workerCounts(projectId).get(r.id) ?? 0);
   }
 }

@@ -1,20 +1,17 @@
-import { DEFAULT_SCALE, ProjectCreate, ProjectPatch, QUALIFICATION_NEEDS_GOLD, type Project } from '../../shared/schemas';
+/** Projects' rules: creating one with its defaults, checking a settings change, and telling the others (events). */
+import { DEFAULT_LEASE_SECONDS, DEFAULT_SCALE, QUALIFICATION_NEEDS_GOLD } from '../../shared/constants';
+import { ProjectCreate, ProjectPatch } from '../../shared/schemas';
+import type { Project } from '../../shared/views';
 import { AppError, notFound, parseOrThrow } from '../errors';
+import type { DomainEvents } from '../events';
 import { configOf, resolveCertainty, type ProjectConfig, type ProjectsRepo } from './projects.repo';
-
-export const DEFAULT_LEASE_SECONDS = { human: 600, llm: 120 };
-
-export interface ProjectEvents {
-  /** Settings changed: rebuild what depends on them. */
-  changed(projectId: number): void;
-  deleted(projectId: number): void;
-}
 
 export class ProjectsService {
   constructor(
     private readonly repo: ProjectsRepo,
     private readonly clock: () => number,
-    private readonly events: ProjectEvents,
+    /** Raises `project:changed` and `project:deleted`. */
+    private readonly events: DomainEvents,
   ) {}
 
   create(body: unknown): Project {
@@ -64,12 +61,12 @@ export class ProjectsService {
       throw new AppError('invalid-input', `Invalid project settings (${field}: ${QUALIFICATION_NEEDS_GOLD})`, [{ field, message: QUALIFICATION_NEEDS_GOLD }]);
     }
     const updated = this.repo.update(id, name ?? current.name, config, this.clock());
-    this.events.changed(id);
+    this.events.emit('project:changed', { projectId: id });
     return updated;
   }
 
   delete(id: number): void {
     if (!this.repo.delete(id)) throw notFound('Project');
-    this.events.deleted(id);
+    this.events.emit('project:deleted', { projectId: id });
   }
 }

@@ -3,10 +3,14 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import type { Project } from '../../shared/schemas';
-import { buildReportFromColumns, type ReportJson, type ReportOptions } from '../../shared/stats/report';
+import type { Project } from '../../shared/views';
+import { buildReportFromColumns } from '../../shared/stats/report';
+import type { ReportOptions } from '../../shared/stats/report/input';
+import type { ReportJson } from '../../shared/stats/report/json';
+import type { StoredLabel } from '../../shared/events';
 import { AppError, parseOrThrow } from '../errors';
-import { ProjectColumns, type StoredLabel } from './label-columns';
+import type { DomainEvents } from '../events';
+import { ProjectColumns } from './label-columns';
 import type { WorkerReply, WorkerRequest } from './report.worker';
 
 export const ReportQuery = z.object({
@@ -36,6 +40,17 @@ export class ReportsService {
     private readonly db: Db,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Each committed label joins the worker's copy; labels changed in bulk (pool reloaded, an annotator's labels
+   * excluded or let back in, the project deleted) make it reload the project from the database.
+   */
+  subscribe(events: DomainEvents): void {
+    events.on('label:stored', ({ projectId, label }) => this.labelled(projectId, label));
+    events.on('pool:reloaded', ({ projectId }) => this.reset(projectId));
+    events.on('annotator:exclusion-changed', ({ projectId }) => this.reset(projectId));
+    events.on('project:deleted', ({ projectId }) => this.reset(projectId));
+  }
 
   private bump(projectId: number): void {
     this.versions.set(projectId, (this.versions.get(projectId) ?? 0) + 1);
