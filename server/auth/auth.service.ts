@@ -1,8 +1,9 @@
-import type { Db } from '../db/database';
+/** Who is asking: the admin token, join links (invites) and judges' tokens, resolved to a socket identity. */
 import type { SocketData } from '../../shared/protocol';
 import { AppError } from '../errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { InvitesRepo } from '../invites/invites.repo';
+import type { AuthRepo } from './auth.repo';
 import { hashToken, newToken, sameSecret } from './tokens';
 import { STUDY_FULL, type Crowd } from './crowd';
 
@@ -17,12 +18,12 @@ function platformId(value: unknown, what: 'study' | 'session'): string | null {
 }
 
 /** Resolves the admin token at start-up: the configured one, else the one kept in the database, else a new one. */
-export function resolveAdminToken(db: Db, configured: string | undefined): { token: string; generated: boolean } {
+export function resolveAdminToken(repo: AuthRepo, configured: string | undefined): { token: string; generated: boolean } {
   if (configured) return { token: configured, generated: false };
-  const row = db.prepare<[], { value: string }>("SELECT value FROM settings WHERE key = 'admin_token'").get();
-  if (row) return { token: row.value, generated: false };
+  const stored = repo.adminToken();
+  if (stored !== undefined) return { token: stored, generated: false };
   const token = newToken('admin');
-  db.prepare("INSERT INTO settings (key, value) VALUES ('admin_token', ?)").run(token);
+  repo.saveAdminToken(token);
   return { token, generated: true };
 }
 

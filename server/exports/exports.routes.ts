@@ -1,13 +1,13 @@
 import { once } from 'node:events';
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { ProjectsService } from '../projects/projects.service';
-import { idParam } from '../projects/projects.routes';
+import { projectOf, projectRouter } from '../http/params';
 import type { ExportsService } from './exports.service';
 
 export function exportsRouter({ projects, exports }: { projects: ProjectsService; exports: ExportsService }): Router {
-  const r = Router();
+  const r = projectRouter(projects);
   r.get('/projects/:id/export', async (req, res) => {
-    const project = projects.get(idParam(req, 'id', 'Project'));
+    const project = projectOf(res);
     const q = exports.parse(req.query);
     res.status(200);
     res.setHeader('content-type', exports.contentType(q));

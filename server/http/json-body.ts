@@ -1,7 +1,8 @@
+/** Reading JSON request bodies: nesting is checked on the raw bytes before JSON.parse. */
 import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
-import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepMessage, type TooDeep } from '../shared/json-depth';
-import { AppError } from './errors';
+import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepMessage, type TooDeep } from '../../shared/json-depth';
+import { AppError } from '../errors';
 
 /**
  * The `invalid-input` for JSON nested past {@link MAX_JSON_DEPTH}: "label:submit payload: meta is nested deeper

@@ -1,3 +1,4 @@
+/** The security headers (helmet, with the Content-Security-Policy the browser app needs). */
 import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 

@@ -1,5 +1,6 @@
+/** The hint for an API path asked without its /api prefix (a 404 naming the route that exists). */
 import type { RequestHandler, Router } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /** The parts of express's router layers this reads (router 2: `match` returns the match without storing it). */
 interface LayerLike {
