@@ -12,14 +12,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, JudgeInfo, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../shared/protocol';
-import type { JudgeStatusReport } from '../shared/schemas';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import type { JudgeInfo, SessionInfo, Task } from '../shared/protocol';
+import { tokenCost } from '../shared/judge-cost';
+import { RunFailed, ServerConnection } from './connection';
 import { BaselineJudge, isBaseline, LlmJudge, type Judge } from './judges';
 import { EndpointFailed, RequestFailed } from './model';
+import { newSummary, statusReport, type WorkerSummary } from './summary';
 import { chooseTemplate, templateVersion } from './templates';
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface WorkerOptions {
   /** The Concord server, e.g. http://localhost:3000. */
@@ -48,41 +48,10 @@ export interface WorkerOptions {
   onProgress?: (s: WorkerSummary) => void;
 }
 
-export interface WorkerSummary {
-  judge: { id: number; name: string; model: string } | null;
-  template: { name: string; version: string } | null;
-  state: 'running' | 'done' | 'stopped' | 'error';
-  /** Labels stored by this run (each once, even when its ack was lost and it was sent again). */
-  labels: number;
-  /** Of those, outputs that could not be read (stored with a null value and their raw text). */
-  invalid: number;
-  /** Model requests retried (429, 5xx, timeouts, dropped connections). */
-  retries: number;
-  /** Socket commands sent again after a lost ack or a reconnect. */
-  resubmits: number;
-  /** Tasks released after their tries ran out (not labelled). */
-  errors: number;
-  in_flight: number;
-  tokens: { prompt: number; completion: number };
-  /** US dollars, when the registration gives a price per million tokens. */
-  cost: number | null;
-  /** The judge's progress: labels stored (by any run) and its plan. */
-  progress: { done: number; target: number | null };
-  wall_ms: number;
-  /** From the first task asked for to the last label acknowledged (the wall time without connecting). */
-  judging_ms: number;
-  last_error: string | null;
-  /** The endpoint refused structured output and the run went on in the text format. */
-  structured_fallback: boolean;
-}
-
-/** A failure that ends the run (bad token, server gone, endpoint refusing the key). */
-export class RunFailed extends Error {}
-
 const keyOf = (t: Task) => `${t.item.id}\u0000${t.order ?? ''}\u0000${t.sample ?? 0}`;
 
 export class JudgeWorker {
-  private socket: Client | undefined;
+  private readonly server: ServerConnection;
   private judgeImpl: Judge | undefined;
   private info: JudgeInfo | undefined;
   private session: SessionInfo | undefined;
@@ -96,28 +65,21 @@ export class JudgeWorker {
   private fatal: Error | undefined;
   /** The model endpoint's base URL, named in errors so a user knows which URL failed (null for baselines). */
   private endpoint: string | null = null;
-  readonly summary: WorkerSummary = {
-    judge: null,
-    template: null,
-    state: 'running',
-    labels: 0,
-    invalid: 0,
-    retries: 0,
-    resubmits: 0,
-    errors: 0,
-    in_flight: 0,
-    tokens: { prompt: 0, completion: 0 },
-    cost: null,
-    progress: { done: 0, target: null },
-    wall_ms: 0,
-    judging_ms: 0,
-    last_error: null,
-    structured_fallback: false,
-  };
+  readonly summary: WorkerSummary = newSummary();
 
   constructor(private readonly o: WorkerOptions) {
     // Every request in flight listens on the one abort signal.
     setMaxListeners(0, this.abort.signal);
+    this.server = new ServerConnection({
+      server: o.server,
+      token: o.token,
+      ackTimeoutMs: o.ackTimeoutMs,
+      reconnectTimeoutMs: o.reconnectTimeoutMs,
+      socketOptions: o.socketOptions,
+      onResend: () => this.summary.resubmits++,
+      // A reconnect re-announces the run, so the server's listing shows it again.
+      onReconnect: () => this.reportStatus(),
+    });
   }
 
   /** Stops taking tasks; with `abort`, cancels the model requests in flight and releases their tasks. */
@@ -130,11 +92,11 @@ export class JudgeWorker {
   async run(): Promise<WorkerSummary> {
     this.startedAt = Date.now();
     try {
-      await this.connect();
-      const session = await this.call<SessionInfo>('session:get', {});
+      await this.server.open();
+      const session = await this.server.command('session:get', {});
       if (!session.ok) throw new RunFailed(`session:get: ${session.error.message}`);
       if (session.data.kind !== 'llm') throw new RunFailed('This token is not a judge token (register a judge: POST /api/projects/:id/judges)');
-      const info = await this.call<JudgeInfo>('judge:get', {});
+      const info = await this.server.command('judge:get', {});
       if (!info.ok) throw new RunFailed(`judge:get: ${info.error.message}`);
       this.session = session.data;
       this.info = info.data;
@@ -157,8 +119,8 @@ export class JudgeWorker {
     } finally {
       if (this.statusTimer) clearInterval(this.statusTimer);
       this.summary.wall_ms = Date.now() - this.startedAt;
-      if (this.socket?.connected) await this.sendStatus().catch(() => undefined);
-      this.socket?.close();
+      if (this.server.connected) await this.server.commandOnce('judge:status', statusReport(this.summary, this.startedAt), 2000).catch(() => undefined);
+      this.server.close();
     }
     return this.summary;
   }
@@ -195,75 +157,6 @@ export class JudgeWorker {
     });
   }
 
-  private connect(): Promise<void> {
-    const socket: Client = io(this.o.server, {
-      auth: { token: this.o.token },
-      transports: ['websocket'],
-      reconnection: true,
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 2000,
-      forceNew: true,
-      ...this.o.socketOptions,
-    });
-    this.socket = socket;
-    // A reconnect re-announces the run, so the server's listing shows it again.
-    socket.io.on('reconnect', () => this.reportStatus());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new RunFailed(`Cannot reach the Concord server at ${this.o.server}`)), this.o.reconnectTimeoutMs ?? 30_000);
-      const fail = (e: Error) => {
-        clearTimeout(timer);
-        socket.off('connect', ok);
-        socket.close();
-        reject(e);
-      };
-      const ok = () => {
-        clearTimeout(timer);
-        socket.off('connect_error', refused);
-        resolve();
-      };
-      const refused = (e: Error & { data?: { code?: string } }) => {
-        // A refused token will not become valid by retrying; a server that is not up yet might.
-        if (e.data?.code) fail(new RunFailed(`The server refused the connection: ${e.message}`));
-      };
-      socket.once('connect', ok);
-      socket.on('connect_error', refused);
-    });
-  }
-
-  /** Resolves once connected; rejects if the server stays away past the reconnect timeout. */
-  private whenConnected(): Promise<void> {
-    const socket = this.socket!;
-    if (socket.connected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.off('connect', ok);
-        reject(new RunFailed(`Lost the connection to the Concord server at ${this.o.server} and could not get it back`));
-      }, this.o.reconnectTimeoutMs ?? 60_000);
-      const ok = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      socket.once('connect', ok);
-    });
-  }
-
-  /**
-   * Sends a command and waits for its ack. A lost ack (disconnect or timeout) is retried once the connection is
-   * back: every command here is safe to repeat (a label by its client id, a lease by its id).
-   */
-  private async call<T>(event: keyof ClientToServerEvents, input: unknown): Promise<Ack<T>> {
-    for (let attempt = 0; ; attempt++) {
-      await this.whenConnected();
-      try {
-        const emit = this.socket!.timeout(this.o.ackTimeoutMs ?? 30_000) as unknown as { emitWithAck: (e: string, i: unknown) => Promise<Ack<T>> };
-        return await emit.emitWithAck(event, input);
-      } catch {
-        if (attempt >= 100) throw new RunFailed(`No answer from the Concord server at ${this.o.server} to ${event}`);
-        this.summary.resubmits++;
-      }
-    }
-  }
-
   /**
    * Leases the lane's next task, or null when the lane is done (nothing left, stopping, or every lease this judge may
    * hold is taken). A lease handed back after a reconnect that another lane already holds is skipped; a task whose
@@ -272,9 +165,9 @@ export class JudgeWorker {
   private async take(): Promise<{ task: Task; heartbeat: NodeJS.Timeout } | null> {
     for (;;) {
       if (this.stopping || this.fatal) return null;
-      let next: Ack<Task | null>;
+      let next;
       try {
-        next = await this.call<Task | null>('task:next', {});
+        next = await this.server.command('task:next', {});
       } catch (e) {
         this.fatal ??= e as Error;
         return null;
@@ -347,10 +240,10 @@ export class JudgeWorker {
     }
     this.summary.tokens.prompt += judgment.tokens.prompt;
     this.summary.tokens.completion += judgment.tokens.completion;
-    this.summary.cost = this.cost();
+    this.summary.cost = tokenCost(this.summary.tokens, this.info?.config.price);
     const clientLabelId = randomUUID();
     const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
-    const r = await this.call<SubmitResult>('label:submit', submit);
+    const r = await this.server.command('label:submit', submit);
     if (r.ok) {
       // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.
       this.summary.progress = r.data.progress;
@@ -369,16 +262,14 @@ export class JudgeWorker {
   /** Keeps the lease alive while the model takes its time (retries with long Retry-After waits). */
   private keepAlive(task: Task): NodeJS.Timeout {
     const every = Math.max(5_000, (task.expiresAt - Date.now()) / 3);
-    const t = setInterval(() => {
-      if (this.socket?.connected) this.socket.emit('task:heartbeat', { leaseId: task.leaseId }, () => undefined);
-    }, every);
+    const t = setInterval(() => this.server.notify('task:heartbeat', { leaseId: task.leaseId }), every);
     t.unref();
     return t;
   }
 
   private async release(task: Task): Promise<void> {
     try {
-      await this.call<null>('task:release', { leaseId: task.leaseId });
+      await this.server.command('task:release', { leaseId: task.leaseId });
     } catch {
       // The server is gone; the lease will lapse and the task go back to the pool by itself.
     }
@@ -387,13 +278,7 @@ export class JudgeWorker {
   private async releaseParked(): Promise<void> {
     const ids = [...this.parked];
     this.parked.clear();
-    await Promise.all(ids.map((leaseId) => this.call<null>('task:release', { leaseId }).catch(() => undefined)));
-  }
-
-  private cost(): number | null {
-    const price = this.info?.config.price;
-    if (!price) return null;
-    return (this.summary.tokens.prompt * price.input + this.summary.tokens.completion * price.output) / 1e6;
+    await Promise.all(ids.map((leaseId) => this.server.command('task:release', { leaseId }).catch(() => undefined)));
   }
 
   private progress(): void {
@@ -402,26 +287,7 @@ export class JudgeWorker {
     this.o.onProgress?.(this.summary);
   }
 
-  private statusReport(): JudgeStatusReport {
-    const s = this.summary;
-    return {
-      state: s.state,
-      labels: s.labels,
-      invalid: s.invalid,
-      retries: s.retries,
-      errors: s.errors,
-      in_flight: s.in_flight,
-      tokens: { ...s.tokens },
-      last_error: s.last_error?.slice(0, 2000) ?? null,
-      started_at: this.startedAt,
-    };
-  }
-
   private reportStatus(): void {
-    if (this.socket?.connected && this.info) this.socket.emit('judge:status', this.statusReport(), () => undefined);
-  }
-
-  private sendStatus(): Promise<unknown> {
-    return this.socket!.timeout(2000).emitWithAck('judge:status', this.statusReport());
+    if (this.info) this.server.notify('judge:status', statusReport(this.summary, this.startedAt));
   }
 }

@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import { JudgeTemplate } from '../../shared/schemas';
 import { requestJson, fail } from './api';
 import { BUILT_IN_TEMPLATES, loadTemplateFile, templateVersion } from '../../judge-worker/templates';
-import { JudgeWorker, type WorkerSummary } from '../../judge-worker/worker';
+import type { WorkerSummary } from '../../judge-worker/summary';
+import { JudgeWorker } from '../../judge-worker/worker';
 
 interface JudgeOpts {
   server: string;

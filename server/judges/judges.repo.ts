@@ -1,5 +1,11 @@
+import type { JudgeCreate } from '../../shared/schemas';
 import type { Db } from '../db/database';
 import type { AnnotatorRow } from '../annotators/annotators.repo';
+
+/** A judge's registration as stored in its annotator row (validated by {@link JudgeCreate} when it was written). */
+export function judgeConfig(a: AnnotatorRow): JudgeCreate {
+  return JSON.parse(a.config ?? '{}') as JudgeCreate;
+}
 
 /** The SQL of editing, archiving and deleting judges (LLM annotators with a token). */
 export class JudgesRepo {

@@ -1,19 +1,14 @@
 import { parse } from 'csv-parse/sync';
 import type { Task } from '../../shared/protocol';
 import { JudgeWorker } from '../../judge-worker/worker';
-import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
-import { makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+import { closeServerAndModel, startServerAndModel } from '../helpers/judges';
+import { verdict, type MockOpenAI } from '../helpers/mock-openai';
+import { makeProject, ok, pairwiseItems, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 let mock: MockOpenAI;
-beforeEach(async () => {
-  s = await startServer();
-  mock = await startMockOpenAI();
-});
-afterEach(async () => {
-  await mock.close();
-  await s.close();
-});
+beforeEach(async () => ({ server: s, mock } = await startServerAndModel()));
+afterEach(() => closeServerAndModel(s, mock));
 
 const get = async (route: string) => {
   const res = await fetch(s.url + route, { headers: { authorization: `Bearer ${s.token}` } });

@@ -1,20 +1,17 @@
 import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
-import { startMockOpenAI, verdict, type MockOpenAI, type MockRequest, type MockReply } from '../helpers/mock-openai';
-import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+import { closeServerAndModel, startServerAndModel } from '../helpers/judges';
+import { verdict, type MockOpenAI, type MockRequest, type MockReply } from '../helpers/mock-openai';
+import { makeProject, pairwiseItems, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 let mock: MockOpenAI;
 /** Backoff waits the worker asked for (recorded, not slept: no test waits on a clock). */
 let waits: number[];
 beforeEach(async () => {
-  s = await startServer();
-  mock = await startMockOpenAI();
+  ({ server: s, mock } = await startServerAndModel());
   waits = [];
 });
-afterEach(async () => {
-  await mock.close();
-  await s.close();
-});
+afterEach(() => closeServerAndModel(s, mock));
 
 const N = 6;
 

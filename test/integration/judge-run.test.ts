@@ -1,30 +1,12 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
-import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+import { closeServerAndModel, concord, listedJudge, startServerAndModel, until } from '../helpers/judges';
+import { verdict, type MockOpenAI } from '../helpers/mock-openai';
+import { makeProject, pairwiseItems, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 let mock: MockOpenAI;
-beforeEach(async () => {
-  s = await startServer();
-  mock = await startMockOpenAI();
-});
-afterEach(async () => {
-  await mock.close();
-  await s.close();
-});
+beforeEach(async () => ({ server: s, mock } = await startServerAndModel()));
+afterEach(() => closeServerAndModel(s, mock));
 
-/** Polls until `check` holds (a condition to wait for, not a timing to assert). */
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await read();
-    if (check(v)) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition never held');
-}
-
-const judgeRow = async (pid: number, id: number) => (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges.find((j: { id: number }) => j.id === id);
 const llmLabels = (pid: number) => (s.db.prepare("SELECT COUNT(*) AS n FROM labels WHERE project_id = ? AND source = 'live'").get(pid) as { n: number }).n;
 
 describe('judge runs inside the server (API)', () => {
@@ -38,7 +20,7 @@ describe('judge runs inside the server (API)', () => {
     const again = await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
     expect([202, 409]).toContain(again.status); // 409 while it runs; 202 if it had already finished
 
-    const row = await until(() => judgeRow(pid, judge.id), (j) => j.state === 'done');
+    const row = await until(() => listedJudge(s, pid, judge.id), (j) => j.state === 'done');
     expect(row).toMatchObject({ progress: { done: 20, target: 20 }, last_error: null, invalid: 0, run: { in_server: true, labels: 20 } });
     expect(row.tokens.prompt).toBeGreaterThan(0);
     expect(row.cost).toBeCloseTo((row.tokens.prompt * 2 + row.tokens.completion * 10) / 1e6, 10);
@@ -68,7 +50,7 @@ describe('judge runs inside the server (API)', () => {
     const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(2));
     const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'keyed', base_url: mock.url, api_key_env: 'CONCORD_TEST_NO_SUCH_API_KEY' })).body;
     await s.api('POST', `/api/projects/${pid}/judges/${judge.id}/run`);
-    const row = await until(() => judgeRow(pid, judge.id), (j) => j.state === 'error');
+    const row = await until(() => listedJudge(s, pid, judge.id), (j) => j.state === 'error');
     expect(row.last_error).toMatch(/CONCORD_TEST_NO_SUCH_API_KEY is not set/);
     expect(mock.requests).toHaveLength(0);
   });
@@ -82,21 +64,10 @@ test('a judge cannot be pointed at a server secret that is not an API key', asyn
 });
 
 describe('concord judge (CLI)', () => {
-  const bin = path.resolve(__dirname, '../../bin/concord.js');
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, CONCORD_ADMIN_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-
   test('one step: registers the judge, labels the project with swap and 2 samples, exits 0 with the summary, and the server lists it done', async () => {
     const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(5));
     mock.rule = (req) => verdict(req, req.n % 2 === 0 ? 'A' : 'B');
-    const r = await cli(
+    const r = await concord(
       ['judge', '--server', s.url, '--project', String(pid), '--admin-token', s.token, '--model', 'cli-model', '--base-url', mock.url, '--api-key-env', 'MOCK_API_KEY', '--swap', '--samples', '2', '--temperature', '0.5', '--concurrency', '4', '--json'],
       { MOCK_API_KEY: 'sk-test-123' },
     );
@@ -112,7 +83,7 @@ describe('concord judge (CLI)', () => {
   }, 30_000);
 
   test('with a judge token and a bad server token, it says why and exits 1', async () => {
-    const r = await cli(['judge', '--server', s.url, '--token', 'cjdg_not-a-real-token']);
+    const r = await concord(['judge', '--server', s.url, '--token', 'cjdg_not-a-real-token']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refused the connection: This token is not valid/);
   }, 30_000);

@@ -1,20 +1,13 @@
 import type { Task } from '../../shared/protocol';
 import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
-import { parseJudgeLM, parseRating, parseVerdict } from '../../judge-worker/parse';
-import { BUILT_IN_TEMPLATES, renderTask } from '../../judge-worker/templates';
-import { shown, startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
-import { invite, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
+import { closeServerAndModel, startServerAndModel } from '../helpers/judges';
+import { shown, verdict, type MockOpenAI } from '../helpers/mock-openai';
+import { invite, makeProject, ok, pairwiseItems, type Client, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 let mock: MockOpenAI;
-beforeEach(async () => {
-  s = await startServer();
-  mock = await startMockOpenAI();
-});
-afterEach(async () => {
-  await mock.close();
-  await s.close();
-});
+beforeEach(async () => ({ server: s, mock } = await startServerAndModel()));
+afterEach(() => closeServerAndModel(s, mock));
 
 const judgeLabels = (projectId: number, annotatorId: number) =>
   s.db
@@ -102,29 +95,5 @@ describe('judge worker', () => {
     await worker(b.token).run();
     const values = (id: number) => Object.fromEntries(judgeLabels(pid, id).map((l) => [l.item, l.value]));
     expect(values(a.id)).toEqual(values(b.id));
-  });
-});
-
-describe('judge templates and parsers', () => {
-  test('text answers are read whatever the spacing and case, and a certainty line is not the score', () => {
-    expect(parseVerdict('A is better.\n[[ b ]]').value).toBe('B');
-    expect(parseVerdict('Format is "[[A]]" or "[[B]]". Final: [[C]]').value).toBe('tie');
-    expect(parseVerdict('A]] [[85]]', false)).toMatchObject({ value: 'A', certainty: 85 });
-    expect(parseVerdict('no verdict here').value).toBeNull();
-    expect(parseRating('Good answer.\nRating: [[7]]\nCertainty: [[90]]')).toMatchObject({ value: 7, certainty: 90 });
-    expect(parseRating('Certainty: [[90]] … rating: [[ 3 ]]').value).toBe(3);
-    expect(parseJudgeLM('8 6\nAssistant 1 was more precise.')).toMatchObject({ value: 'A', scores: [8, 6], rationale: 'Assistant 1 was more precise.' });
-    expect(parseJudgeLM('7, 7\nEqual.').value).toBe('tie');
-  });
-
-  test('a template asks for a certainty on the project scale only when the project collects one', () => {
-    const pairwise = BUILT_IN_TEMPLATES.find((t) => t.name === 'pairwise')!;
-    const project = { id: 1, title: 'p', type: 'pairwise' as const, instructions: '', options: null, scale: null, certainty: null, rationale: 'off' as const, completion_code: null, redirect_url: null };
-    const item = { id: 'q', question: 'Q?', answer_a: 'a', answer_b: 'b' };
-    expect(renderTask(pairwise, item, project, false).messages.map((m) => m.content).join('\n')).not.toMatch(/certainty/i);
-    const withCertainty = renderTask(pairwise, item, { ...project, certainty: { min: 0, max: 10 } }, false);
-    expect(withCertainty.messages[0]!.content).toContain('from 0 to 10');
-    const persona = BUILT_IN_TEMPLATES.find((t) => t.name === 'persona')!;
-    expect(renderTask(persona, { ...item, persona: 'A nurse' }, project, false).messages.at(-1)!.content).toMatch(/81--100 \(Highly Confident\)[\s\S]*A nurse/);
   });
 });

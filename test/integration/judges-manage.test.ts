@@ -3,6 +3,7 @@
  * kept, left out of the report and gold, token refused) and `DELETE` removes it (with its labels only when asked).
  */
 import { startMockOpenAI, type MockOpenAI } from '../helpers/mock-openai';
+import { until } from '../helpers/judges';
 import { jsonl, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
 
 let s: TestServer;
@@ -12,16 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await s.close();
 });
-
-/** Polls until `check` holds (a condition to wait for, not a timing to assert). */
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = await read();
-    if (check(v)) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition never held');
-}
 
 const register = async (pid: number, body: Record<string, unknown>) => {
   const r = await s.api('POST', `/api/projects/${pid}/judges`, body);

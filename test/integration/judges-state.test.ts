@@ -2,42 +2,16 @@
  * What `GET /api/projects/:id/judges` says about a judge's run is what happened to it: running while it runs, then
  * done, stopped or error with the last error; never "running" for a run that has ended.
  */
-import net from 'node:net';
-import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
-import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
+import { closedPort, closeServerAndModel, listedJudge, startServerAndModel, until } from '../helpers/judges';
+import { verdict, type MockOpenAI } from '../helpers/mock-openai';
+import { makeProject, pairwiseItems, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 let mock: MockOpenAI;
-beforeEach(async () => {
-  s = await startServer();
-  mock = await startMockOpenAI();
-});
-afterEach(async () => {
-  await mock.close();
-  await s.close();
-});
+beforeEach(async () => ({ server: s, mock } = await startServerAndModel()));
+afterEach(() => closeServerAndModel(s, mock));
 
-async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, tries = 1000): Promise<T> {
-  let v: T | undefined;
-  for (let i = 0; i < tries; i++) {
-    v = await read();
-    if (check(v)) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`condition never held; last: ${JSON.stringify(v)}`);
-}
-
-const judgeRow = async (pid: number, id: number) => (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges.find((j: { id: number }) => j.id === id);
 const ended = (j: Record<string, any>) => j.state !== 'running';
-
-/** A port on this machine where nothing listens (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('GET /api/projects/:id/judges: the state of a judge\'s run', () => {
   test('a run whose endpoint refuses the key (401) is listed as error with the endpoint\'s message, not running', async () => {
@@ -45,7 +19,7 @@ describe('GET /api/projects/:id/judges: the state of a judge\'s run', () => {
     const j = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'm', base_url: mock.url })).body;
     mock.rule = () => ({ status: 401, error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } });
     expect((await s.api('POST', `/api/projects/${pid}/judges/${j.id}/run`)).status).toBe(202);
-    const row = await until(() => judgeRow(pid, j.id), ended);
+    const row = await until(() => listedJudge(s, pid, j.id), ended);
     expect(row.state).toBe('error');
     expect(row.last_error).toMatch(/401/);
     expect(row.last_error).toMatch(/Incorrect API key provided/);
@@ -57,7 +31,7 @@ describe('GET /api/projects/:id/judges: the state of a judge\'s run', () => {
     const port = await closedPort();
     const j = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'm', base_url: `http://127.0.0.1:${port}/v1`, concurrency: 1 })).body;
     expect((await s.api('POST', `/api/projects/${pid}/judges/${j.id}/run`)).status).toBe(202);
-    const row = await until(() => judgeRow(pid, j.id), ended);
+    const row = await until(() => listedJudge(s, pid, j.id), ended);
     expect(row.state).toBe('error');
     expect(row.last_error).toMatch(/connect|connection|reach|ECONNREFUSED/i);
     expect(row.run).toMatchObject({ labels: 0, errors: 1 });
@@ -69,19 +43,19 @@ describe('GET /api/projects/:id/judges: the state of a judge\'s run', () => {
     const slow = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'slow', base_url: mock.url })).body;
     mock.rule = (req) => (req.body.model === 'slow' ? { hang: true } : verdict(req, 'A'));
     await s.api('POST', `/api/projects/${pid}/judges/${fast.id}/run`);
-    expect(await until(() => judgeRow(pid, fast.id), ended)).toMatchObject({ state: 'done', last_error: null, progress: { done: 2, target: 2 } });
+    expect(await until(() => listedJudge(s, pid, fast.id), ended)).toMatchObject({ state: 'done', last_error: null, progress: { done: 2, target: 2 } });
 
     await s.api('POST', `/api/projects/${pid}/judges/${slow.id}/run`);
     await until(() => Promise.resolve(mock.requests.filter((r) => r.body.model === 'slow').length), (n) => n > 0);
-    expect((await judgeRow(pid, slow.id)).state).toBe('running');
+    expect((await listedJudge(s, pid, slow.id)).state).toBe('running');
     const stopped = await s.api('DELETE', `/api/projects/${pid}/judges/${slow.id}/run`);
     expect(stopped.body.state).toBe('stopped');
-    expect((await judgeRow(pid, slow.id)).state).toBe('stopped');
+    expect((await listedJudge(s, pid, slow.id)).state).toBe('stopped');
   });
 
   test('a judge that has never run is idle', async () => {
     const pid = await makeProject(s, {}, pairwiseItems(1));
     const j = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'm', base_url: mock.url })).body;
-    expect(await judgeRow(pid, j.id)).toMatchObject({ state: 'idle', last_error: null, run: null });
+    expect(await listedJudge(s, pid, j.id)).toMatchObject({ state: 'idle', last_error: null, run: null });
   });
 });

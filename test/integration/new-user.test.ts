@@ -3,36 +3,13 @@
  * non-zero naming the URL it could not reach when a run ends in error, and a route asked for without its `/api`
  * prefix is answered with the path it should have had.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { closedPort, concord } from '../helpers/judges';
 import { startMockOpenAI, type MockOpenAI } from '../helpers/mock-openai';
 import { makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
 
-const BIN = path.resolve(__dirname, '../../bin/concord.js');
 const SECRET = 'cadm_RECOGNISABLE-admin-secret-4242';
-
-/** Runs `concord …` as a user would, with the given environment on top of the test's. */
-function concord(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 describe('concord --help and --version', () => {
   const commands = [[], ['serve'], ['import'], ['report'], ['export'], ['judge']];

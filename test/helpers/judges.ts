@@ -1,0 +1,64 @@
+/**
+ * What the tests of judges share: a server with a mock model endpoint beside it, the judge as the listing shows it,
+ * waiting for a run to get somewhere, a port where nothing listens, and `concord …` run as a user would.
+ */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { startMockOpenAI, type MockOpenAI } from './mock-openai';
+import { startServer, type TestServer } from './server';
+
+/** A real server and a mock OpenAI-compatible endpoint, both fresh (start them in `beforeEach`). */
+export async function startServerAndModel(): Promise<{ server: TestServer; mock: MockOpenAI }> {
+  const server = await startServer();
+  const mock = await startMockOpenAI();
+  return { server, mock };
+}
+
+/** Closes what {@link startServerAndModel} started (in `afterEach`). */
+export async function closeServerAndModel(server: TestServer, mock: MockOpenAI): Promise<void> {
+  await mock.close();
+  await server.close();
+}
+
+/** A judge as `GET /api/projects/:id/judges` lists it. */
+export async function listedJudge(s: TestServer, projectId: number, judgeId: number): Promise<Record<string, any>> {
+  const judges = (await s.api('GET', `/api/projects/${projectId}/judges`)).body.judges as Array<Record<string, any>>;
+  const judge = judges.find((j) => j.id === judgeId);
+  if (!judge) throw new Error(`judge ${judgeId} is not listed in project ${projectId}`);
+  return judge;
+}
+
+/** Polls until `check` holds (a condition to wait for, not a timing to assert). */
+export async function until<T>(read: () => Promise<T>, check: (v: T) => boolean, tries = 1000): Promise<T> {
+  let v: T | undefined;
+  for (let i = 0; i < tries; i++) {
+    v = await read();
+    if (check(v)) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`condition never held; last: ${JSON.stringify(v)}`);
+}
+
+/** A port on this machine where nothing listens (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+const BIN = path.resolve(__dirname, '../../bin/concord.js');
+
+/** Runs `concord …` as a user would, with no admin token in its environment unless `env` gives one. */
+export function concord(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
