@@ -98,8 +98,12 @@ export const BLOCKED_MESSAGES: Record<'researcher' | 'qualification', string> = 
   qualification: 'Thank you for your work. This study needs answers that match its checks more closely, so there are no more tasks for you.',
 };
 
+/**
+ * A project's live progress: the `project:watch` snapshot and `project:progress` pushes, and the body of
+ * `GET /api/projects/:id/progress`. One object on both transports, so it keeps the REST API's snake_case names.
+ */
 export interface ProjectProgress {
-  projectId: number;
+  project_id: number;
   items: { total: number; complete: number; gold: number };
   labels: { human: number; llm: number };
   /** Labels stored in the last 60 seconds, by kind. */
