@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { SessionInfo, Task } from '../shared/protocol';
-import { DEFAULT_SCALE, type JudgeCreate, type JudgeTemplate } from '../shared/schemas';
+import { DEFAULT_SCALE } from '../shared/constants';
+import type { JudgeCreate, JudgeTemplate } from '../shared/schemas';
 import { checkValue } from '../shared/values';
 import { ModelClient, StructuredRefused, type ChatResult, type ModelOptions } from './model';
 import { parseStructured, parseText, rescale, type Parsed } from './parse';

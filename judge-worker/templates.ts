@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { SessionInfo, TaskItem } from '../shared/protocol';
-import { DEFAULT_SCALE, JudgeTemplate, type Range, type TaskType } from '../shared/schemas';
+import { DEFAULT_SCALE } from '../shared/constants';
+import { JudgeTemplate, type Range, type TaskType } from '../shared/schemas';
 
 export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 

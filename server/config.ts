@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { API_KEY_VARIABLE } from '../shared/schemas';
+import { API_KEY_VARIABLE } from '../shared/constants';
 
 /** The server's settings, read from the environment once at start-up; nothing else reads `process.env`. */
 export const ConfigSchema = z.object({

@@ -3,60 +3,32 @@
  * The TypeScript types are inferred from them, so there is one definition of each contract.
  */
 import { z } from 'zod';
+import {
+  ANNOTATOR_KINDS,
+  API_KEY_VARIABLE,
+  DEFAULT_REDUNDANCY,
+  LIMITS,
+  PAIRWISE_VALUES,
+  QUALIFICATION_NEEDS_GOLD,
+  RATIONALE_MODES,
+  SHOWN_ORDERS,
+  TASK_TYPES,
+} from './constants';
+import { issueMessage } from './zod-messages';
 
-const NOUN: Record<string, string> = {
-  number: 'a number',
-  int: 'a whole number',
-  string: 'text',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'a list',
-  null: 'null',
-};
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'an object' : typeof v;
-}
+/** Messages a person can act on, for every schema that does not set its own (shared/zod-messages.ts). */
+z.config({ customError: issueMessage });
 
-/**
- * Messages a person can act on, for every schema that does not set its own: what the field must be and what it
- * was ("must be a number, not the text "seven""). The field's name is added by whoever reports the issue.
- */
-z.config({
-  customError: (iss) => {
-    switch (iss.code) {
-      case 'invalid_type':
-        return iss.input === undefined ? 'is required' : `must be ${NOUN[iss.expected] ?? iss.expected}, not ${describe(iss.input)}`;
-      case 'invalid_value':
-        return `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describe(iss.input)}`;
-      case 'too_small':
-        return iss.origin === 'string'
-          ? Number(iss.minimum) <= 1 ? 'cannot be empty' : `must be at least ${iss.minimum} characters`
-          : iss.origin === 'array' ? `must have at least ${iss.minimum} entries` : `must be at least ${iss.minimum}`;
-      case 'too_big':
-        return iss.origin === 'string' ? `must be at most ${iss.maximum} characters` : iss.origin === 'array' ? `must have at most ${iss.maximum} entries` : `must be at most ${iss.maximum}`;
-      default:
-        return undefined;
-    }
-  },
-});
-
-export const TASK_TYPES = ['pairwise', 'rating', 'choice'] as const;
 export const TaskType = z.enum(TASK_TYPES);
 export type TaskType = z.infer<typeof TaskType>;
 
-export const PAIRWISE_VALUES = ['A', 'B', 'tie'] as const;
 export const PairwiseValue = z.enum(PAIRWISE_VALUES);
 export type PairwiseValue = z.infer<typeof PairwiseValue>;
 
-export const Order = z.enum(['AB', 'BA']);
+export const Order = z.enum(SHOWN_ORDERS);
 export type Order = z.infer<typeof Order>;
 
-export const AnnotatorKind = z.enum(['human', 'llm']);
+export const AnnotatorKind = z.enum(ANNOTATOR_KINDS);
 export type AnnotatorKind = z.infer<typeof AnnotatorKind>;
 
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
@@ -72,11 +44,6 @@ export const RatingScale = z
   .refine((r) => r.min < r.max, { error: 'min must be below max' });
 export type RatingScale = z.infer<typeof RatingScale>;
 
-/** Default certainty scale when a project turns certainty on without giving one. */
-export const DEFAULT_CERTAINTY: Range = { min: 1, max: 100 };
-/** Default rating scale (MT-Bench's single-answer grading uses 1–10). */
-export const DEFAULT_SCALE: RatingScale = { min: 1, max: 10, step: 1 };
-
 const optionText = z.string().trim().min(1, { error: 'an option cannot be empty' }).max(2000);
 const Options = z
   .array(optionText)
@@ -84,35 +51,39 @@ const Options = z
   .max(100)
   .refine((o) => new Set(o).size === o.length, { error: 'options must be distinct' });
 
-export const RationaleMode = z.enum(['off', 'optional', 'required']);
+export const RationaleMode = z.enum(RATIONALE_MODES);
 export type RationaleMode = z.infer<typeof RationaleMode>;
+
+const leaseSeconds = z.int().min(1).max(LIMITS.leaseSeconds);
+/** A change to a project's lease times: either may be left out (it keeps its value, or the default). */
+const LeaseSecondsChange = z.strictObject({ human: leaseSeconds.optional(), llm: leaseSeconds.optional() });
 
 /** Settings of a project that a researcher may change after creation (everything but the type). */
 export const ProjectSettingsShape = {
-  name: z.string().trim().min(1, { error: 'name cannot be empty' }).max(200),
-  redundancy: z.int().min(1).max(1000),
+  name: z.string().trim().min(1, { error: 'name cannot be empty' }).max(LIMITS.nameChars),
+  redundancy: z.int().min(1).max(LIMITS.redundancy),
   options: Options.nullable(),
   scale: RatingScale.nullable(),
   /** `true` turns certainty on with the default 1–100 scale; `false`/`null` turns it off. */
   certainty: z.union([z.boolean(), Range]).nullable(),
   rationale: RationaleMode,
-  instructions: z.string().max(200_000),
+  instructions: z.string().max(LIMITS.instructionsChars),
   /** Share of tasks (0–1) drawn from gold items as quality checks while any remain. */
   gold_rate: z.number().min(0).max(1),
   /** Most items one human may label in this project (crowd studies cap this); null for no cap. */
   max_per_annotator: z.int().min(1).nullable(),
   /** Whether human annotators see an item's reference answer. */
   show_reference: z.boolean(),
-  lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400), llm: z.int().min(1).max(86_400) }),
-  completion_code: z.string().max(200).nullable(),
+  lease_seconds: z.strictObject({ human: leaseSeconds, llm: leaseSeconds }),
+  completion_code: z.string().max(LIMITS.nameChars).nullable(),
   redirect_url: z.url().nullable(),
   /** The study title annotators see (the project's `name` is the researcher's own); null shows the name. */
-  public_title: z.string().trim().min(1).max(200).nullable(),
+  public_title: z.string().trim().min(1).max(LIMITS.nameChars).nullable(),
   /** Quality acts: stop serving a human whose gold-check accuracy falls below the bar; null for no bar. */
   qualification: z
     .strictObject({
       /** Gold checks a human must have answered before the bar applies. */
-      min_checks: z.int().min(1).max(10_000),
+      min_checks: z.int().min(1).max(LIMITS.qualificationChecks),
       /** Least share (0–1) of gold checks answered right. */
       min_accuracy: z.number().min(0).max(1),
       /** Whether a human stopped by the bar still gets the completion code for the work done. */
@@ -121,15 +92,11 @@ export const ProjectSettingsShape = {
     .nullable(),
 };
 
-/** Why a qualification bar needs `gold_rate` > 0: the bar is measured on gold checks, and only then are any served. */
-export const QUALIFICATION_NEEDS_GOLD =
-  'a qualification bar needs gold checks: set gold_rate above 0 (with gold_rate 0 no gold checks are served), or qualification to null';
-
 export const ProjectCreate = z
   .strictObject({
     name: ProjectSettingsShape.name,
     type: TaskType,
-    redundancy: ProjectSettingsShape.redundancy.default(3),
+    redundancy: ProjectSettingsShape.redundancy.default(DEFAULT_REDUNDANCY),
     options: ProjectSettingsShape.options.optional(),
     scale: ProjectSettingsShape.scale.optional(),
     certainty: ProjectSettingsShape.certainty.optional(),
@@ -138,9 +105,7 @@ export const ProjectCreate = z
     gold_rate: ProjectSettingsShape.gold_rate.default(0),
     max_per_annotator: ProjectSettingsShape.max_per_annotator.optional(),
     show_reference: ProjectSettingsShape.show_reference.default(true),
-    lease_seconds: z
-      .strictObject({ human: z.int().min(1).max(86_400).optional(), llm: z.int().min(1).max(86_400).optional() })
-      .optional(),
+    lease_seconds: LeaseSecondsChange.optional(),
     completion_code: ProjectSettingsShape.completion_code.optional(),
     redirect_url: ProjectSettingsShape.redirect_url.optional(),
     public_title: ProjectSettingsShape.public_title.optional(),
@@ -165,7 +130,7 @@ export const ProjectPatch = z
     gold_rate: ProjectSettingsShape.gold_rate,
     max_per_annotator: ProjectSettingsShape.max_per_annotator,
     show_reference: ProjectSettingsShape.show_reference,
-    lease_seconds: z.strictObject({ human: z.int().min(1).max(86_400).optional(), llm: z.int().min(1).max(86_400).optional() }),
+    lease_seconds: LeaseSecondsChange,
     completion_code: ProjectSettingsShape.completion_code,
     redirect_url: ProjectSettingsShape.redirect_url,
     public_title: ProjectSettingsShape.public_title,
@@ -173,29 +138,6 @@ export const ProjectPatch = z
   })
   .partial();
 export type ProjectPatch = z.infer<typeof ProjectPatch>;
-
-/** A project as the API returns it. Certainty is resolved to a range or null. */
-export interface Project {
-  id: number;
-  name: string;
-  type: TaskType;
-  redundancy: number;
-  options: string[] | null;
-  scale: RatingScale | null;
-  certainty: Range | null;
-  rationale: RationaleMode;
-  instructions: string;
-  gold_rate: number;
-  max_per_annotator: number | null;
-  show_reference: boolean;
-  lease_seconds: { human: number; llm: number };
-  completion_code: string | null;
-  redirect_url: string | null;
-  public_title: string | null;
-  qualification: { min_checks: number; min_accuracy: number; completion_code: 'give' | 'withhold' } | null;
-  created_at: string;
-  updated_at: string;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Import records
@@ -290,16 +232,13 @@ export type LabelRecord = z.infer<typeof LabelRecord>;
 // ---------------------------------------------------------------------------------------------
 // Judges (an LLM annotator's registration; the worker that runs it reads these settings)
 
-/** Environment variables a judge may read its API key from. */
-export const API_KEY_VARIABLE = /^[A-Z][A-Z0-9_]*_API_KEY$/;
-
 export const JudgeCreate = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: z.string().trim().min(1).max(LIMITS.nameChars).optional(),
   model: z.string().trim().min(1).max(300),
   template: z.string().trim().min(1).max(200).optional(),
   swap: z.boolean().default(false),
-  samples: z.int().min(1).max(100).default(1),
-  temperature: z.number().min(0).max(2).optional(),
+  samples: z.int().min(1).max(LIMITS.judgeSamples).default(1),
+  temperature: z.number().min(0).max(LIMITS.judgeTemperature).optional(),
   max_tokens: z.int().min(1).max(1_000_000).optional(),
   structured: z.boolean().optional(),
   base_url: z.url().optional(),
@@ -311,7 +250,7 @@ export const JudgeCreate = z.strictObject({
     .string()
     .regex(API_KEY_VARIABLE, { error: 'api_key_env must name a variable ending in _API_KEY (e.g. OPENAI_API_KEY): the server reads no other' })
     .optional(),
-  concurrency: z.int().min(1).max(256).default(8),
+  concurrency: z.int().min(1).max(LIMITS.judgeConcurrency).default(8),
   /** One more request, asking the model to restate its answer in the required format, when an output cannot be read. */
   repair: z.boolean().optional(),
   /** Sent to the endpoint as `seed`; also seeds `baseline:random`. */
@@ -394,7 +333,7 @@ export type JudgeStatusReport = z.infer<typeof JudgeStatusReport>;
 
 export const InviteCreate = z
   .strictObject({
-    label: z.string().trim().max(200).optional(),
+    label: z.string().trim().max(LIMITS.nameChars).optional(),
     /** Most distinct worker ids this link admits (a study with a known number of places); none when absent. */
     max_workers: z.int().min(1).max(1_000_000).nullable().optional(),
   })
@@ -422,7 +361,7 @@ export const LabelSubmit = z.strictObject({
   /** Pairwise: `A`/`B`/`tie` in display positions (`A` = shown first). Rating: a number. Choice: an option. */
   value: z.union([z.string().max(2000), finite]).nullable(),
   certainty: finite.optional().nullable(),
-  rationale: z.string().max(50_000).optional().nullable(),
+  rationale: z.string().max(LIMITS.rationaleChars).optional().nullable(),
   /** Generated by the client once per label; resubmitting the same id is acknowledged and stored once. */
   clientLabelId: z.string().min(1).max(100),
   /** Free, small, judge-only details (raw output, tokens, latency); ignored for humans. */

@@ -2,7 +2,8 @@
  * The domain of a label value for each task type, shared by the import validator, the server's submit handler
  * and the annotator page. Each check returns a sentence naming the problem, or null when the value is fine.
  */
-import { DEFAULT_SCALE, PAIRWISE_VALUES, type Order, type PairwiseValue, type RatingScale, type Range, type TaskType } from './schemas';
+import { DEFAULT_SCALE, PAIRWISE_VALUES } from './constants';
+import type { Order, PairwiseValue, RatingScale, Range, TaskType } from './schemas';
 
 interface ProjectDomain {
   type: TaskType;

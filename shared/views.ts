@@ -1,8 +1,69 @@
 /**
  * The REST API's response bodies, as the server sends them and the dashboard reads them: one copy of each.
- * REST JSON is snake_case (see the README's "Names on the wire"). Types only: nothing here runs.
+ * REST JSON is snake_case (see the README's "Names on the wire"). Types only: nothing here runs. Two responses
+ * live beside what else they serve: a project's progress (`ProjectProgress`, also a socket push) in protocol.ts,
+ * and the report (`ReportJson`, built by pure code) in stats/report/json.ts.
  */
-import type { AnnotatorKind, JudgeCreate } from './schemas';
+import type { TaskItem } from './protocol';
+import type { AnnotatorKind, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
+
+/** A project as the API returns it (`GET/POST/PATCH /api/projects…`). Certainty is resolved to a range or null. */
+export interface Project {
+  id: number;
+  name: string;
+  type: TaskType;
+  redundancy: number;
+  options: string[] | null;
+  scale: RatingScale | null;
+  certainty: Range | null;
+  rationale: RationaleMode;
+  instructions: string;
+  gold_rate: number;
+  max_per_annotator: number | null;
+  show_reference: boolean;
+  lease_seconds: { human: number; llm: number };
+  completion_code: string | null;
+  redirect_url: string | null;
+  public_title: string | null;
+  qualification: { min_checks: number; min_accuracy: number; completion_code: 'give' | 'withhold' } | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `GET /api/projects`. */
+export interface ProjectList {
+  projects: Project[];
+}
+
+/** `POST /api/projects/:id/items` and `…/labels`: how many records were stored (a file with any bad line stores none). */
+export interface ImportResult {
+  imported: number;
+}
+
+/** An item's stored content: what an annotator may see, plus `rubric`/`options` where the type has them. */
+export type ItemContent = Omit<TaskItem, 'id'>;
+
+/** An item as `GET /api/projects/:id/items` lists it. */
+export interface ItemView {
+  id: string;
+  content: ItemContent;
+  gold: string | number | null;
+  meta: Record<string, unknown> | null;
+  labels: { human: number; llm: number };
+  created_at: string;
+}
+
+/** A page of a list, with where it starts and how long it may be. */
+export interface ListPage {
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** `GET /api/projects/:id/items?offset=&limit=`. */
+export interface ItemsPage extends ListPage {
+  items: ItemView[];
+}
 
 /**
  * Where a judge's latest run stands: `idle` (none since the server started), `running`, `done` (nothing left),
@@ -71,4 +132,101 @@ export interface AnnotatorView {
   /** Labels left out of the report and the gold set (kept; restorable). */
   excluded: boolean;
   created_at: string;
+}
+
+/** `GET /api/projects/:id/annotators`. */
+export interface AnnotatorList {
+  annotators: AnnotatorView[];
+}
+
+/** `GET /api/projects/:id/invites`. */
+export interface InviteList {
+  invites: InviteView[];
+}
+
+/** `GET /api/projects/:id/judges`. */
+export interface JudgeList {
+  judges: JudgeView[];
+}
+
+/** What a judge's runs add to its listing, and what `POST/DELETE …/judges/:judge/run` answer: state, last error, tokens, cost. */
+export type JudgeRunView = Pick<JudgeView, 'state' | 'last_error' | 'labels' | 'tokens' | 'invalid' | 'cost' | 'run'>;
+
+/** `POST /api/projects/:id/judges`: the new judge and its token (shown this once; the server keeps only a hash). */
+export interface JudgeRegistered {
+  id: number;
+  name: string;
+  token: string;
+}
+
+/** `DELETE /api/projects/:id/judges/:judge`: the judge deleted, and how many of its labels went with it. */
+export interface JudgeDeleted {
+  id: number;
+  name: string;
+  labels_deleted: number;
+}
+
+/** A researcher's final label for an item (`PUT /api/projects/:id/items/:item/adjudication` returns it). */
+export interface AdjudicationView {
+  item: string;
+  label: string | number;
+  note: string | null;
+  by: string;
+  at: string;
+}
+
+/** One label on a listed disagreement (human or judge). Pairwise values are in the item's own frame. */
+export interface DisagreementLabel {
+  annotator: string;
+  kind: AnnotatorKind;
+  value: string | number | null;
+  certainty: number | null;
+  rationale: string | null;
+  order: Order | null;
+  sample: number;
+  at: string;
+}
+
+/** An item whose human labels disagree, as `GET /api/projects/:id/disagreements` lists it. */
+export interface DisagreementView {
+  id: string;
+  content: ItemContent;
+  gold: string | number | null;
+  /** Share of the item's human labels that give its most common value (1 = unanimous). */
+  agreement: number;
+  /** Human labels on the item. */
+  n: number;
+  /** Whether the most common value is shared by two or more values (no majority). */
+  tied: boolean;
+  adjudication: Omit<AdjudicationView, 'item'> | null;
+  labels: DisagreementLabel[];
+}
+
+/** `GET /api/projects/:id/disagreements?offset=&limit=&min_labels=`: the least agreement first. */
+export interface DisagreementsPage extends ListPage {
+  items: DisagreementView[];
+}
+
+/** One line of the gold export (`GET /api/projects/:id/export?kind=gold`, JSONL or CSV). */
+export interface GoldRecord {
+  id: string;
+  question: string;
+  answer_a?: string | null;
+  answer_b?: string | null;
+  answer?: string | null;
+  options?: string[] | null;
+  rubric?: string | null;
+  reference: string | null;
+  persona: string | null;
+  label: string | number;
+  /** Share of the votes behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
+  agreement: number | null;
+  /**
+   * Votes behind the record: one per annotator whose labels on the item took part (a judge's labels in both orders
+   * and every sample reduce to one verdict, see shared/stats/votes.ts). `labels` lists every label behind them.
+   */
+  n: number;
+  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority';
+  labels: Array<{ annotator: string; kind: AnnotatorKind; value: string | number | null; certainty: number | null; rationale: string | null }>;
+  meta: Record<string, unknown> | null;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { TASK_TYPES } from '../../shared/schemas';
+import { TASK_TYPES } from '../../shared/constants';
 import type { ReportJson } from '../../shared/stats/report';
 import { loadConfig } from '../config';
 import { serve } from '../serve';

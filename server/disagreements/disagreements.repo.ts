@@ -3,6 +3,7 @@
  * judge), rationale and any adjudication, so a researcher can read them and decide the final label.
  */
 import { z } from 'zod';
+import type { DisagreementLabel, DisagreementsPage, ItemContent } from '../../shared/views';
 import type { Db } from '../db/database';
 
 export const DisagreementsQuery = z.object({
@@ -38,20 +39,6 @@ interface LabelRow {
   created_at: number;
 }
 
-export interface DisagreementView {
-  id: string;
-  content: Record<string, unknown>;
-  gold: string | number | null;
-  /** Share of the item's human labels that give its most common value (1 = unanimous). */
-  agreement: number;
-  /** Human labels on the item. */
-  n: number;
-  /** Whether the most common value is shared by two or more values (no majority). */
-  tied: boolean;
-  adjudication: { label: string | number; note: string | null; by: string; at: string } | null;
-  labels: Array<{ annotator: string; kind: 'human' | 'llm'; value: string | number | null; certainty: number | null; rationale: string | null; order: 'AB' | 'BA' | null; sample: number; at: string }>;
-}
-
 export class DisagreementsRepo {
   private readonly rank;
   private readonly count;
@@ -83,10 +70,10 @@ export class DisagreementsRepo {
     );
   }
 
-  list(projectId: number, q: z.infer<typeof DisagreementsQuery>): { total: number; items: DisagreementView[] } {
+  list(projectId: number, q: z.infer<typeof DisagreementsQuery>): Pick<DisagreementsPage, 'total' | 'items'> {
     const rows = this.rank.all({ project: projectId, min: q.min_labels, limit: q.limit, offset: q.offset });
     const total = this.count.get({ project: projectId, min: q.min_labels })?.total ?? 0;
-    const byItem = new Map<number, DisagreementView['labels']>(rows.map((r) => [r.item_id, []]));
+    const byItem = new Map<number, DisagreementLabel[]>(rows.map((r) => [r.item_id, []]));
     if (rows.length > 0)
       for (const l of this.labels.iterate(projectId, JSON.stringify(rows.map((r) => r.item_id)))) {
         byItem.get(l.item_id)?.push({
@@ -102,7 +89,7 @@ export class DisagreementsRepo {
       }
     const items = rows.map((r) => ({
       id: r.external_id,
-      content: JSON.parse(r.content) as Record<string, unknown>,
+      content: JSON.parse(r.content) as ItemContent,
       gold: r.gold,
       agreement: r.top / r.n,
       n: r.n,

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { Project } from '../../shared/schemas';
+import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import { oneVote } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
-import type { ItemContent } from '../items/items.repo';
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 
@@ -24,29 +23,6 @@ export const ExportQuery = z.object({
   include_llm: flag.default(false),
 });
 export type ExportQuery = z.infer<typeof ExportQuery>;
-
-export interface GoldRecord {
-  id: string;
-  question: string;
-  answer_a?: string | null;
-  answer_b?: string | null;
-  answer?: string | null;
-  options?: string[] | null;
-  rubric?: string | null;
-  reference: string | null;
-  persona: string | null;
-  label: string | number;
-  /** Share of the votes behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
-  agreement: number | null;
-  /**
-   * Votes behind the record: one per annotator whose labels on the item took part (a judge's labels in both orders
-   * and every sample reduce to one verdict, see shared/stats/votes.ts). `labels` lists every label behind them.
-   */
-  n: number;
-  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority';
-  labels: Array<{ annotator: string; kind: string; value: string | number | null; certainty: number | null; rationale: string | null }>;
-  meta: Record<string, unknown> | null;
-}
 
 // Small pages keep each synchronous slice of the export short, so the event loop never stalls for long.
 const PAGE = 500;

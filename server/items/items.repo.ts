@@ -1,8 +1,5 @@
 import type { Db } from '../db/database';
-import type { TaskItem } from '../../shared/protocol';
-
-/** Stored content of an item: what an annotator may see (plus `rubric`/`options` where the type has them). */
-export type ItemContent = Omit<TaskItem, 'id'>;
+import type { ItemContent, ItemView } from '../../shared/views';
 
 export interface ItemRow {
   id: number;
@@ -19,16 +16,6 @@ export interface NewItem {
   content: ItemContent;
   gold: string | number | null;
   meta: Record<string, unknown> | null;
-}
-
-/** An item as the researcher API returns it. */
-export interface ItemView {
-  id: string;
-  content: ItemContent;
-  gold: string | number | null;
-  meta: Record<string, unknown> | null;
-  labels: { human: number; llm: number };
-  created_at: string;
 }
 
 export class ItemsRepo {

@@ -1,5 +1,7 @@
 import type { Db } from '../db/database';
-import { DEFAULT_CERTAINTY, type Project, type Range, type TaskType } from '../../shared/schemas';
+import { DEFAULT_CERTAINTY } from '../../shared/constants';
+import type { Range, TaskType } from '../../shared/schemas';
+import type { Project } from '../../shared/views';
 
 /** The stored, resolved settings of a project (the `config` column): everything but identity and times. */
 export type ProjectConfig = Omit<Project, 'id' | 'name' | 'type' | 'created_at' | 'updated_at'>;

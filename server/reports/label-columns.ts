@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Project } from '../../shared/schemas';
+import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report';
 

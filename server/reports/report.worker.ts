@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { Project } from '../../shared/schemas';
+import type { Project } from '../../shared/views';
 import { buildReportFromColumns, type ReportOptions } from '../../shared/stats/report';
 import { ProjectColumns, type StoredLabel } from './label-columns';
 

@@ -1,8 +1,7 @@
+/** The annotator page's keyboard: the values a rating scale offers, typed digits, and the legend of keys. */
+import { DEFAULT_SCALE } from '../../../shared/constants';
 import type { SessionInfo } from '../../../shared/protocol';
 import type { RatingScale } from '../../../shared/schemas';
-
-// shared/schemas' DEFAULT_SCALE, copied: importing a value from that module would pull zod into the annotator page.
-const DEFAULT_SCALE: RatingScale = { min: 1, max: 10, step: 1 };
 
 /** The values of a rating scale, in order (at most 1001 of them). */
 export function scaleValues(scale: RatingScale | null): number[] {

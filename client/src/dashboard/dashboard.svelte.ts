@@ -1,5 +1,5 @@
 /** The dashboard's session: the REST client, the admin socket and the project list. */
-import type { Project } from '../../../shared/schemas';
+import type { Project, ProjectList } from '../../../shared/views';
 import { Api, forgetToken } from '../lib/api';
 import { messageOf } from '../lib/errors';
 import { AdminSocket } from '../lib/socket';
@@ -38,7 +38,7 @@ export class DashboardState {
 
   async loadProjects() {
     try {
-      this.projects = (await this.api.get<{ projects: Project[] }>('/api/projects')).projects;
+      this.projects = (await this.api.get<ProjectList>('/api/projects')).projects;
       this.error = null;
     } catch (e) {
       this.error = messageOf(e);

@@ -2,7 +2,9 @@
  * The project settings form's values, shared by the create form and the Settings tab: how a project fills the
  * form, how the form becomes a request body, and how the server's per-field errors land by each field.
  */
-import type { Project, RationaleMode, TaskType } from '../../../shared/schemas';
+import { DEFAULT_CERTAINTY, DEFAULT_LEASE_SECONDS, DEFAULT_REDUNDANCY, DEFAULT_SCALE } from '../../../shared/constants';
+import type { RationaleMode, TaskType } from '../../../shared/schemas';
+import type { Project } from '../../../shared/views';
 import { ServerError } from '../lib/errors';
 
 /** What the inputs hold. Numbers bound to an empty `<input type="number">` come back as null. */
@@ -36,32 +38,35 @@ export interface ProjectForm {
   qualCode: 'give' | 'withhold';
 }
 
+/** The gold-check bar the form offers when a researcher turns it on (the server has no default: it is off). */
+const SUGGESTED_BAR = { min_checks: 5, min_accuracy: 0.7 };
+
 /** A new project's form, with the server's defaults. */
 export function blankForm(): ProjectForm {
   return {
     name: '',
     type: 'pairwise',
-    redundancy: 3,
+    redundancy: DEFAULT_REDUNDANCY,
     options: '',
-    scaleMin: 1,
-    scaleMax: 10,
-    scaleStep: 1,
+    scaleMin: DEFAULT_SCALE.min,
+    scaleMax: DEFAULT_SCALE.max,
+    scaleStep: DEFAULT_SCALE.step,
     certainty: false,
-    certMin: 1,
-    certMax: 100,
+    certMin: DEFAULT_CERTAINTY.min,
+    certMax: DEFAULT_CERTAINTY.max,
     rationale: 'optional',
     instructions: '',
     goldRate: 0,
     maxPer: null,
     showReference: true,
-    leaseHuman: 600,
-    leaseLlm: 120,
+    leaseHuman: DEFAULT_LEASE_SECONDS.human,
+    leaseLlm: DEFAULT_LEASE_SECONDS.llm,
     completionCode: '',
     redirectUrl: '',
     publicTitle: '',
     qualification: false,
-    qualMinChecks: 5,
-    qualMinAccuracy: 0.7,
+    qualMinChecks: SUGGESTED_BAR.min_checks,
+    qualMinAccuracy: SUGGESTED_BAR.min_accuracy,
     qualCode: 'give',
   };
 }
@@ -73,12 +78,12 @@ export function formOf(p: Project): ProjectForm {
     type: p.type,
     redundancy: p.redundancy,
     options: (p.options ?? []).join('\n'),
-    scaleMin: p.scale?.min ?? 1,
-    scaleMax: p.scale?.max ?? 10,
+    scaleMin: p.scale?.min ?? DEFAULT_SCALE.min,
+    scaleMax: p.scale?.max ?? DEFAULT_SCALE.max,
     scaleStep: p.scale?.step ?? null,
     certainty: p.certainty !== null,
-    certMin: p.certainty?.min ?? 1,
-    certMax: p.certainty?.max ?? 100,
+    certMin: p.certainty?.min ?? DEFAULT_CERTAINTY.min,
+    certMax: p.certainty?.max ?? DEFAULT_CERTAINTY.max,
     rationale: p.rationale,
     instructions: p.instructions,
     goldRate: p.gold_rate,
@@ -90,8 +95,8 @@ export function formOf(p: Project): ProjectForm {
     redirectUrl: p.redirect_url ?? '',
     publicTitle: p.public_title ?? '',
     qualification: p.qualification !== null,
-    qualMinChecks: p.qualification?.min_checks ?? 5,
-    qualMinAccuracy: p.qualification?.min_accuracy ?? 0.7,
+    qualMinChecks: p.qualification?.min_checks ?? SUGGESTED_BAR.min_checks,
+    qualMinAccuracy: p.qualification?.min_accuracy ?? SUGGESTED_BAR.min_accuracy,
     qualCode: p.qualification?.completion_code ?? 'give',
   };
 }

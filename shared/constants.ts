@@ -1,0 +1,64 @@
+/**
+ * Plain constants both sides need: the task types and values, the defaults a project starts with, and the limits
+ * its settings are checked against. No imports and nothing configured at load, so the browser bundle takes them
+ * without zod; shared/schemas.ts builds its schemas from them.
+ */
+
+export const TASK_TYPES = ['pairwise', 'rating', 'choice'] as const;
+
+/** A pairwise verdict, in display positions (`A` = the answer shown first). */
+export const PAIRWISE_VALUES = ['A', 'B', 'tie'] as const;
+
+/** The order a pair was shown in: `AB` as stored, `BA` swapped. */
+export const SHOWN_ORDERS = ['AB', 'BA'] as const;
+
+export const ANNOTATOR_KINDS = ['human', 'llm'] as const;
+
+/** Whether annotators are asked for a reason with each label. */
+export const RATIONALE_MODES = ['off', 'optional', 'required'] as const;
+
+/** Default rating scale (MT-Bench's single-answer grading uses 1–10). */
+export const DEFAULT_SCALE: Readonly<{ min: number; max: number; step: number }> = { min: 1, max: 10, step: 1 };
+
+/** Default certainty scale when a project turns certainty on without giving one. */
+export const DEFAULT_CERTAINTY: Readonly<{ min: number; max: number }> = { min: 1, max: 100 };
+
+/** Seconds a task stays held before it returns to the pool, unless the project sets its own. */
+export const DEFAULT_LEASE_SECONDS: Readonly<{ human: number; llm: number }> = { human: 600, llm: 120 };
+
+/** Human labels per item a new project asks for unless it says otherwise. */
+export const DEFAULT_REDUNDANCY = 3;
+
+/** The largest values settings and inputs accept (the schemas check them; the dashboard's inputs say them). */
+export const LIMITS = {
+  /** Characters of a short name: a project's name and public title, a judge's name, a join link's label, a completion code. */
+  nameChars: 200,
+  /** Human labels per item. */
+  redundancy: 1000,
+  /** Seconds a lease may be set to (one day). */
+  leaseSeconds: 86_400,
+  /** Gold checks a qualification bar may wait for. */
+  qualificationChecks: 10_000,
+  /** Characters of a project's instructions. */
+  instructionsChars: 200_000,
+  /** Characters of an annotator's rationale. */
+  rationaleChars: 50_000,
+  /** Characters of a researcher's note on an adjudication. */
+  noteChars: 10_000,
+  /** Samples a judge may take per item and order. */
+  judgeSamples: 100,
+  /** Tasks a judge may work on at once. */
+  judgeConcurrency: 256,
+  /** Highest sampling temperature a judge may be given. */
+  judgeTemperature: 2,
+} as const;
+
+/** Why a qualification bar needs `gold_rate` > 0: the bar is measured on gold checks, and only then are any served. */
+export const QUALIFICATION_NEEDS_GOLD =
+  'a qualification bar needs gold checks: set gold_rate above 0 (with gold_rate 0 no gold checks are served), or qualification to null';
+
+/**
+ * Environment variables a judge may read its API key from. Only names ending in `_API_KEY` are accepted, so a
+ * registration cannot make the server send another secret to an endpoint.
+ */
+export const API_KEY_VARIABLE = /^[A-Z][A-Z0-9_]*_API_KEY$/;
