@@ -8,11 +8,14 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JudgeInfo, SocketData } from '../../shared/protocol';
 import type { JudgeRunState, JudgeRunView } from '../../shared/views';
-import type { JudgeCreate, JudgeStatusReport } from '../../shared/schemas';
+import type { JudgeStatusReport } from '../../shared/schemas';
+import { tokenCost } from '../../shared/judge-cost';
 import { AppError, notFound } from '../errors';
 import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo';
-import type { Actor } from '../tasks/tasks.service';
+import type { Actor } from '../tasks/actor';
 import type { JudgeHooks } from '../socket/socket';
+import type { DomainEvents } from '../events';
+import { judgeConfig } from './judges.repo';
 import type { JudgeUsageRepo } from './usage.repo';
 import { JudgeWorker, type WorkerOptions } from '../../judge-worker/worker';
 
@@ -60,10 +63,6 @@ export class JudgeRunsService implements JudgeHooks {
     const a = this.deps.annotators.get(judgeId);
     if (!a || a.project_id !== projectId || a.kind !== 'llm' || a.token_hash === null) throw notFound('Judge');
     return a;
-  }
-
-  private config(a: AnnotatorRow): JudgeCreate {
-    return JSON.parse(a.config ?? '{}') as JudgeCreate;
   }
 
   /** Starts the judge inside the server; `conflict` if it is already running here. */
@@ -119,6 +118,11 @@ export class JudgeRunsService implements JudgeHooks {
     this.statuses.delete(judgeId);
   }
 
+  /** A deleted project's in-server runs are stopped and its judges' states forgotten. */
+  subscribe(events: DomainEvents): void {
+    events.on('project:deleted', ({ projectId }) => this.forget(projectId));
+  }
+
   /** A project was deleted: stop its in-server runs and forget its judges' states. */
   forget(projectId: number): void {
     for (const r of this.runs.values()) if (r.projectId === projectId) r.worker.stop({ abort: true });
@@ -149,7 +153,7 @@ export class JudgeRunsService implements JudgeHooks {
   info(actor: Actor): JudgeInfo {
     const a = this.deps.annotators.get(actor.annotatorId);
     if (!a) throw notFound('Judge');
-    return { id: a.id, name: a.name, config: this.config(a) };
+    return { id: a.id, name: a.name, config: judgeConfig(a) };
   }
 
   status(actor: Actor, socketId: string, report: JudgeStatusReport): void {
@@ -169,7 +173,6 @@ export class JudgeRunsService implements JudgeHooks {
     const st = this.statuses.get(a.id);
     const s = st && st.projectId === a.project_id ? st : undefined;
     const usage = this.deps.usage.get(projectId, a.id);
-    const price = this.config(a).price;
     const running = this.runs.has(a.id) || (s?.report.state === 'running' && s.socketId !== null);
     // A run that ended says how (done, stopped, error); one whose worker went away without saying is idle again.
     const ended = s?.report.state;
@@ -180,7 +183,7 @@ export class JudgeRunsService implements JudgeHooks {
       labels: usage.labels,
       tokens: usage.tokens,
       invalid: usage.invalid,
-      cost: price ? (usage.tokens.prompt * price.input + usage.tokens.completion * price.output) / 1e6 : null,
+      cost: tokenCost(usage.tokens, judgeConfig(a).price),
       run: s
         ? {
             in_server: s.inServer,

@@ -4,7 +4,8 @@ import { AppError, notFound, parseOrThrow } from '../errors';
 import { hashToken, newToken } from '../auth/tokens';
 import type { TasksService } from '../tasks/tasks.service';
 import type { AnnotatorRow, AnnotatorsRepo } from '../annotators/annotators.repo';
-import type { JudgesRepo } from './judges.repo';
+import type { DomainEvents } from '../events';
+import { judgeConfig, type JudgesRepo } from './judges.repo';
 
 export interface JudgesDeps {
   annotators: AnnotatorsRepo;
@@ -17,8 +18,8 @@ export interface JudgesDeps {
     halt(projectId: number, judgeId: number): Promise<void>;
     forgetJudge(judgeId: number): void;
   };
-  /** Closes the sockets of this judge's workers (archived or deleted: its token no longer connects). */
-  disconnect(projectId: number, judgeId: number): void;
+  /** Raises `judge:retired` (archived or deleted: its workers' sockets are closed). */
+  events: DomainEvents;
 }
 
 /** Settings that decide which tasks the server hands a judge (its plan in the tasks service). */
@@ -54,7 +55,7 @@ export class JudgesService {
     const patch = parseOrThrow(JudgePatch, body ?? {}, 'judge change');
     let a = this.judge(projectId, judgeId);
     const { archived, ...changes } = patch;
-    const before = JSON.parse(a.config ?? '{}') as JudgeCreate;
+    const before = judgeConfig(a);
     let planChanged = false;
     if (Object.keys(changes).length > 0) {
       const merged: Record<string, unknown> = { ...before };
@@ -74,7 +75,7 @@ export class JudgesService {
       // Archived first, so a worker that reconnects is refused; the in-server run (its own token) is stopped.
       a = this.d.judges.setArchived(a.id, this.d.clock());
       await this.d.runs.halt(projectId, a.id);
-      this.d.disconnect(projectId, a.id);
+      this.d.events.emit('judge:retired', { projectId, judgeId: a.id });
     } else if (restoring) a = this.d.judges.setArchived(a.id, null);
     if (planChanged || archiving || restoring) this.d.tasks.judgeChanged(projectId, a.id, { release: archiving });
     return this.view(a);
@@ -92,7 +93,7 @@ export class JudgesService {
     const held = this.d.judges.labels(a.id);
     if (held > 0 && !withLabels) throw this.hasLabels(a, held);
     await this.d.runs.halt(projectId, a.id);
-    this.d.disconnect(projectId, a.id);
+    this.d.events.emit('judge:retired', { projectId, judgeId: a.id });
     // Counted again as it is deleted: a label stored meanwhile is not deleted unasked.
     const r = this.d.judges.remove(a.id, withLabels);
     if (!r.deleted) throw this.hasLabels(a, r.labels);
@@ -124,7 +125,7 @@ export class JudgesService {
     return {
       id: a.id,
       name: a.name,
-      config: JSON.parse(a.config ?? '{}') as JudgeCreate,
+      config: judgeConfig(a),
       progress: this.d.tasks.progress({ projectId: a.project_id, annotatorId: a.id, kind: 'llm' }),
       created_at: new Date(a.created_at).toISOString(),
       archived: a.archived_at !== null,

@@ -4,6 +4,13 @@ import type { Project } from '../../shared/views';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import { goldChecksOf } from '../annotators/annotators.service';
 import type { ProjectPool } from '../assignment/pool';
+import type { DomainEvents } from '../events';
+
+/** Where snapshots go: the researchers watching a project (the socket server's watch rooms). */
+export interface ProgressWatchers {
+  watched(projectId: number): boolean;
+  push(projectId: number, progress: ProjectProgress): void;
+}
 
 /** Per-second label counts over the last minute, for "labels per minute". */
 class MinuteWindow {
@@ -48,9 +55,15 @@ export class ProgressService {
     private readonly stateOf: (projectId: number) => { project: Project; pool: ProjectPool },
     private readonly annotators: AnnotatorsRepo,
     private readonly clock: () => number,
-    private readonly push: (projectId: number, progress: ProjectProgress) => void,
-    private readonly hasWatchers: (projectId: number) => boolean,
   ) {}
+
+  /** Labels stored and tasks moved mark a project for the next push; a promoted crowd worker keeps their connection. */
+  subscribe(events: DomainEvents): void {
+    events.on('label:stored', ({ projectId, kind }) => this.changed(projectId, kind));
+    events.on('pool:changed', ({ projectId }) => this.changed(projectId));
+    events.on('annotator:promoted', ({ projectId, from, to }) => this.rekey(projectId, from, to));
+    events.on('project:deleted', ({ projectId }) => this.forget(projectId));
+  }
 
   changed(projectId: number, labelled?: AnnotatorKind): void {
     if (labelled) {
@@ -97,7 +110,7 @@ export class ProgressService {
     const connected = { human: 0, llm: 0 };
     for (const c of conn?.values() ?? []) connected[c.kind]++;
     return {
-      projectId,
+      project_id: projectId,
       items: { total: pool.totalItems, complete: pool.complete, gold: pool.goldItems },
       labels: { ...pool.labelCount },
       labels_per_minute: this.windows.get(projectId)?.total(now) ?? { human: 0, llm: 0 },
@@ -117,12 +130,12 @@ export class ProgressService {
   }
 
   /** Sends a fresh snapshot to the watchers of every project that changed since the last flush. */
-  flush(): void {
+  flush(watchers: ProgressWatchers): void {
     for (const id of this.dirty) {
       this.dirty.delete(id);
-      if (!this.hasWatchers(id)) continue;
+      if (!watchers.watched(id)) continue;
       try {
-        this.push(id, this.snapshot(id));
+        watchers.push(id, this.snapshot(id));
       } catch {
         // The project was deleted between the change and the flush: nobody to tell.
       }
