@@ -1,19 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
-import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report';
-
-/** A label as the report store takes it: ids from the database, values in the canonical frame. */
-export interface StoredLabel {
-  id: number;
-  itemId: number;
-  annotatorId: number;
-  value: string | number | null;
-  certainty: number | null;
-  order: 'AB' | 'BA' | null;
-  sample: number;
-  durationMs: number | null;
-}
+import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report/input';
+import type { StoredLabel } from '../../shared/events';
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
 const LEFT_OUT = '(excluded = 1 OR archived_at IS NOT NULL)';

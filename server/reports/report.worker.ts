@@ -1,8 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Project } from '../../shared/views';
-import { buildReportFromColumns, type ReportOptions } from '../../shared/stats/report';
-import { ProjectColumns, type StoredLabel } from './label-columns';
+import { buildReportFromColumns } from '../../shared/stats/report';
+import type { ReportOptions } from '../../shared/stats/report/input';
+import type { StoredLabel } from '../../shared/events';
+import { ProjectColumns } from './label-columns';
 
 /**
  * The report worker: keeps each reported project's labels in typed arrays (loaded once from its own read-only
