@@ -1,5 +1,6 @@
 /** ProjectPool's human half: what a human is given, what they give back, and the caps that stop hogging. */
-import { HUMAN_MAX_LEASES, LAPSES_BEFORE_FIRST_LABEL, type Lease } from '../../../server/assignment/pool';
+import { HUMAN_MAX_LEASES, LAPSES_BEFORE_FIRST_LABEL } from '../../../server/assignment/human-pool';
+import type { Lease } from '../../../server/assignment/leases';
 import { LEASE_MS, humanDone, leaseOf, makePool, poolSettings } from './pool-fixtures';
 
 describe('ProjectPool: a human claiming tasks', () => {

@@ -1,5 +1,7 @@
 /** ProjectPool's judge half: each judge walks every item once per order and sample, apart from humans and other judges. */
-import type { JudgePlan, Lease, ProjectPool } from '../../../server/assignment/pool';
+import type { JudgePlan } from '../../../server/assignment/judge-pool';
+import type { Lease } from '../../../server/assignment/leases';
+import type { ProjectPool } from '../../../server/assignment/pool';
 import { LEASE_MS, leaseOf, makePool, poolSettings, seeded, type DoneRow } from './pool-fixtures';
 
 const plan = (p: Partial<JudgePlan> = {}): JudgePlan => ({ swap: false, samples: 1, maxLeases: 4, ...p });

@@ -1,5 +1,5 @@
 /** ProjectPool's leases in time: heartbeats, the cap on a human's lease life, and lapsing in expiry order. */
-import { HUMAN_LEASE_LIFE, type Lease } from '../../../server/assignment/pool';
+import { HUMAN_LEASE_LIFE, type Lease } from '../../../server/assignment/leases';
 import { LEASE_MS, leaseOf, makePool, poolSettings, seeded } from './pool-fixtures';
 
 const JUDGE = { swap: false, samples: 1, maxLeases: 100 };

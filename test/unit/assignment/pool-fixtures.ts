@@ -2,7 +2,8 @@
  * Builds assignment pools for the unit tests from in-memory items: no server, no database. Time is whatever
  * `now` a test passes, so no test sleeps; randomness is a seeded generator, so every run draws the same.
  */
-import { ProjectPool, type Lease, type PoolSettings } from '../../../server/assignment/pool';
+import type { Lease, PoolSettings } from '../../../server/assignment/leases';
+import { ProjectPool } from '../../../server/assignment/pool';
 
 /** A human's lease length in these tests; judges get twice this. */
 export const LEASE_MS = 60_000;

@@ -3,7 +3,8 @@
  * interleave, no item is ever held or labelled by more than `redundancy` humans, no human gets an item twice,
  * and every item still reaches its redundancy in the end. Each run is a seeded random walk of many steps.
  */
-import type { Lease, PoolSettings, ProjectPool } from '../../../server/assignment/pool';
+import type { Lease, PoolSettings } from '../../../server/assignment/leases';
+import type { ProjectPool } from '../../../server/assignment/pool';
 import { LEASE_MS, makePool, poolSettings, seeded } from './pool-fixtures';
 
 const ITEMS = 20;

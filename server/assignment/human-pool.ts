@@ -1,0 +1,223 @@
+/**
+ * The human half of a project's assignment pool: no item is leased or labelled past the project's redundancy
+ * (a claim takes a random item from the lowest bucket this human may take, so the least-labelled go first), gold
+ * items are mixed in at the project's gold rate, and caps stop one person hogging tasks. Node runs this on one
+ * thread, so no two claims interleave: the race for the last slot of an item is decided here, exactly once.
+ */
+import type { Order } from '../../shared/schemas';
+import { humanSlot } from '../labels/labels.repo';
+import { Buckets, type ItemSlot } from './buckets';
+import type { Lease, LeaseBook, PoolSettings } from './leases';
+
+/** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
+export const HUMAN_MAX_LEASES = 3;
+
+/**
+ * A worker who has never labelled and has let this many tasks lapse gets no more: otherwise a script could take a
+ * task, let it lapse at the lease-life cap, and take the next one (or the same one) for ever.
+ */
+export const LAPSES_BEFORE_FIRST_LABEL = 2;
+
+interface HumanState {
+  done: Set<number>;
+  leases: Map<string, Lease>;
+  labels: number;
+  /** Labels on gold items and how many matched the gold label. */
+  gold: { n: number; correct: number };
+  /** Items whose lease this human let lapse unsubmitted: not handed back to them, so a lapse frees the item for others. */
+  lapsed: Set<number>;
+}
+
+export class HumanPool {
+  private regular: Buckets;
+  private gold: Buckets;
+  private readonly humans = new Map<number, HumanState>();
+  /** Items whose human labels reached redundancy. */
+  complete = 0;
+  goldItems = 0;
+
+  constructor(
+    private settings: PoolSettings,
+    private readonly items: ReadonlyMap<number, ItemSlot>,
+    private readonly book: LeaseBook,
+    private readonly random: () => number,
+  ) {
+    this.regular = new Buckets(settings.redundancy);
+    this.gold = new Buckets(settings.redundancy);
+  }
+
+  /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
+  reset(settings: PoolSettings): void {
+    this.settings = settings;
+    this.regular = new Buckets(settings.redundancy);
+    this.gold = new Buckets(settings.redundancy);
+    this.complete = 0;
+    this.goldItems = 0;
+    for (const h of this.humans.values()) {
+      h.done.clear();
+      h.labels = 0;
+      h.gold = { n: 0, correct: 0 };
+    }
+  }
+
+  /** A human label from the record. */
+  restore(annotatorId: number, itemId: number, value: unknown): void {
+    const h = this.human(annotatorId);
+    h.done.add(itemId);
+    h.labels++;
+    this.scoreGold(h, this.items.get(itemId), value);
+  }
+
+  /** Files the items (their stored labels counted) in the buckets, with the live leases still holding their places. */
+  index(order: readonly ItemSlot[]): void {
+    for (const l of this.book.live.values()) {
+      const s = this.items.get(l.itemId);
+      if (l.kind === 'human' && s) s.leased++;
+    }
+    for (const s of order) {
+      if (s.gold) this.goldItems++;
+      if (s.labels >= this.settings.redundancy) this.complete++;
+      this.bucketsOf(s).place(s);
+    }
+  }
+
+  private bucketsOf(s: ItemSlot): Buckets {
+    return s.goldPool ? this.gold : this.regular;
+  }
+
+  private human(annotatorId: number): HumanState {
+    let h = this.humans.get(annotatorId);
+    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 }, lapsed: new Set() }));
+    return h;
+  }
+
+  private scoreGold(h: HumanState, s: ItemSlot | undefined, value: unknown): void {
+    if (!s?.gold) return;
+    h.gold.n++;
+    if (value === s.goldValue) h.gold.correct++;
+  }
+
+  /** A human's record on gold items (quality checks): how many they labelled and how many matched. */
+  goldChecks(annotatorId: number): { n: number; correct: number } | null {
+    const h = this.humans.get(annotatorId);
+    return h ? { ...h.gold } : null;
+  }
+
+  progress(annotatorId: number): { done: number; target: number | null } {
+    return { done: this.humans.get(annotatorId)?.labels ?? 0, target: this.settings.maxPerAnnotator };
+  }
+
+  /** A human's live leases by id, or undefined for an id that is not a human's here. */
+  leasesOf(annotatorId: number): ReadonlyMap<string, Lease> | undefined {
+    return this.humans.get(annotatorId)?.leases;
+  }
+
+  labelsOf(annotatorId: number): number | undefined {
+    return this.humans.get(annotatorId)?.labels;
+  }
+
+  /** Lease a new item to a human, or null when none is left for them. */
+  claim(annotatorId: number, now: number): Lease | null | 'limit' {
+    const h = this.human(annotatorId);
+    if (h.leases.size >= HUMAN_MAX_LEASES) return 'limit';
+    const cap = this.settings.maxPerAnnotator;
+    if (cap !== null && h.labels + h.leases.size >= cap) return null;
+    if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return null;
+    const leasedItems = new Set<number>();
+    for (const l of h.leases.values()) leasedItems.add(l.itemId);
+    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !leasedItems.has(s.id) && !h.lapsed.has(s.id);
+    const goldFirst = this.settings.goldRate > 0 && this.random() < this.settings.goldRate;
+    const slot = goldFirst
+      ? (this.gold.pick(this.random, eligible) ?? this.regular.pick(this.random, eligible))
+      : (this.regular.pick(this.random, eligible) ?? this.gold.pick(this.random, eligible));
+    if (!slot) return null;
+    slot.leased++;
+    this.bucketsOf(slot).place(slot);
+    const order: Order | null = this.settings.pairwise ? (this.random() < 0.5 ? 'AB' : 'BA') : null;
+    const lease = this.book.issue(annotatorId, 'human', slot.id, order, 0, humanSlot, now);
+    h.leases.set(lease.id, lease);
+    return lease;
+  }
+
+  /** Whether a human still has anything to do here: a live lease, or an item they could be given. */
+  hasWorkFor(annotatorId: number): boolean {
+    const h = this.human(annotatorId);
+    if (h.leases.size > 0) return true;
+    const cap = this.settings.maxPerAnnotator;
+    if (cap !== null && h.labels >= cap) return false;
+    if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return false;
+    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !h.lapsed.has(s.id);
+    return (this.regular.pick(this.random, eligible) ?? this.gold.pick(this.random, eligible)) !== null;
+  }
+
+  /**
+   * Whether items this human could still label are held by others' leases right now: they come back to the pool
+   * if those leases lapse, so the human should wait rather than be told they are finished.
+   */
+  heldByOthers(annotatorId: number): boolean {
+    const h = this.humans.get(annotatorId);
+    const cap = this.settings.maxPerAnnotator;
+    if (cap !== null && (h?.labels ?? 0) >= cap) return false;
+    for (const l of this.book.live.values()) {
+      if (l.kind !== 'human' || l.annotatorId === annotatorId) continue;
+      const s = this.items.get(l.itemId);
+      if (s && s.labels < this.settings.redundancy && !h?.done.has(s.id)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A crowd worker's first label created their annotator row: their state (leases, labels) moves from the
+   * provisional id to the row's id, merged with any the row already had (an import may have created it).
+   */
+  rekey(from: number, to: number): void {
+    const h = this.humans.get(from);
+    if (!h || from === to) return;
+    this.humans.delete(from);
+    for (const l of h.leases.values()) l.annotatorId = to;
+    const into = this.humans.get(to);
+    if (!into) return void this.humans.set(to, h);
+    for (const [id, l] of h.leases) into.leases.set(id, l);
+    for (const d of h.done) into.done.add(d);
+    for (const d of h.lapsed) into.lapsed.add(d);
+    into.labels += h.labels;
+    into.gold.n += h.gold.n;
+    into.gold.correct += h.gold.correct;
+  }
+
+  /** Forgets a provisional worker that holds nothing (no socket, no lease: see server/auth/crowd.ts). */
+  forget(annotatorId: number): void {
+    if (this.humans.get(annotatorId)?.leases.size === 0) this.humans.delete(annotatorId);
+  }
+
+  /** The lease (already out of the lease book) gives its place on the item back. */
+  release(lease: Lease): void {
+    this.humans.get(lease.annotatorId)?.leases.delete(lease.id);
+    const s = this.items.get(lease.itemId);
+    if (s) {
+      s.leased--;
+      this.bucketsOf(s).place(s);
+    }
+  }
+
+  /** The lease lapsed unsubmitted: its item is not handed back to this human. */
+  lapse(lease: Lease): void {
+    this.humans.get(lease.annotatorId)?.lapsed.add(lease.itemId);
+  }
+
+  /** The lease's label (`value`, canonical) is stored: it keeps the place it held, now as a label. */
+  commit(lease: Lease, value: unknown): void {
+    this.humans.get(lease.annotatorId)?.leases.delete(lease.id);
+    const h = this.human(lease.annotatorId);
+    h.done.add(lease.itemId);
+    h.labels++;
+    const s = this.items.get(lease.itemId);
+    this.scoreGold(h, s, value);
+    if (s) {
+      s.leased--;
+      s.labels++;
+      if (s.labels === this.settings.redundancy) this.complete++;
+      this.bucketsOf(s).place(s);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The leases a project's assignment pool has handed out: each by id, its expiry in a min-heap so lapsed leases
+ * are found in expiry order without a scan, and how many of each kind are live.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AnnotatorKind, Order } from '../../shared/schemas';
+import { MinHeap } from './heap';
+
+export interface Lease {
+  id: string;
+  annotatorId: number;
+  kind: AnnotatorKind;
+  itemId: number;
+  /** Pairwise: the order shown (AB = canonical); null for other types. */
+  order: Order | null;
+  sample: number;
+  /** The label slot this lease will fill (see labels.repo `judgeSlot`). */
+  slot: string;
+  issuedAt: number;
+  expiresAt: number;
+  submitting: boolean;
+}
+
+/** What a project's pool is run by (TasksService derives it from the project's settings). */
+export interface PoolSettings {
+  pairwise: boolean;
+  redundancy: number;
+  goldRate: number;
+  maxPerAnnotator: number | null;
+  leaseMs: { human: number; llm: number };
+}
+
+/**
+ * A human's lease lives at most this many lease lengths from when it was handed out, heartbeats or not, so a task
+ * held without a submit goes back to the pool. Judges' leases are not capped: each holds only that judge's own
+ * (item, order, sample), never a place a human or another judge could take, and a slow model behind long 429
+ * waits must not lose the answer it paid for.
+ */
+export const HUMAN_LEASE_LIFE = 3;
+
+export class LeaseBook {
+  readonly live = new Map<string, Lease>();
+  readonly count = { human: 0, llm: 0 };
+  private readonly expiries = new MinHeap<Lease>();
+
+  constructor(public leaseMs: PoolSettings['leaseMs']) {}
+
+  issue(annotatorId: number, kind: AnnotatorKind, itemId: number, order: Order | null, sample: number, slot: string, now: number): Lease {
+    const lease: Lease = {
+      // randomUUID draws from a pooled entropy buffer: an order of magnitude cheaper than randomBytes per call.
+      id: randomUUID(),
+      annotatorId,
+      kind,
+      itemId,
+      order,
+      sample,
+      slot,
+      issuedAt: now,
+      expiresAt: now + this.leaseMs[kind],
+      submitting: false,
+    };
+    this.live.set(lease.id, lease);
+    this.count[kind]++;
+    this.expiries.push(lease.expiresAt, lease);
+    return lease;
+  }
+
+  isLive(lease: Lease): boolean {
+    return this.live.get(lease.id) === lease;
+  }
+
+  /** The lease is released, lapsed or committed: it holds nothing any more. */
+  drop(lease: Lease): void {
+    this.live.delete(lease.id);
+    this.count[lease.kind]--;
+  }
+
+  /**
+   * Pushes a lease's expiry forward, for a human no further than {@link HUMAN_LEASE_LIFE} lease lengths after it
+   * was handed out; false when it is gone or lapsed.
+   */
+  heartbeat(lease: Lease, now: number): boolean {
+    if (!this.isLive(lease) || lease.expiresAt <= now) return false;
+    const ms = this.leaseMs[lease.kind];
+    const until = lease.kind === 'human' ? Math.min(now + ms, lease.issuedAt + HUMAN_LEASE_LIFE * ms) : now + ms;
+    if (until > lease.expiresAt) {
+      lease.expiresAt = until;
+      this.expiries.push(lease.expiresAt, lease);
+    }
+    return true;
+  }
+
+  /** A submission of this lease failed: it is live again, and its expiry (skipped while submitting) is back on the heap. */
+  unsubmit(lease: Lease): void {
+    lease.submitting = false;
+    if (this.isLive(lease)) this.expiries.push(lease.expiresAt, lease);
+  }
+
+  /** The next live lease that has lapsed by `now` (none being submitted), soonest expiry first; undefined when none. */
+  nextLapsed(now: number): Lease | undefined {
+    while (this.expiries.size > 0 && this.expiries.peekKey()! <= now) {
+      const lease = this.expiries.pop()!;
+      // Stale heap entries (heartbeats pushed a later one, or the lease is gone) are skipped.
+      if (this.isLive(lease) && lease.expiresAt <= now && !lease.submitting) return lease;
+    }
+    return undefined;
+  }
+}
