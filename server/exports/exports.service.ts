@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
-import { oneVote } from '../../shared/stats/votes';
+import { oneVote, tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
+import { Flag } from '../http/params';
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
-
-const flag = z
-  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
-  .transform((v) => v === true || v === '1' || v === 'true' || v === 'yes');
 
 export const ExportQuery = z.object({
   kind: z.enum(['gold', 'labels']).default('gold'),
@@ -20,7 +17,7 @@ export const ExportQuery = z.object({
   /** Gold: labels with a lower certainty (or none) are left out before the consensus is taken. */
   min_certainty: z.coerce.number().optional(),
   /** Gold: let LLM judges' labels take part in the consensus (off by default: a gold set is human). */
-  include_llm: flag.default(false),
+  include_llm: Flag.default(false),
 });
 export type ExportQuery = z.infer<typeof ExportQuery>;
 
@@ -58,58 +55,53 @@ export class ExportsService {
       if (!r) registrations.set(l.annotator_id, (r = l.kind === 'llm' ? objectOf(l.config) : {}));
       return r;
     };
-    let after = 0;
-    let first = true;
-    for (;;) {
-      const rows = this.repo.labels(project.id, after, PAGE);
-      if (rows.length === 0) {
-        if (first && q.format === 'csv') yield toCsv([], LABEL_COLUMNS, true);
-        return;
-      }
-      after = rows[rows.length - 1]!.id;
-      const records = rows.map((l) => toLabelRecord(l, registration(l)));
-      if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      else yield toCsv(records, LABEL_COLUMNS, first);
-      first = false;
-    }
+    const pages = keysetPages((after) => this.repo.labels(project.id, after, PAGE));
+    yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, LABEL_COLUMNS);
   }
 
   private *goldChunks(project: Project, q: ExportQuery): Generator<string> {
-    const columns = goldColumns(project);
     const annotators = this.repo.annotators(project.id);
-    let after = 0;
-    let first = true;
-    for (;;) {
-      const items = this.repo.items(project.id, after, PAGE);
-      if (items.length === 0) {
-        if (first && q.format === 'csv') yield toCsv([], columns, true);
-        return;
+    const repo = this.repo;
+    function* records(): Generator<GoldRecord[]> {
+      for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
+        const byItem = new Map<number, ExportLabel[]>();
+        for (const [itemId, annotatorId, value, certainty, rationale] of repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id)) {
+          const a = annotators.get(annotatorId);
+          if (!a || a.excluded) continue;
+          let list = byItem.get(itemId);
+          if (!list) byItem.set(itemId, (list = []));
+          list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
+        }
+        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q) ?? []);
       }
-      after = items[items.length - 1]!.id;
-      const byItem = new Map<number, ExportLabel[]>();
-      for (const [itemId, annotatorId, value, certainty, rationale] of this.repo.labelsForItems(items[0]!.id, after)) {
-        const a = annotators.get(annotatorId);
-        if (!a || a.excluded) continue;
-        let list = byItem.get(itemId);
-        if (!list) byItem.set(itemId, (list = []));
-        list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
-      }
-      const records: GoldRecord[] = [];
-      for (const it of items) {
-        const r = goldRecord(project, it, byItem.get(it.id) ?? [], q);
-        if (r) records.push(r);
-      }
-      if (records.length === 0) continue;
-      if (q.format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      else
-        yield toCsv(
-          records.map((r) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null })),
-          columns,
-          first,
-        );
-      first = false;
     }
+    const csvRow = (r: GoldRecord) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null });
+    yield* encode(records(), q.format, goldColumns(project), csvRow);
   }
+}
+
+/** Keyset pages of rows by id (each page after the last id of the one before) until one comes back empty. */
+function* keysetPages<Row extends { id: number }>(page: (afterId: number) => Row[]): Generator<Row[]> {
+  for (let rows = page(0); rows.length > 0; rows = page(rows[rows.length - 1]!.id)) yield rows;
+}
+
+function* mapPages<T, R>(pages: Iterable<T[]>, f: (x: T) => R): Generator<R[]> {
+  for (const page of pages) yield page.map(f);
+}
+
+/**
+ * Pages of records as text chunks, one per page: JSON lines, or CSV rows with the header before the first (a CSV
+ * export with no record is its header alone). A page with no record yields nothing.
+ */
+function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: string[], csvRow: (r: R) => object = (r) => r as object): Generator<string> {
+  let first = true;
+  for (const records of pages) {
+    if (records.length === 0) continue;
+    if (format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    else yield toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columns, first);
+    first = false;
+  }
+  if (first && format === 'csv') yield toCsv([], columns, true);
 }
 
 /** The label import format's columns, then the label's provenance (see {@link toLabelRecord}). */
@@ -188,23 +180,8 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
   const used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
-  // One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict.
-  const byAnnotator = new Map<string, Category[]>();
-  for (const l of used) {
-    const key = `${l.kind}\u0000${l.annotator}`;
-    const list = byAnnotator.get(key);
-    if (list) list.push(l.value!);
-    else byAnnotator.set(key, [l.value!]);
-  }
-  const counts = new Map<Category, number>();
-  let votes = 0;
-  for (const values of byAnnotator.values()) {
-    const v = oneVote(values, project.type === 'pairwise');
-    if (v === null) continue;
-    votes++;
-    counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
-  let label: string | number | null = null;
+  const votes = tally(annotatorVotes(used, project.type === 'pairwise'));
+  let label: string | number;
   let source: GoldRecord['source'];
   if (it.adj_value !== null) {
     label = it.adj_value;
@@ -213,18 +190,10 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     label = it.gold;
     source = 'gold';
   } else {
-    let top = 0;
-    let shared = false;
-    for (const [v, n] of counts) {
-      if (n > top) {
-        top = n;
-        label = v;
-        shared = false;
-      } else if (n === top) shared = true;
-    }
-    if (label === null || shared) return null;
-    source = top === votes && votes > 1 ? 'unanimous' : 'majority';
-    if (votes < q.min_labels || top / votes < q.min_agreement) return null;
+    if (votes.winner === null) return null;
+    label = votes.winner;
+    source = votes.top === votes.total && votes.total > 1 ? 'unanimous' : 'majority';
+    if (votes.total < q.min_labels || votes.top / votes.total < q.min_agreement) return null;
   }
   const c = JSON.parse(it.content) as ItemContent;
   const content: Partial<GoldRecord> =
@@ -240,10 +209,25 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     reference: c.reference ?? null,
     persona: c.persona ?? null,
     label,
-    agreement: votes > 0 ? (counts.get(label) ?? 0) / votes : null,
-    n: votes,
+    agreement: votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null,
+    n: votes.total,
     source,
     labels: used,
     meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
   };
+}
+
+/** One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict. */
+function* annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Generator<Category> {
+  const byAnnotator = new Map<string, Category[]>();
+  for (const l of used) {
+    const key = `${l.kind}\u0000${l.annotator}`;
+    const list = byAnnotator.get(key);
+    if (list) list.push(l.value!);
+    else byAnnotator.set(key, [l.value!]);
+  }
+  for (const values of byAnnotator.values()) {
+    const v = oneVote(values, pairwise);
+    if (v !== null) yield v;
+  }
 }

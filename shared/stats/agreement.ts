@@ -4,6 +4,7 @@
  */
 import { agreementFromTable, kappaFromTable } from './kappa';
 import type { Ratings } from './ratings';
+import { Plurality } from './votes';
 
 /** Agreement between one pair of raters on the units both rated. */
 export interface RaterPair {
@@ -280,7 +281,7 @@ export interface Majority {
 
 /**
  * Majority (plurality) vote per unit: the category given by more raters than any other; a unit whose top count is
- * shared is tied and has no majority (MT-Bench and PandaLM leave such items out of judge–human comparisons).
+ * shared is tied and has no majority ({@link Plurality}).
  * A unit with a single value has that value as its majority.
  */
 export function majorityVote(r: Ratings): Majority {
@@ -289,6 +290,7 @@ export function majorityVote(r: Ratings): Majority {
   const counts = new Float64Array(k);
   const winner = new Int32Array(units);
   const wins = new Float64Array(k);
+  const vote = new Plurality<number>();
   let tied = 0;
   let decided = 0;
   for (let u = 0; u < units; u++) {
@@ -298,27 +300,15 @@ export function majorityVote(r: Ratings): Majority {
       winner[u] = NO_VALUES;
       continue;
     }
-    let best = -1;
-    let top = 0;
-    let shared = false;
-    for (let i = s; i < e; i++) {
-      const c = code[i]!;
-      const n = ++counts[c]!;
-      if (n > top) {
-        top = n;
-        best = c;
-        shared = false;
-      } else if (n === top && c !== best) {
-        shared = true;
-      }
-    }
+    vote.reset();
+    for (let i = s; i < e; i++) vote.see(code[i]!, ++counts[code[i]!]!);
     for (let i = s; i < e; i++) counts[code[i]!] = 0;
-    if (shared) {
+    if (vote.tied) {
       winner[u] = TIED;
       tied++;
     } else {
-      winner[u] = best;
-      wins[best]!++;
+      winner[u] = vote.winner!;
+      wins[vote.winner!]!++;
       decided++;
     }
   }

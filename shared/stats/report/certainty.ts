@@ -4,6 +4,7 @@
  * item's gold label when it has one, else the human majority (for a human: the majority of the other humans).
  */
 import { calibration, type Calibration } from '../calibration';
+import { tally } from '../votes';
 import { effectiveCode, type Coded } from './coded';
 import type { CertaintyJson } from './json';
 
@@ -42,22 +43,9 @@ function othersMajority(c: Coded, i: number): number {
   const { hr } = c;
   const u = c.labels.item[i]!;
   const me = c.labels.humanRater[i]!;
-  const counts = new Map<number, number>();
-  for (let j = hr.start[u]!; j < hr.start[u + 1]!; j++) {
-    if (hr.rater[j] === me) continue;
-    counts.set(hr.code[j]!, (counts.get(hr.code[j]!) ?? 0) + 1);
-  }
-  let best = -1;
-  let top = 0;
-  let shared = false;
-  for (const [code, n] of counts) {
-    if (n > top) {
-      top = n;
-      best = code;
-      shared = false;
-    } else if (n === top) shared = true;
-  }
-  return shared ? -1 : best;
+  const others: number[] = [];
+  for (let j = hr.start[u]!; j < hr.start[u + 1]!; j++) if (hr.rater[j] !== me) others.push(hr.code[j]!);
+  return tally(others).winner ?? -1;
 }
 
 function certaintyJson(c: Calibration): CertaintyJson {
