@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { TASK_TYPES } from '../../shared/constants';
-import type { ReportJson } from '../../shared/stats/report';
+import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
 import { fail, request, requestJson, type Remote } from './api';
