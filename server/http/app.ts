@@ -31,6 +31,7 @@ import type { ReportsService } from '../reports/reports.service';
 import { reportsRouter } from '../reports/reports.routes';
 import type { DisagreementsRepo } from '../disagreements/disagreements.repo';
 import { disagreementsRouter } from '../disagreements/disagreements.routes';
+import { openApiRouter } from '../openapi/openapi.routes';
 import { requireAdmin } from './admin';
 import { missingApiPrefix } from './api-hint';
 import { errorHandler } from './error-handler';
@@ -70,6 +71,7 @@ export function httpApp(deps: HttpDeps): express.Express {
 
   const api = express.Router();
   // Routes open without the admin token (the API's description) are registered here, before requireAdmin.
+  api.use(openApiRouter());
   api.use(requireAdmin(auth));
   // These routers read their own bodies (project settings; imports, streamed to a spool file).
   api.use(projectsRouter({ projects }));

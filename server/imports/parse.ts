@@ -6,7 +6,9 @@ import { readCsv } from './csv';
 import type { ImportBody } from './spool';
 import { emptyFile, text } from './text';
 
-export type ImportFormat = 'jsonl' | 'json' | 'csv';
+/** The formats an import file may be in (`?format=` names one; otherwise the Content-Type or the first byte tells). */
+export const IMPORT_FORMATS = ['jsonl', 'json', 'csv'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** One record of an import file with where it came from, for error messages. */
 export interface RawRecord {
@@ -73,7 +75,7 @@ const MEDIA: Record<string, ImportFormat> = {
 
 /** Checks an explicit `?format=` (before the body is read). */
 export function explicitFormat(explicit: string | undefined): ImportFormat | undefined {
-  if (explicit === undefined || explicit === 'jsonl' || explicit === 'json' || explicit === 'csv') return explicit;
+  if (explicit === undefined || (IMPORT_FORMATS as readonly string[]).includes(explicit)) return explicit as ImportFormat | undefined;
   throw new AppError('invalid-input', `Unknown format "${explicit}": use jsonl, json or csv`);
 }
 

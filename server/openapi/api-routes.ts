@@ -1,0 +1,281 @@
+/**
+ * Every REST route under /api, described once for the OpenAPI document (openapi.ts): the words come from the
+ * README's API table, request bodies and query strings from the zod schemas the routes validate with, responses
+ * by the name of their type. The OpenAPI test fails when a registered route is missing here, or one here is not
+ * registered.
+ */
+import type { z } from 'zod';
+import type { ProjectProgress } from '../../shared/protocol';
+import { AnnotatorPatch, InviteCreate, JudgeCreate, JudgePatch, ProjectCreate, ProjectPatch } from '../../shared/schemas';
+import type { ReportJson } from '../../shared/stats/report/json';
+import type * as views from '../../shared/views';
+import { DisagreementsQuery } from '../disagreements/disagreements.repo';
+import { ExportQuery } from '../exports/exports.service';
+import { IMPORT_FORMATS } from '../imports/parse';
+import { AdjudicationInput } from '../items/adjudications.service';
+import { Page } from '../items/items.routes';
+import { ReportQuery } from '../reports/reports.service';
+
+/**
+ * The response bodies documented by name. Each entry names the type the server sends, so renaming or removing
+ * one is a type error here; the document describes it by name and says where it is declared.
+ */
+interface ResponseTypes {
+  Project: views.Project;
+  ProjectList: views.ProjectList;
+  ImportResult: views.ImportResult;
+  ItemsPage: views.ItemsPage;
+  ProjectProgress: ProjectProgress;
+  AnnotatorList: views.AnnotatorList;
+  AnnotatorView: views.AnnotatorView;
+  InviteView: views.InviteView;
+  InviteList: views.InviteList;
+  JudgeRegistered: views.JudgeRegistered;
+  JudgeList: views.JudgeList;
+  JudgeView: views.JudgeView;
+  JudgeDeleted: views.JudgeDeleted;
+  JudgeRunView: views.JudgeRunView;
+  ReportJson: ReportJson;
+  AdjudicationView: views.AdjudicationView;
+  DisagreementsPage: views.DisagreementsPage;
+}
+export type ViewName = keyof ResponseTypes;
+
+/** Where each response type is declared, for the document's readers. */
+export const VIEW_SOURCES: Record<ViewName, string> = {
+  Project: 'shared/views.ts',
+  ProjectList: 'shared/views.ts',
+  ImportResult: 'shared/views.ts',
+  ItemsPage: 'shared/views.ts',
+  ProjectProgress: 'shared/protocol.ts (also pushed to dashboards as the socket event project:progress)',
+  AnnotatorList: 'shared/views.ts',
+  AnnotatorView: 'shared/views.ts',
+  InviteView: 'shared/views.ts',
+  InviteList: 'shared/views.ts',
+  JudgeRegistered: 'shared/views.ts',
+  JudgeList: 'shared/views.ts',
+  JudgeView: 'shared/views.ts',
+  JudgeDeleted: 'shared/views.ts',
+  JudgeRunView: 'shared/views.ts',
+  ReportJson: 'shared/stats/report/json.ts',
+  AdjudicationView: 'shared/views.ts',
+  DisagreementsPage: 'shared/views.ts',
+};
+
+/** A query parameter no zod schema reads (the route reads it itself); its JSON Schema is written here. */
+export interface PlainParam {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ApiRoute {
+  method: Method;
+  /** The path under /api, as express writes it (`/projects/:id`). */
+  path: string;
+  summary: string;
+  description?: string;
+  /** The zod schema the route reads its query string with; each field is a query parameter. */
+  query?: z.ZodObject;
+  /** Query parameters the route reads without a schema. */
+  params?: PlainParam[];
+  /** A JSON body and the zod schema it is validated with; `optional` when an absent body is accepted. */
+  body?: { schema: z.ZodType; optional?: boolean };
+  /** An import file (JSONL, a JSON array or CSV) of item or label records. */
+  file?: 'items' | 'labels';
+  /** The answer when all goes well: its status and, unless it has no body, the type it sends. */
+  ok: { status: number; description: string; view?: ViewName; stream?: true };
+  /** Error statuses this route answers beyond the ones every route may (400, 401, 403, 404, 500, 503). */
+  errors?: number[];
+  /** Open without the admin token. */
+  open?: true;
+}
+
+const upsert: PlainParam = {
+  name: 'upsert',
+  description: '`1`, `true` or `yes` replaces records already in the project; anything else (or nothing) refuses them',
+  schema: { type: 'string', examples: ['1'] },
+};
+const format: PlainParam = {
+  name: 'format',
+  description: 'The file format; without it the Content-Type tells, then the first character ([ a JSON array, { JSONL)',
+  schema: { type: 'string', enum: [...IMPORT_FORMATS] },
+};
+
+/** The routes, in the README's order. */
+export const API_ROUTES: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/projects',
+    summary: 'create a project',
+    description: 'A `qualification` bar needs `gold_rate` above 0.',
+    body: { schema: ProjectCreate },
+    ok: { status: 201, description: 'the project', view: 'Project' },
+  },
+  { method: 'get', path: '/projects', summary: 'list projects', ok: { status: 200, description: 'every project', view: 'ProjectList' } },
+  { method: 'get', path: '/projects/:id', summary: 'read a project', ok: { status: 200, description: 'the project', view: 'Project' } },
+  {
+    method: 'patch',
+    path: '/projects/:id',
+    summary: 'change settings (all but the type)',
+    body: { schema: ProjectPatch },
+    ok: { status: 200, description: 'the project', view: 'Project' },
+  },
+  { method: 'delete', path: '/projects/:id', summary: 'delete with everything in it', ok: { status: 204, description: 'deleted' } },
+  {
+    method: 'post',
+    path: '/projects/:id/items',
+    summary: 'import items (body: the file)',
+    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
+    params: [upsert, format],
+    file: 'items',
+    ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
+    errors: [413, 415],
+  },
+  {
+    method: 'post',
+    path: '/projects/:id/labels',
+    summary: 'import labels',
+    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
+    params: [upsert, format],
+    file: 'labels',
+    ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
+    errors: [413, 415],
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/items',
+    summary: 'items with their gold, metadata and label counts by kind',
+    query: Page,
+    ok: { status: 200, description: 'a page of items', view: 'ItemsPage' },
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/progress',
+    summary: 'items total/complete/gold, labels and labels per minute by kind, connected annotators, live leases, per-annotator counts and gold-check scores',
+    description: '`gold_checks` is null when `gold_rate` is 0: no checks are served.',
+    ok: { status: 200, description: "the project's progress", view: 'ProjectProgress' },
+  },
+  { method: 'get', path: '/projects/:id/annotators', summary: 'every annotator', ok: { status: 200, description: 'every annotator', view: 'AnnotatorList' } },
+  {
+    method: 'patch',
+    path: '/projects/:id/annotators/:annotator',
+    summary: 'blocks or unblocks a human; `excluded` alone keeps their labels in or out of the report and gold set',
+    description:
+      'Blocks (`true`: served nothing more, leases back to the pool at once, labels left out unless `"excluded":false`) or unblocks (`false`: labels back in unless `"excluded":true`) a human.',
+    body: { schema: AnnotatorPatch },
+    ok: { status: 200, description: 'the annotator', view: 'AnnotatorView' },
+  },
+  {
+    method: 'post',
+    path: '/projects/:id/invites',
+    summary: 'a join link; open `url` + the worker id',
+    description:
+      'With `max_workers` the link admits at most that many worker ids: those that have labelled through it (always let back in) and those that have not yet labelled and hold a task taken through it (the place frees when that task lapses). Beyond it a new id is refused at connection, and at `task:next`, with "This study is full". `workers` counts the ids that have labelled through the link.',
+    body: { schema: InviteCreate, optional: true },
+    ok: { status: 201, description: 'the join link', view: 'InviteView' },
+  },
+  { method: 'get', path: '/projects/:id/invites', summary: 'list join links', ok: { status: 200, description: "the project's join links", view: 'InviteList' } },
+  {
+    method: 'delete',
+    path: '/projects/:id/invites/:invite',
+    summary: 'revoke (the link stops working and its connected annotators are disconnected)',
+    ok: { status: 200, description: 'the revoked join link', view: 'InviteView' },
+  },
+  {
+    method: 'post',
+    path: '/projects/:id/judges',
+    summary: 'registers an LLM judge (one LLM annotator)',
+    description: '`api_key_env` must name a variable ending in `_API_KEY`, which in-server runs read the key from. The token is shown this once.',
+    body: { schema: JudgeCreate },
+    ok: { status: 201, description: '`{"id","name","token"}`', view: 'JudgeRegistered' },
+    errors: [409],
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/disagreements',
+    summary: 'items with at least two human labels, least agreement first, with every label, rationale and adjudication',
+    query: DisagreementsQuery,
+    ok: { status: 200, description: 'a page of disagreements', view: 'DisagreementsPage' },
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/judges',
+    summary: 'judges with their settings, state, progress, last error, labels, tokens, cost and `archived`/`archived_at`',
+    description: 'State: `idle` none since the server started, `running`, `done`, `stopped`, `error`.',
+    ok: { status: 200, description: "the project's judges", view: 'JudgeList' },
+  },
+  {
+    method: 'patch',
+    path: '/projects/:id/judges/:judge',
+    summary: "edits a judge's registration",
+    description:
+      'Any field of POST, null clears an optional one; "archived"?. A run reads its registration when it starts, so a running judge keeps its settings until it is started again; `swap`, `samples` and `concurrency` change at once which tasks the server hands it. `"archived": true` keeps its labels but leaves them out of the report, plots and gold, stops its in-server run, disconnects its workers (their tasks go back to the pool) and refuses its token; `false` restores it.',
+    body: { schema: JudgePatch },
+    ok: { status: 200, description: 'the judge as listed', view: 'JudgeView' },
+    errors: [409],
+  },
+  {
+    method: 'delete',
+    path: '/projects/:id/judges/:judge',
+    summary: 'removes a judge without labels',
+    description:
+      'A judge with labels is kept with `409` naming the count unless `?labels=delete`, which removes its labels too (report, gold and progress are rebuilt without them).',
+    params: [{ name: 'labels', description: '`delete` removes the judge\'s labels too', schema: { type: 'string', enum: ['delete'] } }],
+    ok: { status: 200, description: '`{"id","name","labels_deleted"}`', view: 'JudgeDeleted' },
+    errors: [409],
+  },
+  {
+    method: 'post',
+    path: '/projects/:id/judges/:judge/run',
+    summary: 'runs a registered judge inside the server (the same worker, through the same protocol)',
+    ok: { status: 202, description: 'the run, started', view: 'JudgeRunView' },
+    errors: [409],
+  },
+  {
+    method: 'delete',
+    path: '/projects/:id/judges/:judge/run',
+    summary: "stops a judge's run inside the server",
+    ok: { status: 200, description: 'the run, stopped', view: 'JudgeRunView' },
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/report',
+    summary: 'the report',
+    description: 'How far to trust each source: see the README\'s "Report" section.',
+    query: ReportQuery,
+    ok: { status: 200, description: 'the report', view: 'ReportJson' },
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/export',
+    summary: 'a gold set or every raw label in the label import format; streamed',
+    description:
+      'A gold set: one record per item with a consensus: its fields, `label`, `agreement`, `n`, `source` = `adjudicated`|`gold`|`unanimous`|`majority`, and every label behind it (`GoldRecord` in shared/views.ts). Or every raw label in the label import format.',
+    query: ExportQuery,
+    ok: { status: 200, description: 'the records, as JSONL or CSV', stream: true },
+  },
+  {
+    method: 'put',
+    path: '/projects/:id/items/:item/adjudication',
+    summary: "a researcher's final label for an item, kept with who and when; the gold export prefers it",
+    body: { schema: AdjudicationInput },
+    ok: { status: 200, description: 'the adjudication', view: 'AdjudicationView' },
+  },
+  {
+    method: 'delete',
+    path: '/projects/:id/items/:item/adjudication',
+    summary: "removes a researcher's final label for an item",
+    ok: { status: 204, description: 'removed' },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'this description of the REST API (OpenAPI 3.1)',
+    description: 'Open without a token.',
+    ok: { status: 200, description: 'the OpenAPI document' },
+    open: true,
+  },
+];
