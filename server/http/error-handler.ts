@@ -1,9 +1,7 @@
 /** The one error middleware: every REST error becomes `{ "error": { code, message, details } }` with its status. */
 import type { ErrorRequestHandler } from 'express';
 import { AppError, type ErrorMapper } from '../errors';
-
-const formatBytes = (n: number) =>
-  n >= 1048576 ? `${+(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n}-byte`;
+import { formatBytes } from '../imports/spool';
 
 /**
  * Registered after every route. Body parsers' errors become what the caller can fix (too large, not JSON, not
