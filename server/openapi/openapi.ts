@@ -17,7 +17,7 @@ type Json = Record<string, unknown>;
  * JSON Schema cannot say (refinements such as "min must be below max") are left to the server, which names the
  * field in its 400; a type with no JSON Schema form would become `{}` (`unrepresentable: 'any'`) rather than fail.
  */
-export function jsonSchema(schema: z.ZodType): Json {
+function jsonSchema(schema: z.ZodType): Json {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
   return rest;
 }
@@ -44,7 +44,7 @@ const PATH_PARAMS: Record<string, { description: string; schema: Json }> = {
 };
 
 /** `/projects/:id/items` → `/api/projects/{id}/items`. */
-export const openApiPath = (expressPath: string) => `/api${expressPath.replace(/:(\w+)/g, '{$1}')}`;
+const openApiPath = (expressPath: string) => `/api${expressPath.replace(/:(\w+)/g, '{$1}')}`;
 
 const pathParamNames = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
 
@@ -105,13 +105,13 @@ function responses(route: ApiRoute): Json {
   return { [status]: ok, ...Object.fromEntries([...errors].sort((a, b) => a - b).map((s) => [s, errorRef(s)])) };
 }
 
-/** `post /projects/:id/judges/:judge/run` → `postProjectsJudgesRun`. */
+/** `post /projects/:id/judges/:judge/run` → `postProjectsIdJudgesJudgeRun`: unique, as each method and path is. */
 const operationId = (route: ApiRoute) =>
   route.method +
   route.path
     .split('/')
-    .filter((s) => s && !s.startsWith(':'))
-    .map((s) => s.replace(/\.json$/, 'Json').replace(/^./, (c) => c.toUpperCase()))
+    .filter(Boolean)
+    .map((s) => s.replace(/^:/, '').replace(/\.json$/, 'Json').replace(/^./, (c) => c.toUpperCase()))
     .join('');
 
 function operation(route: ApiRoute): Json {

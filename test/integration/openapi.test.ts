@@ -98,7 +98,7 @@ describe('GET /api/openapi.json', () => {
     expect(documentedRoutes(doc).filter((r) => !registered.has(r))).toEqual([]);
   });
 
-  test('each operation has a summary, its path parameters and responses, errors in the documented error shape', async () => {
+  test('each operation has a summary, a unique operationId, its path parameters and responses; errors are in the documented error shape', async () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Json>))
       for (const [method, op] of Object.entries(ops)) {
         const where = `${method.toUpperCase()} ${path}`;
@@ -108,6 +108,8 @@ describe('GET /api/openapi.json', () => {
         expect([where, declared]).toEqual([where, inPath]);
         expect([where, Object.keys(op.responses).some((st) => /^2\d\d$/.test(st))]).toEqual([where, true]);
       }
+    const ids = Object.values(doc.paths as Record<string, Json>).flatMap((ops) => Object.values(ops).map((op) => op.operationId as string));
+    expect(new Set(ids).size).toBe(ids.length);
     const missing = await s.api('GET', '/api/projects/999999');
     expect(missing.status).toBe(404);
     expect(doc.paths['/api/projects/{id}'].get.responses['404']).toEqual({ $ref: '#/components/responses/not-found' });
