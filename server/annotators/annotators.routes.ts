@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { AnnotatorList } from '../../shared/views';
 import type { ProjectsService } from '../projects/projects.service';
 import { idParam, projectOf, projectRouter } from '../http/params';
 import type { AnnotatorsService } from './annotators.service';
@@ -8,7 +9,7 @@ export function annotatorsRouter({ projects, annotators }: { projects: ProjectsS
   const r = projectRouter(projects);
   r.get('/projects/:id/annotators', (req, res) => {
     const project = projectOf(res);
-    res.json({ annotators: annotators.list(project.id) });
+    res.json({ annotators: annotators.list(project.id) } satisfies AnnotatorList);
   });
   r.patch('/projects/:id/annotators/:annotator', express.json(), (req, res) => {
     const project = projectOf(res);

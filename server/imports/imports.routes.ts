@@ -1,5 +1,6 @@
 /** `POST /api/projects/:id/items` and `…/labels` import a file of items or labels (JSONL, CSV or JSON; `?upsert=1` replaces). */
 import type { Router } from 'express';
+import type { ImportResult } from '../../shared/views';
 import { flag, projectOf, projectRouter } from '../http/params';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TasksService } from '../tasks/tasks.service';
@@ -31,7 +32,7 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
         const current = projects.get(project.id);
         const imported = kind === 'items' ? imports.importItems(current, read) : imports.importLabels(current, read);
         tasks.reload(project.id);
-        res.json({ imported });
+        res.json({ imported } satisfies ImportResult);
       } finally {
         await body.dispose();
       }

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import type { InviteList } from '../../shared/views';
 import type { ProjectsService } from '../projects/projects.service';
 import { idParam, projectOf, projectRouter } from '../http/params';
 import type { InvitesService } from './invites.service';
@@ -12,7 +13,7 @@ export function invitesRouter({ projects, invites, publicUrl }: { projects: Proj
     res.status(201).json(invites.create(project(res), req.body, base(req)));
   });
   r.get('/projects/:id/invites', (req, res) => {
-    res.json({ invites: invites.list(project(res), base(req)) });
+    res.json({ invites: invites.list(project(res), base(req)) } satisfies InviteList);
   });
   r.delete('/projects/:id/invites/:invite', (req, res) => {
     res.json(invites.revoke(project(res), idParam(req, 'invite', 'Invite'), base(req)));

@@ -1,5 +1,6 @@
 /** `GET /api/projects/:id/items?offset&limit` pages through a project's items with their label counts. */
 import type { Router } from 'express';
+import type { ItemsPage } from '../../shared/views';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { projectOf, projectRouter } from '../http/params';
@@ -18,7 +19,7 @@ export function itemsRouter({ projects, items }: { projects: ProjectsService; it
     const page = Page.safeParse(req.query);
     if (!page.success) throw new AppError('invalid-input', 'offset must be 0 or more and limit 1 to 1000');
     const { offset, limit } = page.data;
-    res.json({ items: items.page(project.id, offset, limit), total: items.count(project.id), offset, limit });
+    res.json({ items: items.page(project.id, offset, limit), total: items.count(project.id), offset, limit } satisfies ItemsPage);
   });
   return r;
 }

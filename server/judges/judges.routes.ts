@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { JudgeList } from '../../shared/views';
 import type { ProjectsService } from '../projects/projects.service';
 import { idParam, projectOf, projectRouter } from '../http/params';
 import type { JudgesService } from './judges.service';
@@ -15,7 +16,7 @@ export function judgesRouter({ projects, judges }: { projects: ProjectsService; 
   });
   r.get('/projects/:id/judges', (req, res) => {
     const project = projectOf(res);
-    res.json({ judges: judges.list(project.id) });
+    res.json({ judges: judges.list(project.id) } satisfies JudgeList);
   });
   r.patch('/projects/:id/judges/:judge', express.json(), async (req, res) => {
     const project = projectOf(res);

@@ -1,5 +1,6 @@
 /** `GET/POST /api/projects` lists and creates projects; `GET/PATCH/DELETE /api/projects/:id` reads, edits and deletes one. */
 import { Router } from 'express';
+import type { ProjectList } from '../../shared/views';
 import { jsonBody } from '../http/json-body';
 import { projectId } from '../http/params';
 import type { ProjectsService } from './projects.service';
@@ -10,7 +11,7 @@ export function projectsRouter({ projects }: { projects: ProjectsService }): Rou
   const json = jsonBody({ limit: '4mb' });
 
   r.get('/projects', (_req, res) => {
-    res.json({ projects: projects.list() });
+    res.json({ projects: projects.list() } satisfies ProjectList);
   });
   r.post('/projects', json, (req, res) => {
     res.status(201).json(projects.create(req.body));

@@ -2,32 +2,20 @@
  * The annotator's certainty slider in a real chromium against a real server: the number the annotator sees is
  * the number stored (drag, the -/= keys and the arrow keys), and a slider nobody has touched looks untouched.
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { invite, makeProject, pairwiseItems, type TestServer, startServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import type { Locator, Page } from 'playwright-core';
+import { invite, makeProject, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
 declare const document: any;
 declare const Image: any;
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser);
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
+const suite = browserSuite();
 
 async function openAnnotator(token: string, worker: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${s.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
+  const page = await suite.ctx.newPage();
+  await page.goto(`${suite.server.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.keyboard.press('Enter');
   await page.locator('article.task').waitFor();
@@ -50,7 +38,7 @@ async function submit(page: Page): Promise<void> {
 /** Pixels of a screenshot with a clear colour (not white, grey or black): a thumb or a filled track has them. */
 async function colouredPixels(el: Locator): Promise<number> {
   const png = await el.screenshot();
-  const blank = await ctx.newPage(); // about:blank: no content policy in the way of a data: image
+  const blank = await suite.ctx.newPage(); // about:blank: no content policy in the way of a data: image
   try {
     return await blank.evaluate(async (b64: string) => {
       const img = new Image();
@@ -93,15 +81,15 @@ async function clickSliderAt(page: Page, share: number): Promise<void> {
 }
 
 async function storedCertainty(pid: number): Promise<Map<string, number>> {
-  const res = await fetch(`${s.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${s.token}` } });
+  const res = await fetch(`${suite.server.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${suite.server.token}` } });
   const recs = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { item: string; certainty: number });
   return new Map(recs.map((r) => [r.item, r.certainty]));
 }
 
 describe('annotator certainty slider', () => {
   test('on the default 1–100 scale the certainty stored is the number shown, by drag, by -/= and by arrow keys', async () => {
-    const pid = await makeProject(s, { name: 'Sure?', certainty: true, redundancy: 1 }, pairwiseItems(4));
-    const page = await openAnnotator(await invite(s, pid), 'cert-1');
+    const pid = await makeProject(suite.server, { name: 'Sure?', certainty: true, redundancy: 1 }, pairwiseItems(4));
+    const page = await openAnnotator(await invite(suite.server, pid), 'cert-1');
     const errors = watchErrors(page);
     const seen = new Map<string, string>();
 
@@ -140,8 +128,8 @@ describe('annotator certainty slider', () => {
   });
 
   test('on a 0–1 probability scale the slider moves in hundredths shown as percent, and the share shown is stored', async () => {
-    const pid = await makeProject(s, { name: 'Probability', certainty: { min: 0, max: 1 }, redundancy: 1 }, pairwiseItems(2));
-    const page = await openAnnotator(await invite(s, pid), 'cert-2');
+    const pid = await makeProject(suite.server, { name: 'Probability', certainty: { min: 0, max: 1 }, redundancy: 1 }, pairwiseItems(2));
+    const page = await openAnnotator(await invite(suite.server, pid), 'cert-2');
     const seen = new Map<string, string>();
 
     await page.keyboard.press('1');

@@ -2,27 +2,15 @@
  * The annotator page in a real chromium: annotators see the study's public title and never the researcher's
  * internal project name, and `Esc` closes the instructions and puts focus back where it was.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { invite, makeProject, pairwiseItems, type TestServer, startServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import type { Page } from 'playwright-core';
+import { invite, makeProject, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
 declare const document: any;
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser);
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
+const suite = browserSuite();
 
 const INTERNAL = 'ACME-internal-batch-7';
 const PUBLIC = 'Which answer helps more?';
@@ -32,10 +20,10 @@ const visibleNames = (page: Page) => page.evaluate(() => `${document.title}\n${d
 
 describe('annotator page study title', () => {
   test('the tab title and the page show the public study title, never the internal project name', async () => {
-    const pid = await makeProject(s, { name: INTERNAL, public_title: PUBLIC, instructions: 'Pick the better answer.', redundancy: 1 }, pairwiseItems(1));
-    const page = await ctx.newPage();
+    const pid = await makeProject(suite.server, { name: INTERNAL, public_title: PUBLIC, instructions: 'Pick the better answer.', redundancy: 1 }, pairwiseItems(1));
+    const page = await suite.ctx.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${s.url}/join/${await invite(s, pid)}?worker=title-1`);
+    await page.goto(`${suite.server.url}/join/${await invite(suite.server, pid)}?worker=title-1`);
     await page.getByRole('heading', { level: 1, name: PUBLIC }).waitFor();
     await expect(page.title()).resolves.toContain(PUBLIC);
     expect(await visibleNames(page)).not.toContain(INTERNAL);
@@ -55,9 +43,9 @@ describe('annotator page study title', () => {
   });
 
   test('without a public title the page shows the project name', async () => {
-    const pid = await makeProject(s, { name: 'Plain study' }, pairwiseItems(1));
-    const page = await ctx.newPage();
-    await page.goto(`${s.url}/join/${await invite(s, pid)}?worker=title-2`);
+    const pid = await makeProject(suite.server, { name: 'Plain study' }, pairwiseItems(1));
+    const page = await suite.ctx.newPage();
+    await page.goto(`${suite.server.url}/join/${await invite(suite.server, pid)}?worker=title-2`);
     await page.getByRole('heading', { level: 1, name: 'Plain study' }).waitFor();
     await expect(page.title()).resolves.toContain('Plain study');
   });
@@ -69,9 +57,9 @@ describe('annotator page instructions', () => {
   const focused = () => page.evaluate(() => ({ tag: document.activeElement?.tagName, label: document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() }));
 
   beforeAll(async () => {
-    const pid = await makeProject(s, { name: 'Esc study', instructions: 'Read **both** answers before choosing.', rationale: 'optional' }, pairwiseItems(3));
-    page = await ctx.newPage();
-    await page.goto(`${s.url}/join/${await invite(s, pid)}?worker=esc-1`);
+    const pid = await makeProject(suite.server, { name: 'Esc study', instructions: 'Read **both** answers before choosing.', rationale: 'optional' }, pairwiseItems(3));
+    page = await suite.ctx.newPage();
+    await page.goto(`${suite.server.url}/join/${await invite(suite.server, pid)}?worker=esc-1`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('article.task').waitFor();

@@ -3,37 +3,24 @@
  * page says so kindly, gives no completion code, and takes a task when one comes back; the crowd platform's ids in
  * the join URL (Prolific's PROLIFIC_PID, STUDY_ID, SESSION_ID) are stored with each label.
  */
-import type { Browser, BrowserContext } from 'playwright-core';
 import type { Task } from '../../shared/protocol';
-import { invite, makeProject, ok, pairwiseItems, type TestServer, startServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import { invite, makeProject, ok, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser);
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
+const suite = browserSuite();
 
 describe('annotator page: waiting for tasks held by others', () => {
   test('while someone else holds the last task the page says it is taken, with no completion code, and "Check now" takes it once it is back', async () => {
-    const pid = await makeProject(s, { redundancy: 1, completion_code: 'PAID-9' }, pairwiseItems(2));
-    const token = await invite(s, pid);
+    const pid = await makeProject(suite.server, { redundancy: 1, completion_code: 'PAID-9' }, pairwiseItems(2));
+    const token = await invite(suite.server, pid);
     // Someone else has taken one of the two items and keeps it.
-    const other = await s.connect({ token, worker: 'other' });
+    const other = await suite.server.connect({ token, worker: 'other' });
     const held = (await ok<Task>(other, 'task:next'))!;
-    const page = await ctx.newPage();
+    const page = await suite.ctx.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${s.url}/join/${token}?PROLIFIC_PID=prolific-1&STUDY_ID=study-42&SESSION_ID=session-7`);
+    await page.goto(`${suite.server.url}/join/${token}?PROLIFIC_PID=prolific-1&STUDY_ID=study-42&SESSION_ID=session-7`);
     await page.getByRole('button', { name: /Start/ }).click();
     await page.locator('article.task').waitFor();
     await page.keyboard.press('1');
@@ -51,7 +38,7 @@ describe('annotator page: waiting for tasks held by others', () => {
     await page.getByTestId('completion-code').waitFor();
     await expect(page.getByTestId('completion-code').textContent()).resolves.toBe('PAID-9');
 
-    const rows = s.db.prepare('SELECT a.key, l.study_id, l.session_id, l.invite_id IS NOT NULL AS has_invite FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ?').all(pid);
+    const rows = suite.server.db.prepare('SELECT a.key, l.study_id, l.session_id, l.invite_id IS NOT NULL AS has_invite FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ?').all(pid);
     expect(rows).toEqual([
       { key: 'prolific-1', study_id: 'study-42', session_id: 'session-7', has_invite: 1 },
       { key: 'prolific-1', study_id: 'study-42', session_id: 'session-7', has_invite: 1 },

@@ -3,29 +3,17 @@
  * shows no further task; the dashboard's Annotators tab lists everyone with gold checks and state, and blocks,
  * unblocks, includes and excludes by keyboard; the Progress tab shows gold checks only when they are served.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Task } from '../../shared/protocol';
-import type { AnnotatorView } from '../../shared/views';
-import { invite, makeProject, ok, pairwiseItems, startServer, type TestServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import type { AnnotatorList } from '../../shared/views';
+import { invite, makeProject, ok, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
 declare const document: any;
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser);
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
+const suite = browserSuite();
 
 const KIND_MESSAGE = 'Thank you for your work. This study needs answers that match its checks more closely, so there are no more tasks for you.';
 
@@ -33,8 +21,8 @@ const KIND_MESSAGE = 'Thank you for your work. This study needs answers that mat
 const items = (gold: number, plain: number) => pairwiseItems(gold + plain, (i) => (i < gold ? { gold: 'tie' } : {}));
 
 async function openDashboard(route: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${s.url}${route}?token=${s.token}`);
+  const page = await suite.ctx.newPage();
+  await page.goto(`${suite.server.url}${route}?token=${suite.server.token}`);
   return page;
 }
 
@@ -52,23 +40,23 @@ const row = (page: Page, name: string) => page.locator(`tr[data-annotator="${nam
 describe('quality that acts', () => {
   test('an annotator who fails the gold checks is told kindly on the page, and the Annotators tab blocks, unblocks and includes by keyboard', async () => {
     const pid = await makeProject(
-      s,
+      suite.server,
       { name: 'Internal: kindness v2', public_title: 'Which reply is kinder?', redundancy: 3, gold_rate: 1, completion_code: 'PAID-1', qualification: { min_checks: 1, min_accuracy: 0.5, completion_code: 'withhold' } },
       items(3, 3),
     );
-    const token = await invite(s, pid);
+    const token = await invite(suite.server, pid);
 
     // A steady annotator over the socket: the gold checks right (tie), then one ordinary item.
-    const steady = await s.connect({ token, worker: 'steady' });
+    const steady = await suite.server.connect({ token, worker: 'steady' });
     for (let i = 0; i < 4; i++) {
       const t = (await ok<Task>(steady, 'task:next'))!;
       await ok(steady, 'label:submit', { leaseId: t.leaseId, value: Number(t.item.id.slice(1)) <= 3 ? 'tie' : 'A', clientLabelId: `st-${i}` });
     }
 
     // A careless annotator in the browser answers the first gold check wrong and is stopped at once.
-    const page = await ctx.newPage();
+    const page = await suite.ctx.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${s.url}/join/${token}?worker=careless`);
+    await page.goto(`${suite.server.url}/join/${token}?worker=careless`);
     await page.getByRole('heading', { name: 'Which reply is kinder?' }).waitFor();
     expect(await page.content()).not.toContain('Internal: kindness v2');
     await page.keyboard.press('Enter');
@@ -91,7 +79,7 @@ describe('quality that acts', () => {
     expect(await cells('steady')).toEqual(['steady', 'human', '4', '3', '100%', 'active', 'included', 'Block Exclude']);
 
     const view = async (name: string) =>
-      (await s.api<{ annotators: AnnotatorView[] }>('GET', `/api/projects/${pid}/annotators`)).body.annotators.find((a) => a.name === name)!;
+      (await suite.server.api<AnnotatorList>('GET', `/api/projects/${pid}/annotators`)).body.annotators.find((a) => a.name === name)!;
 
     // Block steady by keyboard alone: they are served nothing more.
     await tabTo(dash, 'Block steady');
@@ -113,7 +101,7 @@ describe('quality that acts', () => {
   });
 
   test('the Settings tab sets the title annotators see and the qualification bar, and refuses a bar without gold checks by its field', async () => {
-    const pid = await makeProject(s, { name: 'Internal name 7', gold_rate: 0 }, items(1, 1));
+    const pid = await makeProject(suite.server, { name: 'Internal name 7', gold_rate: 0 }, items(1, 1));
     const page = await openDashboard(`/projects/${pid}/settings`);
     const errors = watchErrors(page);
     await page.getByLabel('Title annotators see', { exact: false }).fill('A short study about replies');
@@ -129,7 +117,7 @@ describe('quality that acts', () => {
     await page.getByLabel('Share of tasks that are gold checks (0 to 1)').fill('0.2');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: /Settings saved/ }).waitFor();
-    expect((await s.api('GET', `/api/projects/${pid}`)).body).toMatchObject({
+    expect((await suite.server.api('GET', `/api/projects/${pid}`)).body).toMatchObject({
       name: 'Internal name 7',
       public_title: 'A short study about replies',
       gold_rate: 0.2,
@@ -143,15 +131,15 @@ describe('quality that acts', () => {
     await page.getByLabel('Stop serving anyone whose gold-check accuracy falls below a bar', { exact: false }).uncheck();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: /Settings saved/ }).waitFor();
-    expect((await s.api('GET', `/api/projects/${pid}`)).body).toMatchObject({ public_title: null, qualification: null });
+    expect((await suite.server.api('GET', `/api/projects/${pid}`)).body).toMatchObject({ public_title: null, qualification: null });
     expect(errors).toEqual([]);
   });
 
   test('the Progress tab shows gold checks only for a project that serves them (gold rate above 0)', async () => {
-    const noChecks = await makeProject(s, { name: 'No checks', redundancy: 1, gold_rate: 0 }, items(2, 0));
-    const withChecks = await makeProject(s, { name: 'With checks', redundancy: 1, gold_rate: 0.5 }, items(2, 0));
+    const noChecks = await makeProject(suite.server, { name: 'No checks', redundancy: 1, gold_rate: 0 }, items(2, 0));
+    const withChecks = await makeProject(suite.server, { name: 'With checks', redundancy: 1, gold_rate: 0.5 }, items(2, 0));
     for (const pid of [noChecks, withChecks]) {
-      const c = await s.connect({ token: await invite(s, pid), worker: `w${pid}` });
+      const c = await suite.server.connect({ token: await invite(suite.server, pid), worker: `w${pid}` });
       const t = (await ok<Task>(c, 'task:next'))!;
       await ok(c, 'label:submit', { leaseId: t.leaseId, value: 'tie', clientLabelId: `p-${pid}` });
     }

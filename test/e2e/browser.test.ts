@@ -4,9 +4,9 @@
  * errors, judges, report plots, disagreements, invites, export). Saves a screenshot of each main screen to
  * docs/screenshots/.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { jsonl, makeProject, ok, pairwiseItems, type Client, type TestServer, startServer } from '../helpers/server';
-import { launch, measureScripts, newContext, p95, shot, watchErrors } from './browser';
+import type { BrowserContext, Page } from 'playwright-core';
+import { jsonl, makeProject, ok, pairwiseItems, type Client } from '../helpers/server';
+import { browserSuite, measureScripts, p95, shot, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -21,34 +21,18 @@ declare const DragEvent: any;
 declare const MutationObserver: any;
 type DOMRect = { left: number; right: number; top: number; bottom: number };
 
-let s: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
-
-async function context(opts: Parameters<typeof newContext>[1] = {}): Promise<BrowserContext> {
-  const c = await newContext(browser, opts);
-  contexts.push(c);
-  return c;
-}
+const suite = browserSuite();
+const context = suite.context;
 
 async function inviteToken(projectId: number): Promise<string> {
-  const r = await s.api('POST', `/api/projects/${projectId}/invites`, {});
+  const r = await suite.server.api('POST', `/api/projects/${projectId}/invites`, {});
   return r.body.token as string;
 }
 
 /** Opens a join link and gets past the instructions with Enter. */
 async function openAnnotator(ctx: BrowserContext, token: string, worker: string): Promise<Page> {
   const page = await ctx.newPage();
-  await page.goto(`${s.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
+  await page.goto(`${suite.server.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.keyboard.press('Enter');
   await page.locator('article.task').waitFor();
@@ -83,13 +67,13 @@ async function labelUntilDone(page: Page, keysFor: (i: number, page: Page) => st
 
 async function openDashboard(ctx: BrowserContext, route = '/'): Promise<Page> {
   const page = await ctx.newPage();
-  await page.goto(`${s.url}${route}${route.includes('?') ? '&' : '?'}token=${s.token}`);
+  await page.goto(`${suite.server.url}${route}${route.includes('?') ? '&' : '?'}token=${suite.server.token}`);
   return page;
 }
 
 /** Drives a judge over the socket protocol with its token: prefers the longer answer (the longest baseline). */
 async function socketJudge(token: string): Promise<number> {
-  const sock: Client = await s.connect({ token });
+  const sock: Client = await suite.server.connect({ token });
   let n = 0;
   for (;;) {
     const t = await ok(sock, 'task:next', {});
@@ -111,7 +95,7 @@ describe('researcher dashboard with live labelling', () => {
 
   test('two annotators and a baseline judge label at once while the dashboard shows progress live', async () => {
     const items = pairwiseItems(8, (i) => ({ answer_a: `Short ${i}.`, answer_b: `A longer answer number ${i}, with **more** words in it to make the length differ by a lot.` }));
-    projectId = await makeProject(s, { name: 'Helpfulness study', redundancy: 2, certainty: true, rationale: 'optional', completion_code: 'C0NC0RD', instructions: 'Pick the **more helpful** answer.' }, items);
+    projectId = await makeProject(suite.server, { name: 'Helpfulness study', redundancy: 2, certainty: true, rationale: 'optional', completion_code: 'C0NC0RD', instructions: 'Pick the **more helpful** answer.' }, items);
     const token = await inviteToken(projectId);
 
     const dctx = await context({ permissions: ['clipboard-read', 'clipboard-write'] });
@@ -119,7 +103,7 @@ describe('researcher dashboard with live labelling', () => {
     dashErrors = watchErrors(dash);
     await dash.getByRole('link', { name: 'Helpfulness study' }).waitFor();
     expect(dash.url()).not.toContain('token=');
-    expect(await dash.evaluate(() => sessionStorage.getItem('concord.adminToken'))).toBe(s.token);
+    expect(await dash.evaluate(() => sessionStorage.getItem('concord.adminToken'))).toBe(suite.server.token);
     await dash.getByRole('link', { name: 'Helpfulness study' }).click();
     await dash.getByTestId('items-complete').waitFor();
     expect((await dash.getByTestId('items-complete').textContent())?.replace(/\s+/g, ' ').trim()).toBe('0 / 8');
@@ -130,12 +114,12 @@ describe('researcher dashboard with live labelling', () => {
       new MutationObserver(() => seen.push(el.textContent!.trim())).observe(el, { subtree: true, characterData: true, childList: true });
     });
 
-    const judge = await s.api('POST', `/api/projects/${projectId}/judges`, { model: 'baseline:longest', swap: true, concurrency: 2 });
+    const judge = await suite.server.api('POST', `/api/projects/${projectId}/judges`, { model: 'baseline:longest', swap: true, concurrency: 2 });
     expect(judge.status).toBe(201);
 
     const [c1, c2] = await Promise.all([context(), context()]);
     const [a1, a2] = await Promise.all([openAnnotator(c1, token, 'worker-1'), openAnnotator(c2, token, 'worker-2')]);
-    const run = await s.api('POST', `/api/projects/${projectId}/judges/${judge.body.id}/run`);
+    const run = await suite.server.api('POST', `/api/projects/${projectId}/judges/${judge.body.id}/run`);
     let judging: Promise<number> | null = null;
     if (run.status === 404) {
       judgeDrivenBySocket = true;
@@ -200,7 +184,7 @@ describe('researcher dashboard with live labelling', () => {
     await first.getByLabel('Note').fill('B answers the question');
     await first.getByRole('button', { name: 'Adjudicate' }).click();
     await dash.getByText(/Adjudicated: B better/).first().waitFor();
-    const gold = await fetch(`${s.url}/api/projects/${projectId}/export?kind=gold`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text());
+    const gold = await fetch(`${suite.server.url}/api/projects/${projectId}/export?kind=gold`, { headers: { authorization: `Bearer ${suite.server.token}` } }).then((r) => r.text());
     const rec = gold.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.id === itemId);
     expect(rec).toMatchObject({ label: 'B', source: 'adjudicated' });
     await shot(dash, 'dashboard-disagreements');
@@ -272,7 +256,7 @@ describe('dashboard projects and import', () => {
 
 describe('dashboard settings tab', () => {
   test('settings saved from the Settings tab show in the header at once, and a refused value shows the server message by its field', async () => {
-    const pid = await makeProject(s, { name: 'Settings study', redundancy: 3, completion_code: 'OLD-1' }, pairwiseItems(2));
+    const pid = await makeProject(suite.server, { name: 'Settings study', redundancy: 3, completion_code: 'OLD-1' }, pairwiseItems(2));
     const page = await openDashboard(await context(), `/projects/${pid}`);
     const errors = watchErrors(page);
     await page.getByRole('heading', { level: 1, name: 'Settings study' }).waitFor();
@@ -290,7 +274,7 @@ describe('dashboard settings tab', () => {
     await page.getByRole('status').filter({ hasText: /Settings saved/ }).waitFor();
     const header = page.locator('h1 + p');
     await expect(header.textContent()).resolves.toMatch(/5 human labels per item[\s\S]*completion code NEW-CODE-7/); // no reload
-    const stored = await s.api('GET', `/api/projects/${pid}`);
+    const stored = await suite.server.api('GET', `/api/projects/${pid}`);
     expect(stored.body).toMatchObject({ redundancy: 5, completion_code: 'NEW-CODE-7', name: 'Settings study', type: 'pairwise' });
     await shot(page, 'dashboard-settings', true);
 
@@ -304,7 +288,7 @@ describe('dashboard settings tab', () => {
     expect(await redundancy.getAttribute('aria-invalid')).toBe('true');
     expect(await redundancy.evaluate((el) => el === document.activeElement)).toBe(true); // the keyboard is taken to it
     expect(await page.getByRole('status').filter({ hasText: /Settings saved/ }).count()).toBe(0);
-    expect((await s.api('GET', `/api/projects/${pid}`)).body.redundancy).toBe(5);
+    expect((await suite.server.api('GET', `/api/projects/${pid}`)).body.redundancy).toBe(5);
     await expect(header.textContent()).resolves.toMatch(/5 human labels per item/);
     expect(errors).toEqual([]);
   });
@@ -334,12 +318,12 @@ describe('annotator page', () => {
       answer_a: `${capitals[i]}. It has been the capital for a long time.\n\n\`\`\`python\nprint("${capitals[i]}")\n\`\`\``,
       answer_b: `The capital is **${capitals[i]}**.`,
     }));
-    const pid = await makeProject(s, { name: 'Capitals', certainty: { min: 0, max: 100 }, rationale: 'required', completion_code: 'CAP-1', instructions: 'Choose the answer that is **more correct**. Use the reference.' }, items);
+    const pid = await makeProject(suite.server, { name: 'Capitals', certainty: { min: 0, max: 100 }, rationale: 'required', completion_code: 'CAP-1', instructions: 'Choose the answer that is **more correct**. Use the reference.' }, items);
     const token = await inviteToken(pid);
     const ctx = await context();
     const page = await ctx.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${s.url}/join/${token}?worker=kb-1`);
+    await page.goto(`${suite.server.url}/join/${token}?worker=kb-1`);
     await page.getByRole('heading', { name: 'Capitals' }).waitFor();
     await shot(page, 'annotator-intro');
     await page.keyboard.press('Enter');
@@ -369,7 +353,7 @@ describe('annotator page', () => {
     await page.locator('#end-title').waitFor();
     await expect(page.getByTestId('completion-code').textContent()).resolves.toBe('CAP-1');
 
-    const labels = await fetch(`${s.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text());
+    const labels = await fetch(`${suite.server.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${suite.server.token}` } }).then((r) => r.text());
     const recs = labels.trim().split('\n').map((l) => JSON.parse(l));
     expect(recs).toHaveLength(3);
     expect(recs.map((r) => r.rationale).sort()).toEqual(['A is fuller', 'A is fuller', 'B is correct and shorter']);
@@ -379,12 +363,12 @@ describe('annotator page', () => {
 
   test('labelling forty tasks in a row keeps a task on screen after every Enter, and the page stays under its JavaScript budget', async () => {
     const N = 40;
-    const pid = await makeProject(s, { name: 'Speed', redundancy: 1 }, pairwiseItems(N, (i) => ({ answer_a: `Answer **A** ${i}\n\n- one\n- two`, answer_b: `Answer B ${i} with \`code\`` })));
+    const pid = await makeProject(suite.server, { name: 'Speed', redundancy: 1 }, pairwiseItems(N, (i) => ({ answer_a: `Answer **A** ${i}\n\n- one\n- two`, answer_b: `Answer B ${i} with \`code\`` })));
     const token = await inviteToken(pid);
     const ctx = await context();
     const page = await ctx.newPage();
     const scripts = measureScripts(page);
-    await page.goto(`${s.url}/join/${token}?worker=speedy`);
+    await page.goto(`${suite.server.url}/join/${token}?worker=speedy`);
     await page.getByRole('heading', { name: 'Speed' }).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('article.task').waitFor();
@@ -408,7 +392,7 @@ describe('annotator page', () => {
   });
 
   test('an item with <img onerror> and <script> in its text executes nothing', async () => {
-    const pid = await makeProject(s, { name: 'Hostile' }, [
+    const pid = await makeProject(suite.server, { name: 'Hostile' }, [
       {
         id: 'x1',
         question: 'Look <img src=x onerror="window.__xss=(window.__xss||0)+1"> here <script>window.__xss=9</script>',
@@ -423,7 +407,7 @@ describe('annotator page', () => {
     const errors = watchErrors(page);
     const requested: string[] = [];
     page.on('request', (r) => requested.push(new URL(r.url()).pathname));
-    await page.goto(`${s.url}/join/${token}?worker=safe-1`);
+    await page.goto(`${suite.server.url}/join/${token}?worker=safe-1`);
     await page.getByRole('heading', { name: 'Hostile' }).waitFor();
     await page.keyboard.press('Enter');
     await page.locator('article.task').waitFor();
@@ -443,7 +427,7 @@ describe('annotator page', () => {
 
   test('on a 375-pixel phone both answers are on screen, stacked, each scrolling on its own', async () => {
     const long = (w: string) => Array.from({ length: 60 }, (_, i) => `${w} line ${i + 1} of a long answer that wraps on a narrow screen.`).join('\n\n');
-    const pid = await makeProject(s, { name: 'Phone', certainty: true }, [{ id: 'p1', question: 'Which answer explains tides better?', answer_a: long('Alpha'), answer_b: long('Beta'), persona: 'A curious ten-year-old.' }]);
+    const pid = await makeProject(suite.server, { name: 'Phone', certainty: true }, [{ id: 'p1', question: 'Which answer explains tides better?', answer_a: long('Alpha'), answer_b: long('Beta'), persona: 'A curious ten-year-old.' }]);
     const token = await inviteToken(pid);
     const ctx = await context({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const page = await openAnnotator(ctx, token, 'phone-1');
@@ -463,7 +447,7 @@ describe('annotator page', () => {
   });
 
   test('a dropped connection keeps the task and what was typed, and a label sent while offline is stored once', async () => {
-    const pid = await makeProject(s, { name: 'Flaky network', redundancy: 1, rationale: 'optional' }, pairwiseItems(3));
+    const pid = await makeProject(suite.server, { name: 'Flaky network', redundancy: 1, rationale: 'optional' }, pairwiseItems(3));
     const token = await inviteToken(pid);
     const ctx = await context();
     const page = await openAnnotator(ctx, token, 'flaky-1');
@@ -475,7 +459,7 @@ describe('annotator page', () => {
 
     // The server drops every connection: socket.io reconnects by itself.
     const dropAll = () => {
-      for (const sock of s.app.io.of('/').sockets.values()) sock.conn.close();
+      for (const sock of suite.server.app.io.of('/').sockets.values()) sock.conn.close();
     };
     dropAll();
     await page.waitForTimeout(1500);
@@ -497,7 +481,7 @@ describe('annotator page', () => {
     await page.waitForFunction((prev) => document.querySelector('article.task')?.getAttribute('data-item') !== prev, item, { timeout: 15_000 });
     expect(await page.locator('.conn').count()).toBe(0);
 
-    const labels = await fetch(`${s.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text());
+    const labels = await fetch(`${suite.server.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${suite.server.token}` } }).then((r) => r.text());
     const recs = labels.trim().split('\n').map((l) => JSON.parse(l));
     expect(recs).toHaveLength(1);
     expect(recs[0]).toMatchObject({ item, rationale: 'half a thought' });
@@ -507,7 +491,7 @@ describe('annotator page', () => {
 
 describe('rating and choice tasks', () => {
   test('a rating is typed as digits (1 then 0 is 10) and a choice picked by its number, both by keyboard alone', async () => {
-    const rp = await makeProject(s, { name: 'Ratings', type: 'rating', scale: { min: 1, max: 10 }, redundancy: 1 }, [
+    const rp = await makeProject(suite.server, { name: 'Ratings', type: 'rating', scale: { min: 1, max: 10 }, redundancy: 1 }, [
       { id: 'r1', question: 'Rate this answer', answer: 'Paris is the capital of France.', rubric: '10 = perfect' },
       { id: 'r2', question: 'Rate this one too', answer: 'Lyon is the capital of France.' },
     ]);
@@ -519,11 +503,11 @@ describe('rating and choice tasks', () => {
       seen[item] = item === 'r1' ? 10 : 3;
       return item === 'r1' ? ['1', '0'] : ['3'];
     });
-    const cp = await makeProject(s, { name: 'Choices', type: 'choice', options: ['safe', 'unsafe', 'unsure'], redundancy: 1 }, [{ id: 'c1', question: 'Is this reply safe?' }]);
+    const cp = await makeProject(suite.server, { name: 'Choices', type: 'choice', options: ['safe', 'unsafe', 'unsure'], redundancy: 1 }, [{ id: 'c1', question: 'Is this reply safe?' }]);
     const choice = await openAnnotator(await context(), await inviteToken(cp), 'chooser-1');
     await labelUntilDone(choice, () => ['2']);
     const exported = async (pid: number) =>
-      (await fetch(`${s.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${s.token}` } }).then((r) => r.text()))
+      (await fetch(`${suite.server.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${suite.server.token}` } }).then((r) => r.text()))
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as { item: string; value: unknown });
@@ -536,14 +520,14 @@ describe('rating and choice tasks', () => {
 describe('report plots with hostile annotator names', () => {
   test('names that hold HTML are shown as text in every tooltip, and nothing in them runs', async () => {
     const evil = (tag: string) => `<img src=x onerror="window.__pwned='${tag}'">`;
-    const pid = await makeProject(s, { name: 'Hostile names', certainty: true }, pairwiseItems(6));
+    const pid = await makeProject(suite.server, { name: 'Hostile names', certainty: true }, pairwiseItems(6));
     const labels = pairwiseItems(6).flatMap((it, i) => [
       { item: it.id, annotator: evil('human-1'), value: i % 2 ? 'A' : 'B', certainty: 40 + i * 10 },
       { item: it.id, annotator: evil('human-2'), value: 'A', certainty: 90 },
       { item: it.id, annotator: evil('judge'), kind: 'llm', value: 'A', order: 'AB', certainty: 70 },
       { item: it.id, annotator: evil('judge'), kind: 'llm', value: i % 3 ? 'A' : 'tie', order: 'BA', certainty: 80 },
     ]);
-    expect((await s.api('POST', `/api/projects/${pid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
+    expect((await suite.server.api('POST', `/api/projects/${pid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
     const page = await openDashboard(await context(), `/projects/${pid}/report`);
     const errors = watchErrors(page);
     await page.waitForFunction(() => document.querySelectorAll('figure.chart svg').length >= 5, null, { timeout: 30_000 });

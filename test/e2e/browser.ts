@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type TestServer } from '../helpers/server';
 
 export const CHROMIUM = process.env.CONCORD_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
@@ -62,4 +63,41 @@ export function p95(xs: number[]): number {
 
 export async function newContext(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1, ...opts });
+}
+
+type ContextOptions = Parameters<Browser['newContext']>[0];
+
+/** A test file's real server and the chromium, started before its tests and closed after them. */
+export interface BrowserSuite {
+  server: TestServer;
+  browser: Browser;
+  /** The file's own browser context (made with `browserSuite`'s `context` options). */
+  ctx: BrowserContext;
+  /** Another context, closed with the suite. */
+  context(opts?: ContextOptions): Promise<BrowserContext>;
+}
+
+/**
+ * Starts the server and the browser (side by side) in `beforeAll` and closes them in `afterAll`. The fields are
+ * set once `beforeAll` has run: read them inside tests and hooks, not at the top of the file.
+ */
+export function browserSuite(opts: { context?: ContextOptions } = {}): BrowserSuite {
+  const contexts: BrowserContext[] = [];
+  const suite = {
+    async context(o: ContextOptions = {}) {
+      const c = await newContext(suite.browser, o);
+      contexts.push(c);
+      return c;
+    },
+  } as BrowserSuite;
+  beforeAll(async () => {
+    [suite.server, suite.browser] = await Promise.all([startServer(), launch()]);
+    suite.ctx = await suite.context(opts.context);
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  return suite;
 }

@@ -4,9 +4,9 @@
  * their tooltips and PNG/SVG export, the labels export) opens in chromium with no CSP violation and no console
  * error about one.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { jsonl, makeProject, startServer, type TestServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import type { Page } from 'playwright-core';
+import { jsonl, makeProject } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -14,9 +14,7 @@ declare const document: any;
 declare const window: any;
 declare const MutationObserver: any;
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
+const suite = browserSuite({ context: { acceptDownloads: true } });
 
 /** Violations the page itself saw, recorded from the first script on (before the app's own). */
 const RECORD_VIOLATIONS = `
@@ -27,14 +25,7 @@ const RECORD_VIOLATIONS = `
 `;
 
 beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser, { acceptDownloads: true });
-  await ctx.addInitScript({ content: RECORD_VIOLATIONS });
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
+  await suite.ctx.addInitScript({ content: RECORD_VIOLATIONS });
 });
 
 /** Console messages that name the policy (chromium logs each refusal), apart from watchErrors' list. */
@@ -71,22 +62,22 @@ describe('Content-Security-Policy in the browser', () => {
       answer_a: i % 2 ? `short ${i}` : `${long} ${i}`,
       answer_b: i % 2 ? `${long} ${i}` : `short ${i}`,
     }));
-    projectId = await makeProject(s, { name: 'CSP study', redundancy: 4, certainty: true, rationale: 'optional', instructions: '# Read me\n\nPick the **better** answer.' }, items);
+    projectId = await makeProject(suite.server, { name: 'CSP study', redundancy: 4, certainty: true, rationale: 'optional', instructions: '# Read me\n\nPick the **better** answer.' }, items);
     // Three humans and a judge in both orders, with certainty: every plot of the report has data.
     const labels = items.flatMap((it, i) => [
       ...['h1', 'h2', 'h3'].map((h, j) => ({ item: it.id, annotator: h, kind: 'human', value: (i + j) % 3 === 0 ? 'B' : 'A', certainty: 50 + 10 * j })),
       { item: it.id, annotator: 'judge-x', kind: 'llm', value: i % 2 ? 'B' : 'A', order: 'AB', certainty: 80 },
       { item: it.id, annotator: 'judge-x', kind: 'llm', value: i % 3 ? 'A' : 'B', order: 'BA', certainty: 70 },
     ]);
-    const r = await s.api('POST', `/api/projects/${projectId}/labels`, jsonl(labels), { type: 'application/x-ndjson' });
+    const r = await suite.server.api('POST', `/api/projects/${projectId}/labels`, jsonl(labels), { type: 'application/x-ndjson' });
     expect(r.status).toBe(200);
   });
 
   test('the annotator page (instructions, a Markdown task, a submitted label) runs without a CSP violation', async () => {
-    const token = (await s.api('POST', `/api/projects/${projectId}/invites`, {})).body.token as string;
-    const page = await ctx.newPage();
+    const token = (await suite.server.api('POST', `/api/projects/${projectId}/invites`, {})).body.token as string;
+    const page = await suite.ctx.newPage();
     const w = watchCsp(page);
-    const res = await page.goto(`${s.url}/join/${token}?worker=csp-1`);
+    const res = await page.goto(`${suite.server.url}/join/${token}?worker=csp-1`);
     expect(res!.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.locator('#intro-title').waitFor();
     await page.keyboard.press('Enter');
@@ -104,9 +95,9 @@ describe('Content-Security-Policy in the browser', () => {
   });
 
   test('the dashboard (project list, progress, report plots with tooltips, PNG/SVG and CSV export) runs without a CSP violation', async () => {
-    const page = await ctx.newPage();
+    const page = await suite.ctx.newPage();
     const w = watchCsp(page);
-    await page.goto(`${s.url}/?token=${s.token}`);
+    await page.goto(`${suite.server.url}/?token=${suite.server.token}`);
     await page.getByRole('link', { name: 'CSP study' }).click();
     await page.getByTestId('items-complete').waitFor();
 
@@ -145,9 +136,9 @@ describe('Content-Security-Policy in the browser', () => {
 
   test('a policy violation would be seen: an inline script injected into the page is refused and recorded', async () => {
     // Guards the two tests above against passing because nothing was watching.
-    const page = await ctx.newPage();
+    const page = await suite.ctx.newPage();
     const w = watchCsp(page);
-    await page.goto(`${s.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.evaluate(() => {
       const el = document.createElement('script');
       el.textContent = 'window.__ran = true';

@@ -4,40 +4,34 @@
  * a judge can be edited, archived, restored and deleted (the confirm names its label count).
  */
 import net from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startMockOpenAI, verdict, type MockOpenAI } from '../helpers/mock-openai';
-import { makeProject, ok, pairwiseItems, type TestServer, startServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import { makeProject, ok, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
 let mock: MockOpenAI;
 
 beforeAll(async () => {
   // The server reads a keyless run's key from OPENAI_API_KEY when it is set: a local endpoint must work without it.
   delete process.env.OPENAI_API_KEY;
-  [s, browser, mock] = await Promise.all([startServer(), launch(), startMockOpenAI((req) => verdict(req, 'A'))]);
-  ctx = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+  mock = await startMockOpenAI((req) => verdict(req, 'A'));
 });
 afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
   await mock?.close();
-  await s?.close();
 });
+const suite = browserSuite({ context: { viewport: { width: 1280, height: 900 } } });
 
 async function openJudges(pid: number): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${s.url}/projects/${pid}/judges?token=${s.token}`);
+  const page = await suite.ctx.newPage();
+  await page.goto(`${suite.server.url}/projects/${pid}/judges?token=${suite.server.token}`);
   await page.getByRole('heading', { name: 'Judges', level: 2 }).waitFor();
   return page;
 }
 
 const row = (page: Page, name: string) => page.getByRole('table', { name: 'Judges' }).locator('tbody tr', { hasText: name });
-const listed = async (pid: number) => (await s.api('GET', `/api/projects/${pid}/judges`)).body.judges as Array<Record<string, any>>;
+const listed = async (pid: number) => (await suite.server.api('GET', `/api/projects/${pid}/judges`)).body.judges as Array<Record<string, any>>;
 
 /** A port on this machine where nothing listens (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -57,7 +51,7 @@ async function addModel(page: Page, model: string, baseUrl: string): Promise<voi
 
 describe('judges panel', () => {
   test('a judge on a keyless local endpoint, added from the form, runs to done: no API key variable is filled in', async () => {
-    const pid = await makeProject(s, { name: 'Keyless', redundancy: 1 }, pairwiseItems(3));
+    const pid = await makeProject(suite.server, { name: 'Keyless', redundancy: 1 }, pairwiseItems(3));
     const page = await openJudges(pid);
     const errors = watchErrors(page);
     await page.getByLabel('Judge', { exact: true }).selectOption('llm');
@@ -72,7 +66,7 @@ describe('judges panel', () => {
   });
 
   test('a judge whose endpoint cannot be reached shows "error" and the reason, not "running"', async () => {
-    const pid = await makeProject(s, { name: 'Unreachable', redundancy: 1 }, pairwiseItems(1));
+    const pid = await makeProject(suite.server, { name: 'Unreachable', redundancy: 1 }, pairwiseItems(1));
     const page = await openJudges(pid);
     await addModel(page, 'nowhere-model', `http://127.0.0.1:${await closedPort()}/v1`);
     const r = row(page, 'nowhere-model');
@@ -88,8 +82,8 @@ describe('judges panel', () => {
   });
 
   test('a judge is edited, archived and restored from the panel', async () => {
-    const pid = await makeProject(s, { name: 'Edit me' }, pairwiseItems(2));
-    const j = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'gpt-4o', base_url: 'http://127.0.0.1:9/v1', api_key_env: 'OPENAI_API_KEY' })).body;
+    const pid = await makeProject(suite.server, { name: 'Edit me' }, pairwiseItems(2));
+    const j = (await suite.server.api('POST', `/api/projects/${pid}/judges`, { model: 'gpt-4o', base_url: 'http://127.0.0.1:9/v1', api_key_env: 'OPENAI_API_KEY' })).body;
     const page = await openJudges(pid);
     const errors = watchErrors(page);
     await row(page, 'gpt-4o').getByRole('button', { name: 'Edit gpt-4o' }).click();
@@ -115,9 +109,9 @@ describe('judges panel', () => {
   });
 
   test('deleting a judge with labels asks first, naming how many labels go with it', async () => {
-    const pid = await makeProject(s, { name: 'Delete me', redundancy: 1 }, pairwiseItems(3));
-    const j = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'wrong-judge', swap: true })).body;
-    const sock = await s.connect({ token: j.token });
+    const pid = await makeProject(suite.server, { name: 'Delete me', redundancy: 1 }, pairwiseItems(3));
+    const j = (await suite.server.api('POST', `/api/projects/${pid}/judges`, { model: 'wrong-judge', swap: true })).body;
+    const sock = await suite.server.connect({ token: j.token });
     for (let t = await ok(sock, 'task:next', {}); t; t = await ok(sock, 'task:next', {}))
       await ok(sock, 'label:submit', { leaseId: t.leaseId, value: 'A', clientLabelId: `c-${t.leaseId}` });
     sock.disconnect();
@@ -139,6 +133,6 @@ describe('judges panel', () => {
     await r.waitFor({ state: 'detached' });
     await page.getByTestId('judge-banner').getByText('wrong-judge was deleted.').waitFor();
     expect(await listed(pid)).toEqual([]);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM labels WHERE project_id = ?').get(pid) as { n: number }).n).toBe(0);
+    expect((suite.server.db.prepare('SELECT COUNT(*) AS n FROM labels WHERE project_id = ?').get(pid) as { n: number }).n).toBe(0);
   });
 });

@@ -2,31 +2,19 @@
  * The report's plots in a real chromium at 1280 px: no empty chart before there is anything to plot, and a long
  * judge name wraps its title instead of pushing the PNG/SVG buttons into a column.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { jsonl, makeProject, pairwiseItems, type TestServer, startServer } from '../helpers/server';
-import { launch, newContext, watchErrors } from './browser';
+import type { Page } from 'playwright-core';
+import { jsonl, makeProject, pairwiseItems } from '../helpers/server';
+import { browserSuite, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
 declare const document: any;
 
-let s: TestServer;
-let browser: Browser;
-let ctx: BrowserContext;
-
-beforeAll(async () => {
-  [s, browser] = await Promise.all([startServer(), launch()]);
-  ctx = await newContext(browser, { viewport: { width: 1280, height: 900 } });
-});
-afterAll(async () => {
-  await ctx?.close().catch(() => {});
-  await browser?.close();
-  await s?.close();
-});
+const suite = browserSuite({ context: { viewport: { width: 1280, height: 900 } } });
 
 async function openReport(pid: number): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${s.url}/projects/${pid}/report?token=${s.token}`);
+  const page = await suite.ctx.newPage();
+  await page.goto(`${suite.server.url}/projects/${pid}/report?token=${suite.server.token}`);
   await page.getByRole('heading', { name: 'Human agreement' }).waitFor({ timeout: 20_000 });
   return page;
 }
@@ -35,7 +23,7 @@ const LONG_JUDGE = 'gpt-4o-2024-08-06-mt-bench-pairwise-template-v2-temperature-
 
 describe('report plots', () => {
   test('a project without labels shows no empty chart, only the sentence saying when the plots appear', async () => {
-    const pid = await makeProject(s, { name: 'Nothing yet', certainty: true }, pairwiseItems(4));
+    const pid = await makeProject(suite.server, { name: 'Nothing yet', certainty: true }, pairwiseItems(4));
     const page = await openReport(pid);
     const errors = watchErrors(page);
     await page.getByText(/The plots appear once/).waitFor();
@@ -46,14 +34,14 @@ describe('report plots', () => {
 
   test('with a long judge name every chart title wraps and keeps its PNG and SVG buttons side by side on one line', async () => {
     const items = pairwiseItems(8, (i) => ({ answer_a: 'short', answer_b: `a much longer second answer number ${i + 1} that goes on and on` }));
-    const pid = await makeProject(s, { name: 'Long names', certainty: true }, items);
+    const pid = await makeProject(suite.server, { name: 'Long names', certainty: true }, items);
     const labels = items.flatMap((it, i) => [
       { item: it.id, annotator: 'human-1', value: i % 2 ? 'A' : 'B', certainty: 40 + i * 5 },
       { item: it.id, annotator: 'human-2', value: 'B', certainty: 90 },
       { item: it.id, annotator: LONG_JUDGE, kind: 'llm', value: 'B', order: 'AB', certainty: 70 },
       { item: it.id, annotator: LONG_JUDGE, kind: 'llm', value: i % 3 ? 'B' : 'A', order: 'BA', certainty: 80 },
     ]);
-    expect((await s.api('POST', `/api/projects/${pid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
+    expect((await suite.server.api('POST', `/api/projects/${pid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
     const page = await openReport(pid);
     await page.waitForFunction(() => document.querySelectorAll('figure.chart svg').length >= 5, null, { timeout: 20_000 });
     const rows = await page.evaluate(() =>
