@@ -5,11 +5,12 @@
  * per second and the worker's CPU per judgment. Phase 2: an endpoint that answers in 200 ms, throughput at
  * concurrency 8, 64 and 256 against the ideal (concurrency / latency).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineBenchmark } from './lib/benchmark';
+import { forkTypescript } from './lib/child';
 import { machine } from './lib/machine';
 import { round, table } from './lib/stats';
 import type { FromChild, ToChild } from './judge-child';
@@ -18,11 +19,7 @@ import { startBenchServer } from './lib/server';
 const RESULTS_DIR = path.resolve(__dirname, 'results');
 const TARGETS = { instantPerSecond: 1000, idealShare: 0.9 };
 
-function child(args: string[]): ChildProcess {
-  const inherited = process.execArgv.filter((a) => !/^--(cpu-prof|heap-prof|prof|inspect)/.test(a));
-  const hasLoader = inherited.some((a) => a.includes('tsx'));
-  return fork(path.join(__dirname, 'judge-child.ts'), args, { execArgv: hasLoader ? inherited : [...inherited, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
+const child = (args: string[]): ChildProcess => forkTypescript(path.join(__dirname, 'judge-child.ts'), args);
 
 const next = (c: ChildProcess) =>
   new Promise<FromChild>((resolve, reject) => {

@@ -4,12 +4,13 @@
  * (about one label a second per annotator) measures latency; a saturated one (no think time) throughput. Then
  * the database is checked against every acknowledged label.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { defineBenchmark } from '../lib/benchmark';
+import { forkTypescript } from '../lib/child';
 import { collectGarbage, machine, schedSnapshot, schedUse, sleep, type SchedUse } from '../lib/machine';
 import { EventSamples, ms, round, table, type Summary } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
@@ -78,7 +79,7 @@ export const assign = defineBenchmark({
       const before = process.memoryUsage();
 
       // ---- The swarm, in its own process.
-      child = forkSwarm();
+      child = forkTypescript(path.join(__dirname, 'swarm.ts'));
       const swarm = child;
       const messages = inbox(swarm);
       const deadline = setTimeout(() => swarm.kill('SIGKILL'), (o.warmup + o.paced + o.saturated + 150) * 1000);
@@ -199,13 +200,6 @@ function itemsJsonl(n: number): string {
     );
   }
   return lines.join('\n') + '\n';
-}
-
-/** Forks the swarm with the TypeScript loader this process runs under, minus any profiling flags meant for the server. */
-function forkSwarm(): ChildProcess {
-  const inherited = process.execArgv.filter((a) => !/^--(cpu-prof|heap-prof|prof|inspect)/.test(a));
-  const hasLoader = inherited.some((a) => a.includes('tsx'));
-  return fork(path.join(__dirname, 'swarm.ts'), [], { execArgv: hasLoader ? inherited : [...inherited, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 /** Awaits typed messages from the swarm; fails if it reports a fatal error or exits first. */

@@ -9,6 +9,7 @@ import type { ReportOptions } from '../../shared/stats/report/input';
 import type { ReportJson } from '../../shared/stats/report/json';
 import type { StoredLabel } from '../../shared/events';
 import { AppError, parseOrThrow } from '../errors';
+import { typescriptExecArgv } from '../typescript-exec-argv';
 import type { DomainEvents } from '../events';
 import { ProjectColumns } from './label-columns';
 import type { WorkerReply, WorkerRequest } from './report.worker';
@@ -20,7 +21,7 @@ export const ReportQuery = z.object({
   seed: z.coerce.number().int().default(1),
 });
 
-const WORKER = path.join(__dirname, 'report-worker.js');
+const WORKER = path.join(__dirname, 'report.worker.ts');
 
 /**
  * Reports are computed in one long-lived worker thread that keeps each project's labels in typed arrays (fed with
@@ -120,7 +121,7 @@ export class ReportsService {
   }
 
   private startWorker(): Worker {
-    const w = new Worker(WORKER, { workerData: { dbFile: this.db.name } });
+    const w = new Worker(WORKER, { workerData: { dbFile: this.db.name }, execArgv: typescriptExecArgv() });
     w.on('message', (m: WorkerReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
