@@ -250,13 +250,12 @@ function endsInEscape(t: string, from: number): boolean {
 
 /**
  * The element of a JSON array being read: its text so far (until it is known to be over the limit, then only its
- * size) and the whitespace between its tokens, which its size leaves out.
+ * size). `spaces` is the whitespace between its tokens, which its size leaves out (counted by the scan).
  */
 class ArrayElement {
   private parts: string[] = [];
   private chars = 0;
   private overBytes = -1;
-  spaces = 0;
 
   constructor(
     private readonly max: number,
@@ -270,13 +269,13 @@ class ArrayElement {
   }
 
   /** Adds the rest of a chunk: the element goes on in the next one. */
-  addCarried(piece: string): void {
+  addCarried(piece: string, spaces: number): void {
     this.chars += piece.length;
     if (this.overBytes >= 0) this.overBytes += Buffer.byteLength(piece);
     else {
       this.parts.push(piece);
       // Characters never outnumber bytes: once they pass the limit (whitespace aside), keep only the count.
-      if (this.chars - this.spaces > this.max) {
+      if (this.chars - spaces > this.max) {
         this.overBytes = Buffer.byteLength(this.parts.join(''));
         this.parts = [];
       }
@@ -284,11 +283,11 @@ class ArrayElement {
   }
 
   /** Ends element number `element`: a record in `out`, or a problem on its number. Then reads the next one afresh. */
-  end(element: number, out: RawRecord[]): void {
+  end(element: number, spaces: number, out: RawRecord[]): void {
     const json = this.parts.join('');
-    if (this.overBytes >= 0) this.problems.add(tooBig(element, this.overBytes - this.spaces, this.max));
+    if (this.overBytes >= 0) this.problems.add(tooBig(element, this.overBytes - spaces, this.max));
     else {
-      const bytes = Buffer.byteLength(json) - this.spaces;
+      const bytes = Buffer.byteLength(json) - spaces;
       if (bytes > this.max) this.problems.add(tooBig(element, bytes, this.max));
       else {
         const r = parseChecked(json, element, this.problems);
@@ -297,7 +296,6 @@ class ArrayElement {
     }
     this.parts = [];
     this.chars = 0;
-    this.spaces = 0;
     this.overBytes = -1;
   }
 }
@@ -315,6 +313,7 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
   let state = Json.Before as Json;
   let textLine = 1;
   let element = 0;
+  let spaces = 0;
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -344,10 +343,11 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
         else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
         else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
           current.addLast(t.slice(from, i));
-          current.end(element, out);
+          current.end(element, spaces, out);
+          spaces = 0;
           state = c === 0x2c ? Json.Next : Json.Closed;
         } else if (c === 0x7d) throw notJson(textLine, 'a } with no { before it');
-        else if (isSpace(c)) current.spaces++;
+        else if (isSpace(c)) spaces++;
         continue;
       }
       if (isSpace(c)) continue;
@@ -359,7 +359,7 @@ async function readJsonArray(body: ImportBody, max: number, problems: Problems):
         i--;
       }
     }
-    if (state === Json.Value) current.addCarried(t.slice(from));
+    if (state === Json.Value) current.addCarried(t.slice(from), spaces);
   }
   if (state === Json.Before) throw emptyFile();
   if (state !== Json.Closed) throw notJson(textLine, 'the file ends before the array is closed (a missing ], or a string or bracket left open)');
