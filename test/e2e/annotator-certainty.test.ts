@@ -4,7 +4,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { invite, makeProject, pairwiseItems } from '../helpers/server';
-import { browserSuite, watchErrors } from './browser';
+import { browserSuite, currentItem, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -12,17 +12,6 @@ declare const document: any;
 declare const Image: any;
 
 const suite = browserSuite();
-
-async function openAnnotator(token: string, worker: string): Promise<Page> {
-  const page = await suite.ctx.newPage();
-  await page.goto(`${suite.server.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
-  await page.getByRole('heading', { level: 1 }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('article.task').waitFor();
-  return page;
-}
-
-const currentItem = (page: Page) => page.locator('article.task').getAttribute('data-item');
 
 /** Presses Enter and waits for the next task (or the end screen). */
 async function submit(page: Page): Promise<void> {
@@ -89,7 +78,7 @@ async function storedCertainty(pid: number): Promise<Map<string, number>> {
 describe('annotator certainty slider', () => {
   test('on the default 1–100 scale the certainty stored is the number shown, by drag, by -/= and by arrow keys', async () => {
     const pid = await makeProject(suite.server, { name: 'Sure?', certainty: true, redundancy: 1 }, pairwiseItems(4));
-    const page = await openAnnotator(await invite(suite.server, pid), 'cert-1');
+    const page = await suite.openAnnotator(await invite(suite.server, pid), 'cert-1');
     const errors = watchErrors(page);
     const seen = new Map<string, string>();
 
@@ -129,7 +118,7 @@ describe('annotator certainty slider', () => {
 
   test('on a 0–1 probability scale the slider moves in hundredths shown as percent, and the share shown is stored', async () => {
     const pid = await makeProject(suite.server, { name: 'Probability', certainty: { min: 0, max: 1 }, redundancy: 1 }, pairwiseItems(2));
-    const page = await openAnnotator(await invite(suite.server, pid), 'cert-2');
+    const page = await suite.openAnnotator(await invite(suite.server, pid), 'cert-2');
     const seen = new Map<string, string>();
 
     await page.keyboard.press('1');

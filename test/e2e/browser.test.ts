@@ -6,7 +6,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { jsonl, makeProject, ok, pairwiseItems, type Client } from '../helpers/server';
-import { browserSuite, measureScripts, p95, shot, watchErrors } from './browser';
+import { browserSuite, currentItem, measureScripts, p95, shot, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -28,18 +28,6 @@ async function inviteToken(projectId: number): Promise<string> {
   const r = await suite.server.api('POST', `/api/projects/${projectId}/invites`, {});
   return r.body.token as string;
 }
-
-/** Opens a join link and gets past the instructions with Enter. */
-async function openAnnotator(ctx: BrowserContext, token: string, worker: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${suite.server.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
-  await page.getByRole('heading', { level: 1 }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('article.task').waitFor();
-  return page;
-}
-
-const currentItem = (page: Page) => page.locator('article.task').getAttribute('data-item');
 
 /** Presses keys then Enter, and waits until the next task (or the end screen) is on screen. */
 async function label(page: Page, keys: string[]): Promise<void> {
@@ -118,7 +106,7 @@ describe('researcher dashboard with live labelling', () => {
     expect(judge.status).toBe(201);
 
     const [c1, c2] = await Promise.all([context(), context()]);
-    const [a1, a2] = await Promise.all([openAnnotator(c1, token, 'worker-1'), openAnnotator(c2, token, 'worker-2')]);
+    const [a1, a2] = await Promise.all([suite.openAnnotator(token, 'worker-1', c1), suite.openAnnotator(token, 'worker-2', c2)]);
     const run = await suite.server.api('POST', `/api/projects/${projectId}/judges/${judge.body.id}/run`);
     let judging: Promise<number> | null = null;
     if (run.status === 404) {
@@ -430,7 +418,7 @@ describe('annotator page', () => {
     const pid = await makeProject(suite.server, { name: 'Phone', certainty: true }, [{ id: 'p1', question: 'Which answer explains tides better?', answer_a: long('Alpha'), answer_b: long('Beta'), persona: 'A curious ten-year-old.' }]);
     const token = await inviteToken(pid);
     const ctx = await context({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    const page = await openAnnotator(ctx, token, 'phone-1');
+    const page = await suite.openAnnotator(token, 'phone-1', ctx);
     const boxes = await page.locator('section.answer').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as DOMRect));
     expect(boxes).toHaveLength(2);
     for (const b of boxes) {
@@ -450,7 +438,7 @@ describe('annotator page', () => {
     const pid = await makeProject(suite.server, { name: 'Flaky network', redundancy: 1, rationale: 'optional' }, pairwiseItems(3));
     const token = await inviteToken(pid);
     const ctx = await context();
-    const page = await openAnnotator(ctx, token, 'flaky-1');
+    const page = await suite.openAnnotator(token, 'flaky-1', ctx);
     const errors = watchErrors(page);
     const item = await currentItem(page);
     await page.keyboard.press('b');
@@ -495,7 +483,7 @@ describe('rating and choice tasks', () => {
       { id: 'r1', question: 'Rate this answer', answer: 'Paris is the capital of France.', rubric: '10 = perfect' },
       { id: 'r2', question: 'Rate this one too', answer: 'Lyon is the capital of France.' },
     ]);
-    const rating = await openAnnotator(await context(), await inviteToken(rp), 'rater-1');
+    const rating = await suite.openAnnotator(await inviteToken(rp), 'rater-1', await context());
     const errors = watchErrors(rating);
     const seen: Record<string, number> = {};
     await labelUntilDone(rating, async (_i, p) => {
@@ -504,7 +492,7 @@ describe('rating and choice tasks', () => {
       return item === 'r1' ? ['1', '0'] : ['3'];
     });
     const cp = await makeProject(suite.server, { name: 'Choices', type: 'choice', options: ['safe', 'unsafe', 'unsure'], redundancy: 1 }, [{ id: 'c1', question: 'Is this reply safe?' }]);
-    const choice = await openAnnotator(await context(), await inviteToken(cp), 'chooser-1');
+    const choice = await suite.openAnnotator(await inviteToken(cp), 'chooser-1', await context());
     await labelUntilDone(choice, () => ['2']);
     const exported = async (pid: number) =>
       (await fetch(`${suite.server.url}/api/projects/${pid}/export?kind=labels`, { headers: { authorization: `Bearer ${suite.server.token}` } }).then((r) => r.text()))

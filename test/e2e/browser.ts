@@ -75,7 +75,12 @@ export interface BrowserSuite {
   ctx: BrowserContext;
   /** Another context, closed with the suite. */
   context(opts?: ContextOptions): Promise<BrowserContext>;
+  /** Opens a join link as `worker` (in `ctx`, else the suite's) and gets past the instructions with Enter. */
+  openAnnotator(token: string, worker: string, ctx?: BrowserContext): Promise<Page>;
 }
+
+/** The external id of the item on the annotator page's screen. */
+export const currentItem = (page: Page) => page.locator('article.task').getAttribute('data-item');
 
 /**
  * Starts the server and the browser (side by side) in `beforeAll` and closes them in `afterAll`. The fields are
@@ -88,6 +93,14 @@ export function browserSuite(opts: { context?: ContextOptions } = {}): BrowserSu
       const c = await newContext(suite.browser, o);
       contexts.push(c);
       return c;
+    },
+    async openAnnotator(token: string, worker: string, ctx = suite.ctx) {
+      const page = await ctx.newPage();
+      await page.goto(`${suite.server.url}/join/${token}?worker=${encodeURIComponent(worker)}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('article.task').waitFor();
+      return page;
     },
   } as BrowserSuite;
   beforeAll(async () => {
