@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launch, measureScripts } from '../test/e2e/browser';
 import { defineBenchmark } from './lib/benchmark';
-import { machine } from './lib/machine';
+import { resultHead, writeResult } from './lib/results';
 import { startBenchServer } from './lib/server';
 import { percentile, round, table } from './lib/stats';
 
@@ -51,11 +51,7 @@ export const annotator = defineBenchmark({
       const { files, gzip } = await scripts();
       const sorted = [...timings].sort((a, b) => a - b);
       const result = {
-        benchmark: 'annotator',
-        at: new Date().toISOString(),
-        command,
-        machine: machine(),
-        options: o,
+        ...resultHead('annotator', command, o),
         tasks: timings.length,
         enterToNextMs: { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), max: round(sorted[sorted.length - 1]) },
         javascriptGzipKB: round(gzip / 1024, 1),
@@ -73,8 +69,7 @@ export const annotator = defineBenchmark({
           ],
         ),
       );
-      fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-      fs.writeFileSync(path.join(__dirname, 'results', 'annotator.json'), JSON.stringify(result, null, 2));
+      writeResult('annotator', result);
       return 0;
     } finally {
       await browser.close();

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { defineBenchmark } from './lib/benchmark';
-import { collectGarbage, machine, sleep } from './lib/machine';
+import { collectGarbage, sleep } from './lib/machine';
+import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 import { startBenchServer } from './lib/server';
 
@@ -93,11 +94,11 @@ export const importBench = defineBenchmark({
       result[name] = summary;
       rows.push([name, String(summary.mib), String(summary.seconds), String(summary.cpuSeconds), String(summary.rssGrowthMiB)]);
     }
-    const m = machine();
+    const head = resultHead('import', command, o);
+    const m = head.machine;
     console.log(`${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; ${o.items} items, median of ${o.runs} runs\n`);
     console.log(table(['format', 'MiB', 'wall s', 'CPU s', 'RSS growth MiB'], rows));
-    fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, 'results', 'import.json'), JSON.stringify({ command, machine: m, options: o, result }, null, 2));
+    writeResult('import', { ...head, result });
     return 0;
   },
 });

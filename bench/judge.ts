@@ -11,12 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { defineBenchmark } from './lib/benchmark';
 import { forkTypescript } from './lib/child';
-import { machine } from './lib/machine';
+import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 import type { FromChild, ToChild } from './judge-child';
 import { startBenchServer } from './lib/server';
 
-const RESULTS_DIR = path.resolve(__dirname, 'results');
 const TARGETS = { instantPerSecond: 1000, idealShare: 0.9 };
 
 const child = (args: string[]): ChildProcess => forkTypescript(path.join(__dirname, 'judge-child.ts'), args);
@@ -126,8 +125,7 @@ export const judge = defineBenchmark({
           ) +
           `\n\nTargets: ≥ ${TARGETS.instantPerSecond} judgments/s instant; ≥ ${100 * TARGETS.idealShare}% of ideal at ${o.latency} ms: ${pass ? 'met' : 'NOT met'}\n`,
       );
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      fs.writeFileSync(path.join(RESULTS_DIR, 'judge.json'), JSON.stringify({ command, at: new Date().toISOString(), machine: machine(), options: o, targets: TARGETS, pass, results }, null, 2) + '\n');
+      writeResult('judge', { ...resultHead('judge', command, o), targets: TARGETS, pass, results });
       return pass ? 0 : 1;
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill();

@@ -14,9 +14,9 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../shared/proto
 import { migrate, openDatabase, type Db } from '../server/db/database';
 import type { ReportJson } from '../shared/stats/report/json';
 import { defineBenchmark } from './lib/benchmark';
-import { machine } from './lib/machine';
+import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
-import { startBenchServer } from './lib/server';
+import { startBenchServer, type BenchServer } from './lib/server';
 
 const VERDICTS = ['A', 'B', 'tie'] as const;
 
@@ -64,76 +64,24 @@ export const report = defineBenchmark({
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-report-'));
     const dbFile = path.join(dir, 'concord.db');
     try {
-      const setupDb = openDatabase(dbFile);
-      migrate(setupDb);
-      setupDb.pragma('synchronous = OFF');
-      const t0 = performance.now();
-      const pid = seed(setupDb, o.items, o.humans);
-      const labels = setupDb.prepare('SELECT count(*) FROM labels').pluck().get() as number;
-      setupDb.close();
-      console.log(`seeded ${o.items} items and ${labels} labels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
+      const { pid, labels } = seedFile(dbFile, o.items, o.humans);
       const server = await startBenchServer(dbFile);
-      const { app, url } = server;
-      const headers = { authorization: `Bearer ${app.adminToken}` };
-
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-      const stall = monitorEventLoopDelay({ resolution: 10 });
-      const timed = async <T>(f: () => Promise<T>) => {
-        stall.reset();
-        stall.enable();
-        const start = performance.now();
-        const value = await f();
-        const ms = performance.now() - start;
-        stall.disable();
-        return { value, ms, stallMs: stall.max / 1e6 };
-      };
-      const getReport = async () => (await (await fetch(`${url}/api/projects/${pid}/report`, { headers })).json()) as ReportJson;
-
-      const cold = await timed(getReport);
-      if (cold.value.project.labels.human + cold.value.project.labels.llm !== labels) throw new Error('the report did not see every label');
-      const warm: Array<{ ms: number; stallMs: number }> = [];
-      // New labels arrive through the real protocol (a judge submitting), which makes the cached report stale.
-      const judge = (await (await fetch(`${url}/api/projects/${pid}/judges`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench' }) })).json()) as { token: string };
-      const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
-      for (let k = 0; k < o.repeats; k++) {
-        const next = await socket.emitWithAck('task:next', {});
-        if (!next.ok || !next.data) throw new Error('no task for the bench judge');
-        const ack = await socket.emitWithAck('label:submit', { leaseId: next.data.leaseId, value: 'A', clientLabelId: `bench-${k}` });
-        if (!ack.ok) throw new Error(ack.error.message);
-        const r = await timed(getReport);
-        if (r.value.project.labels.llm !== cold.value.project.labels.llm + k + 1) throw new Error('the report missed a new label');
-        warm.push({ ms: r.ms, stallMs: r.stallMs });
-      }
-      socket.disconnect();
-      const gold = await timed(async () => {
-        const res = await fetch(`${url}/api/projects/${pid}/export?kind=gold`, { headers });
-        let bytes = 0;
-        let lines = 0;
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          bytes += chunk.length;
-          for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
-        }
-        return { bytes, lines };
-      });
+      const m = await measure(server, pid, labels, o.repeats);
       clearInterval(sampler);
       await server.close();
 
-      const warmMs = warm.map((w) => w.ms).sort((a, b) => a - b);
+      const warmMs = m.warm.map((w) => w.ms).sort((a, b) => a - b);
       const result = {
-        benchmark: 'report',
-        at: new Date().toISOString(),
-        command,
-        machine: machine(),
-        options: o,
+        ...resultHead('report', command, o),
         labels,
-        coldReportMs: round(cold.ms, 0),
-        coldStallMs: round(cold.stallMs, 1),
-        warmReportMs: warmMs.map((m) => round(m, 0)),
+        coldReportMs: round(m.cold.ms, 0),
+        coldStallMs: round(m.cold.stallMs, 1),
+        warmReportMs: warmMs.map((ms) => round(ms, 0)),
         warmMedianMs: round(warmMs[Math.floor(warmMs.length / 2)] ?? null, 0),
-        warmStallMs: round(Math.max(...warm.map((w) => w.stallMs)), 1),
-        goldExport: { ms: round(gold.ms, 0), records: gold.value.lines, mib: round(gold.value.bytes / 2 ** 20, 1), stallMs: round(gold.stallMs, 1) },
+        warmStallMs: round(Math.max(...m.warm.map((w) => w.stallMs)), 1),
+        goldExport: { ms: round(m.gold.ms, 0), records: m.gold.value.lines, mib: round(m.gold.value.bytes / 2 ** 20, 1), stallMs: round(m.gold.stallMs, 1) },
         peakRssMiB: round(peakRss / 2 ** 20, 0),
       };
       console.log(
@@ -150,11 +98,80 @@ export const report = defineBenchmark({
           ],
         ),
       );
-      fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-      fs.writeFileSync(path.join(__dirname, 'results', 'report.json'), JSON.stringify(result, null, 2));
+      writeResult('report', result);
       return 0;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 });
+
+/** A new database file holding the seeded project (see {@link seed}), written without fsync: setup is not measured. */
+function seedFile(dbFile: string, items: number, humans: number): { pid: number; labels: number } {
+  const db = openDatabase(dbFile);
+  migrate(db);
+  db.pragma('synchronous = OFF');
+  const t0 = performance.now();
+  const pid = seed(db, items, humans);
+  const labels = db.prepare('SELECT count(*) FROM labels').pluck().get() as number;
+  db.close();
+  console.log(`seeded ${items} items and ${labels} labels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { pid, labels };
+}
+
+interface Timed<T> {
+  value: T;
+  ms: number;
+  /** The longest the server's event loop stalled meanwhile. */
+  stallMs: number;
+}
+
+/**
+ * The first report (the worker loads the project), `repeats` reports each after a new label arrives through the
+ * real protocol (a judge submitting, which makes the cached report stale), then the streamed gold export.
+ */
+async function measure(server: BenchServer, pid: number, labels: number, repeats: number) {
+  const { app, url } = server;
+  const headers = { authorization: `Bearer ${app.adminToken}` };
+  const stall = monitorEventLoopDelay({ resolution: 10 });
+  const timed = async <T>(f: () => Promise<T>): Promise<Timed<T>> => {
+    stall.reset();
+    stall.enable();
+    const start = performance.now();
+    const value = await f();
+    const ms = performance.now() - start;
+    stall.disable();
+    return { value, ms, stallMs: stall.max / 1e6 };
+  };
+  const getReport = async () => (await (await fetch(`${url}/api/projects/${pid}/report`, { headers })).json()) as ReportJson;
+
+  const cold = await timed(getReport);
+  if (cold.value.project.labels.human + cold.value.project.labels.llm !== labels) throw new Error('the report did not see every label');
+  const warm: Array<{ ms: number; stallMs: number }> = [];
+  const judge = await server.api<{ token: string }>('POST', `/api/projects/${pid}/judges`, JSON.stringify({ model: 'bench' }));
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
+  for (let k = 0; k < repeats; k++) {
+    const next = await socket.emitWithAck('task:next', {});
+    if (!next.ok || !next.data) throw new Error('no task for the bench judge');
+    const ack = await socket.emitWithAck('label:submit', { leaseId: next.data.leaseId, value: 'A', clientLabelId: `bench-${k}` });
+    if (!ack.ok) throw new Error(ack.error.message);
+    const r = await timed(getReport);
+    if (r.value.project.labels.llm !== cold.value.project.labels.llm + k + 1) throw new Error('the report missed a new label');
+    warm.push({ ms: r.ms, stallMs: r.stallMs });
+  }
+  socket.disconnect();
+  const gold = await timed(() => streamedSize(`${url}/api/projects/${pid}/export?kind=gold`, headers));
+  return { cold, warm, gold };
+}
+
+/** Reads a streamed response to its end, counting its bytes and lines. */
+async function streamedSize(url: string, headers: Record<string, string>): Promise<{ bytes: number; lines: number }> {
+  const res = await fetch(url, { headers });
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return { bytes, lines };
+}

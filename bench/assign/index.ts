@@ -11,13 +11,13 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { defineBenchmark } from '../lib/benchmark';
 import { forkTypescript } from '../lib/child';
-import { collectGarbage, machine, schedSnapshot, schedUse, sleep, type SchedUse } from '../lib/machine';
+import { collectGarbage, schedSnapshot, schedUse, sleep, type SchedUse } from '../lib/machine';
+import { resultHead, writeResult } from '../lib/results';
 import { EventSamples, ms, round, table, type Summary } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify, type Verification } from './verify';
-import { startBenchServer } from '../lib/server';
+import { startBenchServer, type BenchServer } from '../lib/server';
 
-const RESULTS_DIR = path.resolve(__dirname, '../results');
 const PHASES: Phase[] = ['warmup', 'paced', 'saturated'];
 
 const SYNCHRONOUS: Record<number, string> = { 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' };
@@ -49,34 +49,19 @@ export const assign = defineBenchmark({
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-assign-'));
     const dbFile = path.join(dir, 'concord.db');
     const labelsFile = path.join(dir, 'acked-labels.ndjson');
-    const log = (s: string) => console.log(`[assign] ${s}`);
 
     // ---- The server, exactly as `serve` builds it (real pragmas: WAL, synchronous = FULL), on 127.0.0.1.
-    let serverSide: EventSamples | undefined;
+    const recorder: CommandRecorder = {};
     const server = await startBenchServer(dbFile, {
       // Only for a what-if run: the server itself always uses FULL (docs/decisions/0001-sqlite-durability.md).
       prepare: (db) => o.synchronous !== 2 && db.pragma(`synchronous = ${o.synchronous}`),
-      onCommand: (event, t) => serverSide?.add(event, t),
+      onCommand: (event, t) => recorder.samples?.add(event, t),
     });
-    const { app, db, url, api } = server;
 
     let child: ChildProcess | undefined;
     try {
-      // ---- The project, through the real REST API.
-      const project = await api<{ id: number }>('POST', '/api/projects', JSON.stringify({ name: 'Assignment benchmark', type: 'pairwise', redundancy: o.redundancy }));
-      const jsonl = itemsJsonl(o.items);
-      let t = performance.now();
-      const imported = await api<{ imported: number }>('POST', `/api/projects/${project.id}/items`, jsonl, 'application/x-ndjson');
-      const importSeconds = (performance.now() - t) / 1000;
-      log(`imported ${imported.imported} items (${(jsonl.length / 2 ** 20).toFixed(1)} MiB of JSONL) in ${importSeconds.toFixed(1)} s`);
-      const invite = await api<{ token: string }>('POST', `/api/projects/${project.id}/invites`, '{}');
-      // A running server has its pool loaded: load it now (progress reads it) so it is not counted per annotator.
-      await api('GET', `/api/projects/${project.id}/progress`);
-
-      collectGarbage();
-      await sleep(500);
-      collectGarbage();
-      const before = process.memoryUsage();
+      const { projectId, importSeconds, token } = await setUpProject(server, o.items, o.redundancy);
+      const before = await settledMemory(500);
 
       // ---- The swarm, in its own process.
       child = forkTypescript(path.join(__dirname, 'swarm.ts'));
@@ -88,8 +73,8 @@ export const assign = defineBenchmark({
       tell({
         type: 'config',
         config: {
-          url,
-          token: invite.token,
+          url: server.url,
+          token,
           clients: o.clients,
           connectConcurrency: Math.max(1, o.connectConcurrency),
           thinkMinMs: o.thinkMin,
@@ -101,36 +86,9 @@ export const assign = defineBenchmark({
       const connected = await messages.next('connected');
       log(`connected ${connected.connected}/${o.clients} annotators in ${connected.seconds.toFixed(1)} s${connected.errors.length ? `; errors: ${connected.errors.join('; ')}` : ''}`);
       if (connected.connected === 0) throw new Error('No annotator could connect');
+      const withClients = await settledMemory(1000);
 
-      collectGarbage();
-      await sleep(1000);
-      collectGarbage();
-      const withClients = process.memoryUsage();
-
-      // ---- The phases: the parent switches them so server-side samples and round trips cover the same span.
-      const server: Partial<Record<Phase, ServerPhase>> = {};
-      const loop = monitorEventLoopDelay({ resolution: 10 });
-      loop.enable();
-      for (const phase of PHASES) {
-        const seconds = o[phase];
-        if (seconds <= 0) continue;
-        const samples = new EventSamples();
-        serverSide = samples;
-        loop.reset();
-        const cpu = process.cpuUsage();
-        const pids = { server: process.pid, swarm: swarm.pid! };
-        const sched = schedSnapshot(pids);
-        const started = performance.now();
-        tell({ type: 'phase', phase });
-        log(`${phase} phase: ${seconds} s`);
-        await sleep(seconds * 1000);
-        const used = process.cpuUsage(cpu);
-        const wall = performance.now() - started;
-        const machineUse = schedUse(sched, schedSnapshot(pids));
-        server[phase] = { commands: samples.summary(), cpu: (used.user + used.system) / 1000 / wall, loopDelayP99: loop.percentile(99) / 1e6, sched: machineUse };
-      }
-      serverSide = undefined;
-      loop.disable();
+      const phases = await runPhases(o, swarm, tell, recorder);
       tell({ type: 'stop' });
       const report = (await messages.next('report')).report;
       await messages.exited;
@@ -138,16 +96,13 @@ export const assign = defineBenchmark({
       const end = process.memoryUsage();
 
       // ---- The record, read on a separate connection while the server still runs.
-      t = performance.now();
-      const checks = verify(dbFile, project.id, o.redundancy, labelsFile);
+      const t = performance.now();
+      const checks = verify(dbFile, projectId, o.redundancy, labelsFile);
       log(`checked ${checks.acked} acknowledged labels against ${checks.stored} stored in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-      const result = summarise({ o, command, importSeconds, connected, before, withClients, end, server, report, checks });
+      const result = summarise({ o, command, importSeconds, connected, before, withClients, end, server: phases, report, checks });
       print(result);
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      const out = path.join(RESULTS_DIR, 'assign.json');
-      fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-      console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+      console.log(`\nwrote ${path.relative(process.cwd(), writeResult('assign', result))}`);
       return result.violations === 0 ? 0 : 1;
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -157,6 +112,62 @@ export const assign = defineBenchmark({
     }
   },
 });
+
+const log = (s: string) => console.log(`[assign] ${s}`);
+
+/** Where the server's command hook records, while a phase is measured. */
+type CommandRecorder = { samples?: EventSamples };
+
+/** The project, through the real REST API: items imported (timed), an invite, and its pool loaded. */
+async function setUpProject(server: BenchServer, items: number, redundancy: number): Promise<{ projectId: number; importSeconds: number; token: string }> {
+  const { api } = server;
+  const project = await api<{ id: number }>('POST', '/api/projects', JSON.stringify({ name: 'Assignment benchmark', type: 'pairwise', redundancy }));
+  const jsonl = itemsJsonl(items);
+  const t = performance.now();
+  const imported = await api<{ imported: number }>('POST', `/api/projects/${project.id}/items`, jsonl, 'application/x-ndjson');
+  const importSeconds = (performance.now() - t) / 1000;
+  log(`imported ${imported.imported} items (${(jsonl.length / 2 ** 20).toFixed(1)} MiB of JSONL) in ${importSeconds.toFixed(1)} s`);
+  const invite = await api<{ token: string }>('POST', `/api/projects/${project.id}/invites`, '{}');
+  // A running server has its pool loaded: load it now (progress reads it) so it is not counted per annotator.
+  await api('GET', `/api/projects/${project.id}/progress`);
+  return { projectId: project.id, importSeconds, token: invite.token };
+}
+
+/** Memory use once garbage is collected and the process has settled for `pauseMs`. */
+async function settledMemory(pauseMs: number): Promise<NodeJS.MemoryUsage> {
+  collectGarbage();
+  await sleep(pauseMs);
+  collectGarbage();
+  return process.memoryUsage();
+}
+
+/** The phases: the parent switches them so server-side samples and round trips cover the same span. */
+async function runPhases(o: Record<Phase, number>, swarm: ChildProcess, tell: (m: ToSwarm) => void, recorder: CommandRecorder): Promise<Partial<Record<Phase, ServerPhase>>> {
+  const server: Partial<Record<Phase, ServerPhase>> = {};
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  for (const phase of PHASES) {
+    const seconds = o[phase];
+    if (seconds <= 0) continue;
+    const samples = new EventSamples();
+    recorder.samples = samples;
+    loop.reset();
+    const cpu = process.cpuUsage();
+    const pids = { server: process.pid, swarm: swarm.pid! };
+    const sched = schedSnapshot(pids);
+    const started = performance.now();
+    tell({ type: 'phase', phase });
+    log(`${phase} phase: ${seconds} s`);
+    await sleep(seconds * 1000);
+    const used = process.cpuUsage(cpu);
+    const wall = performance.now() - started;
+    const machineUse = schedUse(sched, schedSnapshot(pids));
+    server[phase] = { commands: samples.summary(), cpu: (used.user + used.system) / 1000 / wall, loopDelayP99: loop.percentile(99) / 1e6, sched: machineUse };
+  }
+  recorder.samples = undefined;
+  loop.disable();
+  return server;
+}
 
 type Commands = { 'task:next': Summary | null; 'label:submit': Summary | null };
 
@@ -292,11 +303,7 @@ function summarise(x: {
     { name: 'violations', target: '0', value: violations, unit: '', met: violations === 0 },
   ];
   return {
-    benchmark: 'assign',
-    at: new Date().toISOString(),
-    command: x.command,
-    machine: machine(),
-    options: o,
+    ...resultHead('assign', x.command, o),
     synchronous: SYNCHRONOUS[o.synchronous ?? 2] ?? String(o.synchronous),
     setup: { importSeconds: round(x.importSeconds, 1), connectSeconds: round(x.connected.seconds, 1), connected: n, connectErrors: x.connected.errors },
     phases,

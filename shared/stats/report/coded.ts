@@ -52,19 +52,11 @@ export interface Coded {
 }
 
 /** The label columns with canonical codes; `humanRater` is the label's annotator's human index (-1 a judge). */
-export interface CodedLabels {
-  n: number;
-  item: Int32Array;
-  annotator: Int32Array;
-  code: Int32Array;
-  certainty: Float32Array;
-  order: Int8Array;
-  sample: Float64Array;
-  seconds: Float32Array;
+export type CodedLabels = ReportColumns['labels'] & {
   humanRater: Int32Array;
   humanLabels: number;
   llmLabels: number;
-}
+};
 
 /** Codes the report's columns once (see the file comment). */
 export function codeColumns(input: ReportColumns): Coded {
@@ -167,19 +159,7 @@ function codeLabels(L: ReportColumns['labels'], canon: (c: number) => number, hu
     rater[i] = humanRater[L.annotator[i]!]!;
     if (rater[i]! >= 0) humanLabels++;
   }
-  return {
-    n,
-    item: L.item,
-    annotator: L.annotator,
-    code,
-    certainty: L.certainty,
-    order: L.order,
-    sample: L.sample,
-    seconds: L.seconds,
-    humanRater: rater,
-    humanLabels,
-    llmLabels: n - humanLabels,
-  };
+  return { ...L, code, humanRater: rater, humanLabels, llmLabels: n - humanLabels };
 }
 
 /** The labels of each annotator, contiguous (counting sort). */
