@@ -94,14 +94,7 @@ export function kendallTauB(x: Nums, y: Nums): number {
     while (j < n && x[idx[j]!] === x[idx[i]!]) j++;
     const t = j - i;
     xtie += (t * (t - 1)) / 2;
-    let a = i;
-    while (a < j) {
-      let b = a + 1;
-      while (b < j && ys[b] === ys[a]) b++;
-      const s = b - a;
-      ntie += (s * (s - 1)) / 2;
-      a = b;
-    }
+    ntie += tiedPairs(ys, i, j);
     i = j;
   }
   // Bottom-up merge sort of y, counting strict inversions (discordant pairs).
@@ -127,19 +120,24 @@ export function kendallTauB(x: Nums, y: Nums): number {
     }
     [ys, buf] = [buf, ys];
   }
-  let ytie = 0;
-  i = 0;
-  while (i < n) {
-    let j = i + 1;
-    while (j < n && ys[j] === ys[i]) j++;
-    const t = j - i;
-    ytie += (t * (t - 1)) / 2;
-    i = j;
-  }
+  const ytie = tiedPairs(ys, 0, n);
   const tot = (n * (n - 1)) / 2;
   if (xtie === tot || ytie === tot) return NaN;
   const conMinusDis = tot - xtie - ytie + ntie - 2 * dis;
   return Math.max(-1, Math.min(1, conMinusDis / Math.sqrt((tot - xtie) * (tot - ytie))));
+}
+
+/** Pairs of equal values in sorted[from … to − 1] (sorted, so equal values form runs): Σ t(t − 1)/2 over runs of t. */
+function tiedPairs(sorted: Float64Array, from: number, to: number): number {
+  let pairs = 0;
+  let a = from;
+  while (a < to) {
+    let b = a + 1;
+    while (b < to && sorted[b] === sorted[a]) b++;
+    pairs += ((b - a) * (b - a - 1)) / 2;
+    a = b;
+  }
+  return pairs;
 }
 
 /** Mean absolute error, mean of |x − y|. NaN for no points. */
