@@ -28,6 +28,8 @@ export interface ConnectionOptions {
 
 /** How often a command is sent again after a lost ack before the run gives up on the server. */
 const MAX_RESENDS = 100;
+/** How long a heartbeat or status report waits for its ack (they are fire-and-forget). */
+const NOTIFY_ACK_MS = 5_000;
 
 export class ServerConnection {
   private socket: CommandSocket | undefined;
@@ -108,9 +110,12 @@ export class ServerConnection {
     return sendCommand(this.socket!, event, input, timeoutMs);
   }
 
-  /** Sends a command without waiting for its ack, and only while connected (heartbeats, status reports). */
+  /**
+   * Sends a command without waiting for its ack, and only while connected (heartbeats, status reports). Its ack
+   * timer is short, so a packet buffered as the connection drops cannot keep a finished `concord judge` alive.
+   */
   notify<E extends CommandName>(event: E, input: CommandInput<E>): void {
-    if (this.socket?.connected) sendCommand(this.socket, event, input, this.o.ackTimeoutMs ?? 30_000).catch(() => undefined);
+    if (this.socket?.connected) sendCommand(this.socket, event, input, Math.min(this.o.ackTimeoutMs ?? 30_000, NOTIFY_ACK_MS)).catch(() => undefined);
   }
 
   close(): void {

@@ -171,8 +171,9 @@ export function createApp(deps: AppDeps): App {
   const repos = buildRepos(db);
   const { tasks, standing, auth, progress, reports } = buildLabelling(basics, repos, admin.token);
   const { judgeRuns, judges, projects, imports, invites, exports, adjudications } = buildResearch(basics, repos, tasks, server);
-  // Reactions run in this order, as they always have: a deleted project's pool is dropped first, and a stored
-  // label reaches the report's copy before the gold-check bar (which may exclude its annotator) and progress.
+  // Reactions run in this order: a deleted project's pool is dropped first (then its report, judge runs, standing and
+  // progress forget it), and a stored label reaches the report's copy before the gold-check bar (which may exclude
+  // its annotator) and progress.
   tasks.subscribe(events);
   reports.subscribe(events);
   judgeRuns.subscribe(events);

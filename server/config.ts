@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { API_KEY_VARIABLE } from '../shared/constants';
+import '../shared/schemas'; // installs the house zod messages (shared/zod-messages.ts) for the config's errors
 
 /** The server's settings, read from the environment once at start-up; nothing else reads `process.env`. */
 export const ConfigSchema = z.object({

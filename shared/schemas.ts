@@ -371,6 +371,12 @@ export type LabelSubmit = z.infer<typeof LabelSubmit>;
 
 export const ProjectWatch = z.strictObject({ projectId: z.int().min(1) });
 
+/** A yes/no query parameter: `1`, `true` or `yes` is yes, anything else (or nothing) no. */
+export const flag = (v: unknown): boolean => v === true || v === '1' || v === 'true' || v === 'yes';
+
+/** A yes/no query parameter that must be a yes/no word (`1 0 true false yes no`), else the query is invalid. */
+export const Flag = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])]).transform(flag);
+
 /** Each socket command's input schema; `CommandResults` in protocol.ts gives what each answers with. */
 export const COMMAND_INPUTS = {
   'session:get': TaskNextInput,

@@ -3,7 +3,7 @@ import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import { oneVote, tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
-import { Flag } from '../http/params';
+import { Flag } from '../../shared/schemas';
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 

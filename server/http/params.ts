@@ -1,6 +1,5 @@
 /** Reading a request's path and query: id parameters, the project a route is about, yes/no flags. */
 import { Router, type Request, type Response } from 'express';
-import { z } from 'zod';
 import type { Project } from '../../shared/views';
 import { notFound } from '../errors';
 import type { ProjectsService } from '../projects/projects.service';
@@ -39,9 +38,3 @@ export function projectOf(res: Response): Project {
   if (!project) throw new Error('projectOf: the route is not on a projectRouter with an :id parameter');
   return project;
 }
-
-/** A yes/no query parameter: `1`, `true` or `yes` is yes, anything else (or nothing) no. */
-export const flag = (v: unknown): boolean => v === true || v === '1' || v === 'true' || v === 'yes';
-
-/** A yes/no query parameter that must be a yes/no word (`1 0 true false yes no`), else the query is invalid. */
-export const Flag = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])]).transform(flag);

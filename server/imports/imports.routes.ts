@@ -1,7 +1,8 @@
 /** `POST /api/projects/:id/items` and `…/labels` import a file of items or labels (JSONL, CSV or JSON; `?upsert=1` replaces). */
 import type { Router } from 'express';
 import type { ImportResult } from '../../shared/views';
-import { flag, projectOf, projectRouter } from '../http/params';
+import { flag } from '../../shared/schemas';
+import { projectOf, projectRouter } from '../http/params';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TasksService } from '../tasks/tasks.service';
 import type { ImportsService } from './imports.service';

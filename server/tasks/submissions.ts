@@ -84,7 +84,8 @@ export class Submissions {
     if (!lease || lease.annotatorId !== actor.annotatorId)
       throw new AppError('lease-expired', 'This task is no longer yours (its lease expired or was released): ask for the next task');
     if (lease.submitting) throw new AppError('conflict', 'This task is already being submitted under another clientLabelId');
-    const options = project.type === 'choice' ? (this.deps.items.content(lease.itemId)?.options ?? project.options) : null;
+    // A choice item's own options are read only for a value to check (not for a judge's unreadable output).
+    const options = project.type === 'choice' && input.value !== null ? (this.deps.items.content(lease.itemId)?.options ?? project.options) : null;
     const label = checkLabel(project, actor.kind, { options, order: lease.order }, input);
 
     lease.submitting = true;

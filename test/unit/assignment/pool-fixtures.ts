@@ -4,6 +4,7 @@
  */
 import type { Lease, PoolSettings } from '../../../server/assignment/leases';
 import { ProjectPool } from '../../../server/assignment/pool';
+import { mulberry32 } from '../../../shared/stats/random';
 
 /** A human's lease length in these tests; judges get twice this. */
 export const LEASE_MS = 60_000;
@@ -52,17 +53,8 @@ export function makePool(settings: PoolSettings, c: PoolContents): ProjectPool {
   return pool;
 }
 
-/** Mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of uniform numbers in [0, 1) (the statistics' mulberry32). */
+export const seeded = (seed: number): (() => number) => mulberry32(seed);
 
 /** A claim that must succeed. */
 export function leaseOf(result: Lease | null | 'limit'): Lease {
