@@ -217,8 +217,11 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
   };
 }
 
-/** One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict. */
-function* annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Generator<Category> {
+/**
+ * One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict. An array,
+ * not a generator: this runs once per exported item.
+ */
+function annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Category[] {
   const byAnnotator = new Map<string, Category[]>();
   for (const l of used) {
     const key = `${l.kind}\u0000${l.annotator}`;
@@ -226,8 +229,10 @@ function* annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Gener
     if (list) list.push(l.value!);
     else byAnnotator.set(key, [l.value!]);
   }
+  const votes: Category[] = [];
   for (const values of byAnnotator.values()) {
     const v = oneVote(values, pairwise);
-    if (v !== null) yield v;
+    if (v !== null) votes.push(v);
   }
+  return votes;
 }

@@ -5,7 +5,7 @@
  */
 import { leaveOneOutAgreement } from '../agreement';
 import { certaintyFor, humanReferenceOf, referenceOf } from './certainty';
-import { effectiveCode, labelsOf, type Coded } from './coded';
+import { labelsOf, type Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
 
 /** The rows, in the order of the annotators; `judges` is the judges section (a judge's row reads its accuracy). */
@@ -29,12 +29,14 @@ export function annotatorsSection(c: Coded, judges: ReportJson['judges']): Repor
 
 /** Share of the labels on gold items that match the gold label (null when none is on a gold item). */
 function goldAccuracy(c: Coded, mine: Int32Array): N {
+  const { gold, invalidAs } = c;
+  const { item, code } = c.labels;
   let n = 0;
   let hit = 0;
   for (let t = 0; t < mine.length; t++) {
     const i = mine[t]!;
-    const g = c.gold[c.labels.item[i]!]!;
-    const p = effectiveCode(c, i);
+    const g = gold[item[i]!]!;
+    const p = code[i]! >= 0 ? code[i]! : invalidAs; // effectiveCode, inlined
     if (g >= 0 && p >= 0) {
       n++;
       if (p === g) hit++;
@@ -44,14 +46,53 @@ function goldAccuracy(c: Coded, mine: Int32Array): N {
 }
 
 function medianSeconds(c: Coded, mine: Int32Array): N {
+  const seconds = c.labels.seconds;
   const secs = new Float64Array(mine.length);
   let n = 0;
   for (let t = 0; t < mine.length; t++) {
-    const s = c.labels.seconds[mine[t]!]!;
+    const s = seconds[mine[t]!]!;
     if (Number.isFinite(s)) secs[n++] = s;
   }
-  if (n === 0) return null;
-  const sorted = secs.subarray(0, n).sort();
+  return n === 0 ? null : median(secs, n);
+}
+
+/**
+ * The median of xs[0 … n − 1] (n ≥ 1), found by selection rather than a full sort (a judge has hundreds of
+ * thousands of labels); reorders xs. The same value a sort gives: the middle one, or the mean of the middle two.
+ */
+function median(xs: Float64Array, n: number): number {
   const h = n >> 1;
-  return n % 2 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
+  select(xs, n, h);
+  if (n % 2) return xs[h]!;
+  let below = xs[0]!; // the largest of xs[0 … h − 1], all at most xs[h] after the selection
+  for (let i = 1; i < h; i++) if (xs[i]! > below) below = xs[i]!;
+  return (below + xs[h]!) / 2;
+}
+
+/**
+ * Reorders xs[0 … n − 1] so that xs[k] holds the value a sort puts there, nothing larger before it and nothing
+ * smaller after it (Hoare's FIND, as Wirth writes it, with a median-of-three pivot; runs of equal values split evenly).
+ */
+function select(xs: Float64Array, n: number, k: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const a = xs[lo]!;
+    const b = xs[k]!;
+    const c = xs[hi]!;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    do {
+      while (xs[i]! < pivot) i++;
+      while (pivot < xs[j]!) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i++] = xs[j]!;
+        xs[j--] = t;
+      }
+    } while (i <= j);
+    if (j < k) lo = i;
+    if (k < i) hi = j;
+  }
 }

@@ -17,6 +17,8 @@ export interface Coded {
   /** A rating project whose categories are all numbers: correlations, ordinal alphas and mean ratings apply. */
   numericRatings: boolean;
   invalidPolicy: InvalidPolicy;
+  /** The code an invalid output counts as: the tie code under the `tie` policy in pairwise projects, else -1 (left out). */
+  invalidAs: number;
   certaintyScale: Scale;
   /** The project's own categories (verdicts, options or scale points), in its order. */
   domain: Category[];
@@ -51,9 +53,13 @@ export interface Coded {
   humanMean: Float64Array;
 }
 
-/** The label columns with canonical codes; `humanRater` is the label's annotator's human index (-1 a judge). */
+/**
+ * The label columns with canonical codes; `humanRater` is the label's annotator's human index (-1 a judge), and
+ * `humanCode` the code of a human's label (-1 a judge's).
+ */
 export type CodedLabels = ReportColumns['labels'] & {
   humanRater: Int32Array;
+  humanCode: Int32Array;
   humanLabels: number;
   llmLabels: number;
 };
@@ -85,28 +91,29 @@ export function codeColumns(input: ReportColumns): Coded {
       humanIds.push(an.id);
     }
   });
-  const labels = codeLabels(input.labels, canon, humanRater);
+  const labels = codeLabels(input.labels, remap, humanRater);
   const { start: annotatorStart, order: byAnnotator } = groupByAnnotator(labels, annotators.length);
-  const humanCode = new Int32Array(labels.n);
-  for (let i = 0; i < labels.n; i++) humanCode[i] = labels.humanRater[i]! >= 0 ? labels.code[i]! : -1;
-  const hr = ratingsFromCoded(categories, nItems, humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, humanCode);
+  const hr = ratingsFromCoded(categories, nItems, humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, labels.humanCode);
   const majority = majorityVote(hr);
   const reference = new Int32Array(nItems);
   for (let u = 0; u < nItems; u++) reference[u] = gold[u]! >= 0 ? gold[u]! : majority.winner[u]!;
+  const invalidPolicy = input.options?.invalid ?? 'exclude';
+  const tieCode = pairwise ? codeOfValue.get('tie')! : -1;
   return {
     project,
     options: input.options ?? {},
     pairwise,
     rating,
     numericRatings,
-    invalidPolicy: input.options?.invalid ?? 'exclude',
+    invalidPolicy,
+    invalidAs: invalidPolicy === 'tie' ? tieCode : -1,
     certaintyScale: project.certainty ?? { min: 1, max: 100 },
     domain,
     categories,
     codeOfValue,
     aCode: pairwise ? codeOfValue.get('A')! : -1,
     bCode: pairwise ? codeOfValue.get('B')! : -1,
-    tieCode: pairwise ? codeOfValue.get('tie')! : -1,
+    tieCode,
     nItems,
     gold,
     goldItems,
@@ -128,11 +135,13 @@ export function codeColumns(input: ReportColumns): Coded {
 /** Annotator a's labels (indices into the label columns). */
 export const labelsOf = (c: Coded, a: number): Int32Array => c.byAnnotator.subarray(c.annotatorStart[a]!, c.annotatorStart[a + 1]!);
 
-/** The code label i counts as, or -1 when it is left out (an invalid output, unless the policy reads it as a tie). */
+/**
+ * The code label i counts as, or -1 when it is left out (an invalid output, unless the policy reads it as a tie).
+ * Hot loops read `labels.code` and `invalidAs` themselves, as here, rather than call this across modules per label.
+ */
 export function effectiveCode(c: Coded, i: number): number {
   const code = c.labels.code[i]!;
-  if (code >= 0) return code;
-  return c.invalidPolicy === 'tie' && c.tieCode >= 0 ? c.tieCode : -1;
+  return code >= 0 ? code : c.invalidAs;
 }
 
 /** Categories: the project's domain, then anything else seen; numbers ascending. */
@@ -149,27 +158,38 @@ function orderedCategories(project: ReportProject, seen: readonly Category[]): {
   return { domain, categories };
 }
 
-function codeLabels(L: ReportColumns['labels'], canon: (c: number) => number, humanRater: Int32Array): CodedLabels {
+/** The labels' canonical codes (`remap`: input code → canonical code), human indices and human codes, in one pass. */
+function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: Int32Array): CodedLabels {
   const n = L.n;
+  const inCode = L.code;
+  const annotator = L.annotator;
   const code = new Int32Array(n);
   const rater = new Int32Array(n);
+  const humanCode = new Int32Array(n);
   let humanLabels = 0;
   for (let i = 0; i < n; i++) {
-    code[i] = canon(L.code[i]!);
-    rater[i] = humanRater[L.annotator[i]!]!;
-    if (rater[i]! >= 0) humanLabels++;
+    const c = inCode[i]!;
+    const k = c < 0 ? -1 : remap[c]!;
+    const r = humanRater[annotator[i]!]!;
+    code[i] = k;
+    rater[i] = r;
+    if (r >= 0) {
+      humanCode[i] = k;
+      humanLabels++;
+    } else humanCode[i] = -1;
   }
-  return { ...L, code, humanRater: rater, humanLabels, llmLabels: n - humanLabels };
+  return { ...L, code, humanRater: rater, humanCode, humanLabels, llmLabels: n - humanLabels };
 }
 
 /** The labels of each annotator, contiguous (counting sort). */
 function groupByAnnotator(labels: CodedLabels, nAnn: number): { start: Int32Array; order: Int32Array } {
+  const { n, annotator } = labels;
   const start = new Int32Array(nAnn + 1);
-  for (let i = 0; i < labels.n; i++) start[labels.annotator[i]! + 1]!++;
+  for (let i = 0; i < n; i++) start[annotator[i]! + 1]!++;
   for (let a = 0; a < nAnn; a++) start[a + 1]! += start[a]!;
   const fill = start.slice(0, nAnn);
-  const order = new Int32Array(labels.n);
-  for (let i = 0; i < labels.n; i++) order[fill[labels.annotator[i]!]!++] = i;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[annotator[i]!]!++] = i;
   return { start, order };
 }
 

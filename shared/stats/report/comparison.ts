@@ -5,13 +5,14 @@
  */
 import { compareConfusion, type Comparison } from '../classification';
 import { agreementWithin, kendallTauB, meanAbsoluteError, pearson, spearman } from '../correlation';
-import { effectiveCode, type Coded } from './coded';
+import type { Coded } from './coded';
 import { num, type ComparisonJson } from './json';
 
 /** The labels at `indices` against `ref` (a code per item, negative: none); null when no label has a reference. */
 export function compareAgainst(c: Coded, indices: ArrayLike<number>, ref: Int32Array): ComparisonJson | null {
   const k = c.categories.length;
-  const item = c.labels.item;
+  const { item, code } = c.labels;
+  const { invalidAs, numericRatings, humanMean } = c;
   const numeric = c.categories as readonly number[];
   const confusion = new Float64Array(k * k);
   // Numeric ratings: the label's value (x), the item's mean human rating (y) and the reference's value.
@@ -23,19 +24,20 @@ export function compareAgainst(c: Coded, indices: ArrayLike<number>, ref: Int32A
   let nItemsCompared = 0;
   for (let t = 0; t < indices.length; t++) {
     const i = indices[t]!;
-    const r = ref[item[i]!]!;
-    const p = effectiveCode(c, i);
+    const u = item[i]!;
+    const r = ref[u]!;
+    const p = code[i]! >= 0 ? code[i]! : invalidAs; // effectiveCode, inlined
     if (r < 0 || p < 0) continue;
     confusion[r * k + p]!++;
     n++;
-    if (!seen[item[i]!]) {
-      seen[item[i]!] = 1;
+    if (!seen[u]) {
+      seen[u] = 1;
       nItemsCompared++;
     }
-    if (c.numericRatings) {
+    if (numericRatings) {
       x.push(numeric[p]!);
       refValue.push(numeric[r]!);
-      const m = c.humanMean[item[i]!]!;
+      const m = humanMean[u]!;
       if (Number.isFinite(m)) y.push(m);
       else y.push(NaN);
     }

@@ -11,8 +11,9 @@ import { lengthBiasFor } from './length-bias';
 export function humansSection(c: Coded): ReportJson['humans'] {
   const { hr, majority, humanIds } = c;
   const pairs = raterPairs(hr, { weighted: c.rating });
-  const humanLabels: number[] = [];
-  for (let i = 0; i < c.labels.n; i++) if (c.labels.humanRater[i]! >= 0) humanLabels.push(i);
+  const { n, humanRater } = c.labels;
+  const humanLabels = new Int32Array(c.labels.humanLabels);
+  for (let i = 0, h = 0; i < n; i++) if (humanRater[i]! >= 0) humanLabels[h++] = i;
   return {
     annotators: humanIds.length,
     percent_agreement: num(meanPairAgreement(pairs)),

@@ -18,7 +18,8 @@ export function judgesSection(c: Coded): ReportJson['judges'] {
     if (c.humanRater[a]! >= 0) return;
     const mine = labelsOf(c, a);
     let invalid = 0;
-    for (let t = 0; t < mine.length; t++) if (c.labels.code[mine[t]!]! < 0) invalid++;
+    const code = c.labels.code;
+    for (let t = 0; t < mine.length; t++) if (code[mine[t]!]! < 0) invalid++;
     judges.push({
       annotator: an.id,
       vs_majority: compareAgainst(c, mine, c.majority.winner) ?? emptyComparison(c.numericRatings),

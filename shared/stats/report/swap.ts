@@ -9,23 +9,31 @@ import { num, type N, type ReportJson } from './json';
 
 type SwapJson = ReportJson['judges'][number]['swap'];
 
+const VERDICTS: readonly Verdict[] = ['A', 'B', 'tie'];
+/** A verdict's index in VERDICTS; an invalid output (null) reads as a tie, as aggregation reads it. */
+const verdictIndex = (v: Verdict | null): number => (v === 'A' ? 0 : v === 'B' ? 1 : 2);
+
 /** The swap section of a judge's labels `mine`; null when none of them forms an AB/BA pair. */
 export function swapFor(c: Coded, mine: Int32Array): SwapJson {
   const { units, unitItem } = swapPairs(c, mine);
   if (units.length === 0) return null;
   const policy = c.invalidPolicy;
   const bias = positionBias(units, policy);
+  const { reference, aCode, bCode, tieCode } = c;
   const acc = (rule: 'net' | 'strict'): N => {
+    // The code of aggregateSwap(ab, ba, rule) for each of the 9 pairs of verdicts, looked up rather than aggregated per pair.
+    const codeOf = [aCode, bCode, tieCode];
+    const aggregated = VERDICTS.flatMap((ab) => VERDICTS.map((ba) => codeOf[verdictIndex(aggregateSwap(ab, ba, rule))]!));
     let n = 0;
     let hit = 0;
-    units.forEach((p, t) => {
-      const ref = c.reference[unitItem[t]!]!;
-      if (ref < 0) return;
-      if ((p.ab === null || p.ba === null) && policy === 'exclude') return;
-      const v = aggregateSwap(p.ab ?? 'tie', p.ba ?? 'tie', rule);
+    for (let t = 0; t < units.length; t++) {
+      const p = units[t]!;
+      const ref = reference[unitItem[t]!]!;
+      if (ref < 0) continue;
+      if ((p.ab === null || p.ba === null) && policy === 'exclude') continue;
       n++;
-      if (c.codeOfValue.get(v) === ref) hit++;
-    });
+      if (aggregated[verdictIndex(p.ab) * 3 + verdictIndex(p.ba)] === ref) hit++;
+    }
     return n ? hit / n : null;
   };
   // Pairs counted by the invalid policy, and the distinct items among them.
