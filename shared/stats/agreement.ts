@@ -68,12 +68,7 @@ export function raterPairs(r: Ratings, options: { weighted?: boolean } = {}): Ra
   }
   // Group the co-ratings by pair (counting sort), then fill one table at a time.
   const np = keys.length;
-  const from = new Int32Array(np + 1);
-  for (let i = 0; i < total; i++) from[pairOf[i]! + 1]!++;
-  for (let p = 0; p < np; p++) from[p + 1]! += from[p]!;
-  const pos = from.slice(0, np);
-  const order = new Int32Array(total);
-  for (let i = 0; i < total; i++) order[pos[pairOf[i]!]!++] = i;
+  const { start: from, order } = groupIndices(pairOf, total, np);
   const table = new Float64Array(k * k);
   const out: RaterPair[] = [];
   for (let p = 0; p < np; p++) {
@@ -371,4 +366,18 @@ export function leaveOneOutAgreement(r: Ratings): LeaveOneOut[] {
   const out: LeaveOneOut[] = [];
   for (let i = 0; i < raters; i++) out.push({ rater: i, n: n[i]!, agreement: n[i]! > 0 ? hit[i]! / n[i]! : NaN });
   return out;
+}
+
+/**
+ * Groups indices 0…n-1 by their group `group[i]` (in 0…groups-1) with a counting sort: group g's indices, in
+ * ascending order, are `order[start[g]]` up to (not including) `order[start[g + 1]]`.
+ */
+export function groupIndices(group: ArrayLike<number>, n: number, groups: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) start[group[i]! + 1]!++;
+  for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+  const fill = start.slice(0, groups);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[fill[group[i]!]!++] = i;
+  return { start, order };
 }

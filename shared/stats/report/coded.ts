@@ -3,7 +3,7 @@
  * the labels grouped by annotator (counting sort), the human ratings and their majority, and each item's reference
  * (its gold label, else the human majority). Every section reads these columns; none recodes them.
  */
-import { majorityVote, type Majority } from '../agreement';
+import { groupIndices, majorityVote, type Majority } from '../agreement';
 import type { Scale } from '../calibration';
 import type { InvalidPolicy } from '../pairwise';
 import { ratingsFromCoded, type Category, type Ratings } from '../ratings';
@@ -92,7 +92,7 @@ export function codeColumns(input: ReportColumns): Coded {
     }
   });
   const labels = codeLabels(input.labels, remap, humanRater);
-  const { start: annotatorStart, order: byAnnotator } = groupByAnnotator(labels, annotators.length);
+  const { start: annotatorStart, order: byAnnotator } = groupIndices(labels.annotator, labels.n, annotators.length);
   const hr = ratingsFromCoded(categories, nItems, humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, labels.humanCode);
   const majority = majorityVote(hr);
   const reference = new Int32Array(nItems);
@@ -179,18 +179,6 @@ function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: I
     } else humanCode[i] = -1;
   }
   return { ...L, code, humanRater: rater, humanCode, humanLabels, llmLabels: n - humanLabels };
-}
-
-/** The labels of each annotator, contiguous (counting sort). */
-function groupByAnnotator(labels: CodedLabels, nAnn: number): { start: Int32Array; order: Int32Array } {
-  const { n, annotator } = labels;
-  const start = new Int32Array(nAnn + 1);
-  for (let i = 0; i < n; i++) start[annotator[i]! + 1]!++;
-  for (let a = 0; a < nAnn; a++) start[a + 1]! += start[a]!;
-  const fill = start.slice(0, nAnn);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[fill[annotator[i]!]!++] = i;
-  return { start, order };
 }
 
 /** The mean human rating of each item, for rating correlations (NaN when no human rated it). */
