@@ -8,6 +8,7 @@ import { AnnotatorSocket, type PlatformIds } from '../lib/socket';
 import { AckTimeout } from '../../../shared/socket-command';
 import { ServerError, messageOf } from '../lib/errors';
 import { nudgeCertainty, snapCertainty } from '../../../shared/certainty';
+import { DEFAULT_LEASE_SECONDS } from '../../../shared/constants';
 
 export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
 type Value = string | number;
@@ -352,7 +353,7 @@ export class AnnotatorState {
    */
   private keepAlive() {
     if (!this.online || !this.sock) return;
-    const leaseMs = (this.session?.project.lease_seconds ?? 600) * 1000;
+    const leaseMs = (this.session?.project.lease_seconds ?? DEFAULT_LEASE_SECONDS.human) * 1000;
     const now = Date.now();
     if (now - this.lastBeat < Math.min(HEARTBEAT_MS, leaseMs / 3)) return;
     if (document.visibilityState !== 'visible' || now - this.lastActive > leaseMs) return;
