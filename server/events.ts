@@ -10,23 +10,26 @@ import type { DomainEventMap, DomainEventName } from '../shared/events';
 export type Subscriber<E extends DomainEventName> = (payload: DomainEventMap[E]) => void;
 
 export class DomainEvents {
-  private readonly subscribers: { [E in DomainEventName]?: Subscriber<E>[] } = {};
+  /**
+   * Each event's subscribers. A list is never changed in place: subscribing or unsubscribing puts a new one, so a
+   * delivery under way walks the list as it was when it started, and `emit` (on every task handed out) copies nothing.
+   */
+  private readonly subscribers: { [E in DomainEventName]?: { list: readonly Subscriber<E>[] } } = {};
 
   /** Calls `subscriber` on every `event` from now on; returns the function that stops it. */
   on<E extends DomainEventName>(event: E, subscriber: Subscriber<E>): () => void {
-    const list: Subscriber<E>[] = (this.subscribers[event] ??= []);
-    list.push(subscriber);
+    const held: { list: readonly Subscriber<E>[] } = (this.subscribers[event] ??= { list: [] });
+    held.list = [...held.list, subscriber];
     return () => {
-      const i = list.indexOf(subscriber);
-      if (i >= 0) list.splice(i, 1);
+      const i = held.list.indexOf(subscriber);
+      if (i >= 0) held.list = [...held.list.slice(0, i), ...held.list.slice(i + 1)];
     };
   }
 
   /** Delivers `payload` to the event's subscribers now, in the order they subscribed. */
   emit<E extends DomainEventName>(event: E, payload: DomainEventMap[E]): void {
-    const list: Subscriber<E>[] | undefined = this.subscribers[event];
-    if (!list) return;
-    // A copy: one that subscribes or unsubscribes during delivery changes the next event's list, not this one's.
-    for (const subscriber of [...list]) subscriber(payload);
+    const held: { list: readonly Subscriber<E>[] } | undefined = this.subscribers[event];
+    if (!held) return;
+    for (const subscriber of held.list) subscriber(payload);
   }
 }

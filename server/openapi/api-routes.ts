@@ -104,6 +104,20 @@ const format: PlainParam = {
   schema: { type: 'string', enum: [...IMPORT_FORMATS] },
 };
 
+/** An import route (`POST /projects/:id/items` or `…/labels`, like imports.routes.ts registers them). */
+function importRoute(kind: 'items' | 'labels', summary: string): ApiRoute {
+  return {
+    method: 'post',
+    path: `/projects/:id/${kind}`,
+    summary,
+    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
+    params: [upsert, format],
+    file: kind,
+    ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
+    errors: [413, 415],
+  };
+}
+
 /** The routes, in the README's order. */
 export const API_ROUTES: ApiRoute[] = [
   {
@@ -124,26 +138,8 @@ export const API_ROUTES: ApiRoute[] = [
     ok: { status: 200, description: 'the project', view: 'Project' },
   },
   { method: 'delete', path: '/projects/:id', summary: 'delete with everything in it', ok: { status: 204, description: 'deleted' } },
-  {
-    method: 'post',
-    path: '/projects/:id/items',
-    summary: 'import items (body: the file)',
-    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
-    params: [upsert, format],
-    file: 'items',
-    ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
-    errors: [413, 415],
-  },
-  {
-    method: 'post',
-    path: '/projects/:id/labels',
-    summary: 'import labels',
-    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
-    params: [upsert, format],
-    file: 'labels',
-    ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
-    errors: [413, 415],
-  },
+  importRoute('items', 'import items (body: the file)'),
+  importRoute('labels', 'import labels'),
   {
     method: 'get',
     path: '/projects/:id/items',

@@ -2,14 +2,9 @@
  * readRecords on CSV bodies (csv.ts): a header row, the line each record starts on (blank lines and multi-line
  * cells included), how cells become fields, and the errors that refuse the whole file.
  */
-import { readRecords } from '../../../server/imports/parse';
-import { appError, memoryBody, problemList } from './memory-body';
+import { appError, reader } from './memory-body';
 
-const read = async (text: string | Buffer, { max = 1000, chunk = 1024 * 1024, numeric = [] as string[] } = {}) => {
-  const { problems, list } = problemList();
-  const records = await readRecords(memoryBody(text, chunk), 'csv', max, problems, new Set(numeric));
-  return { records, problems: list() };
-};
+const read = reader('csv');
 
 describe('readRecords (CSV)', () => {
   test('a record is an object of its non-empty cells, numbered by the line it is on (header = line 1)', async () => {

@@ -2,14 +2,9 @@
  * readRecords on JSON-array bodies: elements cut out by a scan of the text, numbered from 1, sized without the
  * whitespace between tokens, and the array's own shape errors, at any chunk boundary.
  */
-import { readRecords } from '../../../server/imports/parse';
-import { appError, memoryBody, problemList } from './memory-body';
+import { appError, reader } from './memory-body';
 
-const read = async (text: string | Buffer, { max = 1000, chunk = 1024 * 1024 } = {}) => {
-  const { problems, list } = problemList();
-  const records = await readRecords(memoryBody(text, chunk), 'json', max, problems, new Set());
-  return { records, problems: list() };
-};
+const read = reader('json');
 /** Every chunk size from 1 byte to the whole text: a boundary falls at every position at least once. */
 const everyChunking = (text: string) => Array.from({ length: Buffer.byteLength(text) }, (_, i) => i + 1);
 

@@ -1,12 +1,7 @@
 /** readRecords on JSONL bodies: line numbers, blank lines, BOM and CRLF, the per-record size limit, nesting depth. */
-import { readRecords } from '../../../server/imports/parse';
-import { appError, memoryBody, problemList } from './memory-body';
+import { appError, reader } from './memory-body';
 
-const read = async (text: string | Buffer, { max = 1000, chunk = 1024 * 1024 } = {}) => {
-  const { problems, list } = problemList();
-  const records = await readRecords(memoryBody(text, chunk), 'jsonl', max, problems, new Set());
-  return { records, problems: list() };
-};
+const read = reader('jsonl');
 
 describe('readRecords (JSONL)', () => {
   test('each record keeps the line it is on; blank and whitespace-only lines are skipped but counted', async () => {

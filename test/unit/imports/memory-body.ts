@@ -2,7 +2,7 @@
 import type { ImportBody } from '../../../server/imports/spool';
 import { HEAD_BYTES } from '../../../server/imports/spool';
 import { AppError } from '../../../server/errors';
-import { Problems } from '../../../server/imports/parse';
+import { Problems, readRecords, type ImportFormat } from '../../../server/imports/parse';
 
 export function memoryBody(content: string | Buffer, chunkBytes = 1024 * 1024): ImportBody {
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -29,4 +29,16 @@ export async function appError(p: Promise<unknown>): Promise<AppError> {
 export function problemList(): { problems: Problems; list: () => Problems['list'] } {
   const problems = new Problems();
   return { problems, list: () => problems.list };
+}
+
+/**
+ * Reads a text as `format` through the real parser, in chunks of `chunk` bytes: the records, and the problems found
+ * (`numeric`: CSV columns whose cells are read as numbers).
+ */
+export function reader(format: ImportFormat) {
+  return async (text: string | Buffer, { max = 1000, chunk = 1024 * 1024, numeric = [] as string[] } = {}) => {
+    const { problems, list } = problemList();
+    const records = await readRecords(memoryBody(text, chunk), format, max, problems, new Set(numeric));
+    return { records, problems: list() };
+  };
 }
