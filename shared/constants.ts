@@ -62,3 +62,25 @@ export const QUALIFICATION_NEEDS_GOLD =
  * registration cannot make the server send another secret to an endpoint.
  */
 export const API_KEY_VARIABLE = /^[A-Z][A-Z0-9_]*_API_KEY$/;
+
+/**
+ * How an item's consensus label is reached from its annotators' votes (issue 10): the plurality (`majority`), or a
+ * model of each annotator's reliability fitted to all the votes, Dawid & Skene (1979) or MACE (Hovy et al. 2013).
+ */
+export const AGGREGATION_METHODS = ['majority', 'dawid-skene', 'mace'] as const;
+export const DEFAULT_AGGREGATION = 'majority';
+
+/** Defaults of the report's tests (issue 10): each can be changed per request (`?epsilon=`, `?target=`, …). */
+export const REPORT_TEST_DEFAULTS = {
+  /** The alt-test's cost–benefit margin ε (Calderon et al. 2025 suggest 0.2 for crowd annotators, 0.1 for experts). */
+  epsilon: 0.2,
+  /** The alt-test's least number of items an annotator needs to be tested (the t-test's normality, as in the paper). */
+  altTestMinItems: 30,
+  /** The alt-test's false discovery rate for the Benjamini–Yekutieli procedure. */
+  altTestQ: 0.05,
+  /** The certified threshold's target agreement 1 − α and error level δ (Jung et al. 2025). */
+  target: 0.9,
+  delta: 0.1,
+  /** Least labels at or above a certainty value for it to be tested (the authors' code uses 30). */
+  minItems: 30,
+} as const;

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import {
+  AGGREGATION_METHODS,
   ANNOTATOR_KINDS,
   API_KEY_VARIABLE,
+  DEFAULT_AGGREGATION,
   DEFAULT_REDUNDANCY,
   LIMITS,
   PAIRWISE_VALUES,
@@ -27,6 +29,9 @@ export type PairwiseValue = z.infer<typeof PairwiseValue>;
 
 export const Order = z.enum(SHOWN_ORDERS);
 export type Order = z.infer<typeof Order>;
+
+/** How a consensus label is reached: plurality, Dawid–Skene or MACE (shared/stats/crowd). */
+export const AggregationMethod = z.enum(AGGREGATION_METHODS);
 
 export const AnnotatorKind = z.enum(ANNOTATOR_KINDS);
 export type AnnotatorKind = z.infer<typeof AnnotatorKind>;
@@ -90,6 +95,8 @@ export const ProjectSettingsShape = {
       completion_code: z.enum(['give', 'withhold']).default('give'),
     })
     .nullable(),
+  /** The consensus method of the gold export and the report, unless a request names another (`?method=`). */
+  aggregation: AggregationMethod,
 };
 
 export const ProjectCreate = z
@@ -110,6 +117,7 @@ export const ProjectCreate = z
     redirect_url: ProjectSettingsShape.redirect_url.optional(),
     public_title: ProjectSettingsShape.public_title.optional(),
     qualification: ProjectSettingsShape.qualification.optional(),
+    aggregation: ProjectSettingsShape.aggregation.default(DEFAULT_AGGREGATION),
   })
   .superRefine((p, ctx) => {
     if (p.type !== 'rating' && p.scale) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a scale applies only to rating projects' });
@@ -135,6 +143,7 @@ export const ProjectPatch = z
     redirect_url: ProjectSettingsShape.redirect_url,
     public_title: ProjectSettingsShape.public_title,
     qualification: ProjectSettingsShape.qualification,
+    aggregation: ProjectSettingsShape.aggregation,
   })
   .partial();
 export type ProjectPatch = z.infer<typeof ProjectPatch>;

@@ -5,6 +5,7 @@
  * and the report (`ReportJson`, built by pure code) in stats/report/json.ts.
  */
 import type { TaskItem } from './protocol';
+import type { AggregationMethod } from './stats/crowd/types';
 import type { AnnotatorKind, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 /** A project as the API returns it (`GET/POST/PATCH /api/projects…`). Certainty is resolved to a range or null. */
@@ -26,6 +27,8 @@ export interface Project {
   redirect_url: string | null;
   public_title: string | null;
   qualification: { min_checks: number; min_accuracy: number; completion_code: 'give' | 'withhold' } | null;
+  /** The consensus method of the gold export and the report unless a request names another. */
+  aggregation: AggregationMethod;
   created_at: string;
   updated_at: string;
 }
@@ -226,7 +229,24 @@ export interface GoldRecord {
    * and every sample reduce to one verdict, see shared/stats/votes.ts). `labels` lists every label behind them.
    */
   n: number;
-  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority';
+  /**
+   * Where `label` comes from: the researcher's adjudication, the item's gold, or the consensus method (`unanimous`
+   * and `majority` are the plurality's; `dawid-skene` and `mace` the models').
+   */
+  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority' | 'dawid-skene' | 'mace';
+  /**
+   * The consensus method's probability of `label`: the model's posterior, or for the plurality the winning share of
+   * the votes; null when the label rests on an adjudication or gold.
+   */
+  posterior: number | null;
   labels: Array<{ annotator: string; kind: AnnotatorKind; value: string | number | null; certainty: number | null; rationale: string | null }>;
   meta: Record<string, unknown> | null;
+}
+
+/**
+ * `GET /api/projects/:id/meta-keys`: the top-level keys of the items' meta, for the report's "slice by" choice:
+ * how many items carry each key and how many distinct values it takes there (most common keys first).
+ */
+export interface MetaKeys {
+  keys: { key: string; items: number; values: number }[];
 }

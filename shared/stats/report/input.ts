@@ -3,6 +3,7 @@
  * store), and the coding of one into the other.
  */
 import type { Scale } from '../calibration';
+import type { AggregationMethod } from '../crowd/types';
 import { codePointLength, type InvalidPolicy } from '../pairwise';
 import type { Category } from '../ratings';
 
@@ -21,6 +22,8 @@ export interface ReportItem {
   answer_a?: string | null;
   answer_b?: string | null;
   gold?: Category | null;
+  /** The item's meta (only `options.by` is read, to slice the report). */
+  meta?: Record<string, unknown> | null;
 }
 
 export interface ReportAnnotator {
@@ -48,7 +51,20 @@ export interface ReportOptions {
   seed?: number;
   /** alpaca_eval's length difference threshold in characters (default 30). */
   lengthThreshold?: number;
+  /** The consensus method behind `aggregation` and each human's `competence` (default `majority`). */
+  method?: AggregationMethod;
+  /** The meta key to slice by (the report's `slices`); label-object input reads it from `items[].meta`. */
+  by?: string;
+  /** The alt-test's ε (default 0.2). */
+  epsilon?: number;
+  /** The certified threshold's target agreement 1 − α (default 0.9), error level δ (0.1) and least labels (30). */
+  target?: number;
+  delta?: number;
+  minItems?: number;
 }
+
+/** A slice value: a meta value as JSON gives it (objects and arrays are grouped by their JSON text). */
+export type SliceValue = string | number | boolean | null;
 
 export interface ReportInput {
   project: ReportProject;
@@ -73,6 +89,8 @@ export interface ReportColumns {
     /** Pairwise: answer lengths in code points (NaN when unknown); null otherwise. */
     lenA: Float64Array | null;
     lenB: Float64Array | null;
+    /** With `options.by`: each item's slice, an index into `slices.values` (every item has one; `null` is a value). */
+    slice?: { by: string; values: readonly SliceValue[]; group: Int32Array } | null;
   };
   annotators: readonly ReportAnnotator[];
   labels: {

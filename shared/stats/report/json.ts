@@ -3,6 +3,7 @@
  * lie in [0, 1]; a statistic that is undefined on the data (0/0, e.g. kappa when everyone always chose one
  * category) is `null`, never NaN.
  */
+import type { AggregationMethod } from '../crowd/types';
 import type { Category } from '../ratings';
 
 /** A statistic, or null where it is undefined on the data (0/0): never NaN in the JSON. */
@@ -56,8 +57,85 @@ export interface LengthBiasJson {
   prefer_longer: N;
 }
 
+/**
+ * The alternative annotator test (Calderon, Reichart & Dror 2025) of one judge: may it replace a human annotator?
+ * `annotators` are the humans tested (at least `min_items` items that also have another human's label and the
+ * judge's); `items` the distinct items used; `winning_rate` (ω) the share of them whose null hypothesis was rejected
+ * after the Benjamini–Yekutieli correction at q = 0.05; `advantage_probability` (ρ) the mean over them of the
+ * judge's winning share; `passed` when ω ≥ 0.5. `metric` is `accuracy` (categories) or `neg_rmse` (ratings).
+ */
+export interface AltTestJson {
+  epsilon: number;
+  metric: 'accuracy' | 'neg_rmse';
+  min_items: number;
+  annotators: number;
+  items: number;
+  winning_rate: number;
+  advantage_probability: number;
+  passed: boolean;
+  /** One row per tested human: items, the judge's winning share, the t-test's p-value, and whether it was rejected. */
+  per_annotator: { annotator: string; items: number; judge_wins: number; human_wins: number; p_value: number; rejected: boolean }[];
+}
+
+/**
+ * The certified certainty threshold of one judge (Jung, Brahman & Choi 2025, fixed-sequence testing with a
+ * one-sided Clopper–Pearson bound): the lowest certainty at and above which the judge's agreement with the
+ * reference (gold, else the human majority) is at least `target` with probability at least 1 − `delta`.
+ * `threshold` is null when even the highest certainty value fails; `calibration_items` counts the judge's labels
+ * with a certainty on items with a reference; `coverage` and `agreement` are those of its labels at or above the
+ * threshold (null when there is none). `steps` lists every value tested, from high to low, up to the first that failed.
+ */
+export interface SelectiveJson {
+  target: number;
+  delta: number;
+  min_items: number;
+  threshold: N;
+  calibration_items: number;
+  coverage: N;
+  agreement: N;
+  steps: { threshold: number; n: number; errors: number; upper_bound: number; accepted: boolean }[];
+}
+
+/**
+ * Is judge `a` more accurate than `b` on the items both labelled? `b_kind` is `judge`, or `humans` for the pooled
+ * human annotators (each human's label against the reference without that human: leave-one-out), where `n` counts
+ * item–human pairs. Exact two-sided McNemar test on the discordant pairs; paired bootstrap (items resampled, seeded)
+ * 95% interval of `difference` = accuracy_a − accuracy_b.
+ */
+export interface ComparisonTestJson {
+  a: string;
+  b: string;
+  b_kind: 'judge' | 'humans';
+  reference: 'gold' | 'majority';
+  n: number;
+  n_items: number;
+  accuracy_a: N;
+  accuracy_b: N;
+  difference: N;
+  ci95: [N, N];
+  mcnemar_p: N;
+  /** Discordant pairs: a right and b wrong, and the reverse. */
+  a_only: number;
+  b_only: number;
+}
+
+/** The report's statistics on the items of one slice (the same shapes as the top-level sections). */
+export interface SliceGroupJson {
+  /** The items' `meta.<by>` value (null: items without it). */
+  value: string | number | boolean | null;
+  items: number;
+  humans: ReportJson['humans'];
+  judges: ReportJson['judges'];
+  annotators: ReportJson['annotators'];
+}
+
 export interface ReportJson {
   project: { id: string; type: string; items: number; labels: { human: number; llm: number } };
+  /**
+   * The consensus method the report used (the project's `aggregation`, or `?method=`): `items` with a consensus
+   * label under it, and how many annotators it flags as spammers (0 under majority).
+   */
+  aggregation: { method: AggregationMethod; items: number; spammers: number };
   humans: {
     annotators: number;
     percent_agreement: N;
@@ -90,6 +168,11 @@ export interface ReportJson {
     certainty: CertaintyJson | null;
     length_bias: LengthBiasJson | null;
     invalid: number;
+    /** Null, with `alt_test_reason`, when the data is too thin (fewer than two humans on its items, or none with enough). */
+    alt_test: AltTestJson | null;
+    alt_test_reason: string | null;
+    /** Null when the judge gives no certainty on an item with a reference. */
+    selective: SelectiveJson | null;
   }[];
   annotators: {
     annotator: string;
@@ -99,7 +182,15 @@ export interface ReportJson {
     majority_agreement: N;
     median_seconds: N;
     certainty: CertaintyJson | null;
+    /** The aggregation model's competence for a human (see `aggregation`): null under majority and for judges. */
+    competence: N;
+    /** The model marks this annotator as a spammer (null where `competence` is). */
+    spammer: boolean | null;
   }[];
+  /** Every pair of judges, then each judge against the pooled humans. */
+  comparisons: ComparisonTestJson[];
+  /** Null unless the report was asked to slice (`?by=`). */
+  slices: { by: string; groups: SliceGroupJson[] } | null;
 }
 
 /** A number as the report writes it: NaN and ±Infinity (undefined on the data) become null. */
