@@ -3,12 +3,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { TASK_TYPES } from '../../shared/constants';
+import { AGGREGATION_METHODS, REPORT_TEST_DEFAULTS, TASK_TYPES } from '../../shared/constants';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
 import { fail, request, requestJson, type Remote } from './api';
-import { formatReport } from './report';
+import { formatReport, numberOption, reportQuery, type ReportCliOptions } from './report';
 
 const program = new Command();
 program
@@ -82,14 +82,21 @@ remote(
 remote(
   program
     .command('report')
-    .description('Agreement among humans, each judge against the human majority and gold, position bias, certainty and length bias')
+    .description(
+      'Agreement among humans, each judge against the human majority and gold, position bias, certainty and length bias, the consensus method, judges compared, the alternative annotator test, certified certainty thresholds, and (with --by) each of these by slice',
+    )
     .argument('<project>', 'project id')
     .option('--json', 'print the report JSON (the contract outside scripts read) instead of tables')
     .addOption(new Option('--invalid <policy>', 'how an unparseable judge output counts').choices(['exclude', 'tie']).default('exclude'))
-    .option('--resamples <n>', 'bootstrap resamples for the 95% intervals', '1000'),
-).action(async (project: string, opts: Remote & { json?: boolean; invalid: string; resamples: string }) => {
-  const q = new URLSearchParams({ invalid: opts.invalid, resamples: opts.resamples });
-  const report = await requestJson<ReportJson>(opts, 'GET', `/projects/${encodeURIComponent(project)}/report?${q}`);
+    .option('--resamples <n>', 'bootstrap resamples for the 95% intervals', '1000')
+    .addOption(new Option('--method <method>', "the consensus behind the reference and each human's competence (default: the project's aggregation)").choices([...AGGREGATION_METHODS]))
+    .option('--by <key>', 'also report each slice of the items by this key of their meta (e.g. category)')
+    .option('--epsilon <x>', `the alternative annotator test's margin ε (default ${REPORT_TEST_DEFAULTS.epsilon})`, numberOption('--epsilon', 0, 1))
+    .option('--target <x>', `the certified threshold's target agreement (default ${REPORT_TEST_DEFAULTS.target})`, numberOption('--target', 0, 1, { exclusive: true }))
+    .option('--delta <x>', `the certified threshold's error level δ (default ${REPORT_TEST_DEFAULTS.delta})`, numberOption('--delta', 0, 1, { exclusive: true }))
+    .option('--min-items <n>', `least items for a human in the alternative annotator test and labels for a certainty threshold (default ${REPORT_TEST_DEFAULTS.minItems})`, numberOption('--min-items', 1, 1_000_000, { integer: true })),
+).action(async (project: string, opts: Remote & ReportCliOptions & { json?: boolean }) => {
+  const report = await requestJson<ReportJson>(opts, 'GET', `/projects/${encodeURIComponent(project)}/report?${reportQuery(opts)}`);
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
 });
 

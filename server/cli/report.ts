@@ -1,14 +1,27 @@
 import Table from 'cli-table3';
-import type { ComparisonJson, ReportJson } from '../../shared/stats/report/json';
+import { InvalidArgumentError } from 'commander';
+import type { AggregationMethod } from '../../shared/stats/crowd/types';
+import type { ComparisonJson, ComparisonTestJson, ReportJson, SliceGroupJson } from '../../shared/stats/report/json';
 
 const f = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
 const ci = (c: [number | null, number | null] | undefined, asPct = false) =>
   c && c[0] !== null && c[1] !== null ? `[${asPct ? pct(c[0]) : f(c[0])}, ${asPct ? pct(c[1]) : f(c[1])}]` : '–';
+/** A p-value: three decimals, and "< 0.001" below that, where three decimals would print a misleading 0.000. */
+const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+
+/**
+ * Names and slice values come from imported files and annotators (untrusted): a control character (ESC starts a
+ * terminal escape sequence that can rewrite the screen, retitle the window or hide text; CR and LF break the
+ * table), a bidirectional override (reorders what follows it, as in "Trojan Source", Boucher & Anderson 2021) or a
+ * line separator is shown as its \u escape instead of being sent to the terminal.
+ */
+const UNSAFE = /[\p{Cc}\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+export const clean = (s: string): string => s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
-  const t = new Table({ head, style: { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map(String)));
+  const t = new Table({ head: head.map(clean), style: { head: [], border: [] } });
+  t.push(...rows.map((r) => r.map((c) => clean(String(c)))));
   return t.toString();
 }
 
@@ -65,16 +78,162 @@ export function formatReport(r: ReportJson): string {
   if (certain.length > 0) {
     out.push('', 'Accuracy by certainty (certainty ≥ t)');
     for (const { name, c } of certain) {
-      out.push(`${name}: ECE ${f(c!.ece)}, Brier ${f(c!.brier)}`);
+      out.push(`${clean(name)}: ECE ${f(c!.ece)}, Brier ${f(c!.brier)}`);
       out.push(table(['certainty ≥', 'labels', 'accuracy'], c!.thresholds.map((t) => [t.min, t.n, pct(t.accuracy)])));
     }
   }
-  out.push('', 'Annotators');
-  out.push(
-    table(
-      ['annotator', 'kind', 'labels', 'gold accuracy', 'agrees with majority of others', 'median seconds'],
-      r.annotators.map((a) => [a.annotator, a.kind, a.labels, pct(a.gold_accuracy), pct(a.majority_agreement), f(a.median_seconds, 1)]),
-    ),
-  );
+  out.push('', 'Annotators', annotatorsTable(r));
+  out.push(...testSections(r));
   return out.join('\n');
+}
+
+/** With a model's consensus (Dawid–Skene, MACE), each human's competence stands beside their gold accuracy. */
+function annotatorsTable(r: ReportJson): string {
+  const competence = r.annotators.some((a) => a.competence !== null && a.competence !== undefined);
+  return table(
+    ['annotator', 'kind', 'labels', 'gold accuracy', ...(competence ? ['competence'] : []), 'agrees with majority of others', 'median seconds'],
+    r.annotators.map((a) => [
+      a.annotator,
+      a.kind,
+      a.labels,
+      pct(a.gold_accuracy),
+      ...(competence ? [`${f(a.competence)}${a.spammer ? ' spammer' : ''}`] : []),
+      pct(a.majority_agreement),
+      f(a.median_seconds, 1),
+    ]),
+  );
+}
+
+const METHOD_NAMES: Record<AggregationMethod, string> = { majority: 'majority vote', 'dawid-skene': 'Dawid–Skene', mace: 'MACE' };
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Issue 10's sections: the consensus method, judges compared, the alt-test, certified thresholds and slices. */
+function testSections(r: ReportJson): string[] {
+  const out: string[] = [];
+  const a = r.aggregation;
+  if (a) {
+    const spammers = a.method === 'majority' ? '' : `, ${plural(a.spammers, 'spammer')} flagged`;
+    out.push('', `Consensus: ${METHOD_NAMES[a.method] ?? clean(String(a.method))} — ${plural(a.items, 'item')}${spammers}`);
+  }
+  if (r.comparisons?.length) {
+    out.push('', 'Judges compared (accuracy on the items both labelled; * p < 0.05)');
+    out.push(comparisonsTable(r.comparisons));
+  }
+  if (r.judges.length > 0) {
+    out.push('', 'Alternative annotator test (may the judge replace a human? Calderon et al. 2025)');
+    out.push(altTestTable(r.judges));
+    out.push('', 'Certified certainty threshold (agreement ≥ target with probability ≥ 1 − δ; Jung et al. 2025)');
+    out.push(selectiveTable(r.judges));
+  }
+  if (r.slices) out.push('', ...slicesSection(r.slices, r.judges.map((j) => j.annotator)));
+  return out;
+}
+
+function comparisonsTable(rows: ComparisonTestJson[]): string {
+  return table(
+    ['a', 'b', 'reference', 'n', 'acc. a', 'acc. b', 'difference', '95% CI', 'McNemar p', ''],
+    rows.map((c) => [
+      c.a,
+      c.b_kind === 'humans' ? `${c.b} (pooled)` : c.b,
+      c.reference,
+      c.n,
+      pct(c.accuracy_a),
+      pct(c.accuracy_b),
+      pct(c.difference),
+      ci(c.ci95, true),
+      pValue(c.mcnemar_p),
+      c.mcnemar_p !== null && c.mcnemar_p < 0.05 ? '*' : '',
+    ]),
+  );
+}
+
+function altTestTable(judges: ReportJson['judges']): string {
+  return table(
+    ['judge', 'ε', 'metric', 'annotators', 'items', 'winning rate ω', 'advantage ρ', 'passed'],
+    judges.map((j) => {
+      const t = j.alt_test;
+      if (!t) return [j.annotator, '–', '–', '–', '–', '–', '–', j.alt_test_reason ?? 'not computed'];
+      return [j.annotator, t.epsilon, t.metric, t.annotators, t.items, pct(t.winning_rate), pct(t.advantage_probability), t.passed ? 'yes' : 'no'];
+    }),
+  );
+}
+
+function selectiveTable(judges: ReportJson['judges']): string {
+  return table(
+    ['judge', 'target', 'δ', 'threshold', 'coverage', 'agreement', 'calibration items'],
+    judges.map((j) => {
+      const s = j.selective;
+      if (!s) return [j.annotator, '–', '–', 'no certainty on items with a reference', '–', '–', '–'];
+      return [j.annotator, s.target, s.delta, s.threshold === null ? 'none certified' : `certainty ≥ ${s.threshold}`, pct(s.coverage), pct(s.agreement), s.calibration_items];
+    }),
+  );
+}
+
+/** Beyond this many slice values the table turns (slices as rows) so it still fits a terminal. */
+const MAX_SLICE_COLUMNS = 8;
+
+const sliceLabel = (by: string, v: SliceGroupJson['value']) => (v === null ? `(no ${by})` : String(v));
+
+/** One judge's cell: accuracy against gold where the slice has it, else against the human majority, with n. */
+function judgeCell(g: SliceGroupJson, name: string): string {
+  const j = g.judges.find((x) => x.annotator === name);
+  if (!j) return '–';
+  const gold = j.vs_gold !== null && j.vs_gold.n > 0;
+  const c = gold ? j.vs_gold! : j.vs_majority;
+  return `${pct(c.accuracy)} (n ${c.n}${gold ? ', gold' : ''})`;
+}
+
+function slicesSection(s: NonNullable<ReportJson['slices']>, judges: string[]): string[] {
+  const names = ['items', "humans' agreement", "humans' Krippendorff α", ...judges];
+  const columns = s.groups.map((g) => [
+    String(g.items),
+    pct(g.humans.percent_agreement),
+    f(g.humans.krippendorff_alpha.nominal),
+    ...judges.map((name) => judgeCell(g, name)),
+  ]);
+  const labels = s.groups.map((g) => sliceLabel(s.by, g.value));
+  const t =
+    s.groups.length <= MAX_SLICE_COLUMNS
+      ? table([`by ${s.by}`, ...labels], names.map((n, i) => [n, ...columns.map((c) => c[i]!)]))
+      : table([s.by, ...names], labels.map((l, k) => [l, ...columns[k]!]));
+  return [
+    `By ${clean(s.by)} (judges: accuracy against gold where the slice has gold, else against the human majority; n labels)`,
+    t,
+  ];
+}
+
+/** A number option: `--target 0.9`; commander prints the message with the option's name and exits with 1. */
+export function numberOption(what: string, min: number, max: number, opts: { exclusive?: boolean; integer?: boolean } = {}) {
+  return (value: string): number => {
+    const x = Number(value);
+    const inRange = opts.exclusive ? x > min && x < max : x >= min && x <= max;
+    if (value.trim() === '' || !Number.isFinite(x) || !inRange || (opts.integer && !Number.isInteger(x))) {
+      const range = opts.exclusive ? `between ${min} and ${max} (exclusive)` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`${what} must be ${opts.integer ? 'a whole number' : 'a number'} ${range}.`);
+    }
+    return x;
+  };
+}
+
+export interface ReportCliOptions {
+  invalid: string;
+  resamples: string;
+  method?: AggregationMethod;
+  by?: string;
+  epsilon?: number;
+  target?: number;
+  delta?: number;
+  minItems?: number;
+}
+
+/** The report route's query (`GET /api/projects/:id/report`): options left out take the server's defaults. */
+export function reportQuery(o: ReportCliOptions): URLSearchParams {
+  const q = new URLSearchParams({ invalid: o.invalid, resamples: o.resamples });
+  if (o.method) q.set('method', o.method);
+  if (o.by !== undefined) q.set('by', o.by);
+  if (o.epsilon !== undefined) q.set('epsilon', String(o.epsilon));
+  if (o.target !== undefined) q.set('target', String(o.target));
+  if (o.delta !== undefined) q.set('delta', String(o.delta));
+  if (o.minItems !== undefined) q.set('min_items', String(o.minItems));
+  return q;
 }
