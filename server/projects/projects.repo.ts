@@ -1,9 +1,13 @@
 import type { Db } from '../db/database';
 import { DEFAULT_CERTAINTY } from '../../shared/constants';
 import type { Range, TaskType } from '../../shared/schemas';
+import type { AggregationMethod } from '../../shared/stats/crowd/types';
 import type { Project } from '../../shared/views';
 
-/** The stored, resolved settings of a project (the `config` column): everything but identity and times. */
+/**
+ * The resolved settings of a project: everything but identity and times. All are stored in the `config` column but
+ * `aggregation`, which has a column of its own (migration 0004) so the database refuses an unknown method.
+ */
 export type ProjectConfig = Omit<Project, 'id' | 'name' | 'type' | 'created_at' | 'updated_at'>;
 
 interface ProjectRow {
@@ -11,6 +15,7 @@ interface ProjectRow {
   name: string;
   type: TaskType;
   config: string;
+  aggregation: AggregationMethod;
   created_at: number;
   updated_at: number;
 }
@@ -23,6 +28,7 @@ export function toProject(row: ProjectRow): Project {
     name: row.name,
     type: row.type,
     ...c,
+    aggregation: row.aggregation,
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   };
@@ -31,6 +37,12 @@ export function toProject(row: ProjectRow): Project {
 export function configOf(p: Project): ProjectConfig {
   const { id: _i, name: _n, type: _t, created_at: _c, updated_at: _u, ...config } = p;
   return config;
+}
+
+/** The `config` column's text and the `aggregation` column of a project's settings. */
+function columnsOf(config: ProjectConfig): { config: string; aggregation: AggregationMethod } {
+  const { aggregation, ...rest } = config;
+  return { config: JSON.stringify(rest), aggregation };
 }
 
 export const resolveCertainty = (c: boolean | Range | null | undefined): Range | null =>
@@ -44,19 +56,19 @@ export class ProjectsRepo {
   private readonly deleteStmt;
 
   constructor(private readonly db: Db) {
-    this.insertStmt = db.prepare<{ name: string; type: string; config: string; now: number }, ProjectRow>(
-      'INSERT INTO projects (name, type, config, created_at, updated_at) VALUES (@name, @type, @config, @now, @now) RETURNING *',
+    this.insertStmt = db.prepare<{ name: string; type: string; config: string; aggregation: string; now: number }, ProjectRow>(
+      'INSERT INTO projects (name, type, config, aggregation, created_at, updated_at) VALUES (@name, @type, @config, @aggregation, @now, @now) RETURNING *',
     );
     this.getStmt = db.prepare<[number], ProjectRow>('SELECT * FROM projects WHERE id = ?');
     this.listStmt = db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY id');
-    this.updateStmt = db.prepare<{ id: number; name: string; config: string; now: number }, ProjectRow>(
-      'UPDATE projects SET name = @name, config = @config, updated_at = @now WHERE id = @id RETURNING *',
+    this.updateStmt = db.prepare<{ id: number; name: string; config: string; aggregation: string; now: number }, ProjectRow>(
+      'UPDATE projects SET name = @name, config = @config, aggregation = @aggregation, updated_at = @now WHERE id = @id RETURNING *',
     );
     this.deleteStmt = db.prepare<[number]>('DELETE FROM projects WHERE id = ?');
   }
 
   insert(name: string, type: TaskType, config: ProjectConfig, now: number): Project {
-    return toProject(this.insertStmt.get({ name, type, config: JSON.stringify(config), now })!);
+    return toProject(this.insertStmt.get({ name, type, ...columnsOf(config), now })!);
   }
   get(id: number): Project | undefined {
     const row = this.getStmt.get(id);
@@ -66,7 +78,7 @@ export class ProjectsRepo {
     return this.listStmt.all().map(toProject);
   }
   update(id: number, name: string, config: ProjectConfig, now: number): Project {
-    return toProject(this.updateStmt.get({ id, name, config: JSON.stringify(config), now })!);
+    return toProject(this.updateStmt.get({ id, name, ...columnsOf(config), now })!);
   }
   delete(id: number): boolean {
     return this.deleteStmt.run(id).changes > 0;

@@ -32,6 +32,7 @@ export class ProjectsService {
       redirect_url: p.redirect_url ?? null,
       public_title: p.public_title ?? null,
       qualification: p.qualification ?? null,
+      aggregation: p.aggregation,
     };
     return this.repo.insert(p.name, p.type, config, this.clock());
   }
