@@ -5,11 +5,15 @@
  */
 import { leaveOneOutAgreement } from '../agreement';
 import { certaintyFor, humanReferenceOf, referenceOf } from './certainty';
+import type { Competences } from './aggregation';
 import { labelsOf, type Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
 
-/** The rows, in the order of the annotators; `judges` is the judges section (a judge's row reads its accuracy). */
-export function annotatorsSection(c: Coded, judges: ReportJson['judges']): ReportJson['annotators'] {
+/**
+ * The rows, in the order of the annotators; `judges` is the judges section (a judge's row reads its accuracy),
+ * `fit` each annotator's competence and spammer flag under the report's aggregation (./aggregation.ts).
+ */
+export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: Competences): ReportJson['annotators'] {
   const loo = leaveOneOutAgreement(c.hr);
   let nextJudge = 0; // judges are in the order of the annotators, humans skipped
   return c.annotators.map((an, a) => {
@@ -23,6 +27,8 @@ export function annotatorsSection(c: Coded, judges: ReportJson['judges']): Repor
       majority_agreement: human >= 0 ? num(loo[human]!.agreement) : judges[nextJudge++]!.vs_majority.accuracy,
       median_seconds: medianSeconds(c, mine),
       certainty: certaintyFor(c, mine, human >= 0 ? humanReferenceOf(c) : referenceOf(c)),
+      competence: fit.competence[a] ?? null,
+      spammer: fit.spammer[a] ?? null,
     };
   });
 }

@@ -28,13 +28,22 @@
  *   it drops out of Krippendorff's alpha, of every rater pair and of p_a, still counts in the category shares π_k
  *   of Fleiss' kappa and AC1 (Gwet's generalisation), and still has a majority; no judges → `judges` is [];
  *   no gold → `vs_gold` null.
+ * - Issue 10 adds, each in its own file: `aggregation` and each human's `competence` (./aggregation.ts: the crowd
+ *   model of `options.method`, on the humans' votes only); per judge the alt-test (./alt.ts) and the certified
+ *   certainty threshold (./selective.ts); the paired `comparisons` of judges with each other and with the humans
+ *   (./comparisons.ts); and `slices` by an item meta key (./slices.ts). The item-by-item sections reduce a judge's
+ *   labels on an item to one vote (./one-vote.ts, the rule of ../votes.ts `oneVote`).
  */
+import { aggregationFor } from './aggregation';
 import { annotatorsSection } from './annotators';
 import { codeColumns } from './coded';
+import { comparisonsSection } from './comparisons';
 import { humansSection } from './humans';
 import { toColumns, type ReportColumns, type ReportInput } from './input';
 import type { ReportJson } from './json';
 import { judgesSection } from './judges';
+import { allJudgeVotes } from './one-vote';
+import { slicesSection } from './slices';
 
 /** The report of issue 3 from label objects (see {@link buildReportFromColumns}). Pure and deterministic (the bootstrap is seeded). */
 export function buildReport(input: ReportInput): ReportJson {
@@ -44,12 +53,17 @@ export function buildReport(input: ReportInput): ReportJson {
 /** The report from columns; see the file comment for every definition. */
 export function buildReportFromColumns(input: ReportColumns): ReportJson {
   const c = codeColumns(input);
+  const aggregation = aggregationFor(input);
+  const votes = allJudgeVotes(c);
   const humans = humansSection(c);
-  const judges = judgesSection(c);
+  const judges = judgesSection(c, votes);
   return {
     project: { id: c.project.id, type: c.project.type, items: c.nItems, labels: { human: c.labels.humanLabels, llm: c.labels.llmLabels } },
+    aggregation: aggregation.json,
     humans,
     judges,
-    annotators: annotatorsSection(c, judges),
+    annotators: annotatorsSection(c, judges, aggregation.competences),
+    comparisons: comparisonsSection(c, votes),
+    slices: slicesSection(input, aggregation.competences),
   };
 }

@@ -179,5 +179,30 @@ export function toColumns(input: ReportInput): ReportColumns {
     kept++;
   }
   cols.n = kept;
-  return { project, categories, items: { n: nItems, gold, lenA, lenB }, annotators, labels: cols, ...(input.options ? { options: input.options } : {}) };
+  const by = input.options?.by;
+  const slice = by === undefined ? null : sliceOf(items, by);
+  return { project, categories, items: { n: nItems, gold, lenA, lenB, slice }, annotators, labels: cols, ...(input.options ? { options: input.options } : {}) };
+}
+
+/**
+ * Each item's value of `meta[by]`, as an index into the distinct values in order of first appearance: strings,
+ * numbers and booleans as they are, objects and arrays by their JSON text, a missing key or meta as null.
+ */
+function sliceOf(items: readonly ReportItem[], by: string): NonNullable<ReportColumns['items']['slice']> {
+  const values: SliceValue[] = [];
+  const index = new Map<SliceValue, number>();
+  const group = new Int32Array(items.length);
+  for (let u = 0; u < items.length; u++) {
+    const raw = items[u]!.meta?.[by];
+    const v: SliceValue =
+      raw === undefined || raw === null ? null : typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean' ? raw : JSON.stringify(raw);
+    let g = index.get(v);
+    if (g === undefined) {
+      g = values.length;
+      values.push(v);
+      index.set(v, g);
+    }
+    group[u] = g;
+  }
+  return { by, values, group };
 }

@@ -1,0 +1,81 @@
+/**
+ * The report's `judges[].alt_test`: may the judge replace a human annotator? The alternative annotator test of
+ * Calderon, Reichart & Dror (2025), ../alt-test.ts, on the humans' ratings (each human's first label on an item, as
+ * every human statistic of the report reads them) and the judge's one vote per item (./one-vote.ts).
+ */
+import { REPORT_TEST_DEFAULTS } from '../../constants';
+import { altTest, type AltTestData } from '../alt-test';
+import type { Coded } from './coded';
+import type { AltTestJson } from './json';
+
+export type AltTestHumans = AltTestData['humans'];
+
+/**
+ * Each human's ratings as the alt-test reads them: item indices and values (the category code, or for numeric
+ * rating projects the rating itself, for the `neg_rmse` metric). Humans with no rating are left out. Built once
+ * per report and shared by every judge.
+ */
+export function altTestHumans(c: Coded): AltTestHumans {
+  const { hr, humanIds } = c;
+  const numeric = c.numericRatings ? (c.categories as readonly number[]) : null;
+  const n = new Int32Array(humanIds.length);
+  for (let j = 0; j < hr.rater.length; j++) n[hr.rater[j]!]!++;
+  const items = humanIds.map((_, h) => new Int32Array(n[h]!));
+  const values = humanIds.map((_, h) => new Float64Array(n[h]!));
+  const fill = new Int32Array(humanIds.length);
+  for (let u = 0; u < hr.units; u++) {
+    for (let j = hr.start[u]!; j < hr.start[u + 1]!; j++) {
+      const h = hr.rater[j]!;
+      const at = fill[h]!++;
+      items[h]![at] = u;
+      values[h]![at] = numeric ? numeric[hr.code[j]!]! : hr.code[j]!;
+    }
+  }
+  const out: AltTestHumans = [];
+  humanIds.forEach((id, h) => {
+    if (n[h]! > 0) out.push({ id, items: items[h]!, values: values[h]! });
+  });
+  return out;
+}
+
+/**
+ * The alt-test of the judge whose one vote per item is `votes` (-1 none): metric `neg_rmse` for numeric rating
+ * projects, else `accuracy`; ε from the options (default {@link REPORT_TEST_DEFAULTS}.epsilon), at least
+ * `altTestMinItems` items per human, Benjamini–Yekutieli at `altTestQ`. Only items that at least two humans rated
+ * are passed on: an item needs another human's rating besides the one being tested to count.
+ */
+export function altTestFor(c: Coded, humans: AltTestHumans, votes: Int32Array): { alt_test: AltTestJson | null; alt_test_reason: string | null } {
+  const metric = c.numericRatings ? 'neg_rmse' : 'accuracy';
+  const numeric = c.numericRatings ? (c.categories as readonly number[]) : null;
+  const epsilon = c.options.epsilon ?? REPORT_TEST_DEFAULTS.epsilon;
+  const minItems = REPORT_TEST_DEFAULTS.altTestMinItems;
+  const judge = new Map<number, number>();
+  const start = c.hr.start;
+  for (let u = 0; u < c.nItems; u++) {
+    const v = votes[u]!;
+    if (v >= 0 && start[u + 1]! - start[u]! >= 2) judge.set(u, numeric ? numeric[v]! : v);
+  }
+  const result = altTest({ humans, judge }, { epsilon, minItems, q: REPORT_TEST_DEFAULTS.altTestQ, metric });
+  if ('reason' in result) return { alt_test: null, alt_test_reason: result.reason };
+  return {
+    alt_test: {
+      epsilon,
+      metric,
+      min_items: minItems,
+      annotators: result.annotators,
+      items: result.items,
+      winning_rate: result.winningRate,
+      advantage_probability: result.advantageProbability,
+      passed: result.passed,
+      per_annotator: result.perAnnotator.map((p) => ({
+        annotator: p.annotator,
+        items: p.items,
+        judge_wins: p.judgeWins,
+        human_wins: p.humanWins,
+        p_value: p.pValue,
+        rejected: p.rejected,
+      })),
+    },
+    alt_test_reason: null,
+  };
+}
