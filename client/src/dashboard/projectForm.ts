@@ -2,8 +2,9 @@
  * The project settings form's values, shared by the create form and the Settings tab: how a project fills the
  * form, how the form becomes a request body, and how the server's per-field errors land by each field.
  */
-import { DEFAULT_CERTAINTY, DEFAULT_LEASE_SECONDS, DEFAULT_REDUNDANCY, DEFAULT_SCALE } from '../../../shared/constants';
+import { DEFAULT_AGGREGATION, DEFAULT_CERTAINTY, DEFAULT_LEASE_SECONDS, DEFAULT_REDUNDANCY, DEFAULT_SCALE } from '../../../shared/constants';
 import type { RationaleMode, TaskType } from '../../../shared/schemas';
+import type { AggregationMethod } from '../../../shared/stats/crowd/types';
 import type { Project } from '../../../shared/views';
 import { ServerError } from '../lib/errors';
 
@@ -36,6 +37,8 @@ export interface ProjectForm {
   qualMinChecks: number | null;
   qualMinAccuracy: number | null;
   qualCode: 'give' | 'withhold';
+  /** How the report and the gold export reach an item's consensus label. */
+  aggregation: AggregationMethod;
 }
 
 /** The gold-check bar the form offers when a researcher turns it on (the server has no default: it is off). */
@@ -68,6 +71,7 @@ export function blankForm(): ProjectForm {
     qualMinChecks: SUGGESTED_BAR.min_checks,
     qualMinAccuracy: SUGGESTED_BAR.min_accuracy,
     qualCode: 'give',
+    aggregation: DEFAULT_AGGREGATION,
   };
 }
 
@@ -98,6 +102,7 @@ export function formOf(p: Project): ProjectForm {
     qualMinChecks: p.qualification?.min_checks ?? SUGGESTED_BAR.min_checks,
     qualMinAccuracy: p.qualification?.min_accuracy ?? SUGGESTED_BAR.min_accuracy,
     qualCode: p.qualification?.completion_code ?? 'give',
+    aggregation: p.aggregation,
   };
 }
 
@@ -123,6 +128,7 @@ export function bodyOf(f: ProjectForm, mode: 'create' | 'edit'): Record<string, 
     redirect_url: f.redirectUrl.trim() || blank,
     public_title: f.publicTitle.trim() || blank,
     qualification: f.qualification ? { min_checks: f.qualMinChecks, min_accuracy: f.qualMinAccuracy, completion_code: f.qualCode } : blank,
+    aggregation: f.aggregation,
   };
   if (mode === 'create') body.type = f.type;
   if (f.type === 'choice') body.options = options.length ? options : blank;

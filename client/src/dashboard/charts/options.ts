@@ -9,17 +9,17 @@ import type { ComparisonJson, LengthBiasJson, ReportJson } from '../../../../sha
  * ECharts puts a string tooltip into the page as HTML. Annotator names and categories come from worker ids and
  * imported files, so they are untrusted: escape them before they reach a tooltip.
  */
-const esc = (v: unknown): string =>
+export const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
 const DIVERGING = ['#b35806', '#f1a340', '#fee0b6', '#f7f7f7', '#d8daeb', '#998ec3', '#542788'];
-const SEQUENTIAL = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
-const base = { textStyle: { fontFamily: 'system-ui, sans-serif' }, color: OKABE_ITO };
+export const SEQUENTIAL = ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5', '#08306b'];
+export const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${Math.round(v * 100)}%`);
+export const base = { textStyle: { fontFamily: 'system-ui, sans-serif' }, color: OKABE_ITO };
 
 /** The narrowest plot a chart gets (a 30rem grid column less its axes), in px: layouts are sized for it. */
-const PLOT_WIDTH = 380;
+export const PLOT_WIDTH = 380;
 /** Width of a label in ECharts' default 12 px system-ui: about 0.6 em a character (digits and lower case). */
 const textWidth = (text: string, px = 12) => text.length * px * 0.6;
 
