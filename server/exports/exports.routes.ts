@@ -1,19 +1,25 @@
 import { once } from 'node:events';
 import type { Router } from 'express';
 import type { ProjectsService } from '../projects/projects.service';
+import type { ReportsService } from '../reports/reports.service';
 import { projectOf, projectRouter } from '../http/params';
 import type { ExportsService } from './exports.service';
 
-export function exportsRouter({ projects, exports }: { projects: ProjectsService; exports: ExportsService }): Router {
+export function exportsRouter({ projects, exports, reports }: { projects: ProjectsService; exports: ExportsService; reports: ReportsService }): Router {
   const r = projectRouter(projects);
   r.get('/projects/:id/export', async (req, res) => {
     const project = projectOf(res);
-    const q = exports.parse(req.query);
+    const q = exports.parse(req.query, project);
+    // A model's consensus is fitted in the report worker before the first byte, so a failure is still an error answer.
+    const consensus =
+      q.kind === 'gold' && q.method !== 'majority'
+        ? await reports.consensus(project, { method: q.method, includeLlm: q.include_llm, minCertainty: q.min_certainty })
+        : null;
     res.status(200);
     res.setHeader('content-type', exports.contentType(q));
     res.setHeader('content-disposition', `attachment; filename="project-${project.id}-${q.kind}.${q.format}"`);
     // Page by page, waiting for the client to drain: a million labels never sit in memory at once.
-    for (const chunk of exports.chunks(project, q)) {
+    for (const chunk of exports.chunks(project, q, consensus)) {
       if (res.destroyed) return;
       // Wait for the client to drain, or to go away (a closed response never drains); then drop the other listener.
       if (!res.write(chunk)) {

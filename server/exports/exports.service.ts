@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
-import { oneVote, tally } from '../../shared/stats/votes';
+import type { AggregationMethod } from '../../shared/stats/crowd/types';
+import { oneVote, tally, type Tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
-import { Flag } from '../../shared/schemas';
+import { AggregationMethod as Method, Flag } from '../../shared/schemas';
+import { consensusOf, type Consensus } from '../reports/consensus';
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 
@@ -18,33 +20,42 @@ export const ExportQuery = z.object({
   min_certainty: z.coerce.number().optional(),
   /** Gold: let LLM judges' labels take part in the consensus (off by default: a gold set is human). */
   include_llm: Flag.default(false),
+  /** Gold: how the consensus is reached (the project's `aggregation` by default). */
+  method: Method.optional(),
 });
-export type ExportQuery = z.infer<typeof ExportQuery>;
+/** The export's options, the consensus method resolved (the project's when the request names none). */
+export type ExportQuery = z.infer<typeof ExportQuery> & { method: AggregationMethod };
 
 // Small pages keep each synchronous slice of the export short, so the event loop never stalls for long.
 const PAGE = 500;
 
 /**
  * Gold sets and raw label exports, streamed page by page. The consensus of an item is, in order: the researcher's
- * adjudication, the item's own gold label, else the plurality of its votes, one per annotator (`unanimous` when
- * every vote agrees; an item whose top count is shared has no consensus and is left out). Labels of annotators left
- * out of the report (excluded humans, archived judges) take no part; the labels export keeps them, flagged.
+ * adjudication, the item's own gold label, else its votes' consensus, one vote per annotator: under `majority` their
+ * plurality (`unanimous` when every vote agrees; an item whose top count is shared has no consensus and is left
+ * out), under `dawid-skene` or `mace` the model's most probable label, which every item with a vote has (the model
+ * is fitted in the report worker before the export starts: {@link Consensus}). Labels of annotators left out of the
+ * report (excluded humans, archived judges) take no part; the labels export keeps them, flagged.
  */
 export class ExportsService {
   constructor(private readonly repo: ExportsRepo) {}
 
-  parse(query: unknown): ExportQuery {
-    return parseOrThrow(ExportQuery, query, 'export options');
+  parse(query: unknown, project: Project): ExportQuery {
+    const q = parseOrThrow(ExportQuery, query, 'export options');
+    return { ...q, method: q.method ?? project.aggregation };
   }
 
   contentType(q: ExportQuery): string {
     return q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
   }
 
-  /** The export as a lazy sequence of text chunks (one per page), so the caller can respect backpressure. */
-  *chunks(project: Project, q: ExportQuery): Generator<string> {
+  /**
+   * The export as a lazy sequence of text chunks (one per page), so the caller can respect backpressure. A gold
+   * export under a model needs the model's `consensus` (ReportsService.consensus); under majority it is null.
+   */
+  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string> {
     if (q.kind === 'labels') yield* this.labelChunks(project, q);
-    else yield* this.goldChunks(project, q);
+    else yield* this.goldChunks(project, q, q.method === 'majority' ? null : consensus);
   }
 
   private *labelChunks(project: Project, q: ExportQuery): Generator<string> {
@@ -59,7 +70,8 @@ export class ExportsService {
     yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, LABEL_COLUMNS);
   }
 
-  private *goldChunks(project: Project, q: ExportQuery): Generator<string> {
+  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string> {
+    if (q.method !== 'majority' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
     function* records(): Generator<GoldRecord[]> {
@@ -72,7 +84,7 @@ export class ExportsService {
           if (!list) byItem.set(itemId, (list = []));
           list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
         }
-        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q) ?? []);
+        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q, consensus) ?? []);
       }
     }
     const csvRow = (r: GoldRecord) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null });
@@ -114,7 +126,7 @@ const LABEL_COLUMNS = [
 function goldColumns(project: Project): string[] {
   const content =
     project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : ['options'];
-  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta'];
+  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'posterior', 'n', 'source', 'labels', 'meta'];
 }
 
 type JudgeRegistration = Record<string, unknown>;
@@ -176,25 +188,44 @@ interface ExportLabel {
   rationale: string | null;
 }
 
-function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery): GoldRecord | null {
+/** An item's gold label, where it comes from, and the consensus method's probability of it (null for a person's). */
+interface Decided {
+  label: string | number;
+  source: GoldRecord['source'];
+  posterior: number | null;
+}
+
+/**
+ * The adjudication, else the item's gold, else its votes' consensus (the plurality, or the model's label) if enough
+ * votes agree with it (`min_labels`, `min_agreement`: the share of votes for the label, under a model too).
+ */
+function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, consensus: Consensus | null): Decided | null {
+  if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null };
+  if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null };
+  if (votes.total === 0) return null;
+  let d: Decided;
+  if (consensus) {
+    // No label when the model saw no vote here: a label committed after it was fitted (the next export has it).
+    const c = consensusOf(consensus, it.id);
+    if (!c) return null;
+    d = { label: c.label, source: consensus.method, posterior: c.posterior };
+  } else {
+    if (votes.winner === null) return null;
+    const unanimous = votes.top === votes.total && votes.total > 1;
+    d = { label: votes.winner, source: unanimous ? 'unanimous' : 'majority', posterior: votes.top / votes.total };
+  }
+  if (votes.total < q.min_labels || (votes.counts.get(d.label) ?? 0) / votes.total < q.min_agreement) return null;
+  return d;
+}
+
+function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery, consensus: Consensus | null): GoldRecord | null {
   const used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
   const votes = tally(annotatorVotes(used, project.type === 'pairwise'));
-  let label: string | number;
-  let source: GoldRecord['source'];
-  if (it.adj_value !== null) {
-    label = it.adj_value;
-    source = 'adjudicated';
-  } else if (it.gold !== null) {
-    label = it.gold;
-    source = 'gold';
-  } else {
-    if (votes.winner === null) return null;
-    label = votes.winner;
-    source = votes.top === votes.total && votes.total > 1 ? 'unanimous' : 'majority';
-    if (votes.total < q.min_labels || votes.top / votes.total < q.min_agreement) return null;
-  }
+  const decided = decide(it, votes, q, consensus);
+  if (!decided) return null;
+  const { label, source, posterior } = decided;
   const c = JSON.parse(it.content) as ItemContent;
   const content: Partial<GoldRecord> =
     project.type === 'pairwise'
@@ -210,6 +241,7 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     persona: c.persona ?? null,
     label,
     agreement: votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null,
+    posterior,
     n: votes.total,
     source,
     labels: used,

@@ -85,7 +85,7 @@ export function httpApp(deps: HttpDeps): express.Express {
       spoolDir: config.dbFile === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(config.dbFile)),
     }),
   );
-  api.use(itemsRouter({ projects, items: deps.items }));
+  api.use(itemsRouter({ projects, items: deps.items, metaKeys: (project) => deps.reports.metaKeys(project) }));
   api.use(progressRouter({ projects, progress: deps.progress }));
   // Every later route's JSON body is read here, its nesting checked before JSON.parse (json-body.ts); their own
   // express.json() then finds it read.
@@ -94,7 +94,7 @@ export function httpApp(deps: HttpDeps): express.Express {
   api.use(judgesRouter({ projects, judges: deps.judges }));
   api.use(annotatorsRouter({ projects, annotators: deps.standing }));
   api.use(judgeRunsRouter({ projects, runs: deps.judgeRuns }));
-  api.use(exportsRouter({ projects, exports: deps.exports }));
+  api.use(exportsRouter({ projects, exports: deps.exports, reports: deps.reports }));
   api.use(adjudicationsRouter({ projects, adjudications: deps.adjudications }));
   api.use(reportsRouter({ projects, reports: deps.reports }));
   api.use(disagreementsRouter({ projects, repo: deps.disagreements }));

@@ -14,7 +14,7 @@ import { ExportQuery } from '../exports/exports.service';
 import { IMPORT_FORMATS } from '../imports/parse';
 import { AdjudicationInput } from '../items/adjudications.service';
 import { Page } from '../items/items.routes';
-import { ReportQuery } from '../reports/reports.service';
+import { META_KEY_RULE, ReportQuery } from '../reports/report-query';
 
 /**
  * The response bodies documented by name. Each entry names the type the server sends, so renaming or removing
@@ -25,6 +25,7 @@ interface ResponseTypes {
   ProjectList: views.ProjectList;
   ImportResult: views.ImportResult;
   ItemsPage: views.ItemsPage;
+  MetaKeys: views.MetaKeys;
   ProjectProgress: ProjectProgress;
   AnnotatorList: views.AnnotatorList;
   AnnotatorView: views.AnnotatorView;
@@ -47,6 +48,7 @@ export const VIEW_SOURCES: Record<ViewName, string> = {
   ProjectList: 'shared/views.ts',
   ImportResult: 'shared/views.ts',
   ItemsPage: 'shared/views.ts',
+  MetaKeys: 'shared/views.ts',
   ProjectProgress: 'shared/protocol.ts (also pushed to dashboards as the socket event project:progress)',
   AnnotatorList: 'shared/views.ts',
   AnnotatorView: 'shared/views.ts',
@@ -124,7 +126,8 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'post',
     path: '/projects',
     summary: 'create a project',
-    description: 'A `qualification` bar needs `gold_rate` above 0.',
+    description:
+      'A `qualification` bar needs `gold_rate` above 0. `aggregation` (`majority`, `dawid-skene` or `mace`; default `majority`) is the consensus method of the gold export and the report unless a request names another (`?method=`).',
     body: { schema: ProjectCreate },
     ok: { status: 201, description: 'the project', view: 'Project' },
   },
@@ -134,6 +137,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'patch',
     path: '/projects/:id',
     summary: 'change settings (all but the type)',
+    description: 'Any setting of POST, `aggregation` among them; a change makes cached reports stale.',
     body: { schema: ProjectPatch },
     ok: { status: 200, description: 'the project', view: 'Project' },
   },
@@ -146,6 +150,13 @@ export const API_ROUTES: ApiRoute[] = [
     summary: 'items with their gold, metadata and label counts by kind',
     query: Page,
     ok: { status: 200, description: 'a page of items', view: 'ItemsPage' },
+  },
+  {
+    method: 'get',
+    path: '/projects/:id/meta-keys',
+    summary: "the top-level keys of the items' meta, with how many items carry each and its distinct values there, most common first",
+    description: `At most 200 keys, for the report's \`?by=\` (a key to slice by is ${META_KEY_RULE}).`,
+    ok: { status: 200, description: '`{"keys":[{"key","items","values"}]}`', view: 'MetaKeys' },
   },
   {
     method: 'get',
@@ -240,7 +251,8 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'get',
     path: '/projects/:id/report',
     summary: 'the report',
-    description: 'How far to trust each source: see the README\'s "Report" section.',
+    description:
+      'How far to trust each source: see the README\'s "Report" section. `method` is the consensus behind `aggregation` and the humans\' `competence` (the project\'s `aggregation` by default); `by` slices every statistic by a top-level meta key (`slices`; items without it form the group whose value is null); `epsilon` is the alt-test\'s margin, `target`, `delta` and `min_items` the certified threshold\'s target agreement, error level and least labels per certainty value.',
     query: ReportQuery,
     ok: { status: 200, description: 'the report', view: 'ReportJson' },
   },
@@ -249,7 +261,7 @@ export const API_ROUTES: ApiRoute[] = [
     path: '/projects/:id/export',
     summary: 'a gold set or every raw label in the label import format; streamed',
     description:
-      'A gold set: one record per item with a consensus: its fields, `label`, `agreement`, `n`, `source` = `adjudicated`|`gold`|`unanimous`|`majority`, and every label behind it (`GoldRecord` in shared/views.ts). Or every raw label in the label import format.',
+      'A gold set: one record per item with a consensus: its fields, `label`, `agreement`, `posterior`, `n`, `source` = `adjudicated`|`gold`|`unanimous`|`majority`|`dawid-skene`|`mace`, and every label behind it (`GoldRecord` in shared/views.ts). Or every raw label in the label import format. `method` (the project\'s `aggregation` by default): under `majority` an item whose top count is shared is left out and `posterior` is the winning share; under `dawid-skene` or `mace` every item with a vote gets the model\'s label and `posterior` its probability, `agreement` the share of votes for it. An adjudication or the item\'s gold still wins (`posterior` null).',
     query: ExportQuery,
     ok: { status: 200, description: 'the records, as JSONL or CSV', stream: true },
   },

@@ -3,6 +3,7 @@ import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
+import { loadSlice, type SliceColumn } from './slices';
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
 const LEFT_OUT = '(excluded = 1 OR archived_at IS NOT NULL)';
@@ -46,6 +47,10 @@ export class ProjectColumns {
   private readonly categories: Category[] = [];
   private readonly codes = new Map<Category, number>();
   private gold = new Int32Array(0);
+  /** Each item's database id, by row (ascending: the items are loaded in id order). */
+  private ids = new Float64Array(0);
+  /** Slices by meta key, loaded once each: items change only with an import, which resets the project. */
+  private readonly slices = new Map<string, SliceColumn>();
   private lenA: Float64Array | null = null;
   private lenB: Float64Array | null = null;
   private n = 0;
@@ -88,6 +93,7 @@ export class ProjectColumns {
       .raw()
       .all(pid) as Array<[number, Category | null, number | null, number | null]>;
     this.gold = new Int32Array(items.length);
+    this.ids = Float64Array.from(items, ([id]) => id);
     const pairwise = this.project.type === 'pairwise';
     this.lenA = pairwise ? new Float64Array(items.length) : null;
     this.lenB = pairwise ? new Float64Array(items.length) : null;
@@ -143,7 +149,18 @@ export class ProjectColumns {
     this.seconds.set(i, l.durationMs === null ? NaN : l.durationMs / 1000);
   }
 
-  /** The report input over what is loaded now (views, not copies). */
+  /** Each item's database id by row, ascending (a view: copy it before transferring). */
+  get itemIds(): Float64Array {
+    return this.ids;
+  }
+
+  private slice(by: string): SliceColumn {
+    let s = this.slices.get(by);
+    if (!s) this.slices.set(by, (s = loadSlice(this.db, this.project.id, by, this.itemIndex, this.gold.length)));
+    return s;
+  }
+
+  /** The report input over what is loaded now (views, not copies); with `options.by`, each item's slice. */
   columns(project: Project, options: ReportOptions): ReportColumns {
     // Annotators are named by display name; a human and a judge sharing one get their kind added.
     const count = new Map<string, number>();
@@ -156,7 +173,7 @@ export class ProjectColumns {
     return {
       project: { id: String(project.id), type: project.type, scale: project.scale, certainty: project.certainty, options: project.options },
       categories: this.categories,
-      items: { n: this.gold.length, gold: this.gold, lenA: this.lenA, lenB: this.lenB },
+      items: { n: this.gold.length, gold: this.gold, lenA: this.lenA, lenB: this.lenB, slice: options.by === undefined ? null : this.slice(options.by) },
       annotators,
       labels: {
         n,

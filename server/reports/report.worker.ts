@@ -4,22 +4,49 @@ import type { Project } from '../../shared/views';
 import { buildReportFromColumns } from '../../shared/stats/report';
 import type { ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
+import { readMetaKeys } from '../items/meta-keys';
+import { computeConsensus, consensusBuffers, type ConsensusRequest } from './consensus';
 import { ProjectColumns } from './label-columns';
 
 /**
  * The report worker: keeps each reported project's labels in typed arrays (loaded once from its own read-only
- * connection, then appended to as the server commits labels) and computes reports off the main thread, so a big
- * project never stalls the task protocol.
+ * connection, then appended to as the server commits labels) and computes reports, the gold export's model
+ * consensus and the items' meta keys off the main thread, so a big project never stalls the task protocol.
  */
 export type WorkerRequest =
   | { type: 'labels'; projectId: number; labels: StoredLabel[] }
   | { type: 'reset'; projectId: number }
-  | { type: 'report'; id: number; project: Project; options: ReportOptions };
+  | { type: 'report'; id: number; project: Project; options: ReportOptions }
+  | ({ type: 'consensus'; id: number; project: Project } & ConsensusRequest)
+  | { type: 'meta-keys'; id: number; projectId: number };
 
-export type WorkerReply = { id: number; ok: true; report: unknown } | { id: number; ok: false; message: string };
+export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string };
 
 const db = new Database((workerData as { dbFile: string }).dbFile, { readonly: true, fileMustExist: true });
 const projects = new Map<number, ProjectColumns>();
+
+function columnsOf(project: Project): ProjectColumns {
+  let p = projects.get(project.id);
+  if (!p || p.project.type !== project.type) {
+    p = new ProjectColumns(db, project);
+    projects.set(project.id, p);
+  }
+  return p;
+}
+
+/** Answers a request that asks for something; the consensus's typed arrays are transferred, not copied. */
+function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' }>): void {
+  if (m.type === 'report') {
+    const report = buildReportFromColumns(columnsOf(m.project).columns(m.project, m.options));
+    parentPort!.postMessage({ id: m.id, ok: true, result: report } satisfies WorkerReply);
+  } else if (m.type === 'consensus') {
+    const p = columnsOf(m.project);
+    const c = computeConsensus(p.columns(m.project, {}), p.itemIds, m);
+    parentPort!.postMessage({ id: m.id, ok: true, result: c } satisfies WorkerReply, consensusBuffers(c));
+  } else {
+    parentPort!.postMessage({ id: m.id, ok: true, result: readMetaKeys(db, m.projectId) } satisfies WorkerReply);
+  }
+}
 
 parentPort!.on('message', (m: WorkerRequest) => {
   if (m.type === 'labels') {
@@ -29,13 +56,7 @@ parentPort!.on('message', (m: WorkerRequest) => {
     projects.delete(m.projectId);
   } else {
     try {
-      let p = projects.get(m.project.id);
-      if (!p || p.project.type !== m.project.type) {
-        p = new ProjectColumns(db, m.project);
-        projects.set(m.project.id, p);
-      }
-      const report = buildReportFromColumns(p.columns(m.project, m.options));
-      parentPort!.postMessage({ id: m.id, ok: true, report } satisfies WorkerReply);
+      answer(m);
     } catch (e) {
       parentPort!.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
     }

@@ -7,7 +7,7 @@ export function reportsRouter({ projects, reports }: { projects: ProjectsService
   const r = projectRouter(projects);
   r.get('/projects/:id/report', async (req, res) => {
     const project = projectOf(res);
-    res.json(await reports.get(project, reports.parse(req.query)));
+    res.json(await reports.get(project, reports.parse(req.query, project)));
   });
   return r;
 }

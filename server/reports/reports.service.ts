@@ -1,39 +1,46 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database';
-import type { Project } from '../../shared/views';
+import type { MetaKeys, Project } from '../../shared/views';
 import { buildReportFromColumns } from '../../shared/stats/report';
 import type { ReportOptions } from '../../shared/stats/report/input';
 import type { ReportJson } from '../../shared/stats/report/json';
 import type { StoredLabel } from '../../shared/events';
-import { AppError, parseOrThrow } from '../errors';
+import { AppError } from '../errors';
 import { typescriptExecArgv } from '../typescript-exec-argv';
 import type { DomainEvents } from '../events';
+import { readMetaKeys } from '../items/meta-keys';
+import { computeConsensus, type Consensus, type ConsensusRequest } from './consensus';
 import { ProjectColumns } from './label-columns';
 import type { WorkerReply, WorkerRequest } from './report.worker';
+import { reportOptions } from './report-query';
 
-export const ReportQuery = z.object({
-  /** How an unparseable judge output counts: left out (default) or as a tie, as PandaLM does. */
-  invalid: z.enum(['exclude', 'tie']).default('exclude'),
-  resamples: z.coerce.number().int().min(0).max(10_000).default(1000),
-  seed: z.coerce.number().int().default(1),
-});
+export { ReportQuery } from './report-query';
 
 const WORKER = path.join(__dirname, 'report.worker.ts');
+
+/** A request the worker answers, without its id (the service numbers them). */
+type Question = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** Answers kept at most, every project's reports and consensus together: a bound for a client trying many options. */
+const CACHE_ENTRIES = 32;
 
 /**
  * Reports are computed in one long-lived worker thread that keeps each project's labels in typed arrays (fed with
  * every committed label), and cached until the project changes, so a dashboard refreshing the report of a busy
- * project costs one computation per burst of labels and never blocks the event loop.
+ * project costs one computation per burst of labels and never blocks the event loop. The gold export's model
+ * consensus and the items' meta keys are computed there too, and cached the same way.
  */
 export class ReportsService {
+  /** Per project: bumped by every label and reset (what reports and consensus depend on). */
   private readonly versions = new Map<number, number>();
-  private readonly cache = new Map<string, { version: number; report: Promise<ReportJson> }>();
+  /** Per project: bumped by resets only (imports, deletion): what the items' meta keys depend on. */
+  private readonly itemVersions = new Map<number, number>();
+  private readonly cache = new Map<string, { projectId: number; version: number; value: Promise<unknown> }>();
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: ReportJson) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>();
   private outbox = new Map<number, StoredLabel[]>();
   private flushing = false;
 
@@ -53,13 +60,13 @@ export class ReportsService {
     events.on('project:deleted', ({ projectId }) => this.reset(projectId));
   }
 
-  private bump(projectId: number): void {
-    this.versions.set(projectId, (this.versions.get(projectId) ?? 0) + 1);
+  private bump(versions: Map<number, number>, projectId: number): void {
+    versions.set(projectId, (versions.get(projectId) ?? 0) + 1);
   }
 
   /** A label was committed: cached reports are stale, and the worker's copy gets the label. */
   labelled(projectId: number, label: StoredLabel): void {
-    this.bump(projectId);
+    this.bump(this.versions, projectId);
     if (!this.worker) return;
     let list = this.outbox.get(projectId);
     if (!list) this.outbox.set(projectId, (list = []));
@@ -88,26 +95,60 @@ export class ReportsService {
 
   /** Items or labels changed other than by a live label (import, settings, deletion): reload from the database. */
   reset(projectId: number): void {
-    this.bump(projectId);
+    this.bump(this.versions, projectId);
+    this.bump(this.itemVersions, projectId);
     this.outbox.delete(projectId);
     this.warmed.delete(projectId);
     this.post({ type: 'reset', projectId });
   }
 
-  parse(query: unknown): ReportOptions {
-    return parseOrThrow(ReportQuery, query, 'report options');
+  /** The report's options from `GET …/report`'s query string (400 naming a bad parameter). */
+  parse(query: unknown, project: Project): ReportOptions {
+    return reportOptions(query, project);
   }
 
   get(project: Project, options: ReportOptions): Promise<ReportJson> {
-    const key = `${project.id}|${project.updated_at}|${JSON.stringify(options)}`;
     const version = this.versions.get(project.id) ?? 0;
+    return this.cached(project, `report|${JSON.stringify(options)}`, version, () =>
+      this.ask({ type: 'report', project, options }, () => buildReportFromColumns(new ProjectColumns(this.db, project).columns(project, options))),
+    );
+  }
+
+  /** Every item's consensus under a crowd model, for the gold export (cached like reports, until the next label). */
+  consensus(project: Project, request: ConsensusRequest): Promise<Consensus> {
+    const version = this.versions.get(project.id) ?? 0;
+    const { method, includeLlm, minCertainty } = request;
+    return this.cached(project, `consensus|${JSON.stringify({ method, includeLlm, minCertainty })}`, version, () =>
+      this.ask({ type: 'consensus', project, method, includeLlm, minCertainty }, () => {
+        const p = new ProjectColumns(this.db, project);
+        return computeConsensus(p.columns(project, {}), p.itemIds, request);
+      }),
+    );
+  }
+
+  /** The top-level keys of the items' meta (cached until the project's items change). */
+  metaKeys(project: Project): Promise<MetaKeys> {
+    const version = this.itemVersions.get(project.id) ?? 0;
+    return this.cached(project, 'meta-keys', version, () => this.ask({ type: 'meta-keys', projectId: project.id }, () => readMetaKeys(this.db, project.id)));
+  }
+
+  /**
+   * One answer per project, key and version: stale entries of the project are dropped on a miss, and the oldest
+   * entry of all when the cache is full. A failed computation is forgotten, so the next request tries again.
+   */
+  private cached<T>(project: Project, what: string, version: number, compute: () => Promise<T>): Promise<T> {
+    const key = `${project.id}|${project.updated_at}|${what}`;
     const hit = this.cache.get(key);
-    if (hit && hit.version === version) return hit.report;
-    for (const k of this.cache.keys()) if (k.startsWith(`${project.id}|`)) this.cache.delete(k);
-    const report = this.compute(project, options);
-    this.cache.set(key, { version, report });
-    report.catch(() => this.cache.delete(key));
-    return report;
+    if (hit && hit.version === version) return hit.value as Promise<T>;
+    for (const [k, e] of this.cache) if (e.projectId === project.id && (e.version !== version || k === key)) this.cache.delete(k);
+    for (const k of this.cache.keys()) {
+      if (this.cache.size < CACHE_ENTRIES) break;
+      this.cache.delete(k);
+    }
+    const value = compute();
+    this.cache.set(key, { projectId: project.id, version, value });
+    value.catch(() => this.cache.get(key)?.value === value && this.cache.delete(key));
+    return value;
   }
 
   async close(): Promise<void> {
@@ -127,7 +168,7 @@ export class ReportsService {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref();
-      if (m.ok) p.resolve(m.report as ReportJson);
+      if (m.ok) p.resolve(m.result);
       else {
         this.logger.error({ module: 'reports', message: m.message }, 'report failed');
         p.reject(new AppError('internal', 'The report could not be computed; try again'));
@@ -145,17 +186,26 @@ export class ReportsService {
     return w;
   }
 
-  private compute(project: Project, options: ReportOptions): Promise<ReportJson> {
-    // An in-memory database cannot be opened by a second connection: compute here (tests and tools only).
-    if (this.db.memory) return Promise.resolve(buildReportFromColumns(new ProjectColumns(this.db, project).columns(project, options)));
+  /**
+   * Asks the worker; an in-memory database cannot be opened by a second connection, so there `here` computes the
+   * answer on this thread (tests and tools only).
+   */
+  private ask<T>(question: Question, here: () => T): Promise<T> {
+    if (this.db.memory) {
+      try {
+        return Promise.resolve(here());
+      } catch (e) {
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
     this.worker ??= this.startWorker();
     const id = this.nextId++;
     // Referenced only while a report is being computed: an idle worker never keeps the process alive.
     this.worker.ref();
     this.flushOutbox();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.post({ type: 'report', id, project, options });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: (r) => resolve(r as T), reject });
+      this.post({ ...question, id } as WorkerRequest);
     });
   }
 }

@@ -1,0 +1,78 @@
+/** Each item's slice of the report: its value of one top-level meta key, read in the report worker. */
+import type Database from 'better-sqlite3';
+import type { ReportColumns, SliceValue } from '../../shared/stats/report/input';
+
+export type SliceColumn = NonNullable<ReportColumns['items']['slice']>;
+
+/**
+ * The key is matched against json_each's `key` column with a bound parameter: no JSON path or SQL is built from it,
+ * so no key can reach another value or the SQL. `LEFT JOIN` keeps items without the key (or without meta).
+ */
+const SLICE_SQL = `SELECT i.id, j.type, j.value FROM items i LEFT JOIN json_each(i.meta) j ON j.key = ?
+  WHERE i.project_id = ? ORDER BY i.id`;
+
+/**
+ * A JSON value as the slice sees it (json_each's `type` and `value`): numbers, strings and booleans as themselves,
+ * objects and arrays as their JSON text (so equal ones share a slice), JSON null and a missing key as null.
+ */
+function sliceValue(type: string | null, value: unknown): SliceValue {
+  switch (type) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'integer':
+    case 'real':
+      return Number(value);
+    case 'text':
+    case 'object':
+    case 'array':
+      return String(value);
+    default:
+      return null;
+  }
+}
+
+/** Numbers (ascending), then strings (code-unit order), then false, true, and null last: a stable order of groups. */
+function compareValues(a: SliceValue, b: SliceValue): number {
+  const rank = (v: SliceValue) => (v === null ? 3 : typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
+  const d = rank(a) - rank(b);
+  if (d !== 0) return d;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return Number(a) - Number(b);
+}
+
+/**
+ * Every item's value of `meta.<by>` as an index into `values` (sorted, see {@link compareValues}). `itemIndex` maps
+ * an item's database id to its row in the worker's columns; items imported after the columns were loaded are not
+ * there (the import resets the project, and the next report loads it again).
+ */
+export function loadSlice(db: Database.Database, projectId: number, by: string, itemIndex: ReadonlyMap<number, number>, nItems: number): SliceColumn {
+  const firstSeen: SliceValue[] = [];
+  const seen = new Map<string, number>();
+  const group = new Int32Array(nItems).fill(-1);
+  const rows = db.prepare<[string, number], unknown[]>(SLICE_SQL).raw().iterate(by, projectId) as IterableIterator<[number, string | null, unknown]>;
+  const indexOf = (v: SliceValue): number => {
+    // Typed keys: the string "1" and the number 1 are different slices.
+    const key = JSON.stringify(v);
+    let g = seen.get(key);
+    if (g === undefined) {
+      seen.set(key, (g = firstSeen.length));
+      firstSeen.push(v);
+    }
+    return g;
+  };
+  for (const [id, type, value] of rows) {
+    const i = itemIndex.get(id);
+    // A key given twice in one object (never by Concord's imports, which store JSON.stringify output): the first.
+    if (i === undefined || group[i] !== -1) continue;
+    group[i] = indexOf(sliceValue(type, value));
+  }
+  for (let i = 0; i < nItems; i++) if (group[i] === -1) group[i] = indexOf(null);
+  const order = firstSeen.map((_, g) => g).sort((a, b) => compareValues(firstSeen[a]!, firstSeen[b]!));
+  const rank = new Int32Array(order.length);
+  order.forEach((g, r) => (rank[g] = r));
+  for (let i = 0; i < nItems; i++) group[i] = rank[group[i]!]!;
+  return { by, values: order.map((g) => firstSeen[g]!), group };
+}
