@@ -113,6 +113,8 @@ describe('migrate on an empty database', () => {
     db.prepare("INSERT INTO projects (name, type, config, created_at, updated_at) VALUES ('kept', 'rating', '{}', 1, 1)").run();
     expect(migrate(db)).toEqual(all.slice(1).map((m) => m.version));
     expect(db.prepare('SELECT name FROM projects').pluck().all()).toEqual(['kept']);
+    // A project made before the consensus setting (0004) keeps the plurality it always had.
+    expect(db.prepare('SELECT aggregation FROM projects').pluck().all()).toEqual(['majority']);
     expect(recorded(db).map((r) => r.version)).toEqual(all.map((m) => m.version));
   });
 });

@@ -123,6 +123,14 @@ describe('GET /api/openapi.json', () => {
     expect(params('/api/projects/{id}/items').limit).toEqual(expect.objectContaining({ minimum: 1, maximum: 1000, default: 100 }));
     expect(params('/api/projects/{id}/report').invalid).toEqual(expect.objectContaining({ enum: ['exclude', 'tie'] }));
     expect(Object.keys(params('/api/projects/{id}/disagreements')).sort()).toEqual(['limit', 'min_labels', 'offset']);
+    // Issue 10: the consensus method, slicing and the tests' parameters.
+    const report = params('/api/projects/{id}/report');
+    expect(Object.keys(report).sort()).toEqual(['by', 'delta', 'epsilon', 'invalid', 'method', 'min_items', 'resamples', 'seed', 'target']);
+    expect(report.method).toEqual(expect.objectContaining({ enum: ['majority', 'dawid-skene', 'mace'] }));
+    expect(report.epsilon).toEqual(expect.objectContaining({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2 }));
+    expect(report.min_items).toEqual(expect.objectContaining({ minimum: 1, default: 30 }));
+    expect(params('/api/projects/{id}/export').method).toEqual(expect.objectContaining({ enum: ['majority', 'dawid-skene', 'mace'] }));
+    expect(doc.paths['/api/projects/{id}/meta-keys'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MetaKeys' });
   });
 });
 
@@ -140,7 +148,7 @@ describe('the documented request bodies match what the server accepts', () => {
     const create = { name: 'Rated answers', type: 'rating', scale: { min: 1, max: 5, step: 1 }, certainty: true, rationale: 'optional', gold_rate: 0.1, qualification: { min_checks: 3, min_accuracy: 0.8 }, lease_seconds: { human: 600 } };
     const project = await sent('POST', '/api/projects', '/api/projects', create, 201);
     const p = `/api/projects/${project.id}`;
-    await sent('PATCH', p, '/api/projects/{id}', { name: 'Rated answers (pilot)', redundancy: 2, public_title: null });
+    await sent('PATCH', p, '/api/projects/{id}', { name: 'Rated answers (pilot)', redundancy: 2, public_title: null, aggregation: 'mace' });
 
     // An import's JSON-array form documents its records.
     const items = [{ id: 'q1', question: 'What is 2+2?', answer: '4', gold: 5 }, { id: 2, question: 'And 3+3?', answer: '6', meta: { source: 'quiz' } }];
@@ -167,6 +175,7 @@ describe('the documented request bodies match what the server accepts', () => {
     await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'ranking' });
     await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'pairwise', colour: 'red' });
     await refused('POST', '/api/projects', '/api/projects', { type: 'pairwise' });
+    await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'pairwise', aggregation: 'vote' });
     const project = (await s.api('POST', '/api/projects', { name: 'x', type: 'pairwise' })).body;
     await refused('POST', `/api/projects/${project.id}/judges`, '/api/projects/{id}/judges', { model: 'm', api_key_env: 'HOME' });
     await refused('POST', `/api/projects/${project.id}/invites`, '/api/projects/{id}/invites', { max_workers: 0 });
