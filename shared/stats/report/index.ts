@@ -5,7 +5,10 @@
  *
  * Speed: labels are integer-coded into typed arrays once, grouped by item and by annotator with counting sorts,
  * and every statistic is a linear pass (plus O(n log n) sorts for rank correlations and medians). Nothing is
- * quadratic in the number of items; 200k items and 1.8M labels take well under two seconds.
+ * quadratic in the number of items; 200k items and 1.8M labels took well under two seconds before issue 10. Its
+ * sections here are linear passes too (one vote per judge and item, leave-one-out pairs, slices split in two
+ * passes over the labels); the crowd fit, the alt-test, the paired bootstrap and the certified threshold carry the
+ * costs of their own modules (../crowd, ../alt-test.ts, ../paired.ts, ../selective.ts).
  *
  * Definitions and choices (each statistic's own source is on its function):
  * - Humans are annotators of kind `human`; judges are those of kind `llm`. Among human labels, an annotator's
