@@ -8,7 +8,7 @@ import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
 import { fail, request, requestJson, type Remote } from './api';
-import { formatReport, numberOption, reportQuery, type ReportCliOptions } from './report';
+import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
 
 const program = new Command();
 program
@@ -91,10 +91,10 @@ remote(
     .option('--resamples <n>', 'bootstrap resamples for the 95% intervals', '1000')
     .addOption(new Option('--method <method>', "the consensus behind the reference and each human's competence (default: the project's aggregation)").choices([...AGGREGATION_METHODS]))
     .option('--by <key>', 'also report each slice of the items by this key of their meta (e.g. category)')
-    .option('--epsilon <x>', `the alternative annotator test's margin ε (default ${REPORT_TEST_DEFAULTS.epsilon})`, numberOption('--epsilon', 0, 1))
-    .option('--target <x>', `the certified threshold's target agreement (default ${REPORT_TEST_DEFAULTS.target})`, numberOption('--target', 0, 1, { exclusive: true }))
-    .option('--delta <x>', `the certified threshold's error level δ (default ${REPORT_TEST_DEFAULTS.delta})`, numberOption('--delta', 0, 1, { exclusive: true }))
-    .option('--min-items <n>', `least items for a human in the alternative annotator test and labels for a certainty threshold (default ${REPORT_TEST_DEFAULTS.minItems})`, numberOption('--min-items', 1, 1_000_000, { integer: true })),
+    .option('--epsilon <x>', `the alternative annotator test's margin ε (default ${REPORT_TEST_DEFAULTS.epsilon})`, fractionOption('--epsilon'))
+    .option('--target <x>', `the certified threshold's target agreement (default ${REPORT_TEST_DEFAULTS.target})`, fractionOption('--target'))
+    .option('--delta <x>', `the certified threshold's error level δ (default ${REPORT_TEST_DEFAULTS.delta})`, fractionOption('--delta'))
+    .option('--min-items <n>', `least labels at or above a certainty value for the certified threshold to test it (default ${REPORT_TEST_DEFAULTS.minItems})`, countOption('--min-items')),
 ).action(async (project: string, opts: Remote & ReportCliOptions & { json?: boolean }) => {
   const report = await requestJson<ReportJson>(opts, 'GET', `/projects/${encodeURIComponent(project)}/report?${reportQuery(opts)}`);
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);

@@ -202,18 +202,21 @@ function slicesSection(s: NonNullable<ReportJson['slices']>, judges: string[]): 
   ];
 }
 
-/** A number option: `--target 0.9`; commander prints the message with the option's name and exits with 1. */
-export function numberOption(what: string, min: number, max: number, opts: { exclusive?: boolean; integer?: boolean } = {}) {
-  return (value: string): number => {
-    const x = Number(value);
-    const inRange = opts.exclusive ? x > min && x < max : x >= min && x <= max;
-    if (value.trim() === '' || !Number.isFinite(x) || !inRange || (opts.integer && !Number.isInteger(x))) {
-      const range = opts.exclusive ? `between ${min} and ${max} (exclusive)` : `from ${min} to ${max}`;
-      throw new InvalidArgumentError(`${what} must be ${opts.integer ? 'a whole number' : 'a number'} ${range}.`);
-    }
-    return x;
-  };
-}
+/**
+ * Number options, checked as the server's report query checks them (server/reports/report-query.ts), so a mistake is
+ * named before any request; commander prints the message with the option's name and exits with 1.
+ */
+export const fractionOption = (name: string) => (value: string): number => {
+  const x = Number(value);
+  if (value.trim() === '' || !(x > 0 && x < 1)) throw new InvalidArgumentError(`${name} must be a number above 0 and below 1.`);
+  return x;
+};
+
+export const countOption = (name: string) => (value: string): number => {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(x) || x < 1) throw new InvalidArgumentError(`${name} must be a whole number, 1 or more.`);
+  return x;
+};
 
 export interface ReportCliOptions {
   invalid: string;
