@@ -83,7 +83,7 @@ remote(
   program
     .command('report')
     .description(
-      'Agreement among humans, each judge against the human majority and gold, position bias, certainty and length bias, the consensus method, judges compared, the alternative annotator test, certified certainty thresholds, and (with --by) the judges' accuracy and the humans' agreement per slice of the items',
+      "Agreement among humans, each judge against the human majority and gold, position bias, certainty and length bias, the consensus method, judges compared, the alternative annotator test, certified certainty thresholds, and (with --by) the judges' accuracy and the humans' agreement per slice of the items",
     )
     .argument('<project>', 'project id')
     .option('--json', 'print the report JSON (the contract outside scripts read) instead of tables')
