@@ -7,6 +7,7 @@ import type { StoredLabel } from '../../shared/events';
 import { readMetaKeys } from '../items/meta-keys';
 import { computeConsensus, consensusBuffers, type ConsensusRequest } from './consensus';
 import { ProjectColumns } from './label-columns';
+import { OptionRefused } from './slices';
 
 /**
  * The report worker: keeps each reported project's labels in typed arrays (loaded once from its own read-only
@@ -20,7 +21,8 @@ export type WorkerRequest =
   | ({ type: 'consensus'; id: number; project: Project } & ConsensusRequest)
   | { type: 'meta-keys'; id: number; projectId: number };
 
-export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string };
+/** A failure names the request's `field` when the data refused an option (OptionRefused: a 400, not a 500). */
+export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; field?: string };
 
 const db = new Database((workerData as { dbFile: string }).dbFile, { readonly: true, fileMustExist: true });
 const projects = new Map<number, ProjectColumns>();
@@ -34,11 +36,16 @@ function columnsOf(project: Project): ProjectColumns {
   return p;
 }
 
-/** Answers a request that asks for something; the consensus's typed arrays are transferred, not copied. */
+/**
+ * Answers a request that asks for something. A report goes as its JSON text: the main thread sends it as it is,
+ * instead of rebuilding the object graph from a structured clone and serialising it again (7 ms for a 250 KB sliced
+ * report on the test machine, and a sliced report of a big project can be a hundred times that). The consensus's
+ * typed arrays are transferred, not copied.
+ */
 function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' }>): void {
   if (m.type === 'report') {
     const report = buildReportFromColumns(columnsOf(m.project).columns(m.project, m.options));
-    parentPort!.postMessage({ id: m.id, ok: true, result: report } satisfies WorkerReply);
+    parentPort!.postMessage({ id: m.id, ok: true, result: JSON.stringify(report) } satisfies WorkerReply);
   } else if (m.type === 'consensus') {
     const p = columnsOf(m.project);
     const c = computeConsensus(p.columns(m.project, {}), p.itemIds, m);
@@ -58,7 +65,8 @@ parentPort!.on('message', (m: WorkerRequest) => {
     try {
       answer(m);
     } catch (e) {
-      parentPort!.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+      const field = e instanceof OptionRefused ? e.field : undefined;
+      parentPort!.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e), field } satisfies WorkerReply);
     }
   }
 });

@@ -7,7 +7,8 @@ export function reportsRouter({ projects, reports }: { projects: ProjectsService
   const r = projectRouter(projects);
   r.get('/projects/:id/report', async (req, res) => {
     const project = projectOf(res);
-    res.json(await reports.get(project, reports.parse(req.query, project)));
+    // The worker's JSON text as it is (see report.worker.ts): the event loop never serialises a report.
+    res.type('application/json').send(await reports.json(project, reports.parse(req.query, project)));
   });
   return r;
 }

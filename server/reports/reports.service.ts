@@ -5,7 +5,6 @@ import type { Db } from '../db/database';
 import type { MetaKeys, Project } from '../../shared/views';
 import { buildReportFromColumns } from '../../shared/stats/report';
 import type { ReportOptions } from '../../shared/stats/report/input';
-import type { ReportJson } from '../../shared/stats/report/json';
 import type { StoredLabel } from '../../shared/events';
 import { AppError } from '../errors';
 import { typescriptExecArgv } from '../typescript-exec-argv';
@@ -13,6 +12,7 @@ import type { DomainEvents } from '../events';
 import { readMetaKeys } from '../items/meta-keys';
 import { computeConsensus, type Consensus, type ConsensusRequest } from './consensus';
 import { ProjectColumns } from './label-columns';
+import { OptionRefused } from './slices';
 import type { WorkerReply, WorkerRequest } from './report.worker';
 import { reportOptions } from './report-query';
 
@@ -89,7 +89,7 @@ export class ReportsService {
   warm(project: Project): void {
     if (this.db.memory || this.warmed.has(project.id)) return;
     this.warmed.add(project.id);
-    this.get(project, { invalid: 'exclude', resamples: 0, seed: 1 }).catch(() => this.warmed.delete(project.id));
+    this.json(project, { invalid: 'exclude', resamples: 0, seed: 1 }).catch(() => this.warmed.delete(project.id));
   }
   private readonly warmed = new Set<number>();
 
@@ -107,10 +107,11 @@ export class ReportsService {
     return reportOptions(query, project);
   }
 
-  get(project: Project, options: ReportOptions): Promise<ReportJson> {
+  /** The report (ReportJson) as JSON text, ready to send. */
+  json(project: Project, options: ReportOptions): Promise<string> {
     const version = this.versions.get(project.id) ?? 0;
     return this.cached(project, `report|${JSON.stringify(options)}`, version, () =>
-      this.ask({ type: 'report', project, options }, () => buildReportFromColumns(new ProjectColumns(this.db, project).columns(project, options))),
+      this.ask({ type: 'report', project, options }, () => JSON.stringify(buildReportFromColumns(new ProjectColumns(this.db, project).columns(project, options)))),
     );
   }
 
@@ -169,10 +170,7 @@ export class ReportsService {
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.unref();
       if (m.ok) p.resolve(m.result);
-      else {
-        this.logger.error({ module: 'reports', message: m.message }, 'report failed');
-        p.reject(new AppError('internal', 'The report could not be computed; try again'));
-      }
+      else p.reject(this.failure(m.message, m.field));
     });
     const fail = (e: unknown) => {
       this.logger.error({ module: 'reports', err: e }, 'report worker stopped');
@@ -186,6 +184,13 @@ export class ReportsService {
     return w;
   }
 
+  /** A refused option is the caller's 400 naming it; anything else is logged and answered as an internal error. */
+  private failure(message: string, field: string | undefined): AppError {
+    if (field) return new AppError('invalid-input', `Invalid report options (${field}: ${message})`, [{ field, message }]);
+    this.logger.error({ module: 'reports', message }, 'report failed');
+    return new AppError('internal', 'The report could not be computed; try again');
+  }
+
   /**
    * Asks the worker; an in-memory database cannot be opened by a second connection, so there `here` computes the
    * answer on this thread (tests and tools only).
@@ -195,7 +200,7 @@ export class ReportsService {
       try {
         return Promise.resolve(here());
       } catch (e) {
-        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+        return Promise.reject(e instanceof OptionRefused ? this.failure(e.message, e.field) : e instanceof Error ? e : new Error(String(e)));
       }
     }
     this.worker ??= this.startWorker();

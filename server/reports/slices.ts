@@ -5,6 +5,23 @@ import type { ReportColumns, SliceValue } from '../../shared/stats/report/input'
 export type SliceColumn = NonNullable<ReportColumns['items']['slice']>;
 
 /**
+ * The most values a key may take to be sliced by. Each value is a group with the report's sections again, so a key
+ * with a value per item (an id, a length) would make a report of a hundred thousand sections; a hundred groups
+ * still fit MMLU's 57 subjects, and keep a sliced report of a big project to a few megabytes.
+ */
+export const MAX_SLICE_VALUES = 100;
+
+/** A request option the data refuses (the route answers 400 naming `field`), thrown in the report worker. */
+export class OptionRefused extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * The key is matched against json_each's `key` column with a bound parameter: no JSON path or SQL is built from it,
  * so no key can reach another value or the SQL. `LEFT JOIN` keeps items without the key (or without meta).
  */
@@ -70,6 +87,8 @@ export function loadSlice(db: Database.Database, projectId: number, by: string, 
     group[i] = indexOf(sliceValue(type, value));
   }
   for (let i = 0; i < nItems; i++) if (group[i] === -1) group[i] = indexOf(null);
+  if (firstSeen.length > MAX_SLICE_VALUES)
+    throw new OptionRefused('by', `meta.${by} takes ${firstSeen.length} values (missing counted as one); a report can be sliced by a key with at most ${MAX_SLICE_VALUES}`);
   const order = firstSeen.map((_, g) => g).sort((a, b) => compareValues(firstSeen[a]!, firstSeen[b]!));
   const rank = new Int32Array(order.length);
   order.forEach((g, r) => (rank[g] = r));

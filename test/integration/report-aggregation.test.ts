@@ -149,6 +149,17 @@ describe('the report sliced by a meta key (?by=)', () => {
     }
   });
 
+  test('a key with more than 100 values is a 400: each value would be a report of its own', async () => {
+    const pid = await makeProject(s, {}, pairwiseItems(101, (i) => ({ meta: { position: i, half: i % 2 } })));
+    const r = await s.api('GET', `/api/projects/${pid}/report?by=position`);
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual([{ field: 'by', message: 'meta.position takes 101 values (missing counted as one); a report can be sliced by a key with at most 100' }]);
+    expect((await report(pid, '?by=half')).slices!.groups.map((g) => [g.value, g.items])).toEqual([
+      [0, 51],
+      [1, 50],
+    ]);
+  });
+
   test('an empty, overlong or control-character key is a 400 that says what a key may be', async () => {
     const pid = await crowdProject(4);
     for (const by of ['', 'x'.repeat(101), 'tab%09key', 'nul%00']) {
