@@ -126,7 +126,7 @@ const LABEL_COLUMNS = [
 function goldColumns(project: Project): string[] {
   const content =
     project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : ['options'];
-  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'posterior', 'n', 'source', 'labels', 'meta'];
+  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior'];
 }
 
 type JudgeRegistration = Record<string, unknown>;
@@ -241,11 +241,12 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     persona: c.persona ?? null,
     label,
     agreement: votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null,
-    posterior,
     n: votes.total,
     source,
     labels: used,
     meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
+    // Last, so the columns a CSV had before issue 10 keep their positions.
+    posterior,
   };
 }
 

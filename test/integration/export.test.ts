@@ -87,7 +87,7 @@ describe('gold export', () => {
     const r = await get(`/api/projects/${pid}/export?kind=gold&format=csv`);
     expect(r.type).toContain('text/csv');
     const rows = parse(r.text, { columns: true }) as Array<Record<string, string>>;
-    expect(Object.keys(rows[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'posterior', 'n', 'source', 'labels', 'meta']);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior']);
     expect(rows.map((x) => x.id)).toEqual(['q1', 'q2', 'q4']);
     expect(JSON.parse(rows[0]!.labels!)).toHaveLength(3);
   });

@@ -62,8 +62,8 @@ describe('gold export ?method=', () => {
     }
     expect(byId(records).get('q42')).toMatchObject({ label: 'tie', source: 'gold', posterior: null, n: 2, agreement: 0 });
     expect(byId(records).get('q43')).toMatchObject({ label: 'A', source: 'adjudicated', posterior: null, n: 3 });
-    // The record's fields keep their order, posterior after agreement.
-    expect(Object.keys(records[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'posterior', 'n', 'source', 'labels', 'meta']);
+    // The record's fields keep their order; posterior comes last, so older CSV columns keep their positions.
+    expect(Object.keys(records[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior']);
   });
 
   test.each(['mace', 'dawid-skene'] as const)('%s labels every item with a vote, the tie included; gold and adjudication still win', async (method) => {
@@ -126,7 +126,7 @@ describe('gold export ?method=', () => {
   test('CSV gains a posterior column after agreement, empty for gold and adjudicated rows', async () => {
     const pid = await seeded();
     const rows = parse(await text(`/api/projects/${pid}/export?kind=gold&format=csv&method=mace`), { columns: true }) as Array<Record<string, string>>;
-    expect(Object.keys(rows[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'posterior', 'n', 'source', 'labels', 'meta']);
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'question', 'answer_a', 'answer_b', 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior']);
     const row = (id: string) => rows.find((r) => r.id === id)!;
     expect(row('q41')).toMatchObject({ label: 'B', source: 'mace', agreement: '0.5' });
     expect(Number(row('q41').posterior)).toBeGreaterThan(0.5);
