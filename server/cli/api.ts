@@ -6,6 +6,15 @@ export interface Remote {
   token?: string;
 }
 
+/**
+ * Names, slice values and server messages echo imported files and annotators (untrusted): a control character (ESC
+ * starts a terminal escape sequence that can rewrite the screen, retitle the window or hide text; CR and LF break a
+ * table), a bidirectional override (reorders what follows it, as in "Trojan Source", Boucher & Anderson 2021) or a
+ * line separator is shown as its \u escape instead of being sent to the terminal.
+ */
+const UNSAFE = /[\p{Cc}\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+export const clean = (s: string): string => s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 export function fail(message: string): never {
   process.stderr.write(`concord: ${message}\n`);
   process.exit(1);
@@ -16,7 +25,8 @@ export function reportError(error: ErrorBody | undefined, status: number): never
   if (!error) fail(`The server answered ${status}`);
   const lines = [error.message];
   for (const d of error.details ?? []) lines.push(`  ${d.line !== undefined ? `line ${d.line}` : ''}${d.field ? `${d.line !== undefined ? '  ' : ''}${d.field}` : ''}: ${d.message}`);
-  fail(lines.join('\n'));
+  // Each line cleaned: a detail may quote an imported id or value.
+  fail(lines.map(clean).join('\n'));
 }
 
 /** One request to the REST API; exits with the server's error in words on failure. */

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { InvalidArgumentError } from 'commander';
 import type { AggregationMethod } from '../../shared/stats/crowd/types';
+import { clean } from './api';
 import type { ComparisonJson, ComparisonTestJson, ReportJson, SliceGroupJson } from '../../shared/stats/report/json';
 
 const f = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : v.toFixed(digits));
@@ -10,14 +11,6 @@ const ci = (c: [number | null, number | null] | undefined, asPct = false) =>
 /** A p-value: three decimals, and "< 0.001" below that, where three decimals would print a misleading 0.000. */
 const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 
-/**
- * Names and slice values come from imported files and annotators (untrusted): a control character (ESC starts a
- * terminal escape sequence that can rewrite the screen, retitle the window or hide text; CR and LF break the
- * table), a bidirectional override (reorders what follows it, as in "Trojan Source", Boucher & Anderson 2021) or a
- * line separator is shown as its \u escape instead of being sent to the terminal.
- */
-const UNSAFE = /[\p{Cc}\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
-export const clean = (s: string): string => s.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
   const t = new Table({ head: head.map(clean), style: { head: [], border: [] } });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ReportJson } from '../../shared/stats/report/json';
@@ -184,6 +185,15 @@ describe('concord report, issue 10 sections', () => {
     const { text } = await both('--method', 'mace');
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
     expect(text).toContain('h\\u001b[2Jx\\u202e');
+  }, 60_000);
+
+  test('a server error quoting an imported id cannot send a terminal escape either', async () => {
+    const file = path.join(s.dir, 'hostile-labels.jsonl');
+    fs.writeFileSync(file, jsonl([{ item: 'q\u001b]0;pwned\u0007', annotator: 'h1', value: 'A' }]));
+    const r = await concord('import', file, '--labels', '--project', id);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/line 1\s+item: no item with id "q\\u001b\]0;pwned\\u0007"/);
+    expect(r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   }, 60_000);
 
   test('a bad --method or an out-of-range number is refused in words, with exit code 1', async () => {
