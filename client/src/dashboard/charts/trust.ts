@@ -58,12 +58,12 @@ export function certifiedCurve(judge: string, certainty: CertaintyJson, s: Selec
   const names = [judge, ...(certified ? ['certified threshold'] : [])];
   const { legend, rows } = legendBelow(names);
   const marks: Record<string, unknown>[] = [{ yAxis: s.target, label: { formatter: `target ${pct(s.target)}`, position: 'insideStartTop' } }];
-  if (certified) marks.push({ xAxis: s.coverage, label: { formatter: `keeps ${pct(s.coverage)}`, position: 'insideEndTop' } });
+  if (certified) marks.push({ xAxis: s.coverage, label: { formatter: `keeps ${pct(s.coverage)}`, position: 'end' } });
   return {
     ...base,
     tooltip: { trigger: 'item', formatter: (x: { seriesName: string; value: [number, number] }) => `${esc(x.seriesName)}: ${pct(x.value[1])} accurate keeping ${pct(x.value[0])}` },
     legend,
-    grid: { left: 55, right: 20, top: 15, bottom: 48 + 22 * rows },
+    grid: { left: 55, right: 30, top: 30, bottom: 48 + 22 * rows },
     xAxis: { type: 'value', name: 'coverage (share of labels kept)', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
     yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
     series: [
@@ -75,7 +75,7 @@ export function certifiedCurve(judge: string, certainty: CertaintyJson, s: Selec
         data: certainty.thresholds.filter((t) => t.accuracy !== null).map((t) => [t.coverage, t.accuracy]),
         markLine: { ...markStyle, data: marks },
       },
-      ...(certified ? [{ name: 'certified threshold', type: 'scatter', symbolSize: 12, color: SPAMMER_COLOUR, data: [[s.coverage, s.agreement]] }] : []),
+      ...(certified ? [{ name: 'certified threshold', type: 'scatter', symbolSize: 12, color: OKABE_ITO[7], data: [[s.coverage, s.agreement]] }] : []),
     ],
   };
 }
@@ -107,11 +107,11 @@ export function sliceHeatmap(m: SliceMatrix) {
       {
         type: 'heatmap',
         data,
-        label: { show: true, fontWeight: 'bold', formatter: (x: Cell) => cellText(typeof x.value[2] === 'number' ? x.value[2] : null, x.data.n) },
+        label: { show: true, fontWeight: 'bold', lineHeight: 16, formatter: (x: Cell) => cellText(typeof x.value[2] === 'number' ? x.value[2] : null, x.data.n) },
       },
     ],
   };
 }
 
-/** The slices heatmap's height: room for its axis labels and 44 px a judge. */
-export const sliceHeatmapHeight = (o: { grid: { top: number; bottom: number } }, judges: number) => o.grid.top + o.grid.bottom + 44 * Math.max(1, judges);
+/** The slices heatmap's height: room for its axis labels and 52 px a judge (two lines of label in each cell). */
+export const sliceHeatmapHeight = (o: { grid: { top: number; bottom: number } }, judges: number) => o.grid.top + o.grid.bottom + 52 * Math.max(1, judges);
