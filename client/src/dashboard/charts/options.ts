@@ -19,7 +19,7 @@ export const pct = (v: number | null | undefined) => (v === null || v === undefi
 export const base = { textStyle: { fontFamily: 'system-ui, sans-serif' }, color: OKABE_ITO };
 
 /** The narrowest plot a chart gets (a 30rem grid column less its axes), in px: layouts are sized for it. */
-export const PLOT_WIDTH = 380;
+const PLOT_WIDTH = 380;
 /** Width of a label in ECharts' default 12 px system-ui: about 0.6 em a character (digits and lower case). */
 const textWidth = (text: string, px = 12) => text.length * px * 0.6;
 
