@@ -6,7 +6,7 @@
 import { REPORT_TEST_DEFAULTS } from '../../constants';
 import { altTest, type AltTestData } from '../alt-test';
 import type { Coded } from './coded';
-import type { AltTestJson } from './json';
+import { num, type AltTestJson } from './json';
 
 export type AltTestHumans = AltTestData['humans'];
 
@@ -72,7 +72,7 @@ export function altTestFor(c: Coded, humans: AltTestHumans, votes: Int32Array): 
         items: p.items,
         judge_wins: p.judgeWins,
         human_wins: p.humanWins,
-        p_value: p.pValue,
+        p_value: num(p.pValue),
         rejected: p.rejected,
       })),
     },

@@ -74,7 +74,7 @@ export interface AltTestJson {
   advantage_probability: number;
   passed: boolean;
   /** One row per tested human: items, the judge's winning share, the t-test's p-value, and whether it was rejected. */
-  per_annotator: { annotator: string; items: number; judge_wins: number; human_wins: number; p_value: number; rejected: boolean }[];
+  per_annotator: { annotator: string; items: number; judge_wins: number; human_wins: number; p_value: N; rejected: boolean }[];
 }
 
 /**
