@@ -41,6 +41,8 @@ export interface DawidSkeneFit extends CrowdFit {
 
 interface State {
   g: GroupedVotes;
+  /** Per vote: the start of its (worker, observed class) row in the error tables, (w·K + obs)·K. */
+  row: Int32Array;
   q: Float64Array;
   priors: Float64Array;
   counts: Float64Array;
@@ -49,8 +51,16 @@ interface State {
   /** Whether worker w ever gave class obs (crowd-kit's error table has rows only for those). */
   seen: Uint8Array;
   rated: number;
-  /** H(q) of the last E-step, with crowd-kit's floor of 1e-10 on q. */
-  entropy: number;
+  /** The clipped ln π the last E-step used. */
+  logPrior: Float64Array;
+  /** Control items' expected counts, kept apart from `counts` until the lower bound's cross term is taken. */
+  controlCounts: Float64Array;
+  /** Of the last E-step, over items without a control: Σ ln Z_i (each item's normaliser) ... */
+  logZ: number;
+  /** ... and Σ_i Σ_t q_it ln(π_t Π θ_w[obs | t]) at the E-step's parameters (taken in the M-step). */
+  cross: number;
+  /** Posteriors that crowd-kit's entropy floors at 1e-10 (each adds −1e-10·ln 1e-10). */
+  floors: number;
 }
 
 /** Fits Dawid–Skene; every item with a vote gets the argmax of its posterior (ties to the lowest code). */
@@ -61,6 +71,7 @@ export function dawidSkene(input: CrowdInput, options: DawidSkeneOptions = {}): 
   const { k, nItems, nWorkers } = g;
   const s: State = {
     g,
+    row: new Int32Array(g.code.length),
     q: new Float64Array(nItems * k),
     priors: new Float64Array(k),
     counts: new Float64Array(nWorkers * k * k),
@@ -68,10 +79,17 @@ export function dawidSkene(input: CrowdInput, options: DawidSkeneOptions = {}): 
     logErrors: new Float64Array(nWorkers * k * k),
     seen: new Uint8Array(nWorkers * k),
     rated: 0,
-    entropy: 0,
+    logPrior: new Float64Array(k),
+    controlCounts: new Float64Array(nWorkers * k * k),
+    logZ: 0,
+    cross: 0,
+    floors: 0,
   };
   for (let i = 0; i < nItems; i++) if (g.start[i + 1]! > g.start[i]!) s.rated++;
-  for (let v = 0; v < g.code.length; v++) s.seen[g.worker[v]! * k + g.code[v]!] = 1;
+  for (let v = 0; v < g.code.length; v++) {
+    s.seen[g.worker[v]! * k + g.code[v]!] = 1;
+    s.row[v] = (g.worker[v]! * k + g.code[v]!) * k;
+  }
   const fit = { ...emptyFit('dawid-skene', nItems, nWorkers), classOf: g.classOf, priors: s.priors, errors: s.errors, probas: s.q, iterations: 0 };
   if (g.code.length === 0) return fit;
   softMajority(s);
@@ -79,7 +97,7 @@ export function dawidSkene(input: CrowdInput, options: DawidSkeneOptions = {}): 
   let loss = -Infinity;
   while (fit.iterations < maxIterations) {
     eStep(s);
-    mStep(s);
+    finishM(s);
     fit.iterations++;
     const next = lowerBound(s) / g.code.length;
     if (next - loss < tolerance) break;
@@ -110,23 +128,58 @@ function clampControl(s: State, i: number): void {
   for (let j = 0; j < k; j++) s.q[i * k + j] = j === c ? 1 : 0;
 }
 
-/** π = mean posterior over items with votes; θ_w[obs | true] ∝ Σ posterior(true) over w's votes of obs, clipped at 1e-10. */
-function mStep(s: State): void {
-  const { g, q, priors, counts, errors, logErrors, seen } = s;
-  const { k, nWorkers } = g;
-  priors.fill(0);
-  counts.fill(0);
-  for (let i = 0; i < g.nItems; i++) {
-    const from = g.start[i]!;
-    const to = g.start[i + 1]!;
-    if (from === to) continue;
-    for (let t = 0; t < k; t++) priors[t]! += q[i * k + t]!;
-    for (let v = from; v < to; v++) {
-      const row = (g.worker[v]! * k + g.code[v]!) * k;
-      for (let t = 0; t < k; t++) counts[row + t]! += q[i * k + t]!;
-    }
+/** Starts the M-step's sums: π's and the expected counts (the E-step adds each item as soon as its posterior is known). */
+function resetCounts(s: State): void {
+  s.priors.fill(0);
+  s.counts.fill(0);
+  s.controlCounts.fill(0);
+}
+
+/**
+ * Adds item i's posterior to π's sum and to the counts of its votes' (worker, observed) rows; returns its share of
+ * the lower bound's cross term, Σ_t q_t ln π_t (0 for a control item, whose counts are kept apart).
+ */
+function count(s: State, i: number, from: number, to: number): number {
+  const { g, q, priors, row, logPrior } = s;
+  const { k } = g;
+  const control = g.control[i]! >= 0;
+  const into = control ? s.controlCounts : s.counts;
+  let cross = 0;
+  for (let t = 0; t < k; t++) {
+    const p = q[i * k + t]!;
+    priors[t]! += p;
+    if (!control) cross += p * logPrior[t]!;
+    for (let v = from; v < to; v++) into[row[v]! + t]! += p;
   }
-  for (let t = 0; t < k; t++) priors[t]! /= s.rated;
+  return cross;
+}
+
+/** An M-step over the current posteriors (after the majority-vote initialisation). */
+function mStep(s: State): void {
+  resetCounts(s);
+  for (let i = 0; i < s.g.nItems; i++) if (s.g.start[i + 1]! > s.g.start[i]!) count(s, i, s.g.start[i]!, s.g.start[i + 1]!);
+  finishM(s);
+}
+
+/**
+ * π = mean posterior over items with votes; θ_w[obs | true] ∝ Σ posterior(true) over w's votes of obs, clipped at
+ * 1e-10. Before θ is replaced, completes the lower bound's cross term at the E-step's parameters.
+ */
+function finishM(s: State): void {
+  const { g, priors, counts, controlCounts, logErrors } = s;
+  let cross = s.cross;
+  for (let x = 0; x < counts.length; x++) {
+    if (counts[x]! > 0) cross += counts[x]! * logErrors[x]!;
+    counts[x]! += controlCounts[x]!;
+  }
+  s.cross = cross;
+  for (let t = 0; t < g.k; t++) priors[t]! /= s.rated;
+  normaliseErrors(s);
+}
+
+function normaliseErrors(s: State): void {
+  const { g, counts, errors, logErrors, seen } = s;
+  const { k, nWorkers } = g;
   for (let w = 0; w < nWorkers; w++) {
     for (let t = 0; t < k; t++) {
       let sum = 0;
@@ -140,59 +193,99 @@ function mStep(s: State): void {
   }
 }
 
+/** Items with more votes than this take the logarithmic path (a product of as many θ ≥ 1e-16 stays normal). */
+const LINEAR_VOTES = 16;
+/** Normalisers below this take the logarithmic path, so the running product of normalisers stays in range. */
+const TINY = 1e-200;
+const SCALE = 1e100;
+
 /**
- * Posterior ∝ π_t Π_votes θ_w[obs | t], in logs and shifted by the row's maximum before exponentiating; also the
- * posteriors' entropy for the lower bound, from the same logs (ln q_t = shifted log − ln Σ), one logarithm per item.
+ * Posterior ∝ π_t Π_votes θ_w[obs | t] (crowd-kit's E-step, there in base-2 logarithms), each item's then added to
+ * the M-step's sums while its votes are at hand (finishM completes the M-step). Computed as a product of
+ * probabilities, with no exponential per item; an item with many votes, or whose normaliser is tiny, is computed in
+ * logarithms. Also collects Σ ln Z_i, kept as one scaled running product (one logarithm per E-step), and the
+ * posteriors below crowd-kit's entropy floor.
  */
 function eStep(s: State): void {
-  const { g, q, priors, logErrors } = s;
-  const { k, start, code, worker, control } = g;
-  const logPrior = new Float64Array(k);
-  for (let t = 0; t < k; t++) logPrior[t] = Math.log(Math.max(priors[t]!, EPS));
-  const floor = -EPS * Math.log(EPS);
-  const shifted = new Float64Array(k);
-  let entropy = 0;
+  const { g, q, priors, errors, logPrior } = s;
+  const { k, start, control } = g;
+  const prior = new Float64Array(k);
+  for (let t = 0; t < k; t++) {
+    prior[t] = Math.max(priors[t]!, EPS);
+    logPrior[t] = Math.log(prior[t]!);
+  }
+  resetCounts(s);
+  let product = 1;
+  let scales = 0;
+  let logZ = 0;
+  let floors = 0;
+  let cross = 0;
   for (let i = 0; i < g.nItems; i++) {
     const from = start[i]!;
     const to = start[i + 1]!;
     if (from === to) continue;
-    const base = i * k;
-    for (let t = 0; t < k; t++) q[base + t] = logPrior[t]!;
-    for (let v = from; v < to; v++) {
-      const row = (worker[v]! * k + code[v]!) * k;
-      for (let t = 0; t < k; t++) q[base + t]! += logErrors[row + t]!;
-    }
-    let max = -Infinity;
-    for (let t = 0; t < k; t++) if (q[base + t]! > max) max = q[base + t]!;
-    let sum = 0;
-    for (let t = 0; t < k; t++) {
-      shifted[t] = q[base + t]! - max;
-      sum += q[base + t] = Math.exp(shifted[t]!);
-    }
-    for (let t = 0; t < k; t++) q[base + t]! /= sum;
     if (control[i]! >= 0) {
       clampControl(s, i);
-      entropy += (k - 1) * floor;
+      floors += k - 1;
+      count(s, i, from, to);
       continue;
     }
-    const logSum = Math.log(sum);
-    for (let t = 0; t < k; t++) {
-      const p = q[base + t]!;
-      entropy += p > EPS ? -p * (shifted[t]! - logSum) : floor;
+    const base = i * k;
+    let sum = 0;
+    if (to - from <= LINEAR_VOTES) {
+      for (let t = 0; t < k; t++) {
+        let p = prior[t]!;
+        for (let v = from; v < to; v++) p *= errors[s.row[v]! + t]!;
+        sum += q[base + t] = p;
+      }
     }
+    if (sum > TINY) {
+      product *= sum;
+      if (product < 1 / SCALE) {
+        product *= SCALE;
+        scales--;
+      }
+      for (let t = 0; t < k; t++) q[base + t]! /= sum;
+    } else logZ += logPosterior(s, i);
+    for (let t = 0; t < k; t++) if (q[base + t]! < EPS) floors++;
+    cross += count(s, i, from, to);
   }
-  s.entropy = entropy;
+  s.logZ = logZ + Math.log(product) + scales * Math.log(SCALE);
+  s.floors = floors;
+  s.cross = cross;
+}
+
+/** Item i's posterior from logarithms, shifted by their maximum before exponentiating; returns ln Z_i. */
+function logPosterior(s: State, i: number): number {
+  const { g, q, logErrors, logPrior, row } = s;
+  const { k } = g;
+  const from = g.start[i]!;
+  const to = g.start[i + 1]!;
+  const base = i * k;
+  let max = -Infinity;
+  for (let t = 0; t < k; t++) {
+    let sum = logPrior[t]!;
+    for (let v = from; v < to; v++) sum += logErrors[row[v]! + t]!;
+    q[base + t] = sum;
+    if (sum > max) max = sum;
+  }
+  let sum = 0;
+  for (let t = 0; t < k; t++) sum += q[base + t] = Math.exp(q[base + t]! - max);
+  for (let t = 0; t < k; t++) q[base + t]! /= sum;
+  return max + Math.log(sum);
 }
 
 /**
  * crowd-kit's `_evidence_lower_bound`: Σ_votes Σ_t q_it (ln θ_w[obs | t] + ln π_t) + H(q), with the new π and θ
- * and the posteriors that produced them (π counted once per vote, as there). Both sums come from the expected
- * counts (Σ_votes q_it = the counts' total for class t), so this is O(workers·K²).
+ * and the posteriors that produced them (π counted once per vote, as there), H with q floored at 1e-10. The first
+ * part is Σ counts·(ln θ + ln π). H is Σ_i (ln Z_i − Σ_t q_it ln(π_t Π θ)) (q's definition) over items without a
+ * control, plus the floors: a control item's posterior is one-hot, so only its floored zeros count. Up to the
+ * floor's effect on posteriors already below 1e-10 (less than 2.3e-9 each), this is crowd-kit's value.
  */
 function lowerBound(s: State): number {
   const { g, priors, counts, logErrors } = s;
   const { k } = g;
-  let total = s.entropy;
+  let total = s.logZ - s.cross - s.floors * EPS * Math.log(EPS);
   for (let x = 0; x < counts.length; x++) {
     if (counts[x]! > 0) total += counts[x]! * (logErrors[x]! + Math.log(Math.max(priors[x % k]!, EPS)));
   }

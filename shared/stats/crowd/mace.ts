@@ -12,9 +12,11 @@
  * Speed: the release multiplies, for each item and each class l, every vote's s0·θ[c] + [l = c]·s1 (O(votes·K)).
  * Here that product factors as G·R_l with G = Π s0·θ[c] and R_l = Π_{votes of class l} (s0·θ[c] + s1)/(s0·θ[c]),
  * and the expected counts of a (worker, class) pair are its votes' posteriors summed once, times a per-pair factor,
- * so an E-step is two O(1) passes per vote plus O(K) per item. A restart also stops early, before its 50
- * iterations, once the log marginal likelihood changes by less than 1e-9 of itself (the release always runs 50):
- * on the release's test data this leaves its predictions unchanged (test/unit/stats/crowd-*.test.ts).
+ * so an E-step is two O(1) passes per vote plus O(K) per item. The restarts run side by side, one pass over the
+ * votes serving all of them (each from its own draws of the one seeded stream, in the release's order, so the
+ * result is that of running them one after another). A restart also stops early, before its 50 iterations, once
+ * its log marginal likelihood changes by less than 1e-9 of itself (the release always runs 50): on the release's
+ * test data this leaves its predictions unchanged (test/unit/stats/crowd-reference.test.ts).
  */
 import digamma from '@stdlib/math-base-special-digamma';
 import { mulberry32, type Rng } from '../random';
@@ -46,35 +48,37 @@ export interface MaceFit extends CrowdFit {
 const SCALE = 1e100;
 const LOG_SCALE = Math.log(SCALE);
 
-/** Per restart: parameters, the expected counts' sums and the posteriors. */
-interface Model {
+/**
+ * `n` restarts side by side. Per-pair tables (a pair is a worker and a class, x = w·K + c) are laid out pair-major,
+ * restart-minor (x·n + ρ), so a vote's update of every restart is one contiguous loop.
+ */
+interface Restarts {
   g: GroupedVotes;
-  /** Per vote: its (worker, class) pair, w·K + c. */
+  n: number;
+  /** Per vote: its pair. */
   pair: Int32Array;
   /** Per pair: number of votes. */
   pairVotes: Float64Array;
+  /** Per restart and worker: guessing, knowing at (ρ·W + w)·2 + {0, 1}; per restart and pair: θ at ρ·P + x. */
   spamming: Float64Array;
   thetas: Float64Array;
-  /** Per pair: s0·θ[c], (s0·θ[c] + s1)/(s0·θ[c]) and s1/(s0·θ[c] + s1). */
-  guess: Float64Array;
+  /** Per pair and restart: (s0·θ[c] + s1)/(s0·θ[c]), s1/(s0·θ[c] + s1), Σ over its votes of the posterior of c. */
   ratio: Float64Array;
   know: Float64Array;
-  /** Per pair: Σ over its votes of the posterior of the vote's class. */
   agree: Float64Array;
-  q: Float64Array;
+  /** Per restart: the last E-step's log likelihood. */
+  ll: Float64Array;
 }
 
 /** Fits MACE; every item with a vote gets its most probable class (ties to the lowest code). */
 export function mace(input: CrowdInput, options: CrowdOptions = {}): MaceFit {
   const restarts = options.restarts ?? MACE_DEFAULTS.restarts;
   const iterations = options.iterations ?? MACE_DEFAULTS.iterations;
-  const alpha = options.alpha ?? MACE_DEFAULTS.alpha;
-  const beta = options.beta ?? MACE_DEFAULTS.beta;
+  const prior = { alpha: options.alpha ?? MACE_DEFAULTS.alpha, beta: options.beta ?? MACE_DEFAULTS.beta };
   const g = groupVotes(input);
   const { k, nItems, nWorkers } = g;
-  const base = emptyFit('mace', nItems, nWorkers);
   const fit: MaceFit = {
-    ...base,
+    ...emptyFit('mace', nItems, nWorkers),
     classOf: g.classOf,
     spamming: new Float64Array(nWorkers * 2),
     thetas: new Float64Array(nWorkers * k),
@@ -83,30 +87,33 @@ export function mace(input: CrowdInput, options: CrowdOptions = {}): MaceFit {
     restart: 0,
     iterations: new Int32Array(restarts),
   };
-  if (g.code.length === 0) return fit;
-  const m = model(g);
+  if (g.code.length === 0 || restarts < 1) return fit;
+  const m = side(g, restarts);
   const rng = mulberry32(options.seed ?? MACE_DEFAULTS.seed);
-  for (let r = 0; r < restarts; r++) {
-    initialise(m, rng);
-    let ll = eStep(m);
-    let t = 0;
-    while (t < iterations) {
-      mStep(m, alpha, beta);
-      const next = eStep(m);
-      t++;
-      const settled = Math.abs(next - ll) < MACE_RELATIVE_TOLERANCE * Math.abs(next);
-      ll = next;
-      if (settled) break;
-    }
-    fit.iterations[r] = t;
-    if (ll > fit.logLikelihood) {
-      fit.logLikelihood = ll;
-      fit.restart = r + 1;
-      fit.spamming.set(m.spamming);
-      fit.thetas.set(m.thetas);
-      [fit.probas, m.q] = [m.q, fit.probas];
+  for (let r = 0; r < restarts; r++) initialise(m, r, rng);
+  eStep(m, null);
+  const active = new Uint8Array(restarts).fill(1);
+  for (let t = 1, left = restarts; t <= iterations && left > 0; t++) {
+    const before = m.ll.slice();
+    for (let r = 0; r < restarts; r++) if (active[r]) mStep(m, r, prior.alpha, prior.beta);
+    eStep(m, null);
+    for (let r = 0; r < restarts; r++) {
+      if (!active[r]) continue;
+      fit.iterations[r] = t;
+      if (Math.abs(m.ll[r]! - before[r]!) < MACE_RELATIVE_TOLERANCE * Math.abs(m.ll[r]!)) {
+        active[r] = 0;
+        left--;
+      }
     }
   }
+  // The first restart with the highest likelihood, as the release keeps it; then its posteriors (the release's final E-step).
+  for (let r = 0; r < restarts; r++) if (m.ll[r]! > fit.logLikelihood) [fit.logLikelihood, fit.restart] = [m.ll[r]!, r + 1];
+  const best = side(g, 1);
+  best.spamming.set(m.spamming.subarray((fit.restart - 1) * nWorkers * 2, fit.restart * nWorkers * 2));
+  best.thetas.set(m.thetas.subarray((fit.restart - 1) * nWorkers * k, fit.restart * nWorkers * k));
+  eStep(best, fit.probas);
+  fit.spamming.set(best.spamming);
+  fit.thetas.set(best.thetas);
   decode(g, fit.probas, fit);
   for (let w = 0; w < nWorkers; w++) {
     if (g.votes[w] === 0) continue;
@@ -116,123 +123,178 @@ export function mace(input: CrowdInput, options: CrowdOptions = {}): MaceFit {
   return fit;
 }
 
-function model(g: GroupedVotes): Model {
+function side(g: GroupedVotes, n: number): Restarts {
   const { k, nWorkers } = g;
+  const pairs = nWorkers * k;
   const pair = new Int32Array(g.code.length);
-  const pairVotes = new Float64Array(nWorkers * k);
+  const pairVotes = new Float64Array(pairs);
   for (let v = 0; v < pair.length; v++) pairVotes[(pair[v] = g.worker[v]! * k + g.code[v]!)]!++;
   return {
     g,
+    n,
     pair,
     pairVotes,
-    spamming: new Float64Array(nWorkers * 2),
-    thetas: new Float64Array(nWorkers * k),
-    guess: new Float64Array(nWorkers * k),
-    ratio: new Float64Array(nWorkers * k),
-    know: new Float64Array(nWorkers * k),
-    agree: new Float64Array(nWorkers * k),
-    q: new Float64Array(g.nItems * k),
+    spamming: new Float64Array(n * nWorkers * 2),
+    thetas: new Float64Array(n * pairs),
+    ratio: new Float64Array(pairs * n),
+    know: new Float64Array(pairs * n),
+    agree: new Float64Array(pairs * n),
+    ll: new Float64Array(n),
   };
 }
 
-/** MACE.java `initialize(noise)`: every entry 1 + 0.5·U(0, 1), in the release's draw order, rows normalised. */
-function initialise(m: Model, rng: Rng): void {
+/** MACE.java `initialize(noise)` for restart r: every entry 1 + 0.5·U(0, 1), in the release's draw order, rows normalised. */
+function initialise(m: Restarts, r: number, rng: Rng): void {
   const { k, nWorkers } = m.g;
   for (let w = 0; w < nWorkers; w++) {
     const s0 = 1 + MACE_DEFAULTS.noise * rng();
     const s1 = 1 + MACE_DEFAULTS.noise * rng();
-    m.spamming[2 * w] = s0 / (s0 + s1);
-    m.spamming[2 * w + 1] = s1 / (s0 + s1);
+    const at = (r * nWorkers + w) * 2;
+    m.spamming[at] = s0 / (s0 + s1);
+    m.spamming[at + 1] = s1 / (s0 + s1);
+    const row = r * nWorkers * k + w * k;
     let sum = 0;
-    for (let c = 0; c < k; c++) sum += m.thetas[w * k + c] = 1 + MACE_DEFAULTS.noise * rng();
-    for (let c = 0; c < k; c++) m.thetas[w * k + c]! /= sum;
+    for (let c = 0; c < k; c++) sum += m.thetas[row + c] = 1 + MACE_DEFAULTS.noise * rng();
+    for (let c = 0; c < k; c++) m.thetas[row + c]! /= sum;
   }
 }
 
 /**
- * Posteriors and expected counts under the current parameters; returns the log marginal likelihood
- * Σ_items ln Σ_l (1/K) Π_votes (s0·θ[c] + [l = c]·s1) (the release's; on a control item only its class is summed).
- * Each item's marginal is (1/K)·G·Σ_l R_l; Σ_items ln G = Σ_pairs votes·ln(s0·θ[c]) needs no pass over the votes,
- * and the products of the R_l and of the items' Σ_l R_l are kept scaled (powers of 1e100 counted apart), so an item
- * with many votes neither overflows nor underflows, with one logarithm per E-step.
+ * Every restart's pair tables from its parameters; returns per restart Σ_pairs votes·ln(s0·θ[c]) (Σ_items ln G),
+ * and the largest ln ratio, which bounds how far an item's products can grow.
  */
-function eStep(m: Model): number {
-  const { g, pair, pairVotes, spamming, thetas, guess, ratio, know, agree, q } = m;
-  const { k, start, code, control } = g;
-  let ll = 0;
-  for (let x = 0; x < guess.length; x++) {
-    const w = (x / k) | 0;
-    const gx = spamming[2 * w]! * thetas[x]!;
-    guess[x] = gx;
-    ratio[x] = (gx + spamming[2 * w + 1]!) / gx;
-    know[x] = spamming[2 * w + 1]! / (gx + spamming[2 * w + 1]!);
-    agree[x] = 0;
-    if (pairVotes[x]! > 0) ll += pairVotes[x]! * Math.log(gx);
+function tables(m: Restarts, base: Float64Array): number {
+  const { g, n, spamming, thetas, ratio, know, pairVotes } = m;
+  const { k, nWorkers } = g;
+  const pairs = nWorkers * k;
+  let maxRatio = 1;
+  base.fill(0);
+  for (let r = 0; r < n; r++) {
+    for (let x = 0; x < pairs; x++) {
+      const at = (r * nWorkers + ((x / k) | 0)) * 2;
+      const guess = spamming[at]! * thetas[r * pairs + x]!;
+      const knows = spamming[at + 1]!;
+      ratio[x * n + r] = (guess + knows) / guess;
+      know[x * n + r] = knows / (guess + knows);
+      if (pairVotes[x]! > 0) {
+        base[r]! += pairVotes[x]! * Math.log(guess);
+        if (ratio[x * n + r]! > maxRatio) maxRatio = ratio[x * n + r]!;
+      }
+    }
   }
-  const r = new Float64Array(k);
-  let product = 1;
-  let scales = 0;
+  return Math.log(maxRatio);
+}
+
+/**
+ * The E-step of every restart at once: posteriors and per-pair posterior sums; sets each restart's log marginal
+ * likelihood Σ_items ln Σ_l (1/K) Π_votes (s0·θ[c] + [l = c]·s1) (the release's; on a control item only its class
+ * is summed). An item's marginal is (1/K)·G·Σ_l R_l; Σ ln G comes from the pair tables, and the R_l and the running
+ * product of the items' Σ_l R_l are kept scaled (powers of 1e100 counted apart), one logarithm per E-step. With `q`,
+ * writes the (single) restart's posteriors there.
+ */
+function eStep(m: Restarts, q: Float64Array | null): void {
+  const { g, n, pair, agree } = m;
+  const { k, start, code, control } = g;
+  const base = new Float64Array(n);
+  const maxLogRatio = tables(m, base);
+  agree.fill(0);
+  const r = new Float64Array(k * n);
+  const post = new Float64Array(k * n);
+  const product = new Float64Array(n).fill(1);
+  const scales = new Float64Array(n);
   let rated = 0;
   for (let i = 0; i < g.nItems; i++) {
     const from = start[i]!;
     const to = start[i + 1]!;
     if (from === to) continue;
     rated++;
-    for (let l = 0; l < k; l++) r[l] = 1;
+    r.fill(1);
+    if ((to - from) * maxLogRatio < LOG_SCALE) multiply(m, from, to, r);
+    else multiplyScaled(m, from, to, r, scales);
+    normalise(r, post, k, n, control[i]!, product, scales);
     for (let v = from; v < to; v++) {
-      if ((r[code[v]!]! *= ratio[pair[v]!]!) > SCALE) {
-        for (let l = 0; l < k; l++) r[l]! /= SCALE;
-        scales++;
-      }
+      const x = pair[v]! * n;
+      const c = code[v]! * n;
+      for (let j = 0; j < n; j++) agree[x + j]! += post[c + j]!;
     }
-    const known = control[i]!;
-    if (known >= 0) for (let l = 0; l < k; l++) if (l !== known) r[l] = 0;
-    let sum = 0;
-    for (let l = 0; l < k; l++) sum += r[l]!;
-    for (let l = 0; l < k; l++) q[i * k + l] = r[l]! / sum;
-    for (let v = from; v < to; v++) agree[pair[v]!]! += q[i * k + code[v]!]!;
-    // A control's class may have been scaled down with the others: bring its sum back to range first.
-    while (sum < 1 / SCALE) {
-      sum *= SCALE;
-      scales--;
-    }
-    product *= sum;
-    while (product > SCALE) {
-      product /= SCALE;
-      scales++;
-    }
-    while (product < 1 / SCALE) {
-      product *= SCALE;
-      scales--;
+    if (q) for (let l = 0; l < k; l++) q[i * k + l] = post[l * n]!;
+  }
+  for (let j = 0; j < n; j++) m.ll[j] = base[j]! + Math.log(product[j]!) + scales[j]! * LOG_SCALE - rated * Math.log(k);
+}
+
+/** R_l ×= ratio for each vote of class l (no overflow possible: votes·max ln ratio < ln 1e100). */
+function multiply(m: Restarts, from: number, to: number, r: Float64Array): void {
+  const { n, pair, ratio } = m;
+  const code = m.g.code;
+  for (let v = from; v < to; v++) {
+    const x = pair[v]! * n;
+    const c = code[v]! * n;
+    for (let j = 0; j < n; j++) r[c + j]! *= ratio[x + j]!;
+  }
+}
+
+/** As {@link multiply}, rescaling a restart's R by 1e-100 whenever one passes 1e100 (items with many votes). */
+function multiplyScaled(m: Restarts, from: number, to: number, r: Float64Array, scales: Float64Array): void {
+  const { n, pair, ratio } = m;
+  const { k, code } = m.g;
+  for (let v = from; v < to; v++) {
+    const x = pair[v]! * n;
+    const c = code[v]! * n;
+    for (let j = 0; j < n; j++) {
+      if ((r[c + j]! *= ratio[x + j]!) <= SCALE) continue;
+      for (let l = 0; l < k; l++) r[l * n + j]! /= SCALE;
+      scales[j]!++;
     }
   }
-  return ll + Math.log(product) + scales * LOG_SCALE - rated * Math.log(k);
+}
+
+/** Posteriors from the R_l (a control keeps only its class), and each restart's running product of Σ_l R_l. */
+function normalise(r: Float64Array, post: Float64Array, k: number, n: number, known: number, product: Float64Array, scales: Float64Array): void {
+  if (known >= 0) for (let l = 0; l < k; l++) if (l !== known) r.fill(0, l * n, (l + 1) * n);
+  for (let j = 0; j < n; j++) {
+    let sum = 0;
+    for (let l = 0; l < k; l++) sum += r[l * n + j]!;
+    for (let l = 0; l < k; l++) post[l * n + j] = r[l * n + j]! / sum;
+    let p = product[j]! * sum;
+    // Σ_l R_l ≥ 1 unless rescaled; keep the product within (1e-100, 1e100].
+    while (p > SCALE) {
+      p /= SCALE;
+      scales[j]!++;
+    }
+    while (p < 1 / SCALE) {
+      p *= SCALE;
+      scales[j]!--;
+    }
+    product[j] = p;
+  }
 }
 
 /**
- * MACE.java `variationalMStep`: each row of expected counts plus its prior, mapped through exp ψ(·) and divided by
- * exp ψ(row total). A vote (worker w, class c) with posterior p on c counts p·s1/(s0·θ[c] + s1) as knowing and the
- * rest as spamming with class c, so the counts come from the per-pair sums of posteriors.
+ * MACE.java `variationalMStep` for restart r: each row of expected counts plus its prior, mapped through exp ψ(·)
+ * and divided by exp ψ(row total). A vote (worker w, class c) with posterior p on c counts p·s1/(s0·θ[c] + s1) as
+ * knowing and the rest as spamming with class c, so the counts come from the per-pair sums of posteriors.
  */
-function mStep(m: Model, alpha: number, beta: number): void {
-  const { g, spamming, thetas, know, agree, pairVotes } = m;
+function mStep(m: Restarts, r: number, alpha: number, beta: number): void {
+  const { g, n, spamming, thetas, know, agree, pairVotes } = m;
   const { k, nWorkers } = g;
   const prior = MACE_DEFAULTS.strategyPrior;
   for (let w = 0; w < nWorkers; w++) {
     let knowing = 0;
     let strategyTotal = 0;
+    const row = r * nWorkers * k + w * k;
     for (let c = 0; c < k; c++) {
       const x = w * k + c;
-      const known = agree[x]! * know[x]!;
+      const known = agree[x * n + r]! * know[x * n + r]!;
       knowing += known;
-      thetas[x] = pairVotes[x]! - known + prior;
-      strategyTotal += thetas[x]!;
+      thetas[row + c] = pairVotes[x]! - known + prior;
+      strategyTotal += thetas[row + c]!;
     }
     const guessing = g.votes[w]! - knowing;
+    const at = (r * nWorkers + w) * 2;
     const spamNorm = Math.exp(digamma(guessing + alpha + knowing + beta));
-    spamming[2 * w] = Math.exp(digamma(guessing + alpha)) / spamNorm;
-    spamming[2 * w + 1] = Math.exp(digamma(knowing + beta)) / spamNorm;
+    spamming[at] = Math.exp(digamma(guessing + alpha)) / spamNorm;
+    spamming[at + 1] = Math.exp(digamma(knowing + beta)) / spamNorm;
     const strategyNorm = Math.exp(digamma(strategyTotal));
-    for (let c = 0; c < k; c++) thetas[w * k + c] = Math.exp(digamma(thetas[w * k + c]!)) / strategyNorm;
+    for (let c = 0; c < k; c++) thetas[row + c] = Math.exp(digamma(thetas[row + c]!)) / strategyNorm;
   }
 }
