@@ -208,7 +208,7 @@ function eStep(m: Restarts, q: Float64Array | null): void {
     const to = start[i + 1]!;
     if (from === to) continue;
     rated++;
-    r.fill(1);
+    for (let x = 0; x < r.length; x++) r[x] = 1;
     if ((to - from) * maxLogRatio < LOG_SCALE) multiply(m, from, to, r);
     else multiplyScaled(m, from, to, r, scales);
     normalise(r, post, k, n, control[i]!, product, scales);
@@ -254,7 +254,8 @@ function normalise(r: Float64Array, post: Float64Array, k: number, n: number, kn
   for (let j = 0; j < n; j++) {
     let sum = 0;
     for (let l = 0; l < k; l++) sum += r[l * n + j]!;
-    for (let l = 0; l < k; l++) post[l * n + j] = r[l * n + j]! / sum;
+    const inverse = 1 / sum;
+    for (let l = 0; l < k; l++) post[l * n + j] = r[l * n + j]! * inverse;
     let p = product[j]! * sum;
     // Σ_l R_l ≥ 1 unless rescaled; keep the product within (1e-100, 1e100].
     while (p > SCALE) {
