@@ -9,8 +9,8 @@
  * controls (known classes) fixing their items' posteriors to one-hot at every step, and EM stopped after 100
  * iterations or once the evidence lower bound per vote gains less than 1e-5.
  *
- * Over typed arrays: each iteration is two passes over the votes with K operations each (E: log-likelihoods;
- * M: expected counts), so the cost is linear in votes.
+ * Over typed arrays: an iteration is one pass over the items, K products (E) and K sums (M's expected counts) per
+ * vote, and the lower bound comes from the counts, so the cost is linear in votes.
  */
 import type { CrowdFit, CrowdInput } from './types';
 import { decode, emptyFit, groupVotes, type GroupedVotes } from './votes';
@@ -193,7 +193,7 @@ function normaliseErrors(s: State): void {
   }
 }
 
-/** Items with more votes than this take the logarithmic path (a product of as many θ ≥ 1e-16 stays normal). */
+/** Items with more votes than this take the logarithmic path, so that products of probabilities stay far from underflow. */
 const LINEAR_VOTES = 16;
 /** Normalisers below this take the logarithmic path, so the running product of normalisers stays in range. */
 const TINY = 1e-200;
@@ -207,7 +207,7 @@ const SCALE = 1e100;
  * posteriors below crowd-kit's entropy floor.
  */
 function eStep(s: State): void {
-  const { g, q, priors, errors, logPrior } = s;
+  const { g, q, priors, errors, logPrior, row } = s;
   const { k, start, control } = g;
   const prior = new Float64Array(k);
   for (let t = 0; t < k; t++) {
@@ -235,7 +235,7 @@ function eStep(s: State): void {
     if (to - from <= LINEAR_VOTES) {
       for (let t = 0; t < k; t++) {
         let p = prior[t]!;
-        for (let v = from; v < to; v++) p *= errors[s.row[v]! + t]!;
+        for (let v = from; v < to; v++) p *= errors[row[v]! + t]!;
         sum += q[base + t] = p;
       }
     }
