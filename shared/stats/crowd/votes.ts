@@ -13,7 +13,8 @@ import type { CrowdFit, CrowdInput, AggregationMethod } from './types';
  * annotator index, controls = the items' gold codes). An annotator's labels on an item reduce to one vote by
  * {@link oneVote} (a judge's swap orders and samples; a human's single label is its own vote); invalid labels (-1)
  * are no vote, judges take part only with `includeLlm`, and with `minCertainty` a label below it, or without a
- * certainty, is left out.
+ * certainty, is left out (before the reduction). A reduced vote that is not one of the categories (runs netting to
+ * a tie in a project where no label is a tie) has no code, so it is no vote either.
  */
 export function crowdVotes(columns: ReportColumns, options: { includeLlm: boolean; minCertainty?: number }): CrowdInput {
   const { labels, annotators, categories } = columns;
