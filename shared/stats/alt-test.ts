@@ -20,12 +20,22 @@
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import { REPORT_TEST_DEFAULTS } from '../constants';
 
+/** One human's labels: `items[k]` (distinct item indices, ≥ 0) carries `values[k]`. */
+export interface AltTestHuman {
+  id: string;
+  items: Int32Array;
+  values: Float64Array;
+}
+
 /** One value per labelled item: category codes for `accuracy`, the rating for `neg_rmse`. */
 export interface AltTestData {
-  /** Each human's labels: `items[k]` (distinct item indices) carries `values[k]`. */
-  humans: Array<{ id: string; items: Int32Array; values: Float64Array }>;
-  /** The judge's one value per item it labelled. */
-  judge: Map<number, number>;
+  /** Each human's labels. */
+  humans: AltTestHuman[];
+  /**
+   * The judge's one value per item it labelled: a Map from item to value, or an array indexed by item with NaN
+   * where it gave none (what the report passes: no Map of hundreds of thousands of entries per judge).
+   */
+  judge: Map<number, number> | Float64Array;
 }
 
 export interface AltTestOptions {
@@ -119,65 +129,146 @@ export function oneSidedTTestP(diffs: ArrayLike<number>, epsilon: number): numbe
   return tCdf(t, n - 1);
 }
 
-/** The notebook's alignment scores of one prediction against the other humans' labels. */
-function score(metric: AltTestOptions['metric'], pred: number, others: readonly number[]): number {
-  if (metric === 'accuracy') {
-    let same = 0;
-    for (const v of others) if (v === pred) same++;
-    return same / others.length;
-  }
-  let ss = 0;
-  for (const v of others) ss += (pred - v) * (pred - v);
-  return -Math.sqrt(ss / others.length);
+/**
+ * The humans' labels grouped by item, laid out once and shared by every judge tested against the same humans (the
+ * report tests each judge against all of them): compressed sparse rows over typed arrays, no object per item.
+ */
+export interface AltTestLayout {
+  metric: AltTestOptions['metric'];
+  ids: string[];
+  /** One more than the largest item index. */
+  nItems: number;
+  /** Item u's labels are at start[u] … start[u + 1] − 1 of `value` and `score`, in the order of the humans. */
+  start: Int32Array;
+  value: Float64Array;
+  /**
+   * Each label's own score against the OTHER humans' labels on its item (the notebook's `accuracy` or `neg_rmse`),
+   * which does not depend on the judge; NaN on an item with a single human.
+   */
+  score: Float64Array;
+  /** Human h's labels, in the order of their items, are k = from[h] … from[h + 1] − 1: item `item[k]` at `slot[k]`. */
+  from: Int32Array;
+  item: Int32Array;
+  slot: Int32Array;
 }
 
-/** Each item's human labels, in the order of `data.humans`, checked against the data's contract. */
-function labelsByItem(data: AltTestData): Map<number, { human: number[]; value: number[] }> {
-  const byItem = new Map<number, { human: number[]; value: number[] }>();
-  data.humans.forEach((h, hi) => {
-    if (h.items.length !== h.values.length) throw new Error(`altTest: annotator ${h.id}: items and values differ in length`);
-    for (let k = 0; k < h.items.length; k++) {
+/**
+ * Lays the humans' labels out by item (see {@link AltTestLayout}), checking them against the data's contract: items
+ * and values of equal length, finite values, no human labelling an item twice, item indices ≥ 0. Linear in the
+ * labels, plus the pairs of humans on each item for the scores.
+ */
+export function altTestLayout(humans: readonly AltTestHuman[], metric: AltTestOptions['metric']): AltTestLayout {
+  let nItems = 0;
+  const from = new Int32Array(humans.length + 1);
+  humans.forEach((h, hi) => {
+    const n = Math.min(h.items.length, h.values.length);
+    for (let k = 0; k < n; k++) {
       const item = h.items[k]!;
-      const value = h.values[k]!;
-      if (!Number.isFinite(value)) throw new Error(`altTest: annotator ${h.id}: item ${item} has no finite value`);
-      let entry = byItem.get(item);
-      if (!entry) byItem.set(item, (entry = { human: [], value: [] }));
-      if (entry.human[entry.human.length - 1] === hi) throw new Error(`altTest: annotator ${h.id} labels item ${item} twice`);
-      entry.human.push(hi);
-      entry.value.push(value);
+      if (item < 0) throw new Error(`altTest: annotator ${h.id}: item index ${item} is negative`);
+      if (item >= nItems) nItems = item + 1;
+    }
+    from[hi + 1] = from[hi]! + n;
+  });
+  const start = new Int32Array(nItems + 1);
+  humans.forEach((h) => {
+    const n = Math.min(h.items.length, h.values.length);
+    for (let k = 0; k < n; k++) start[h.items[k]! + 1]!++;
+  });
+  for (let u = 0; u < nItems; u++) start[u + 1]! += start[u]!;
+  const total = start[nItems]!;
+  const fill = start.slice(0, nItems);
+  const lastHuman = new Int32Array(nItems).fill(-1);
+  const value = new Float64Array(total);
+  const item = new Int32Array(total);
+  const slot = new Int32Array(total);
+  // Humans in order, so each item's labels are in the order of the humans, as the notebook's `others` lists are.
+  humans.forEach((h, hi) => {
+    if (h.items.length !== h.values.length) throw new Error(`altTest: annotator ${h.id}: items and values differ in length`);
+    for (let k = 0, t = from[hi]!; k < h.items.length; k++, t++) {
+      const u = h.items[k]!;
+      const v = h.values[k]!;
+      if (!Number.isFinite(v)) throw new Error(`altTest: annotator ${h.id}: item ${u} has no finite value`);
+      if (lastHuman[u] === hi) throw new Error(`altTest: annotator ${h.id} labels item ${u} twice`);
+      lastHuman[u] = hi;
+      const e = fill[u]!++;
+      value[e] = v;
+      item[t] = u;
+      slot[t] = e;
     }
   });
-  return byItem;
+  const score = new Float64Array(total).fill(NaN);
+  for (let u = 0; u < nItems; u++) {
+    const s = start[u]!;
+    const e = start[u + 1]!;
+    if (e - s < 2) continue;
+    for (let x = s; x < e; x++) score[x] = othersScore(metric, value[x]!, value, s, e, x);
+  }
+  return { metric, ids: humans.map((h) => h.id), nItems, start, value, score, from, item, slot };
 }
 
-/** One human's leave-one-out comparison with the judge on their counted items. */
-function compareOne(
-  hi: number,
-  human: AltTestData['humans'][number],
-  counted: Map<number, { human: number[]; value: number[] }>,
-  judge: Map<number, number>,
-  options: { epsilon: number; metric: AltTestOptions['metric'] },
-): { items: number[]; judgeWins: number; humanWins: number; pValue: number } {
-  const items: number[] = [];
-  const diffs: number[] = [];
-  let judgeWins = 0;
-  let humanWins = 0;
-  for (let k = 0; k < human.items.length; k++) {
-    const item = human.items[k]!;
-    const entry = counted.get(item);
-    if (!entry) continue;
-    const others: number[] = [];
-    for (let j = 0; j < entry.human.length; j++) if (entry.human[j] !== hi) others.push(entry.value[j]!);
-    const humanScore = score(options.metric, human.values[k]!, others);
-    const judgeScore = score(options.metric, judge.get(item)!, others);
-    const judgeWin = judgeScore >= humanScore ? 1 : 0;
-    const humanWin = humanScore >= judgeScore ? 1 : 0;
-    judgeWins += judgeWin;
-    humanWins += humanWin;
-    diffs.push(humanWin - judgeWin);
-    items.push(item);
+/**
+ * The notebook's alignment score of prediction `pred` against the other humans' labels value[s … e − 1] less the
+ * one at `skip` (−1: none skipped): accuracy = the share equal to `pred`; neg_rmse = −√(mean squared difference),
+ * summed in the humans' order as the notebook sums its `others` list, so the result is the same to the last bit.
+ */
+function othersScore(metric: AltTestOptions['metric'], pred: number, value: Float64Array, s: number, e: number, skip: number): number {
+  const others = skip < 0 ? e - s : e - s - 1;
+  if (metric === 'accuracy') {
+    let same = 0;
+    for (let j = s; j < e; j++) if (j !== skip && value[j] === pred) same++;
+    return same / others;
   }
-  return { items, judgeWins, humanWins, pValue: oneSidedTTestP(diffs, options.epsilon) };
+  let ss = 0;
+  for (let j = s; j < e; j++) if (j !== skip) ss += (pred - value[j]!) * (pred - value[j]!);
+  return -Math.sqrt(ss / others);
+}
+
+/**
+ * Per label of the layout on a counted item (two humans or more, and the judge), who wins there: bit 1 the judge
+ * (its score against the human's others ≥ the human's), bit 2 the human (≥ the judge's); a tie sets both. Returns
+ * null when no item counts.
+ */
+function winsOf(layout: AltTestLayout, judge: Float64Array): { wins: Uint8Array; counted: Uint8Array } | null {
+  const { start, value, score, metric, nItems } = layout;
+  const counted = new Uint8Array(nItems);
+  const wins = new Uint8Array(value.length);
+  let any = false;
+  for (let u = 0; u < nItems && u < judge.length; u++) {
+    const s = start[u]!;
+    const e = start[u + 1]!;
+    const jv = judge[u]!;
+    if (e - s < 2 || Number.isNaN(jv)) continue;
+    counted[u] = 1;
+    any = true;
+    // Accuracy: the judge's matches among the item's labels, less the human's own where it matches.
+    let matches = 0;
+    if (metric === 'accuracy') for (let x = s; x < e; x++) if (value[x] === jv) matches++;
+    for (let x = s; x < e; x++) {
+      const judgeScore = metric === 'accuracy' ? (matches - (value[x] === jv ? 1 : 0)) / (e - s - 1) : othersScore(metric, jv, value, s, e, x);
+      const humanScore = score[x]!;
+      wins[x] = (judgeScore >= humanScore ? 1 : 0) | (humanScore >= judgeScore ? 2 : 0);
+    }
+  }
+  return any ? { wins, counted } : null;
+}
+
+/** Throws unless every value the judge gave is finite (NaN in an array is "no value", not an error). */
+function checkJudge(judge: AltTestData['judge']): void {
+  const fail = (item: number): never => {
+    throw new Error(`altTest: the judge's value on item ${item} is not finite`);
+  };
+  if (judge instanceof Float64Array) {
+    for (let u = 0; u < judge.length; u++) if (judge[u] === Infinity || judge[u] === -Infinity) fail(u);
+  } else {
+    for (const [item, value] of judge) if (!Number.isFinite(value)) fail(item);
+  }
+}
+
+/** A judge's Map as an array indexed by item, NaN where it gave no value (items ≥ nItems no human labelled). */
+function judgeArray(judge: Map<number, number>, nItems: number): Float64Array {
+  const out = new Float64Array(nItems).fill(NaN);
+  for (const [item, value] of judge) if (item >= 0 && item < nItems) out[item] = value;
+  return out;
 }
 
 /**
@@ -186,26 +277,56 @@ function compareOne(
  * notebook divides by zero there).
  */
 export function altTest(data: AltTestData, options: AltTestOptions): AltTestResult | { reason: string } {
+  checkJudge(data.judge);
+  const layout = altTestLayout(data.humans, options.metric);
+  return altTestOnLayout(layout, data.judge instanceof Float64Array ? data.judge : judgeArray(data.judge, layout.nItems), options);
+}
+
+/**
+ * {@link altTest} on humans laid out once ({@link altTestLayout}, whose metric it uses) and the judge's value per
+ * item (NaN: none). The report tests every judge against the same layout.
+ */
+export function altTestOnLayout(
+  layout: AltTestLayout,
+  judge: Float64Array,
+  options: Omit<AltTestOptions, 'metric'>,
+): AltTestResult | { reason: string } {
   const minItems = options.minItems ?? REPORT_TEST_DEFAULTS.altTestMinItems;
   const q = options.q ?? REPORT_TEST_DEFAULTS.altTestQ;
-  for (const [item, value] of data.judge) {
-    if (!Number.isFinite(value)) throw new Error(`altTest: the judge's value on item ${item} is not finite`);
-  }
-  const counted = new Map<number, { human: number[]; value: number[] }>();
-  for (const [item, entry] of labelsByItem(data)) {
-    if (entry.human.length >= 2 && data.judge.has(item)) counted.set(item, entry);
-  }
-  if (counted.size === 0) return { reason: 'no item has labels from at least two humans and from the judge' };
-
+  checkJudge(judge);
+  const scored = winsOf(layout, judge);
+  if (!scored) return { reason: 'no item has labels from at least two humans and from the judge' };
+  const { wins, counted } = scored;
+  const { from, item, slot } = layout;
   const rows: Omit<AltTestAnnotator, 'rejected'>[] = [];
-  const used = new Set<number>();
-  data.humans.forEach((human, hi) => {
+  const used = new Uint8Array(layout.nItems);
+  let usedItems = 0;
+  let longest = 0;
+  for (let h = 0; h < layout.ids.length; h++) longest = Math.max(longest, from[h + 1]! - from[h]!);
+  const diffs = new Float64Array(longest);
+  layout.ids.forEach((id, h) => {
     let n = 0;
-    for (const item of human.items) if (counted.has(item)) n++;
+    for (let k = from[h]!; k < from[h + 1]!; k++) n += counted[item[k]!]!;
     if (n < minItems) return;
-    const r = compareOne(hi, human, counted, data.judge, options);
-    for (const item of r.items) used.add(item);
-    rows.push({ annotator: human.id, items: n, judgeWins: r.judgeWins, humanWins: r.humanWins, pValue: r.pValue });
+    // The notebook's paired differences d = (human wins) − (judge wins), in the order of the human's items.
+    let judgeWins = 0;
+    let humanWins = 0;
+    let d = 0;
+    for (let k = from[h]!; k < from[h + 1]!; k++) {
+      const u = item[k]!;
+      if (!counted[u]) continue;
+      const w = wins[slot[k]!]!;
+      const judgeWin = w & 1;
+      const humanWin = w >> 1;
+      judgeWins += judgeWin;
+      humanWins += humanWin;
+      diffs[d++] = humanWin - judgeWin;
+      if (!used[u]) {
+        used[u] = 1;
+        usedItems++;
+      }
+    }
+    rows.push({ annotator: id, items: n, judgeWins, humanWins, pValue: oneSidedTTestP(diffs.subarray(0, d), options.epsilon) });
   });
   if (rows.length === 0) {
     return { reason: `no human annotator has ${minItems} items that another human and the judge also labelled` };
@@ -218,7 +339,7 @@ export function altTest(data: AltTestData, options: AltTestOptions): AltTestResu
   for (const r of rows) share += r.judgeWins / r.items;
   return {
     annotators: rows.length,
-    items: used.size,
+    items: usedItems,
     winningRate,
     advantageProbability: share / rows.length,
     passed: winningRate >= 0.5,

@@ -4,16 +4,19 @@
  * every human statistic of the report reads them) and the judge's one vote per item (./one-vote.ts).
  */
 import { REPORT_TEST_DEFAULTS } from '../../constants';
-import { altTest, type AltTestData } from '../alt-test';
+import { altTestLayout, altTestOnLayout, type AltTestHuman, type AltTestLayout } from '../alt-test';
 import type { Coded } from './coded';
 import { num, type AltTestJson } from './json';
 
-export type AltTestHumans = AltTestData['humans'];
+/** The humans' ratings laid out by item once per report (../alt-test.ts `altTestLayout`), for every judge. */
+export type AltTestHumans = AltTestLayout;
+
+const metricOf = (c: Coded): 'accuracy' | 'neg_rmse' => (c.numericRatings ? 'neg_rmse' : 'accuracy');
 
 /**
  * Each human's ratings as the alt-test reads them: item indices and values (the category code, or for numeric
- * rating projects the rating itself, for the `neg_rmse` metric). Humans with no rating are left out. Built once
- * per report and shared by every judge.
+ * rating projects the rating itself, for the `neg_rmse` metric), laid out by item with each rating's score against
+ * the other humans. Humans with no rating are left out. Built once per report and shared by every judge.
  */
 export function altTestHumans(c: Coded): AltTestHumans {
   const { hr, humanIds } = c;
@@ -31,11 +34,11 @@ export function altTestHumans(c: Coded): AltTestHumans {
       values[h]![at] = numeric ? numeric[hr.code[j]!]! : hr.code[j]!;
     }
   }
-  const out: AltTestHumans = [];
+  const humans: AltTestHuman[] = [];
   humanIds.forEach((id, h) => {
-    if (n[h]! > 0) out.push({ id, items: items[h]!, values: values[h]! });
+    if (n[h]! > 0) humans.push({ id, items: items[h]!, values: values[h]! });
   });
-  return out;
+  return altTestLayout(humans, metricOf(c));
 }
 
 /**
@@ -45,17 +48,17 @@ export function altTestHumans(c: Coded): AltTestHumans {
  * are passed on: an item needs another human's rating besides the one being tested to count.
  */
 export function altTestFor(c: Coded, humans: AltTestHumans, votes: Int32Array): { alt_test: AltTestJson | null; alt_test_reason: string | null } {
-  const metric = c.numericRatings ? 'neg_rmse' : 'accuracy';
+  const metric = metricOf(c);
   const numeric = c.numericRatings ? (c.categories as readonly number[]) : null;
   const epsilon = c.options.epsilon ?? REPORT_TEST_DEFAULTS.epsilon;
   const minItems = REPORT_TEST_DEFAULTS.altTestMinItems;
-  const judge = new Map<number, number>();
+  const judge = new Float64Array(c.nItems).fill(NaN);
   const start = c.hr.start;
   for (let u = 0; u < c.nItems; u++) {
     const v = votes[u]!;
-    if (v >= 0 && start[u + 1]! - start[u]! >= 2) judge.set(u, numeric ? numeric[v]! : v);
+    if (v >= 0 && start[u + 1]! - start[u]! >= 2) judge[u] = numeric ? numeric[v]! : v;
   }
-  const result = altTest({ humans, judge }, { epsilon, minItems, q: REPORT_TEST_DEFAULTS.altTestQ, metric });
+  const result = altTestOnLayout(humans, judge, { epsilon, minItems, q: REPORT_TEST_DEFAULTS.altTestQ });
   if ('reason' in result) return { alt_test: null, alt_test_reason: result.reason };
   return {
     alt_test: {
