@@ -63,21 +63,29 @@ export function certifiedThreshold(
 ): SelectiveResult {
   if (certainty.length !== correct.length) throw new Error('certifiedThreshold: lengths differ');
   const alpha = 1 - options.target;
-  const order: number[] = [];
-  for (let i = 0; i < certainty.length; i++) if (!Number.isNaN(certainty[i]!)) order.push(i);
-  order.sort((i, j) => certainty[j]! - certainty[i]!);
-  const calibrationItems = order.length;
+  // Every certainty, and those of the errors, each sorted by the typed arrays' native numeric sort and walked from
+  // the top: "certainty ≥ t" is a suffix of both (a comparator sort of label indices took 10× as long).
+  const all = new Float64Array(certainty.length);
+  const wrong = new Float64Array(certainty.length);
+  let calibrationItems = 0;
+  let nWrong = 0;
+  for (let i = 0; i < certainty.length; i++) {
+    const c = certainty[i]!;
+    if (Number.isNaN(c)) continue;
+    all[calibrationItems++] = c;
+    if (!correct[i]) wrong[nWrong++] = c;
+  }
+  const sorted = all.subarray(0, calibrationItems).sort();
+  const sortedWrong = wrong.subarray(0, nWrong).sort();
   const steps: SelectiveStep[] = [];
   let best: SelectiveStep | null = null;
   let n = 0;
   let errors = 0;
-  for (let k = 0; k < order.length; ) {
-    const t = certainty[order[k]!]!;
+  for (let k = calibrationItems - 1, w = nWrong - 1; k >= 0; ) {
+    const t = sorted[k]!;
     // Take every label tied at t: "certainty ≥ t" includes them all.
-    for (; k < order.length && certainty[order[k]!]! === t; k++) {
-      n++;
-      if (!correct[order[k]!]) errors++;
-    }
+    for (; k >= 0 && sorted[k] === t; k--) n++;
+    for (; w >= 0 && sortedWrong[w]! >= t; w--) errors++;
     if (n < options.minItems) continue;
     const upperBound = clopperPearsonUpper(errors, n, options.delta);
     const step = { threshold: t, n, errors, upperBound, accepted: upperBound <= alpha };
