@@ -5,11 +5,14 @@
  * notebook-reference.json holds, per dataset and LLM, the line the notebook printed (its output cell 4, e.g.
  * "cebab_stars gpt-4o [PASSED]:\tWinning Rate=0.90\tAdvantage Probability=0.90") and the full-precision ω, ρ and
  * per-annotator p-values and BY rejections got here by exec-ing the notebook's code cells 1–2 unchanged (python 3.11.7,
- * numpy 2.4.6, scipy 1.17.1) on the fixture files, with `ttest` and `by_procedure` wrapped to record their results.
+ * numpy 2.4.6, scipy 1.17.1) on the release's data files, with `ttest` and `by_procedure` wrapped to record their
+ * results. Those files are not in the repository (no licence), so that check is opt-in: see `releaseDir` below. The
+ * same notebook code on licensed data that is here (the PandaLM test set) is checked in alt-test-pandalm.test.ts.
  * synthetic.json is seeded random data (numpy default_rng(20250803)) run through the same code, built to reach the
  * paths the released data never takes: items with one human or without the judge (dropped), humans under 30 items
  * (skipped), a human who always ties the judge (zero variance), ε = 0 (a NaN p-value), and fractional ratings.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { altTest, benjaminiYekutieli, oneSidedTTestP, type AltTestData, type AltTestResult } from '../../../shared/stats/alt-test';
@@ -54,15 +57,41 @@ function expectSame(result: AltTestResult | { reason: string }, ref: RefRun): Al
   return result;
 }
 
-describe('altTest on the paper\'s released data', () => {
+/**
+ * The release's data/ folder (github.com/nitaytech/AltTest at 18428b1f4f34ac61c4978bc180263b90111e7337), which the
+ * repository may not hold (no licence; the LLM labels are the authors' model outputs): opt-in, e.g.
+ *   git clone https://github.com/nitaytech/AltTest /tmp/AltTest && mkdir -p /tmp/alttest &&
+ *   git -C /tmp/AltTest archive 18428b1f4f34ac61c4978bc180263b90111e7337 data | tar -x -C /tmp/alttest &&
+ *   ALTTEST_DATA_DIR=/tmp/alttest/data npx jest test/unit/stats/alt-test.test.ts
+ */
+const releaseDir = process.env.ALTTEST_DATA_DIR;
+/** The files read, as git blob ids at that commit (`git ls-tree -r`): a wrong or changed folder fails loudly. */
+const RELEASE_BLOBS: Record<string, string> = {
+  'cebab_stars/human_annotations.json': '99119c09ea5f1385ac7f3c0b35d759f38518e509',
+  'cebab_stars/llm_annotations.json': '251b81c1e16934ae49399eda5684d9840153e9b5',
+  'cebab_aspects/human_annotations.json': '4c81cc83b68fed408736bd7159af9603ee7de100',
+  'cebab_aspects/llm_annotations.json': 'a1441783e8a393a85547309d2d83b1f7762f78cc',
+  'mtbench/human_annotations.json': 'fc9016da89ea0c938070875a64938da09cf948ee',
+  'mtbench/llm_annotations.json': 'd7c6f38d5e00fb7e0a5eecada2c7e02d2c19c195',
+};
+const gitBlob = (bytes: Buffer): string =>
+  createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+const readRelease = <T>(file: string): T => JSON.parse(readFileSync(join(releaseDir!, file), 'utf8')) as T;
+
+(releaseDir ? describe : describe.skip)('altTest on the paper\'s released data (opt-in: set ALTTEST_DATA_DIR to the release\'s data/ folder)', () => {
   const reference = read<Record<string, { metric: 'accuracy' | 'neg_rmse'; epsilon: number; llms: Record<string, RefRun & { printed: string }> }>>(
     'notebook-reference.json',
   );
+
+  it('reads the release\'s files at 18428b1, byte for byte (git blob ids)', () => {
+    for (const [file, blob] of Object.entries(RELEASE_BLOBS)) expect([file, gitBlob(readFileSync(join(releaseDir!, file)))]).toEqual([file, blob]);
+  });
+
   for (const [dataset, { metric, epsilon, llms }] of Object.entries(reference)) {
-    const humans = read<Humans>(`${dataset}/human_annotations.json`);
-    const judges = read<Record<string, Record<string, Label>>>(`${dataset}/llm_annotations.json`);
     for (const [llm, ref] of Object.entries(llms)) {
       it(`${dataset} (${metric}, ε = ${epsilon}): ${llm} gets the notebook's winning rate, advantage probability and verdict`, () => {
+        const humans = readRelease<Humans>(`${dataset}/human_annotations.json`);
+        const judges = readRelease<Record<string, Record<string, Label>>>(`${dataset}/llm_annotations.json`);
         const result = expectSame(altTest(toData(humans, judges[llm]!), { epsilon, metric }), ref);
         // The line the notebook printed, rebuilt from our numbers the way its cell 4 formats them.
         const verdict = result.winningRate >= 0.5 ? 'PASSED' : 'FAILED';
@@ -72,8 +101,8 @@ describe('altTest on the paper\'s released data', () => {
   }
 
   it('counts every item that two humans and the judge labelled (CEBaB stars: 711)', () => {
-    const humans = read<Humans>('cebab_stars/human_annotations.json');
-    const judges = read<Record<string, Record<string, Label>>>('cebab_stars/llm_annotations.json');
+    const humans = readRelease<Humans>('cebab_stars/human_annotations.json');
+    const judges = readRelease<Record<string, Record<string, Label>>>('cebab_stars/llm_annotations.json');
     const result = altTest(toData(humans, judges['gpt-4o']!), { epsilon: 0.1, metric: 'neg_rmse' });
     expect('reason' in result ? result.reason : result.items).toBe(711);
   });
