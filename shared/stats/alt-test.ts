@@ -196,23 +196,86 @@ export function altTestLayout(humans: readonly AltTestHuman[], metric: AltTestOp
       slot[t] = e;
     }
   });
-  const score = new Float64Array(total).fill(NaN);
+  return { metric, ids: humans.map((h) => h.id), nItems, start, value, score: ownScores(metric, start, value), from, item, slot };
+}
+
+/**
+ * {@link altTestLayout} from labels already grouped by item, as the report holds them: item u's labels at
+ * rows.start[u] … rows.start[u + 1] − 1, by human `rows.rater` (an index into `ids`) with value `rows.value`. The
+ * layout of {@link altTestLayout} given the humans with a label, in the order of `ids`, each with its items in
+ * ascending order; built without visiting the items in each human's order (a transposition that costs a cache miss a
+ * label on large projects).
+ */
+export function altTestLayoutFromRows(
+  ids: readonly string[],
+  rows: { start: Int32Array; rater: Int32Array; value: Float64Array },
+  metric: AltTestOptions['metric'],
+): AltTestLayout {
+  const { start, rater } = rows;
+  const nItems = start.length - 1;
+  const total = start[nItems]!;
+  // Humans with a label keep their order; `keep[h]` is h's index among them.
+  const labelsOf = new Int32Array(ids.length);
+  for (let j = 0; j < total; j++) labelsOf[rater[j]!]!++;
+  const keep = new Int32Array(ids.length).fill(-1);
+  const kept: string[] = [];
+  const from = new Int32Array(ids.length + 1);
+  ids.forEach((id, h) => {
+    if (labelsOf[h]! === 0) return;
+    keep[h] = kept.length;
+    kept.push(id);
+    from[kept.length] = from[kept.length - 1]! + labelsOf[h]!;
+  });
+  let longest = 0;
+  for (let u = 0; u < nItems; u++) longest = Math.max(longest, start[u + 1]! - start[u]!);
+  const row = new Int32Array(longest); // one row's labels sorted by human (insertion sort: rows are short)
+  const value = new Float64Array(total);
+  const item = new Int32Array(total);
+  const slot = new Int32Array(total);
+  const fill = from.slice(0, kept.length);
   for (let u = 0; u < nItems; u++) {
+    const s = start[u]!;
+    const m = start[u + 1]! - s;
+    for (let a = 0; a < m; a++) {
+      const j = s + a;
+      const r = rater[j]!;
+      let x = a;
+      for (; x > 0 && rater[row[x - 1]!]! > r; x--) row[x] = row[x - 1]!;
+      if (x > 0 && rater[row[x - 1]!] === r) throw new Error(`altTest: annotator ${ids[r]} labels item ${u} twice`);
+      row[x] = j;
+    }
+    for (let a = 0; a < m; a++) {
+      const j = row[a]!;
+      const v = rows.value[j]!;
+      if (!Number.isFinite(v)) throw new Error(`altTest: annotator ${ids[rater[j]!]}: item ${u} has no finite value`);
+      value[s + a] = v;
+      const t = fill[keep[rater[j]!]!]!++;
+      item[t] = u;
+      slot[t] = s + a;
+    }
+  }
+  return { metric, ids: kept, nItems, start, value, score: ownScores(metric, start, value), from: from.subarray(0, kept.length + 1), item, slot };
+}
+
+/** Each label's score against the other humans' labels on its item (NaN on an item with a single human). */
+function ownScores(metric: AltTestOptions['metric'], start: Int32Array, value: Float64Array): Float64Array {
+  const score = new Float64Array(value.length).fill(NaN);
+  for (let u = 0; u + 1 < start.length; u++) {
     const s = start[u]!;
     const e = start[u + 1]!;
     if (e - s < 2) continue;
     for (let x = s; x < e; x++) score[x] = othersScore(metric, value[x]!, value, s, e, x);
   }
-  return { metric, ids: humans.map((h) => h.id), nItems, start, value, score, from, item, slot };
+  return score;
 }
 
 /**
  * The notebook's alignment score of prediction `pred` against the other humans' labels value[s … e − 1] less the
- * one at `skip` (−1: none skipped): accuracy = the share equal to `pred`; neg_rmse = −√(mean squared difference),
+ * one at `skip`: accuracy = the share equal to `pred`; neg_rmse = −√(mean squared difference),
  * summed in the humans' order as the notebook sums its `others` list, so the result is the same to the last bit.
  */
 function othersScore(metric: AltTestOptions['metric'], pred: number, value: Float64Array, s: number, e: number, skip: number): number {
-  const others = skip < 0 ? e - s : e - s - 1;
+  const others = e - s - 1;
   if (metric === 'accuracy') {
     let same = 0;
     for (let j = s; j < e; j++) if (j !== skip && value[j] === pred) same++;

@@ -4,11 +4,11 @@
  * every human statistic of the report reads them) and the judge's one vote per item (./one-vote.ts).
  */
 import { REPORT_TEST_DEFAULTS } from '../../constants';
-import { altTestLayout, altTestOnLayout, type AltTestHuman, type AltTestLayout } from '../alt-test';
+import { altTestLayoutFromRows, altTestOnLayout, type AltTestLayout } from '../alt-test';
 import type { Coded } from './coded';
 import { num, type AltTestJson } from './json';
 
-/** The humans' ratings laid out by item once per report (../alt-test.ts `altTestLayout`), for every judge. */
+/** The humans' ratings laid out by item once per report (../alt-test.ts `altTestLayoutFromRows`), for every judge. */
 export type AltTestHumans = AltTestLayout;
 
 const metricOf = (c: Coded): 'accuracy' | 'neg_rmse' => (c.numericRatings ? 'neg_rmse' : 'accuracy');
@@ -21,24 +21,9 @@ const metricOf = (c: Coded): 'accuracy' | 'neg_rmse' => (c.numericRatings ? 'neg
 export function altTestHumans(c: Coded): AltTestHumans {
   const { hr, humanIds } = c;
   const numeric = c.numericRatings ? (c.categories as readonly number[]) : null;
-  const n = new Int32Array(humanIds.length);
-  for (let j = 0; j < hr.rater.length; j++) n[hr.rater[j]!]!++;
-  const items = humanIds.map((_, h) => new Int32Array(n[h]!));
-  const values = humanIds.map((_, h) => new Float64Array(n[h]!));
-  const fill = new Int32Array(humanIds.length);
-  for (let u = 0; u < hr.units; u++) {
-    for (let j = hr.start[u]!; j < hr.start[u + 1]!; j++) {
-      const h = hr.rater[j]!;
-      const at = fill[h]!++;
-      items[h]![at] = u;
-      values[h]![at] = numeric ? numeric[hr.code[j]!]! : hr.code[j]!;
-    }
-  }
-  const humans: AltTestHuman[] = [];
-  humanIds.forEach((id, h) => {
-    if (n[h]! > 0) humans.push({ id, items: items[h]!, values: values[h]! });
-  });
-  return altTestLayout(humans, metricOf(c));
+  const value = new Float64Array(hr.code.length);
+  for (let j = 0; j < value.length; j++) value[j] = numeric ? numeric[hr.code[j]!]! : hr.code[j]!;
+  return altTestLayoutFromRows(humanIds, { start: hr.start, rater: hr.rater, value }, metricOf(c));
 }
 
 /**
