@@ -4,8 +4,8 @@
  * crowd-kit's DawidSkene, with the commands, in README.md there).
  */
 import { join } from 'node:path';
-import { describeAgainstReference } from '../../fixtures/crowd/against-reference';
+import { committed, describeAgainstReference } from '../../fixtures/crowd/against-reference';
 
 const dir = join(__dirname, '../../fixtures/crowd');
-describeAgainstReference(dir, 'synthetic-binary');
-describeAgainstReference(dir, 'synthetic-pairwise');
+describeAgainstReference('synthetic-binary', committed(dir, 'synthetic-binary'));
+describeAgainstReference('synthetic-pairwise', committed(dir, 'synthetic-pairwise'));
