@@ -63,32 +63,18 @@ export function certifiedThreshold(
 ): SelectiveResult {
   if (certainty.length !== correct.length) throw new Error('certifiedThreshold: lengths differ');
   const alpha = 1 - options.target;
-  // Every certainty, and those of the errors, each sorted by the typed arrays' native numeric sort and walked from
-  // the top: "certainty ≥ t" is a suffix of both (a comparator sort of label indices took 10× as long).
-  const all = new Float64Array(certainty.length);
-  const wrong = new Float64Array(certainty.length);
-  let calibrationItems = 0;
-  let nWrong = 0;
-  for (let i = 0; i < certainty.length; i++) {
-    const c = certainty[i]!;
-    if (Number.isNaN(c)) continue;
-    all[calibrationItems++] = c;
-    if (!correct[i]) wrong[nWrong++] = c;
-  }
-  const sorted = all.subarray(0, calibrationItems).sort();
-  const sortedWrong = wrong.subarray(0, nWrong).sort();
+  const { values, labels, wrong, calibrationItems } = tallyByCertainty(certainty, correct);
   const steps: SelectiveStep[] = [];
   let best: SelectiveStep | null = null;
   let n = 0;
   let errors = 0;
-  for (let k = calibrationItems - 1, w = nWrong - 1; k >= 0; ) {
-    const t = sorted[k]!;
-    // Take every label tied at t: "certainty ≥ t" includes them all.
-    for (; k >= 0 && sorted[k] === t; k--) n++;
-    for (; w >= 0 && sortedWrong[w]! >= t; w--) errors++;
+  // From the highest certainty down; "certainty ≥ t" takes every label tied at t.
+  for (let k = 0; k < values.length; k++) {
+    n += labels[k]!;
+    errors += wrong[k]!;
     if (n < options.minItems) continue;
     const upperBound = clopperPearsonUpper(errors, n, options.delta);
-    const step = { threshold: t, n, errors, upperBound, accepted: upperBound <= alpha };
+    const step = { threshold: values[k]!, n, errors, upperBound, accepted: upperBound <= alpha };
     steps.push(step);
     if (!step.accepted) break;
     best = step;
@@ -100,4 +86,76 @@ export function certifiedThreshold(
     agreement: best ? 1 - best.errors / best.n : null,
     steps,
   };
+}
+
+/** Distinct certainties past which {@link tallyByCertainty} stops hashing and sorts instead. */
+const DISTINCT_LIMIT = 4096;
+
+/**
+ * The distinct certainties, highest first, with the labels and the errors at each; NaN certainties left out. A
+ * judge states few distinct certainties (a 1–100 scale: 100), so they are counted in a Map and only those few are
+ * sorted (10 ms for 380,000 labels, against 45 ms for the native sort of them all); with more than
+ * {@link DISTINCT_LIMIT} distinct values, every certainty is sorted, and those of the errors apart.
+ */
+function tallyByCertainty(
+  certainty: Float64Array,
+  correct: Uint8Array,
+): { values: Float64Array; labels: Float64Array; wrong: Float64Array; calibrationItems: number } {
+  const index = new Map<number, number>();
+  const seen: number[] = [];
+  const labels: number[] = [];
+  const wrong: number[] = [];
+  let calibrationItems = 0;
+  for (let i = 0; i < certainty.length; i++) {
+    const c = certainty[i]!;
+    if (Number.isNaN(c)) continue;
+    let k = index.get(c);
+    if (k === undefined) {
+      if (seen.length === DISTINCT_LIMIT) return tallyBySorting(certainty, correct);
+      index.set(c, (k = seen.length));
+      seen.push(c);
+      labels.push(0);
+      wrong.push(0);
+    }
+    labels[k]!++;
+    if (!correct[i]) wrong[k]!++;
+    calibrationItems++;
+  }
+  const values = Float64Array.from(seen).sort().reverse();
+  return {
+    values,
+    labels: values.map((v) => labels[index.get(v)!]!),
+    wrong: values.map((v) => wrong[index.get(v)!]!),
+    calibrationItems,
+  };
+}
+
+/** {@link tallyByCertainty} by the typed arrays' native numeric sort of every certainty and of the errors'. */
+function tallyBySorting(certainty: Float64Array, correct: Uint8Array): ReturnType<typeof tallyByCertainty> {
+  const all = new Float64Array(certainty.length);
+  const errs = new Float64Array(certainty.length);
+  let m = 0;
+  let e = 0;
+  for (let i = 0; i < certainty.length; i++) {
+    const c = certainty[i]!;
+    if (Number.isNaN(c)) continue;
+    all[m++] = c;
+    if (!correct[i]) errs[e++] = c;
+  }
+  const sorted = all.subarray(0, m).sort();
+  const sortedWrong = errs.subarray(0, e).sort();
+  const values: number[] = [];
+  const labels: number[] = [];
+  const wrong: number[] = [];
+  for (let k = m - 1, w = e - 1; k >= 0; ) {
+    const t = sorted[k]!;
+    let n = 0;
+    let errors = 0;
+    for (; k >= 0 && sorted[k] === t; k--) n++;
+    for (; w >= 0 && sortedWrong[w]! >= t; w--) errors++;
+    values.push(t);
+    labels.push(n);
+    wrong.push(errors);
+  }
+  return { values: Float64Array.from(values), labels: Float64Array.from(labels), wrong: Float64Array.from(wrong), calibrationItems: m };
 }

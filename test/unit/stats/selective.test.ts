@@ -101,6 +101,34 @@ describe('certifiedThreshold', () => {
     expect(outcomes).toEqual(new Set(['null', 'stopped']));
   });
 
+  it('tests every distinct certainty from the top with the labels and errors at or above it, past 4,096 distinct values too', () => {
+    // certifiedThreshold counts a judge's few distinct certainties in a Map and sorts all of them once there are
+    // more than 4,096; both ways must test each distinct value with exactly the labels at or above it. Reference:
+    // label indices sorted by certainty, high to low, counted cumulatively (ties are adjacent, so the count after a
+    // value's last label is the count at or above it).
+    const rng = mulberry32(5);
+    // 6,000 distinct certainties in (0, 1) with P(right | c) = 0.75 + c/4; 6,000 labels on a 1–100 scale, 0.7 + c/400.
+    for (const [levels, base, slope] of [[0, 0.75, 0.25], [100, 0.7, 0.25]] as const) {
+      const c = Float64Array.from({ length: 6000 }, () => (levels ? Math.ceil(rng() * levels) : rng()));
+      const ok = Uint8Array.from(c, (x) => (rng() < base + slope * (levels ? x / levels : x) ? 1 : 0));
+      const r = certifiedThreshold(c, ok, { target: 0.9, delta: 0.1, minItems: 30 });
+      const atOrAbove = new Map<number, [number, number]>();
+      let n = 0;
+      let errors = 0;
+      for (const i of Array.from(c.keys()).sort((i, j) => c[j]! - c[i]!)) {
+        n++;
+        if (!ok[i]) errors++;
+        atOrAbove.set(c[i]!, [n, errors]);
+      }
+      const tested = [...atOrAbove].filter(([, [m]]) => m >= 30).slice(0, r.steps.length);
+      expect(new Set(c).size).toBe(levels || 6000);
+      expect(r.steps.length).toBeGreaterThan(levels ? 10 : 1000);
+      expect(r.steps.map((s) => [s.threshold, s.n, s.errors])).toEqual(tested.map(([t, [m, e]]) => [t, m, e]));
+      expect(r.steps.slice(0, -1).every((s) => s.accepted)).toBe(true);
+      expect(r.steps.at(-1)!.accepted).toBe(false);
+    }
+  });
+
   const resultDir = process.env.CSE_RESULT_DIR;
   // The release's own judge outputs (result/*.calibration.jsonl, 500 items each, about 1 MB) carry no licence, so
   // they are not copied here: set CSE_RESULT_DIR to a checkout's result/ folder to run this comparison.
