@@ -15,7 +15,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { altTest, benjaminiYekutieli, oneSidedTTestP, type AltTestData, type AltTestResult } from '../../../shared/stats/alt-test';
+import {
+  altTest,
+  altTestLayout,
+  altTestLayoutFromRows,
+  altTestOnLayout,
+  benjaminiYekutieli,
+  oneSidedTTestP,
+  type AltTestData,
+  type AltTestResult,
+} from '../../../shared/stats/alt-test';
+import { mulberry32 } from '../../../shared/stats/random';
 
 const dir = join(__dirname, '../../fixtures/alt-test');
 const read = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
@@ -134,6 +144,36 @@ describe('altTest on data built to reach the notebook\'s other paths', () => {
     expect(echo(0.1)).toMatchObject({ items: 42, judgeWins: 42, humanWins: 42, pValue: 0, rejected: true });
     expect(echo(0).pValue).toBeNaN();
     expect(echo(0).rejected).toBe(false);
+  });
+
+  it("the report's path (humans laid out from item rows in any order, tested against an array of the judge's values) matches the notebook", () => {
+    const rng = mulberry32(3);
+    for (const metric of ['accuracy', 'neg_rmse'] as const) {
+      const { humans, llm, results } = synthetic[metric];
+      const data = toData(humans, llm);
+      // Each item's labels as rows, the humans shuffled within each row (the report's rows are in label order).
+      const nItems = Math.max(...data.humans.flatMap((h) => [...h.items])) + 1;
+      const byItem = Array.from({ length: nItems }, () => [] as [number, number][]);
+      data.humans.forEach((h, r) => h.items.forEach((u, k) => byItem[u]!.push([r, h.values[k]!])));
+      for (const row of byItem) row.sort(() => rng() - 0.5);
+      const start = Int32Array.from({ length: nItems + 1 }, (_, u) => byItem.slice(0, u).reduce((n, row) => n + row.length, 0));
+      const layout = altTestLayoutFromRows(data.humans.map((h) => h.id), { start, rater: Int32Array.from(byItem.flat(), ([r]) => r), value: Float64Array.from(byItem.flat(), ([, v]) => v) }, metric);
+      // The layout of the humans' labels with each human's items in ascending order, bit for bit.
+      const ascending = data.humans.map((h) => {
+        const order = Array.from(h.items.keys()).sort((a, b) => h.items[a]! - h.items[b]!);
+        return { id: h.id, items: Int32Array.from(order, (k) => h.items[k]!), values: Float64Array.from(order, (k) => h.values[k]!) };
+      });
+      expect(layout).toEqual(altTestLayout(ascending, metric));
+      const judge = new Float64Array(nItems).fill(NaN);
+      for (const [u, v] of data.judge as Map<number, number>) if (u < nItems) judge[u] = v;
+      for (const ref of results) {
+        const result = expectSame(altTestOnLayout(layout, judge, { epsilon: ref.epsilon }), ref);
+        expect(result.items).toBe(ref.items);
+        expect(altTest({ humans: data.humans, judge }, { epsilon: ref.epsilon, metric })).toEqual(altTest(data, { epsilon: ref.epsilon, metric }));
+      }
+    }
+    const twice = { start: Int32Array.from([0, 2]), rater: Int32Array.from([0, 0]), value: Float64Array.from([1, 2]) };
+    expect(() => altTestLayoutFromRows(['a'], twice, 'accuracy')).toThrow('twice');
   });
 
   it('lowering minItems tests the annotator the default skips', () => {
