@@ -146,10 +146,14 @@ export interface AltTestLayout {
    * which does not depend on the judge; NaN on an item with a single human.
    */
   score: Float64Array;
-  /** Human h's labels, in the order of their items, are k = from[h] … from[h + 1] − 1: item `item[k]` at `slot[k]`. */
+  /** Each label's human (an index into `ids`). */
+  human: Int32Array;
+  /**
+   * Each label's place among all the humans' labels listed human by human, each human's in the order of their
+   * items: human h's are places from[h] … from[h + 1] − 1. The notebook sums each human's differences in that order.
+   */
+  rank: Int32Array;
   from: Int32Array;
-  item: Int32Array;
-  slot: Int32Array;
 }
 
 /**
@@ -179,8 +183,8 @@ export function altTestLayout(humans: readonly AltTestHuman[], metric: AltTestOp
   const fill = start.slice(0, nItems);
   const lastHuman = new Int32Array(nItems).fill(-1);
   const value = new Float64Array(total);
-  const item = new Int32Array(total);
-  const slot = new Int32Array(total);
+  const human = new Int32Array(total);
+  const rank = new Int32Array(total);
   // Humans in order, so each item's labels are in the order of the humans, as the notebook's `others` lists are.
   humans.forEach((h, hi) => {
     if (h.items.length !== h.values.length) throw new Error(`altTest: annotator ${h.id}: items and values differ in length`);
@@ -192,11 +196,11 @@ export function altTestLayout(humans: readonly AltTestHuman[], metric: AltTestOp
       lastHuman[u] = hi;
       const e = fill[u]!++;
       value[e] = v;
-      item[t] = u;
-      slot[t] = e;
+      human[e] = hi;
+      rank[e] = t;
     }
   });
-  return { metric, ids: humans.map((h) => h.id), nItems, start, value, score: ownScores(metric, start, value), from, item, slot };
+  return { metric, ids: humans.map((h) => h.id), nItems, start, value, score: ownScores(metric, start, value), human, rank, from };
 }
 
 /**
@@ -230,8 +234,8 @@ export function altTestLayoutFromRows(
   for (let u = 0; u < nItems; u++) longest = Math.max(longest, start[u + 1]! - start[u]!);
   const row = new Int32Array(longest); // one row's labels sorted by human (insertion sort: rows are short)
   const value = new Float64Array(total);
-  const item = new Int32Array(total);
-  const slot = new Int32Array(total);
+  const human = new Int32Array(total);
+  const rank = new Int32Array(total);
   const fill = from.slice(0, kept.length);
   for (let u = 0; u < nItems; u++) {
     const s = start[u]!;
@@ -248,13 +252,13 @@ export function altTestLayoutFromRows(
       const j = row[a]!;
       const v = rows.value[j]!;
       if (!Number.isFinite(v)) throw new Error(`altTest: annotator ${ids[rater[j]!]}: item ${u} has no finite value`);
+      const h = keep[rater[j]!]!;
       value[s + a] = v;
-      const t = fill[keep[rater[j]!]!]!++;
-      item[t] = u;
-      slot[t] = s + a;
+      human[s + a] = h;
+      rank[s + a] = fill[h]!++;
     }
   }
-  return { metric, ids: kept, nItems, start, value, score: ownScores(metric, start, value), from: from.subarray(0, kept.length + 1), item, slot };
+  return { metric, ids: kept, nItems, start, value, score: ownScores(metric, start, value), human, rank, from: from.subarray(0, kept.length + 1) };
 }
 
 /** Each label's score against the other humans' labels on its item (NaN on an item with a single human). */
@@ -286,22 +290,42 @@ function othersScore(metric: AltTestOptions['metric'], pred: number, value: Floa
   return -Math.sqrt(ss / others);
 }
 
+/** What one judge's pass over the items gives each human: see {@link scoreJudge}. */
+interface JudgeScores {
+  /** Per human: counted items, and wins of the judge and of the human there (a tie counts for both). */
+  items: Int32Array;
+  judgeWins: Int32Array;
+  humanWins: Int32Array;
+  /** By label place (`rank`): the difference (human wins) − (judge wins) on a counted item, else NO_DIFF. */
+  diffs: Int8Array;
+  /** Per item: whether it counts (two humans or more, and the judge). */
+  counted: Uint8Array;
+}
+
+const NO_DIFF = 2;
+
 /**
- * Per label of the layout on a counted item (two humans or more, and the judge), who wins there: bit 1 the judge
- * (its score against the human's others ≥ the human's), bit 2 the human (≥ the judge's); a tie sets both. Returns
- * null when no item counts.
+ * One pass over the items for a judge: on each counted item, for each human label there, the judge's score and the
+ * human's against the item's other humans; the judge wins when its score ≥ the human's, the human when theirs ≥ the
+ * judge's. Null when no item counts. Item by item rather than human by human: the labels are stored by item.
  */
-function winsOf(layout: AltTestLayout, judge: Float64Array): { wins: Uint8Array; counted: Uint8Array } | null {
-  const { start, value, score, metric, nItems } = layout;
-  const counted = new Uint8Array(nItems);
-  const wins = new Uint8Array(value.length);
+function scoreJudge(layout: AltTestLayout, judge: Float64Array): JudgeScores | null {
+  const { start, value, score, metric, nItems, human, rank } = layout;
+  const nHumans = layout.ids.length;
+  const out: JudgeScores = {
+    items: new Int32Array(nHumans),
+    judgeWins: new Int32Array(nHumans),
+    humanWins: new Int32Array(nHumans),
+    diffs: new Int8Array(value.length).fill(NO_DIFF),
+    counted: new Uint8Array(nItems),
+  };
   let any = false;
   for (let u = 0; u < nItems && u < judge.length; u++) {
     const s = start[u]!;
     const e = start[u + 1]!;
     const jv = judge[u]!;
     if (e - s < 2 || Number.isNaN(jv)) continue;
-    counted[u] = 1;
+    out.counted[u] = 1;
     any = true;
     // Accuracy: the judge's matches among the item's labels, less the human's own where it matches.
     let matches = 0;
@@ -309,10 +333,16 @@ function winsOf(layout: AltTestLayout, judge: Float64Array): { wins: Uint8Array;
     for (let x = s; x < e; x++) {
       const judgeScore = metric === 'accuracy' ? (matches - (value[x] === jv ? 1 : 0)) / (e - s - 1) : othersScore(metric, jv, value, s, e, x);
       const humanScore = score[x]!;
-      wins[x] = (judgeScore >= humanScore ? 1 : 0) | (humanScore >= judgeScore ? 2 : 0);
+      const judgeWin = judgeScore >= humanScore ? 1 : 0;
+      const humanWin = humanScore >= judgeScore ? 1 : 0;
+      const h = human[x]!;
+      out.items[h]!++;
+      out.judgeWins[h]! += judgeWin;
+      out.humanWins[h]! += humanWin;
+      out.diffs[rank[x]!] = humanWin - judgeWin;
     }
   }
-  return any ? { wins, counted } : null;
+  return any ? out : null;
 }
 
 /** Throws unless every value the judge gave is finite (NaN in an array is "no value", not an error). */
@@ -357,44 +387,37 @@ export function altTestOnLayout(
   const minItems = options.minItems ?? REPORT_TEST_DEFAULTS.altTestMinItems;
   const q = options.q ?? REPORT_TEST_DEFAULTS.altTestQ;
   checkJudge(judge);
-  const scored = winsOf(layout, judge);
+  const scored = scoreJudge(layout, judge);
   if (!scored) return { reason: 'no item has labels from at least two humans and from the judge' };
-  const { wins, counted } = scored;
-  const { from, item, slot } = layout;
+  const { items, judgeWins, humanWins, diffs, counted } = scored;
+  const { from } = layout;
   const rows: Omit<AltTestAnnotator, 'rejected'>[] = [];
-  const used = new Uint8Array(layout.nItems);
-  let usedItems = 0;
   let longest = 0;
-  for (let h = 0; h < layout.ids.length; h++) longest = Math.max(longest, from[h + 1]! - from[h]!);
-  const diffs = new Float64Array(longest);
+  for (let h = 0; h < layout.ids.length; h++) longest = Math.max(longest, items[h]!);
+  const d = new Float64Array(longest);
   layout.ids.forEach((id, h) => {
-    let n = 0;
-    for (let k = from[h]!; k < from[h + 1]!; k++) n += counted[item[k]!]!;
-    if (n < minItems) return;
+    if (items[h]! < minItems) return;
     // The notebook's paired differences d = (human wins) − (judge wins), in the order of the human's items.
-    let judgeWins = 0;
-    let humanWins = 0;
-    let d = 0;
-    for (let k = from[h]!; k < from[h + 1]!; k++) {
-      const u = item[k]!;
-      if (!counted[u]) continue;
-      const w = wins[slot[k]!]!;
-      const judgeWin = w & 1;
-      const humanWin = w >> 1;
-      judgeWins += judgeWin;
-      humanWins += humanWin;
-      diffs[d++] = humanWin - judgeWin;
-      if (!used[u]) {
-        used[u] = 1;
-        usedItems++;
-      }
-    }
-    rows.push({ annotator: id, items: n, judgeWins, humanWins, pValue: oneSidedTTestP(diffs.subarray(0, d), options.epsilon) });
+    let n = 0;
+    for (let t = from[h]!; t < from[h + 1]!; t++) if (diffs[t] !== NO_DIFF) d[n++] = diffs[t]!;
+    rows.push({ annotator: id, items: n, judgeWins: judgeWins[h]!, humanWins: humanWins[h]!, pValue: oneSidedTTestP(d.subarray(0, n), options.epsilon) });
   });
   if (rows.length === 0) {
     return { reason: `no human annotator has ${minItems} items that another human and the judge also labelled` };
   }
 
+  // Distinct items scored for a tested human.
+  let usedItems = 0;
+  const { start, human } = layout;
+  for (let u = 0; u < layout.nItems; u++) {
+    if (!counted[u]) continue;
+    for (let x = start[u]!; x < start[u + 1]!; x++) {
+      if (items[human[x]!]! >= minItems) {
+        usedItems++;
+        break;
+      }
+    }
+  }
   const rejected = benjaminiYekutieli(rows.map((r) => r.pValue), q);
   const perAnnotator = rows.map((r, i) => ({ ...r, rejected: rejected[i]! }));
   const winningRate = rejected.filter(Boolean).length / rows.length;
