@@ -92,7 +92,7 @@ export function altTestLayoutFromRows(
   rows: { start: Int32Array; rater: Int32Array; value: Float64Array },
   metric: AltTestOptions['metric'],
 ): AltTestLayout {
-  const { start, rater } = rows;
+  const { start, rater, value: given } = rows;
   const nItems = start.length - 1;
   const total = start[nItems]!;
   // Humans with a label keep their order; `keep[h]` is h's index among them.
@@ -127,7 +127,7 @@ export function altTestLayoutFromRows(
     }
     for (let a = 0; a < m; a++) {
       const j = row[a]!;
-      const v = rows.value[j]!;
+      const v = given[j]!;
       if (!Number.isFinite(v)) throw new Error(`altTest: annotator ${ids[rater[j]!]}: item ${u} has no finite value`);
       const h = keep[rater[j]!]!;
       value[s + a] = v;

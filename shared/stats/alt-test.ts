@@ -182,11 +182,12 @@ export function altTestOnLayout(
   let longest = 0;
   for (let h = 0; h < layout.ids.length; h++) longest = Math.max(longest, items[h]!);
   const d = new Float64Array(longest);
+  const none = NO_DIFF; // read once: an imported binding is a getter call under CommonJS, and this loop runs a million times
   layout.ids.forEach((id, h) => {
     if (items[h]! < minItems) return;
     // The notebook's paired differences d = (human wins) − (judge wins), in the order of the human's items.
     let n = 0;
-    for (let t = from[h]!; t < from[h + 1]!; t++) if (diffs[t] !== NO_DIFF) d[n++] = diffs[t]!;
+    for (let t = from[h]!; t < from[h + 1]!; t++) if (diffs[t] !== none) d[n++] = diffs[t]!;
     rows.push({ annotator: id, items: n, judgeWins: judgeWins[h]!, humanWins: humanWins[h]!, pValue: oneSidedTTestP(d.subarray(0, n), options.epsilon) });
   });
   if (rows.length === 0) {
