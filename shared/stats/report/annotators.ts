@@ -4,7 +4,7 @@
  * against the human majority), median seconds per label and certainty calibration.
  */
 import { leaveOneOutAgreement } from '../agreement';
-import { certaintyFor, humanReferenceOf, referenceOf } from './certainty';
+import { certaintyFor, humanReferenceOf } from './certainty';
 import type { Competences } from './aggregation';
 import { labelsOf, type Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
@@ -19,14 +19,16 @@ export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: C
   return c.annotators.map((an, a) => {
     const mine = labelsOf(c, a);
     const human = c.humanRater[a]!;
+    const judge = human >= 0 ? null : judges[nextJudge++]!;
     return {
       annotator: an.id,
       kind: an.kind,
       labels: mine.length,
       gold_accuracy: goldAccuracy(c, mine),
-      majority_agreement: human >= 0 ? num(loo[human]!.agreement) : judges[nextJudge++]!.vs_majority.accuracy,
+      majority_agreement: judge ? judge.vs_majority.accuracy : num(loo[human]!.agreement),
       median_seconds: medianSeconds(c, mine),
-      certainty: certaintyFor(c, mine, human >= 0 ? humanReferenceOf(c) : referenceOf(c)),
+      // A judge's calibration is its judges-section entry's (the same labels against the same reference).
+      certainty: judge ? judge.certainty : certaintyFor(c, mine, humanReferenceOf(c)),
       competence: fit.competence[a] ?? null,
       spammer: fit.spammer[a] ?? null,
     };
