@@ -107,4 +107,26 @@ describe('mace', () => {
     expect(Number.isFinite(fit.logLikelihood)).toBe(true);
     expect(fit.posterior[0]).toBeGreaterThan(0.99);
   });
+
+  test('items with thousands of votes (computed in logarithms), with and without a control, keep the release’s likelihood', () => {
+    const rows: [number, number, number][] = [];
+    for (let w = 0; w < 2000; w++) rows.push([0, w, w % 7 === 0 ? 1 : 0], [1, w, w % 5 === 0 ? 0 : 1], [2, w, w % 3 === 0 ? 1 : 0]);
+    rows.push([3, 0, 1], [3, 1, 1]);
+    const controls = [-1, -1, 1, -1];
+    const fit = mace(input(4, 2000, 2, rows, controls), { iterations: 5 });
+    expect(Array.from(fit.label)).toEqual([0, 1, 1, 1]);
+    expect(fit.posterior[2]).toBe(1);
+    // Σ_items ln Σ_l (1/K) Π_votes (s0·θ[c] + [l = c]·s1), in logarithms; a control item sums only its class.
+    const s = fit.spamming;
+    const th = fit.thetas;
+    let ll = 0;
+    for (let i = 0; i < 4; i++) {
+      const votes = rows.filter((r) => r[0] === i);
+      const terms = [0, 1].map((l) => Math.log(0.5) + votes.reduce((a, [, w, c]) => a + Math.log(s[2 * w]! * th[w * 2 + c]! + (l === c ? s[2 * w + 1]! : 0)), 0));
+      const kept = controls[i]! >= 0 ? [terms[controls[i]!]!] : terms;
+      const top = Math.max(...kept);
+      ll += top + Math.log(kept.reduce((a, t) => a + Math.exp(t - top), 0));
+    }
+    expect(fit.logLikelihood).toBeCloseTo(ll, 6);
+  });
 });
