@@ -18,16 +18,24 @@ export interface Competences {
   spammer: (boolean | null)[];
 }
 
-/** The fit of `options.method` (default majority) on the columns' human votes, with the report's summary of it. */
-export function aggregationFor(input: ReportColumns): { json: ReportJson['aggregation']; competences: Competences; fit: CrowdFit } {
+/**
+ * The fit of `options.method` (default majority) on the columns' human votes, with the report's summary of it.
+ * Majority has no model to fit: its items are those with an untied plurality, which the report has already counted
+ * (`humans.majority.items`, passed as `majorityItems`), and nobody has a competence (saves ~0.2 s on 1M votes).
+ */
+export function aggregationFor(input: ReportColumns, majorityItems: number): { json: ReportJson['aggregation']; competences: Competences } {
   const method: AggregationMethod = input.options?.method ?? DEFAULT_AGGREGATION;
+  if (method === 'majority') {
+    const none = input.annotators.map(() => null);
+    return { json: { method, items: majorityItems, spammers: 0 }, competences: { competence: none, spammer: none } };
+  }
   const fit = fitCrowd(method, crowdVotes(input, { includeLlm: false }), input.options?.seed === undefined ? {} : { seed: input.options.seed });
   let items = 0;
   for (let u = 0; u < fit.label.length; u++) if (fit.label[u]! >= 0) items++;
   const competences = competencesOf(input, fit, method);
   let spammers = 0;
   for (const s of competences.spammer) if (s) spammers++;
-  return { json: { method, items, spammers }, competences, fit };
+  return { json: { method, items, spammers }, competences };
 }
 
 /**

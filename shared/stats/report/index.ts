@@ -58,9 +58,9 @@ export function buildReport(input: ReportInput): ReportJson {
 /** The report from columns; see the file comment for every definition. */
 export function buildReportFromColumns(input: ReportColumns): ReportJson {
   const c = codeColumns(input);
-  const aggregation = aggregationFor(input);
-  const votes = allJudgeVotes(c);
   const humans = humansSection(c);
+  const aggregation = aggregationFor(input, humans.majority.items);
+  const votes = allJudgeVotes(c);
   const judges = judgesSection(c, votes);
   return {
     project: { id: c.project.id, type: c.project.type, items: c.nItems, labels: { human: c.labels.humanLabels, llm: c.labels.llmLabels } },

@@ -1,6 +1,7 @@
 import { AGGREGATION_METHODS } from '../../../shared/constants';
 import { buildReport } from '../../../shared/stats/report';
-import { aggregationFor } from '../../../shared/stats/report/aggregation';
+import { fitCrowd } from '../../../shared/stats/crowd';
+import { crowdVotes } from '../../../shared/stats/crowd/votes';
 import { toColumns, type ReportInput, type ReportLabel } from '../../../shared/stats/report/input';
 import { mulberry32 } from '../../../shared/stats/random';
 
@@ -40,7 +41,8 @@ describe('report aggregation', () => {
   const outvoted = truth.map((_, u) => u).filter((u) => careless[0]![u] === careless[1]![u] && careless[0]![u] !== truth[u]);
   const consensus = (method: (typeof AGGREGATION_METHODS)[number]): (string | number | null)[] => {
     const columns = toColumns({ ...input, options: { method } });
-    const { fit } = aggregationFor(columns);
+    // The fit the report makes: the human votes alone, gold items as controls.
+    const fit = fitCrowd(method, crowdVotes(columns, { includeLlm: false }));
     return Array.from(fit.label, (k) => (k < 0 ? null : columns.categories[k]!));
   };
 
