@@ -41,8 +41,9 @@ export function computeConsensus(columns: ReportColumns, itemIds: Float64Array, 
   return {
     method: request.method,
     itemIds: itemIds.slice(0, columns.items.n),
-    label: Int32Array.from(fit.label),
-    posterior: Float64Array.from(fit.posterior),
+    // The fit's own arrays, made for this fit: transferred to the main thread as they are.
+    label: fit.label,
+    posterior: fit.posterior,
     categories: [...columns.categories],
   };
 }

@@ -50,18 +50,9 @@ function sliceValue(type: string | null, value: unknown): SliceValue {
   }
 }
 
-/** Numbers (ascending), then strings (code-unit order), then false, true, and null last: a stable order of groups. */
-function compareValues(a: SliceValue, b: SliceValue): number {
-  const rank = (v: SliceValue) => (v === null ? 3 : typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
-  const d = rank(a) - rank(b);
-  if (d !== 0) return d;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  return Number(a) - Number(b);
-}
-
 /**
- * Every item's value of `meta.<by>` as an index into `values` (sorted, see {@link compareValues}). `itemIndex` maps
+ * Every item's value of `meta.<by>` as an index into `values` (in the order first seen; the report orders the groups
+ * itself: by their first item, null last). `itemIndex` maps
  * an item's database id to its row in the worker's columns; items imported after the columns were loaded are not
  * there (the import resets the project, and the next report loads it again).
  */
@@ -89,9 +80,5 @@ export function loadSlice(db: Database.Database, projectId: number, by: string, 
   for (let i = 0; i < nItems; i++) if (group[i] === -1) group[i] = indexOf(null);
   if (firstSeen.length > MAX_SLICE_VALUES)
     throw new OptionRefused('by', `meta.${by} takes ${firstSeen.length} values (missing counted as one); a report can be sliced by a key with at most ${MAX_SLICE_VALUES}`);
-  const order = firstSeen.map((_, g) => g).sort((a, b) => compareValues(firstSeen[a]!, firstSeen[b]!));
-  const rank = new Int32Array(order.length);
-  order.forEach((g, r) => (rank[g] = r));
-  for (let i = 0; i < nItems; i++) group[i] = rank[group[i]!]!;
-  return { by, values: order.map((g) => firstSeen[g]!), group };
+  return { by, values: firstSeen, group };
 }

@@ -2,8 +2,7 @@
  * Agreement among many raters on integer-coded reliability data (see `Ratings`). Every function is one or two
  * linear passes over the labels; nothing is quadratic in the number of items.
  */
-import { agreementFromTable, kappaFromTable } from './kappa';
-import { raterPairsByTables } from './rater-pair-tables';
+import { pairFromTable, raterPairsByTables } from './rater-pair-tables';
 import type { Ratings } from './ratings';
 import { Plurality } from './votes';
 
@@ -80,18 +79,7 @@ export function raterPairs(r: Ratings, options: { weighted?: boolean } = {}): Ra
       const i = order[s]!;
       table[first[i]! * k + second[i]!]!++;
     }
-    const key = keys[p]!;
-    const pair: RaterPair = {
-      a: Math.floor(key / raters),
-      b: key % raters,
-      n: from[p + 1]! - from[p]!,
-      percentAgreement: agreementFromTable(table, k),
-      cohenKappa: kappaFromTable(table, k),
-    };
-    if (options.weighted) {
-      pair.weightedKappa = { linear: kappaFromTable(table, k, 'linear'), quadratic: kappaFromTable(table, k, 'quadratic') };
-    }
-    out.push(pair);
+    out.push(pairFromTable(keys[p]!, raters, from[p + 1]! - from[p]!, table, k, options));
   }
   out.sort((x, y) => x.a - y.a || x.b - y.b);
   return out;
@@ -322,6 +310,31 @@ export interface LeaveOneOut {
 }
 
 /**
+ * The plurality of a unit's ratings code[s … e − 1] leaving out rating `me` (-1 when tied or none left): the
+ * leave-one-out majority a rater is scored against. `counts` holds the unit's count of every category, `me`'s
+ * included; it is left as it was.
+ */
+export function pluralityWithout(code: Int32Array, s: number, e: number, me: number, counts: Float64Array | Int32Array): number {
+  const mine = code[me]!;
+  counts[mine]!--;
+  let best = -1;
+  let top = 0;
+  let shared = false;
+  for (let j = s; j < e; j++) {
+    if (j === me) continue;
+    const k = code[j]!;
+    const m = counts[k]!;
+    if (m > top) {
+      top = m;
+      best = k;
+      shared = false;
+    } else if (m === top && k !== best) shared = true;
+  }
+  counts[mine]!++;
+  return shared ? -1 : best;
+}
+
+/**
  * Each rater's leave-one-out agreement: on each unit it rated, does its value equal the plurality of the other
  * raters' values? The measure alpaca_eval reports as human agreement (Dubois et al. 2023, AlpacaFarm, "1 vs rest"
  * in `alpaca_eval.analyze.Analyzer.agreement_of_annotations`). Our choice where alpaca_eval averages over ties:
@@ -346,20 +359,8 @@ export function leaveOneOutAgreement(r: Ratings): LeaveOneOut[] {
     }
     for (let i = s; i < e; i++) {
       const mine = code[i]!;
-      let best = -1;
-      let top = 0;
-      let shared = false;
-      for (const c of present) {
-        const m = counts[c]! - (c === mine ? 1 : 0);
-        if (m > top) {
-          top = m;
-          best = c;
-          shared = false;
-        } else if (m === top && m > 0) {
-          shared = true;
-        }
-      }
-      if (best < 0 || shared) continue;
+      const best = pluralityWithout(code, s, e, i, counts);
+      if (best < 0) continue;
       const who = rater[i]!;
       n[who]!++;
       if (best === mine) hit[who]!++;

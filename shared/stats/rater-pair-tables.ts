@@ -45,19 +45,21 @@ export function raterPairsByTables(r: Ratings, options: { weighted?: boolean }):
     const table = tables.subarray(p * kk, (p + 1) * kk);
     let n = 0;
     for (let x = 0; x < kk; x++) n += table[x]!;
-    const key = keys[p]!;
-    const pair: RaterPair = {
-      a: Math.floor(key / raters),
-      b: key % raters,
-      n,
-      percentAgreement: agreementFromTable(table, k),
-      cohenKappa: kappaFromTable(table, k),
-    };
-    if (options.weighted) {
-      pair.weightedKappa = { linear: kappaFromTable(table, k, 'linear'), quadratic: kappaFromTable(table, k, 'quadratic') };
-    }
-    out.push(pair);
+    out.push(pairFromTable(keys[p]!, raters, n, table, k, options));
   }
   out.sort((x, y) => x.a - y.a || x.b - y.b);
   return out;
+}
+
+/** The pair with key `a · raters + b`, from its k × k table of co-ratings (n of them); both of raterPairs' routes. */
+export function pairFromTable(key: number, raters: number, n: number, table: Float64Array, k: number, options: { weighted?: boolean }): RaterPair {
+  const pair: RaterPair = {
+    a: Math.floor(key / raters),
+    b: key % raters,
+    n,
+    percentAgreement: agreementFromTable(table, k),
+    cohenKappa: kappaFromTable(table, k),
+  };
+  if (options.weighted) pair.weightedKappa = { linear: kappaFromTable(table, k, 'linear'), quadratic: kappaFromTable(table, k, 'quadratic') };
+  return pair;
 }

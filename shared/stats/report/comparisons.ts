@@ -11,6 +11,7 @@
  *   humans on the item (leave-one-out, so a human is never scored against its own vote), and the judge is scored
  *   against that same reference, so both sides of a pair face one reference; no pair when it is tied or empty.
  */
+import { pluralityWithout } from '../agreement';
 import { pairedDifference } from '../paired';
 import type { Coded } from './coded';
 import { num, type ComparisonTestJson } from './json';
@@ -78,7 +79,7 @@ function judgeVsHumans(c: Coded, a: number, va: Int32Array): ComparisonTestJson 
     } else {
       for (let j = s; j < e; j++) counts[code[j]!]!++;
       for (let j = s; j < e; j++) {
-        const r = othersPlurality(code, s, e, j, counts);
+        const r = pluralityWithout(code, s, e, j, counts);
         if (r < 0) continue;
         ra[n] = v === r ? 1 : 0;
         rb[n] = code[j] === r ? 1 : 0;
@@ -89,30 +90,6 @@ function judgeVsHumans(c: Coded, a: number, va: Int32Array): ComparisonTestJson 
     if (n > before) items++;
   }
   return testJson(c, c.annotators[a]!.id, 'humans', 'humans', kind, ra.subarray(0, n), rb.subarray(0, n), cluster.subarray(0, n), items);
-}
-
-/**
- * The plurality of an item's ratings code[s … e − 1] without rating `me` (-1 when tied or none); `counts` holds
- * the item's counts of every rating, `me`'s included.
- */
-function othersPlurality(code: Int32Array, s: number, e: number, me: number, counts: Int32Array): number {
-  const mine = code[me]!;
-  counts[mine]!--;
-  let best = -1;
-  let top = 0;
-  let shared = false;
-  for (let j = s; j < e; j++) {
-    if (j === me) continue;
-    const k = code[j]!;
-    const m = counts[k]!;
-    if (m > top) {
-      top = m;
-      best = k;
-      shared = false;
-    } else if (m === top && k !== best) shared = true;
-  }
-  counts[mine]!++;
-  return shared ? -1 : best;
 }
 
 function testJson(
