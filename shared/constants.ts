@@ -4,7 +4,19 @@
  * without zod; shared/schemas.ts builds its schemas from them.
  */
 
-export const TASK_TYPES = ['pairwise', 'rating', 'choice'] as const;
+export const TASK_TYPES = ['pairwise', 'rating', 'choice', 'ranking'] as const;
+
+/** A ranking item's answers: at least two, at most ten (JudgeLM's multi-answer judging goes up to ten). */
+export const RANKING_ANSWERS: Readonly<{ min: number; max: number }> = { min: 2, max: 10 };
+
+/** The roles of a conversation's messages: OpenAI's chat message shape, so agent trajectories import as they are. */
+export const CHAT_ROLES = ['system', 'user', 'assistant', 'tool'] as const;
+
+/**
+ * The image types Concord stores (sniffed from the bytes, never taken from a name): the four that browsers and
+ * OpenAI-compatible vision endpoints all accept.
+ */
+export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
 
 /** A pairwise verdict, in display positions (`A` = the answer shown first). */
 export const PAIRWISE_VALUES = ['A', 'B', 'tie'] as const;
@@ -51,6 +63,16 @@ export const LIMITS = {
   judgeConcurrency: 256,
   /** Highest sampling temperature a judge may be given. */
   judgeTemperature: 2,
+  /** Messages in one conversation. */
+  conversationTurns: 500,
+  /** Images on one item (its own and its turns' together). */
+  imagesPerItem: 16,
+  /** Bytes of one stored image file. */
+  imageBytes: 10 * 1024 * 1024,
+  /** Files in one import upload (a multipart body or a zip). */
+  filesPerImport: 10_000,
+  /** Characters of an image's alt text. */
+  altChars: 2000,
 } as const;
 
 /** Why a qualification bar needs `gold_rate` > 0: the bar is measured on gold checks, and only then are any served. */

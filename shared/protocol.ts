@@ -6,24 +6,41 @@
  * Commands are `domain:verb`, take `(input, ack)` and are acknowledged with {@link Ack}.
  */
 import type { ErrorBody } from './errors';
+import type { ChatTurn, ImageRef } from './conversation';
 import type { z } from 'zod';
 import type { AnnotatorKind, COMMAND_INPUTS as CommandInputs, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type AckFn<T> = (res: Ack<T>) => void;
 
-/** What an annotator (human or judge) sees of an item: content only, never gold, metadata or labels. */
+/**
+ * What an annotator (human or judge) sees of an item: content only, never gold, metadata or labels. Images are
+ * `data:` URLs for files stored with the import (only a task carries them) or the item's own http(s) URLs.
+ */
 export interface TaskItem {
   id: string;
+  /** Conversations: the judged turn's user message. */
   question: string;
-  /** Pairwise: in display order, so `answer_a` is the answer shown first. */
+  /** Pairwise: in display order, so `answer_a` is the answer shown first. Conversations: the judged turn's last reply. */
   answer_a?: string;
   answer_b?: string;
   answer?: string;
+  /** Ranking: the answers in display order (shuffled per task; the server keeps the order with the lease). */
+  answers?: string[];
   options?: string[];
   reference?: string;
   persona?: string;
   rubric?: string;
+  /**
+   * Conversations, up to the end of the judged turn (later turns are not context): pairwise in display order
+   * (`conversation_a` is the one shown first), rating as `conversation`.
+   */
+  conversation_a?: ChatTurn[];
+  conversation_b?: ChatTurn[];
+  conversation?: ChatTurn[];
+  /** Conversations: the judged turn (1-based count of user messages). */
+  turn?: number;
+  images?: ImageRef[];
 }
 
 export interface Task {

@@ -17,6 +17,7 @@ import {
   TASK_TYPES,
 } from './constants';
 import { issueMessage } from './zod-messages';
+import { ExternalId, Options, RankingValue } from './item-schemas';
 
 /** Messages a person can act on, for every schema that does not set its own (shared/zod-messages.ts). */
 z.config({ customError: issueMessage });
@@ -48,13 +49,6 @@ export const RatingScale = z
   .strictObject({ min: finite, max: finite, step: z.number().positive().optional() })
   .refine((r) => r.min < r.max, { error: 'min must be below max' });
 export type RatingScale = z.infer<typeof RatingScale>;
-
-const optionText = z.string().trim().min(1, { error: 'an option cannot be empty' }).max(2000);
-const Options = z
-  .array(optionText)
-  .min(2, { error: 'give at least two options' })
-  .max(100)
-  .refine((o) => new Set(o).size === o.length, { error: 'options must be distinct' });
 
 export const RationaleMode = z.enum(RATIONALE_MODES);
 export type RationaleMode = z.infer<typeof RationaleMode>;
@@ -149,59 +143,22 @@ export const ProjectPatch = z
 export type ProjectPatch = z.infer<typeof ProjectPatch>;
 
 // ---------------------------------------------------------------------------------------------
-// Import records
+// Import records (items: shared/item-schemas.ts)
 
-/** External ids: strings, or integers (turned into their decimal string). */
-export const ExternalId = z
-  .union([z.string(), z.int()])
-  .transform((v) => String(v))
-  .pipe(z.string().trim().min(1, { error: 'id cannot be empty' }).max(200, { error: 'id is longer than 200 characters' }));
+export {
+  ExternalId,
+  ITEM_RECORD,
+  PairwiseItemRecord,
+  RatingItemRecord,
+  ChoiceItemRecord,
+  RankingItemRecord,
+  RankingValue,
+  ChatTurnRecord,
+  ImageEntry,
+} from './item-schemas';
+export type { ItemRecord } from './item-schemas';
 
-/**
- * Required text. A number is taken as its decimal text (datasets hold answers like `42`); anything else that is
- * not a string is an error. `allowEmpty`: an empty answer is real data (a model that said nothing).
- */
-const text = (what: string, allowEmpty = false) =>
-  z.preprocess(
-    (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v),
-    z
-      .string({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a string`) })
-      .min(allowEmpty ? 0 : 1, { error: `${what} cannot be empty` }),
-  );
 const optText = z.string().optional().nullable();
-const Meta = z.record(z.string(), z.unknown()).optional().nullable();
-
-const common = {
-  id: ExternalId,
-  question: text('question'),
-  reference: optText,
-  persona: optText,
-  meta: Meta,
-};
-
-export const PairwiseItemRecord = z.strictObject({
-  ...common,
-  answer_a: text('answer_a', true),
-  answer_b: text('answer_b', true),
-  gold: PairwiseValue.optional().nullable(),
-});
-export const RatingItemRecord = z.strictObject({
-  ...common,
-  answer: text('answer', true),
-  rubric: optText,
-  gold: z.number().optional().nullable(),
-});
-export const ChoiceItemRecord = z.strictObject({
-  ...common,
-  options: Options.optional().nullable(),
-  gold: z.string().optional().nullable(),
-});
-export type PairwiseItemRecord = z.infer<typeof PairwiseItemRecord>;
-export type RatingItemRecord = z.infer<typeof RatingItemRecord>;
-export type ChoiceItemRecord = z.infer<typeof ChoiceItemRecord>;
-export type ItemRecord = PairwiseItemRecord | RatingItemRecord | ChoiceItemRecord;
-
-export const ITEM_RECORD = { pairwise: PairwiseItemRecord, rating: RatingItemRecord, choice: ChoiceItemRecord } as const;
 
 /** A provenance field the labels export writes: accepted on import (so an export re-imports as it is), not stored. */
 const exportedProvenance = z.union([z.string(), z.number(), z.boolean()]).optional().nullable();
@@ -211,8 +168,13 @@ export const LabelRecord = z.strictObject({
   item: ExternalId,
   annotator: z.string().trim().min(1, { error: 'annotator cannot be empty' }).max(200),
   kind: AnnotatorKind.default('human'),
-  value: z.union([z.string(), z.number()]).nullable(),
+  /** Ranking: answer indexes best first in the item's own order (ties as groups), or that list as JSON text. */
+  value: z.union([z.string(), z.number(), RankingValue]).nullable(),
   certainty: z.number().optional().nullable(),
+  /** Ranking: the order the answers were shown in (the item's answer index at each position), when known. */
+  permutation: z.array(z.int().min(0)).max(10).optional().nullable(),
+  /** Ranking: a score per answer, in the item's own order. */
+  scores: z.array(z.number()).max(10).optional().nullable(),
   rationale: optText,
   order: Order.optional().nullable(),
   sample: z.int().min(0).max(10_000).default(0),
@@ -367,8 +329,13 @@ export const LeaseRef = z.strictObject({ leaseId: z.string().min(1).max(100) });
 
 export const LabelSubmit = z.strictObject({
   leaseId: z.string().min(1).max(100),
-  /** Pairwise: `A`/`B`/`tie` in display positions (`A` = shown first). Rating: a number. Choice: an option. */
-  value: z.union([z.string().max(2000), finite]).nullable(),
+  /**
+   * Pairwise: `A`/`B`/`tie` in display positions (`A` = shown first). Rating: a number. Choice: an option. Ranking:
+   * display positions best first, ties as groups (`[[1],[0,2]]`); the server maps them to the item's answers.
+   */
+  value: z.union([z.string().max(2000), finite, RankingValue]).nullable(),
+  /** Ranking: a score per answer in display positions (JudgeLM scores every answer in one pass). */
+  scores: z.array(finite).max(10).optional().nullable(),
   certainty: finite.optional().nullable(),
   rationale: z.string().max(LIMITS.rationaleChars).optional().nullable(),
   /** Generated by the client once per label; resubmitting the same id is acknowledged and stored once. */

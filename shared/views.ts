@@ -43,7 +43,12 @@ export interface ImportResult {
   imported: number;
 }
 
-/** An item's stored content: what an annotator may see, plus `rubric`/`options` where the type has them. */
+/**
+ * An item's stored content (the `content` column): what an annotator may see, plus `rubric`/`options` where the
+ * type has them. Conversations keep every message as imported, with the judged `turn` resolved (the last when the
+ * record gave none) and `question`/`answer*` set to the judged turn's, so lists, exports and length statistics
+ * read them as for any item. Images: `file:<sha256>` for a stored file, else the URL as given (see ImageRef).
+ */
 export type ItemContent = Omit<TaskItem, 'id'>;
 
 /** An item as `GET /api/projects/:id/items` lists it. */
@@ -217,6 +222,8 @@ export interface GoldRecord {
   answer_a?: string | null;
   answer_b?: string | null;
   answer?: string | null;
+  /** Ranking: the answers in the item's own order (the label's indexes refer to them). */
+  answers?: string[] | null;
   options?: string[] | null;
   rubric?: string | null;
   reference: string | null;
@@ -231,9 +238,10 @@ export interface GoldRecord {
   n: number;
   /**
    * Where `label` comes from: the researcher's adjudication, the item's gold, or the consensus method (`unanimous`
-   * and `majority` are the plurality's; `dawid-skene` and `mace` the models').
+   * and `majority` are the plurality's; `dawid-skene` and `mace` the models'; `mean-rank` a ranking project's order
+   * of the answers by their mean rank over the votes, whose `label` is the ranking's JSON text).
    */
-  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority' | 'dawid-skene' | 'mace';
+  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority' | 'dawid-skene' | 'mace' | 'mean-rank';
   /**
    * The consensus method's probability of `label`: the model's posterior, or for the plurality the winning share of
    * the votes; null when the label rests on an adjudication or gold.

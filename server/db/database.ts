@@ -53,14 +53,26 @@ export function migrate(db: Db, migrations = readMigrations()): number[] {
   const done: number[] = [];
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.name, Date.now());
-    })();
+    const keysOff = m.sql.startsWith(FOREIGN_KEYS_OFF);
+    // A migration that rebuilds a table others refer to runs with foreign keys off (the pragma is a no-op inside a
+    // transaction, so it is set around it), and is checked for dangling references before it commits.
+    if (keysOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (keysOff && (db.pragma('foreign_key_check') as unknown[]).length > 0) throw new Error(`migration ${m.name} leaves references to missing rows`);
+        record.run(m.version, m.name, Date.now());
+      })();
+    } finally {
+      if (keysOff) db.pragma('foreign_keys = ON');
+    }
     done.push(m.version);
   }
   return done;
 }
+
+/** The first line of a migration that must run with foreign keys off (it rebuilds a table others refer to). */
+const FOREIGN_KEYS_OFF = '-- concord:foreign-keys-off';
 
 /** A database this Concord must not serve; the message is one line for the person starting the server. */
 export class DatabaseRefused extends Error {}

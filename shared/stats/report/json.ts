@@ -129,8 +129,31 @@ export interface SliceGroupJson {
   annotators: ReportJson['annotators'];
 }
 
+/**
+ * A judge's rankings (ranking projects, issue 11). `kendall_tau_b` (mean over items of τ-b between the judge's
+ * ranking and the reference) and `top1_accuracy` (share of items whose top answer the judge also ranks first, a tie
+ * at the judge's top counting 1/k) are against the human consensus ranking (answers ordered by their mean human
+ * rank), over `items` items with both; `gold` the same against gold rankings. A judge's several samples of an item
+ * reduce to one ranking by mean rank. `first_position_rate`: share of the judge's `rankings` that rank the answer
+ * shown first at the top (1/k for a k-way tie there), against `first_position_expected`, the mean of 1/N an
+ * order-blind judge would give.
+ */
+export interface RankingJudgeJson {
+  kendall_tau_b: N;
+  top1_accuracy: N;
+  items: number;
+  gold: { kendall_tau_b: N; top1_accuracy: N; items: number } | null;
+  first_position_rate: N;
+  first_position_expected: N;
+  rankings: number;
+}
+
 export interface ReportJson {
-  project: { id: string; type: string; items: number; labels: { human: number; llm: number } };
+  /**
+   * `answer_pairs`, ranking projects only: the answer pairs every pairwise statistic below is computed on (each
+   * ranking is decomposed into the preferences it implies on each pair of the item's answers, `A` = the lower index).
+   */
+  project: { id: string; type: string; items: number; labels: { human: number; llm: number }; answer_pairs?: number };
   /**
    * The consensus method the report used (the project's `aggregation`, or `?method=`): `items` with a consensus
    * label under it, and how many annotators it flags as spammers (0 under majority).
@@ -155,6 +178,12 @@ export interface ReportJson {
     /** Items with an untied human majority, items whose majority is tied, and how many items each class won. */
     majority: { items: number; tied: number; counts: { value: Category; items: number }[] };
     length_bias: LengthBiasJson | null;
+    /**
+     * Ranking projects only: Kendall's coefficient of concordance W among the humans (with the correction for ties),
+     * the mean over the `kendall_w_items` items that two or more humans ranked.
+     */
+    kendall_w?: N;
+    kendall_w_items?: number;
   };
   judges: {
     annotator: string;
@@ -173,6 +202,8 @@ export interface ReportJson {
     alt_test_reason: string | null;
     /** Null when the judge gives no certainty on an item with a reference. */
     selective: SelectiveJson | null;
+    /** Ranking projects only. */
+    ranking?: RankingJudgeJson;
   }[];
   annotators: {
     annotator: string;
