@@ -39,7 +39,10 @@ export class Api {
   private async request(method: string, path: string, body?: BodyInit | object, type?: string): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     let payload: BodyInit | undefined;
-    if (body instanceof Blob || typeof body === 'string') {
+    if (body instanceof FormData) {
+      // The browser writes the multipart content type itself, with the boundary it chose.
+      payload = body;
+    } else if (body instanceof Blob || typeof body === 'string') {
       payload = body;
       headers['content-type'] = type ?? 'application/octet-stream';
     } else if (body !== undefined) {
@@ -67,6 +70,19 @@ export class Api {
   /** Sends a file as it is; the content type tells the server its encoding (JSONL, JSON or CSV). */
   upload<T>(path: string, file: Blob, type: string) {
     return this.json<T>('POST', path, file, type);
+  }
+
+  /**
+   * Sends a multipart body (an items file with the image files it names, or with a zip of them): the server reads
+   * the part named `items` as the file to import and every other part as a file, named by its relative path.
+   */
+  uploadParts<T>(path: string, parts: FormData) {
+    return this.json<T>('POST', path, parts);
+  }
+
+  /** A file behind the token as a Blob (an `<img src>` cannot send a header either: show it by an object URL). */
+  async blob(path: string): Promise<Blob> {
+    return (await this.request('GET', path)).blob();
   }
 
   /** Downloads a file behind the token (an `<a download>` cannot send a header). */
