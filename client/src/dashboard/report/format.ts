@@ -64,7 +64,8 @@ export interface SliceMatrix {
   by: string;
   columns: { label: string; items: number }[];
   judges: { annotator: string; cells: (SliceCell | null)[] }[];
-  humans: { agreement: N; alpha: N; annotators: number }[];
+  /** `w`: Kendall's W among the humans in the slice (ranking projects only). */
+  humans: { agreement: N; alpha: N; annotators: number; w?: N }[];
 }
 
 export function sliceMatrix(r: ReportJson): SliceMatrix | null {
@@ -82,7 +83,12 @@ export function sliceMatrix(r: ReportJson): SliceMatrix | null {
         return j ? cellOf(j) : null;
       }),
     })),
-    humans: groups.map((g) => ({ agreement: g.humans.percent_agreement, alpha: g.humans.krippendorff_alpha.nominal, annotators: g.humans.annotators })),
+    humans: groups.map((g) => ({
+      agreement: g.humans.percent_agreement,
+      alpha: g.humans.krippendorff_alpha.nominal,
+      annotators: g.humans.annotators,
+      ...(g.humans.kendall_w !== undefined ? { w: g.humans.kendall_w } : {}),
+    })),
   };
 }
 
@@ -94,3 +100,27 @@ export const METHOD_NAMES: Record<AggregationMethod, string> = { majority: 'majo
 
 /** A certainty on the project's scale: as given, without a float's trailing noise. */
 export const certaintyValue = (v: number): string => String(Number(v.toPrecision(6)));
+
+/** One judge's row of the ranking table (ranking projects): the report's `judges[].ranking`, flattened. */
+export interface RankingRow {
+  annotator: string;
+  rankings: number;
+  items: number;
+  tau: N;
+  top1: N;
+  gold: { tau: N; top1: N; items: number } | null;
+  firstRate: N;
+  firstExpected: N;
+}
+
+export function rankingRows(r: ReportJson): RankingRow[] {
+  return r.judges.flatMap((j) => {
+    const k = j.ranking;
+    if (!k) return [];
+    const gold = k.gold ? { tau: k.gold.kendall_tau_b, top1: k.gold.top1_accuracy, items: k.gold.items } : null;
+    return [{ annotator: j.annotator, rankings: k.rankings, items: k.items, tau: k.kendall_tau_b, top1: k.top1_accuracy, gold, firstRate: k.first_position_rate, firstExpected: k.first_position_expected }];
+  });
+}
+
+/** Whether the report is a ranking project's (it has the fields only they carry). */
+export const isRankingReport = (r: ReportJson): boolean => r.project.type === 'ranking' || r.humans.kendall_w !== undefined || r.project.answer_pairs !== undefined;
