@@ -13,6 +13,11 @@ export interface StoredLabel {
   value: string | number | null;
   certainty: number | null;
   order: 'AB' | 'BA' | null;
+  /**
+   * Ranking: the order the answers were shown in (`permutation[p]` = the item's answer at display position p), for
+   * position bias; `value` is the ranking's JSON text in the item's own frame. Null for other types.
+   */
+  permutation: number[] | null;
   sample: number;
   durationMs: number | null;
 }

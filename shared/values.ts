@@ -3,6 +3,7 @@
  * and the annotator page. Each check returns a sentence naming the problem, or null when the value is fine.
  */
 import { DEFAULT_SCALE, PAIRWISE_VALUES } from './constants';
+import { parseRanking, type Ranking } from './ranking';
 import type { Order, PairwiseValue, RatingScale, Range, TaskType } from './schemas';
 
 interface ProjectDomain {
@@ -12,7 +13,11 @@ interface ProjectDomain {
   certainty: Range | null;
 }
 
-export function checkValue(project: ProjectDomain, value: unknown, itemOptions: string[] | null): string | null {
+/**
+ * Whether `value` is a label value in this project. `itemOptions`: a choice item's own options (else the
+ * project's). `nAnswers`: a ranking item's number of answers (a ranking must order every one of them).
+ */
+export function checkValue(project: ProjectDomain, value: unknown, itemOptions: string[] | null, nAnswers?: number | null): string | null {
   switch (project.type) {
     case 'pairwise':
       return typeof value === 'string' && (PAIRWISE_VALUES as readonly string[]).includes(value) ? null : `must be "A", "B" or "tie", not ${JSON.stringify(value)}`;
@@ -29,7 +34,28 @@ export function checkValue(project: ProjectDomain, value: unknown, itemOptions: 
       const options = itemOptions ?? project.options ?? [];
       return typeof value === 'string' && options.includes(value) ? null : `must be one of the options (${options.map((o) => JSON.stringify(o)).join(', ')}), not ${JSON.stringify(value)}`;
     }
+    case 'ranking': {
+      const r = rankingValue(value, nAnswers);
+      return typeof r === 'string' ? r : null;
+    }
   }
+}
+
+/**
+ * A ranking value of `n` answers, canonical (each tied group sorted), or a sentence naming the problem. A string is
+ * read as the ranking's JSON text (how `value` and gold columns, CSV cells and exports hold it: '[[2],[0,1]]').
+ */
+export function rankingValue(value: unknown, n: number | null | undefined): Ranking | string {
+  if (n == null) return 'this item has no answers to rank';
+  let v = value;
+  if (typeof value === 'string') {
+    try {
+      v = JSON.parse(value);
+    } catch {
+      // Not JSON: parseRanking names the string itself as what is not a list.
+    }
+  }
+  return parseRanking(v, n);
 }
 
 export function checkCertainty(project: ProjectDomain, certainty: number): string | null {

@@ -3,12 +3,15 @@
  * (human labels + live human leases), so the items with the fewest labels are found first, in O(1) of the
  * number of items, and an item at its redundancy is in no list.
  */
+import { goldKey } from './gold-match';
 
 export interface ItemSlot {
   id: number;
   gold: boolean;
-  /** The gold label, for tracking each human's accuracy on quality checks. */
-  goldValue: string | number | null;
+  /** What a label must match to pass this gold check (gold-match.ts): the gold value, or a ranking's top group. */
+  goldKey: string | number | null;
+  /** A ranking item's number of answers (each lease shows them in its own order); 0 for other items. */
+  answers: number;
   /** Human labels stored. */
   labels: number;
   /** Live human leases. */
@@ -20,10 +23,10 @@ export interface ItemSlot {
   goldPool: boolean;
 }
 
-/** An item as the pool first knows it: no labels, no leases, in no bucket yet. */
-export function itemSlot(id: number, gold: string | number | null, mixGold: boolean): ItemSlot {
+/** An item as the pool first knows it: no labels, no leases, in no bucket yet. `answers`: see {@link ItemSlot}. */
+export function itemSlot(id: number, gold: string | number | null, mixGold: boolean, answers = 0): ItemSlot {
   const isGold = gold !== null;
-  return { id, gold: isGold, goldValue: gold, labels: 0, leased: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
+  return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
 }
 
 export class Buckets {

@@ -6,7 +6,9 @@
  */
 import type { Order } from '../../shared/schemas';
 import { humanSlot } from '../labels/labels.repo';
+import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
+import { matchesGold } from './gold-match';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -94,7 +96,7 @@ export class HumanPool {
   private scoreGold(h: HumanState, s: ItemSlot | undefined, value: unknown): void {
     if (!s?.gold) return;
     h.gold.n++;
-    if (value === s.goldValue) h.gold.correct++;
+    if (matchesGold(s.goldKey, value, s.answers)) h.gold.correct++;
   }
 
   /** A human's record on gold items (quality checks): how many they labelled and how many matched. */
@@ -134,7 +136,9 @@ export class HumanPool {
     slot.leased++;
     this.bucketsOf(slot).place(slot);
     const order: Order | null = this.settings.pairwise ? (this.random() < 0.5 ? 'AB' : 'BA') : null;
-    const lease = this.book.issue(annotatorId, 'human', slot.id, order, 0, humanSlot, now);
+    // Ranking: each person sees the answers in an order of their own, so no position is any answer's for everyone.
+    const permutation = slot.answers > 0 ? randomPermutation(slot.answers, this.random) : null;
+    const lease = this.book.issue(annotatorId, 'human', slot.id, order, permutation, 0, humanSlot, now);
     h.leases.set(lease.id, lease);
     return lease;
   }

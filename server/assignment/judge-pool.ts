@@ -4,7 +4,9 @@
  * its retry queue. Judges never touch the human buckets, nor each other's tasks.
  */
 import type { Order } from '../../shared/schemas';
+import { randomPermutation } from '../../shared/ranking';
 import { judgeSlot } from '../labels/labels.repo';
+import type { ItemSlot } from './buckets';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 export interface JudgePlan {
@@ -45,7 +47,7 @@ export class JudgePool {
 
   constructor(
     private settings: PoolSettings,
-    private readonly items: ReadonlyMap<number, unknown>,
+    private readonly items: ReadonlyMap<number, ItemSlot>,
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {}
@@ -116,7 +118,12 @@ export class JudgePool {
     if (!task) return null;
     const slot = judgeSlot(task.order, task.sample);
     const shown: Order | null = task.order ?? (this.settings.pairwise ? (this.random() < 0.5 ? 'AB' : 'BA') : null);
-    const lease = this.book.issue(annotatorId, 'llm', task.itemId, shown, task.sample, slot, now);
+    // Ranking: `swap` does not apply (a ranking project is not pairwise, so its orders are [null] and its slot is
+    // `-#<sample>`); instead every sample, and every retry of one, shows the answers in a fresh random order, so
+    // position bias shows as the rate the answer shown first is ranked first (against 1/N).
+    const answers = this.items.get(task.itemId)?.answers ?? 0;
+    const permutation = answers > 0 ? randomPermutation(answers, this.random) : null;
+    const lease = this.book.issue(annotatorId, 'llm', task.itemId, shown, permutation, task.sample, slot, now);
     j.leases.set(lease.id, lease);
     j.leasedKeys.add(itemKey(task.itemId, slot));
     return lease;

@@ -13,6 +13,12 @@ export interface Lease {
   itemId: number;
   /** Pairwise: the order shown (AB = canonical); null for other types. */
   order: Order | null;
+  /**
+   * Ranking: the order the answers are shown in, `permutation[p]` = the item's answer at display position p (a
+   * fresh random order per lease, never sent to the client; the label's display positions are mapped through it).
+   * Null for other types.
+   */
+  permutation: number[] | null;
   sample: number;
   /** The label slot this lease will fill (see labels.repo `judgeSlot`). */
   slot: string;
@@ -45,7 +51,7 @@ export class LeaseBook {
 
   constructor(public leaseMs: PoolSettings['leaseMs']) {}
 
-  issue(annotatorId: number, kind: AnnotatorKind, itemId: number, order: Order | null, sample: number, slot: string, now: number): Lease {
+  issue(annotatorId: number, kind: AnnotatorKind, itemId: number, order: Order | null, permutation: number[] | null, sample: number, slot: string, now: number): Lease {
     const lease: Lease = {
       // randomUUID draws from a pooled entropy buffer: an order of magnitude cheaper than randomBytes per call.
       id: randomUUID(),
@@ -53,6 +59,7 @@ export class LeaseBook {
       kind,
       itemId,
       order,
+      permutation,
       sample,
       slot,
       issuedAt: now,

@@ -34,11 +34,11 @@ export class ProjectPool {
 
   /**
    * Rebuilds the index from the record (after start-up, an import or a settings change). Live leases are kept
-   * and still hold their slots.
+   * and still hold their slots. `answers`: a ranking item's number of answers (absent or null for other items).
    */
   load(
     settings: PoolSettings,
-    items: Iterable<{ id: number; gold: string | number | null }>,
+    items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>,
     humanCounts: Iterable<{ item_id: number; n: number }>,
     done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string; value: unknown }>,
   ): void {
@@ -47,7 +47,7 @@ export class ProjectPool {
     this.order = [];
     const mixGold = settings.goldRate > 0;
     for (const r of items) {
-      const s = itemSlot(r.id, r.gold, mixGold);
+      const s = itemSlot(r.id, r.gold, mixGold, r.answers ?? 0);
       this.items.set(r.id, s);
       this.order.push(s);
     }
@@ -161,7 +161,10 @@ export class ProjectPool {
     else this.judges.release(lease);
   }
 
-  /** The lease's label (`value`, canonical) is stored: it keeps the slot it held, now as a label. */
+  /**
+   * The lease's label (`value`, canonical as stored: a ranking's rankingText in the item's frame) is stored: it
+   * keeps the slot it held, now as a label, and counts towards its human's gold checks (gold-match.ts).
+   */
   commit(lease: Lease, value: unknown): void {
     if (!this.book.isLive(lease)) return;
     this.book.drop(lease);

@@ -22,10 +22,18 @@ export interface NewLabel {
   inviteId?: number | null;
   studyId?: string | null;
   sessionId?: string | null;
+  /**
+   * Ranking: the order the answers were shown in, as JSON text of the item's answer index at each display position
+   * ('[2,0,1]'); null when unknown (an import that did not say) and for other types. `value` is then the ranking's
+   * rankingText in the item's own frame.
+   */
+  permutation?: string | null;
+  /** Ranking: a score per answer in the item's own order, as JSON text ('[7,9,4]'), when the annotator gave them. */
+  scores?: string | null;
 }
 
 /** The optional columns filled in, so every named parameter is bound. */
-const bindable = (l: NewLabel) => ({ leaseId: null, inviteId: null, studyId: null, sessionId: null, ...l });
+const bindable = (l: NewLabel) => ({ leaseId: null, inviteId: null, studyId: null, sessionId: null, permutation: null, scores: null, ...l });
 
 /** The slot makes a label unique for its annotator: one per item for humans, one per order and sample for judges. */
 export const humanSlot = '';
@@ -38,16 +46,18 @@ export class LabelsRepo {
   private readonly humanCountsStmt;
   private readonly doneStmt;
   private readonly countsStmt;
+  private readonly answerCountsStmt;
 
   constructor(db: Db) {
-    const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta, lease_id, invite_id, study_id, session_id)
-      VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta, @leaseId, @inviteId, @studyId, @sessionId)`;
+    const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta, lease_id, invite_id, study_id, session_id, permutation, scores)
+      VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta, @leaseId, @inviteId, @studyId, @sessionId, @permutation, @scores)`;
     // DO NOTHING on any uniqueness conflict: the caller tells a repeated clientLabelId from a taken slot.
     this.insertStmt = db.prepare<NewLabel, { id: number }>(`INSERT INTO labels ${cols} ON CONFLICT DO NOTHING RETURNING id`);
     this.upsertStmt = db.prepare<NewLabel>(
       `INSERT INTO labels ${cols} ON CONFLICT (item_id, annotator_id, slot) DO UPDATE SET value = excluded.value,
         certainty = excluded.certainty, rationale = excluded.rationale, shown_order = excluded.shown_order,
-        duration_ms = excluded.duration_ms, created_at = excluded.created_at, source = excluded.source`,
+        duration_ms = excluded.duration_ms, created_at = excluded.created_at, source = excluded.source,
+        permutation = excluded.permutation, scores = excluded.scores`,
     );
     this.byClientIdStmt = db.prepare<[number, string], { id: number; item_id: number; slot: string; lease_id: string | null }>(
       'SELECT id, item_id, slot, lease_id FROM labels WHERE annotator_id = ? AND client_label_id = ?',
@@ -61,6 +71,10 @@ export class LabelsRepo {
     );
     this.countsStmt = db.prepare<[number], { annotator_id: number; n: number }>(
       'SELECT annotator_id, count(*) AS n FROM labels WHERE project_id = ? GROUP BY annotator_id',
+    );
+    // SQLite's JSON reader counts the answers without the item's text crossing into JavaScript.
+    this.answerCountsStmt = db.prepare<[number], { id: number; n: number }>(
+      "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND json_type(content, '$.answers') = 'array'",
     );
   }
 
@@ -86,5 +100,11 @@ export class LabelsRepo {
   }
   countsByAnnotator(projectId: number) {
     return this.countsStmt.all(projectId);
+  }
+  /** Ranking items: how many answers a label on each must order (item id → count), for the assignment pool. */
+  answerCounts(projectId: number): Map<number, number> {
+    const m = new Map<number, number>();
+    for (const r of this.answerCountsStmt.iterate(projectId)) m.set(r.id, r.n);
+    return m;
   }
 }

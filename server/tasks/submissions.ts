@@ -3,6 +3,7 @@
  * checked (label-checks.ts) and written in the group commit (labels/label-writer.ts), then its lease is committed
  * in the pool and `label:stored` is raised. A crowd worker's first label makes them an annotator on the way.
  */
+import type { StoredLabel } from '../../shared/events';
 import type { AnnotatorProgress, CommandPayload, SubmitResult } from '../../shared/protocol';
 import type { Project } from '../../shared/views';
 import { AppError } from '../errors';
@@ -86,7 +87,7 @@ export class Submissions {
     if (lease.submitting) throw new AppError('conflict', 'This task is already being submitted under another clientLabelId');
     // A choice item's own options are read only for a value to check (not for a judge's unreadable output).
     const options = project.type === 'choice' && input.value !== null ? (this.deps.items.content(lease.itemId)?.options ?? project.options) : null;
-    const label = checkLabel(project, actor.kind, { options, order: lease.order }, input);
+    const label = checkLabel(project, actor.kind, { options, order: lease.order, permutation: lease.permutation }, input);
 
     lease.submitting = true;
     const provisional = actor.annotatorId < 0 ? actor.annotatorId : null;
@@ -102,7 +103,17 @@ export class Submissions {
     if (id === undefined) return this.notWritten(actor, pool, lease, label, written, input);
     pool.commit(lease, label.value);
     if (actor.crowd) this.deps.crowd.labelledVia(actor.crowd.inviteId, written.annotatorId);
-    const stored = { id, itemId: lease.itemId, annotatorId: written.annotatorId, value: label.value, certainty: label.certainty, order: lease.order, sample: lease.sample, durationMs: now - lease.issuedAt };
+    const stored: StoredLabel = {
+      id,
+      itemId: lease.itemId,
+      annotatorId: written.annotatorId,
+      value: label.value,
+      certainty: label.certainty,
+      order: lease.order,
+      permutation: label.permutation === null ? null : lease.permutation,
+      sample: lease.sample,
+      durationMs: now - lease.issuedAt,
+    };
     this.deps.events.emit('label:stored', { projectId: actor.projectId, label: stored, kind: actor.kind });
     // This label may have put its annotator below the gold-check bar: say so, so no prefetched task is shown.
     const blocked = this.deps.gate.blocked(actor.projectId, actor.annotatorId);

@@ -2,7 +2,7 @@
  * The task protocol's flows for a connected annotator: their session, the next task, releasing and keeping tasks
  * alive, over one assignment pool per project. Storing a label is submissions.ts; checking one is label-checks.ts.
  */
-import type { AnnotatorProgress, CommandPayload, SessionInfo, SocketData, SubmitResult, Task, TaskItem } from '../../shared/protocol';
+import type { AnnotatorProgress, CommandPayload, SessionInfo, SocketData, SubmitResult, Task } from '../../shared/protocol';
 import type { JudgeCreate } from '../../shared/schemas';
 import type { Project } from '../../shared/views';
 import { AppError, notFound } from '../errors';
@@ -19,6 +19,7 @@ import type { Lease, PoolSettings } from '../assignment/leases';
 import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate } from './actor';
 import { Submissions } from './submissions';
+import { taskItem, type FileSource } from './task-item';
 
 const poolSettings = (p: Project): PoolSettings => ({
   pairwise: p.type === 'pairwise',
@@ -51,7 +52,9 @@ export class TasksService {
     private readonly random: () => number = Math.random,
     private readonly gate: AnnotatorGate = OPEN_GATE,
     /** Crowd workers in memory and join links' places (app.ts wires it to the database); uncapped links by default. */
-    crowd?: Crowd,
+    crowd: Crowd | undefined,
+    /** The project's stored image files (server/files/files.repo.ts), sent inside tasks as `data:` URLs. */
+    private readonly files: FileSource,
   ) {
     this.crowd = crowd ?? new Crowd(() => [], (projectId, id) => this.holds(projectId, id), () => undefined);
     this.submissions = new Submissions({
@@ -121,7 +124,13 @@ export class TasksService {
   }
 
   private load(project: Project, pool: ProjectPool): void {
-    pool.load(poolSettings(project), this.items.forPool(project.id), this.labels.humanCounts(project.id), this.labels.done(project.id));
+    let items: Array<{ id: number; gold: string | number | null; answers?: number | null }> = this.items.forPool(project.id);
+    if (project.type === 'ranking') {
+      // Each ranking lease shows the answers in an order of its own: the pool draws it, so it knows each count.
+      const counts = this.labels.answerCounts(project.id);
+      items = items.map((r) => ({ ...r, answers: counts.get(r.id) ?? null }));
+    }
+    pool.load(poolSettings(project), items, this.labels.humanCounts(project.id), this.labels.done(project.id));
   }
 
   /** Rebuilds a loaded project's pool from the database (after an import or a settings change). */
@@ -242,19 +251,7 @@ export class TasksService {
   private toTask(project: Project, lease: Lease, actor: Actor): Task {
     const row = this.items.forTask(lease.itemId);
     if (!row) throw new AppError('internal', 'The task item is missing');
-    const { externalId, content } = row;
-    const t: TaskItem = { id: externalId, question: content.question };
-    if (project.type === 'pairwise') {
-      const flip = lease.order === 'BA';
-      t.answer_a = flip ? content.answer_b : content.answer_a;
-      t.answer_b = flip ? content.answer_a : content.answer_b;
-    }
-    if (content.answer !== undefined) t.answer = content.answer;
-    if (project.type === 'choice') t.options = content.options ?? project.options ?? [];
-    if (content.rubric !== undefined) t.rubric = content.rubric;
-    if (content.persona !== undefined) t.persona = content.persona;
-    if (content.reference !== undefined && (actor.kind === 'llm' || project.show_reference)) t.reference = content.reference;
-    const task: Task = { leaseId: lease.id, expiresAt: lease.expiresAt, item: t };
+    const task: Task = { leaseId: lease.id, expiresAt: lease.expiresAt, item: taskItem(project, row.externalId, row.content, lease, actor.kind, this.files) };
     if (lease.order) task.order = lease.order;
     if (actor.kind === 'llm') task.sample = lease.sample;
     return task;
