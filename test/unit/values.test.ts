@@ -1,5 +1,5 @@
 /** shared/values.ts: what a label value may be for each task type, the certainty range, and pairwise positions. */
-import { checkCertainty, checkValue, toCanonical } from '../../shared/values';
+import { checkCertainty, checkValue, rankingValue, toCanonical } from '../../shared/values';
 
 type Domain = Parameters<typeof checkValue>[0];
 const project = (over: Partial<Domain>): Domain => ({ type: 'pairwise', options: null, scale: null, certainty: null, ...over });
@@ -79,6 +79,51 @@ describe('checkValue: choice', () => {
 
   test('with no options anywhere, nothing is a value', () => {
     expect(checkValue(project({ type: 'choice' }), 'yes', null)).toBe('must be one of the options (), not "yes"');
+  });
+});
+
+describe('checkValue: ranking', () => {
+  const p = project({ type: 'ranking' });
+
+  test('every answer once, best first, as a flat list or with ties as groups', () => {
+    expect(checkValue(p, [2, 0, 1], null, 3)).toBeNull();
+    expect(checkValue(p, [[2], [0, 1]], null, 3)).toBeNull();
+    expect(checkValue(p, [2, [1, 0]], null, 3)).toBeNull();
+    expect(checkValue(p, [[0, 1, 2]], null, 3)).toBeNull();
+  });
+
+  test('a string is read as the ranking’s JSON text (as the value and gold columns, CSV cells and exports hold it)', () => {
+    expect(checkValue(p, '[[2],[0,1]]', null, 3)).toBeNull();
+    expect(checkValue(p, '[2,0]', null, 3)).toBe('every answer must be ranked: 1 is missing');
+    expect(checkValue(p, 'B', null, 3)).toBe('must be a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]]), not "B"');
+  });
+
+  test('a missing, repeated or unknown answer is named', () => {
+    expect(checkValue(p, [2, 0], null, 4)).toBe('every answer must be ranked: 1, 3 are missing');
+    expect(checkValue(p, [2, 0, 2, 1], null, 3)).toBe('answer 2 appears twice');
+    expect(checkValue(p, [[0, 1], [1, 2]], null, 3)).toBe('answer 1 appears twice');
+    expect(checkValue(p, [3, 0, 1], null, 3)).toBe('3 is not an answer index (0 to 2)');
+    expect(checkValue(p, [-1, 0, 1], null, 3)).toBe('-1 is not an answer index (0 to 2)');
+    expect(checkValue(p, [0.5, 0, 1], null, 3)).toBe('0.5 is not an answer index (0 to 2)');
+    expect(checkValue(p, [[], 0, 1, 2], null, 3)).toBe('a group of tied answers cannot be empty');
+  });
+
+  test('a value that is not a list, or an item with no answer count, is refused', () => {
+    expect(checkValue(p, 2, null, 3)).toBe('must be a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]]), not 2');
+    expect(checkValue(p, [0, 1], null, null)).toBe('this item has no answers to rank');
+    expect(checkValue(p, [0, 1], null)).toBe('this item has no answers to rank');
+  });
+
+  test('a ranking is no value in the other types', () => {
+    expect(checkValue(project({ type: 'pairwise' }), [0, 1], null, 2)).toBe('must be "A", "B" or "tie", not [0,1]');
+    expect(checkValue(project({ type: 'rating' }), [0, 1], null, 2)).toBe('must be a number on the 1–10 scale, not [0,1]');
+  });
+});
+
+describe('rankingValue', () => {
+  test('gives the canonical groups, each sorted', () => {
+    expect(rankingValue([[2], [1, 0]], 3)).toEqual([[2], [0, 1]]);
+    expect(rankingValue('[1, 0, 2]', 3)).toEqual([[1], [0], [2]]);
   });
 });
 

@@ -39,10 +39,12 @@ export interface PoolContents {
   humanCounts?: Record<number, number>;
   done?: DoneRow[];
   random?: () => number;
+  /** A ranking project's items: every item has this many answers. */
+  answers?: number;
 }
 
-export function itemRows(c: Pick<PoolContents, 'items' | 'gold'>): Array<{ id: number; gold: string | number | null }> {
-  return Array.from({ length: c.items }, (_, i) => ({ id: i + 1, gold: c.gold?.[i + 1] ?? null }));
+export function itemRows(c: Pick<PoolContents, 'items' | 'gold' | 'answers'>): Array<{ id: number; gold: string | number | null; answers?: number }> {
+  return Array.from({ length: c.items }, (_, i) => ({ id: i + 1, gold: c.gold?.[i + 1] ?? null, ...(c.answers ? { answers: c.answers } : {}) }));
 }
 
 /** A pool loaded the way TasksService loads one, from the given contents. */
