@@ -9,13 +9,15 @@ import { AckTimeout } from '../../../shared/socket-command';
 import { ServerError, messageOf } from '../lib/errors';
 import { nudgeCertainty, snapCertainty } from '../../../shared/certainty';
 import { DEFAULT_LEASE_SECONDS } from '../../../shared/constants';
+import type { Ranking } from '../../../shared/ranking';
+import { RankingPick } from './ranking.svelte';
 
 export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
 type Value = string | number;
 
 interface Pending {
   leaseId: string;
-  value: Value;
+  value: Value | Ranking;
   certainty: number | null;
   rationale: string | null;
   clientLabelId: string;
@@ -45,6 +47,8 @@ export class AnnotatorState {
   session = $state<SessionInfo | null>(null);
   task = $state<Task | null>(null);
   value = $state<Value | null>(null);
+  /** A ranking task's ranking in the making (display positions), else null. */
+  ranking = $state<RankingPick | null>(null);
   certainty = $state<number | null>(null);
   rationale = $state('');
   progress = $state<AnnotatorProgress | null>(null);
@@ -179,6 +183,7 @@ export class AnnotatorState {
   private show(t: Task) {
     this.task = t;
     this.value = null;
+    this.ranking = t.item.answers ? new RankingPick(t.item.answers.length) : null;
     this.certainty = null;
     this.rationale = '';
     this.notice = null;
@@ -228,9 +233,10 @@ export class AnnotatorState {
     const t = this.task;
     if (!s || !t || this.sending) return false;
     this.missing = null;
-    if (this.value === null) {
+    const value = this.ranking ? this.ranking.value() : this.value;
+    if (value === null) {
       this.missing = 'value';
-      this.notice = s.project.type === 'pairwise' ? 'Choose an answer first: 1 or A, 2 or B, 3 or T for a tie.' : s.project.type === 'rating' ? 'Choose a rating first (type its number).' : 'Choose an option first (type its number).';
+      this.notice = this.ranking ? `Rank every answer first: type their numbers, best first (${this.ranking.left} left).` : s.project.type === 'pairwise' ? 'Choose an answer first: 1 or A, 2 or B, 3 or T for a tie.' : s.project.type === 'rating' ? 'Choose a rating first (type its number).' : 'Choose an option first (type its number).';
       return false;
     }
     if (s.project.certainty && this.certainty === null) {
@@ -246,7 +252,7 @@ export class AnnotatorState {
     }
     return this.send({
       leaseId: t.leaseId,
-      value: this.value,
+      value,
       certainty: s.project.certainty ? this.certainty : null,
       rationale: s.project.rationale === 'off' ? null : rationale || null,
       clientLabelId: this.clientLabelId,
