@@ -5,15 +5,22 @@
 import { createHash } from 'node:crypto';
 import type { SessionInfo, Task } from '../shared/protocol';
 import { DEFAULT_SCALE } from '../shared/constants';
+import { parseRanking, type Ranking } from '../shared/ranking';
 import type { JudgeCreate, JudgeTemplate } from '../shared/schemas';
 import { checkValue } from '../shared/values';
+import { rankingBaseline } from './baseline-ranking';
 import { ModelClient, StructuredRefused, type ChatResult, type ModelOptions } from './model';
 import { parseStructured, parseText, rescale, type Parsed } from './parse';
-import { chooseTemplate, renderTask, responseSchema, templateVersion } from './templates';
+import { chooseTemplate, messageText, renderTask, responseSchema, templateVersion, type Message } from './templates';
 
 export interface Judgment {
-  /** In display positions (pairwise); null = the output could not be read (stored as an invalid label). */
-  value: string | number | null;
+  /**
+   * In display positions (pairwise; ranking: groups of positions from 0, best first, which the server maps to the
+   * item's answers); null = the output could not be read (stored as an invalid label).
+   */
+  value: string | number | Ranking | null;
+  /** Ranking: a score per display position (JudgeLM's multi-answer judge), sent with the label. */
+  scores?: number[];
   certainty: number | null;
   rationale: string | null;
   /** Stored with the label: template and version, raw output, tokens, latency, tries… */
@@ -60,7 +67,7 @@ export class BaselineJudge implements Judge {
     return { value, certainty: null, rationale: null, meta: { baseline: this.model }, tokens: { prompt: 0, completion: 0 }, retries: 0 };
   }
 
-  private pick(task: Task): string | number {
+  private pick(task: Task): string | number | Ranking {
     const { item } = task;
     const which = this.model.slice('baseline:'.length);
     // Seeded on what the label means (the canonical item, its sample, and its order when the judge swaps), so a
@@ -87,6 +94,8 @@ export class BaselineJudge implements Judge {
         if (which === 'random') return options[Math.floor(r * options.length)]!;
         return options.reduce((best, o) => (o.length > best.length ? o : best), options[0]!);
       }
+      case 'ranking':
+        return rankingBaseline(which, item.answers ?? [], r);
     }
   }
 }
@@ -119,9 +128,10 @@ export class LlmJudge implements Judge {
     const { config, project } = this.o;
     const template = chooseTemplate(project.type, config, task.item);
     const options = task.item.options ?? project.options ?? [];
+    const n = task.item.answers?.length ?? 0;
     const tokens = { prompt: 0, completion: 0 };
     let retries = 0;
-    const call = async (structured: boolean, extra: Array<{ role: 'assistant' | 'user'; content: string }> = []) => {
+    const call = async (structured: boolean, extra: Message[] = []) => {
       const rendered = renderTask(template, task.item, project, structured);
       const r = await this.client.chat(
         {
@@ -129,7 +139,7 @@ export class LlmJudge implements Judge {
           temperature: config.temperature ?? (config.samples > 1 ? 0.7 : undefined),
           max_tokens: config.max_tokens,
           seed: config.seed,
-          schema: structured ? responseSchema(template, rendered.certainty, options.length) : undefined,
+          schema: structured ? responseSchema(template, rendered.certainty, options.length, n) : undefined,
         },
         signal,
       );
@@ -149,7 +159,7 @@ export class LlmJudge implements Judge {
       this.fellBack = true;
       first = await call(false);
     }
-    let parsed = this.read(first.r.content, template, options, structured);
+    let parsed = this.read(first.r.content, template, options, structured, n);
     let repaired = false;
     let repairRaw: string | undefined;
     if (parsed.value === null && this.o.repair) {
@@ -160,14 +170,14 @@ export class LlmJudge implements Judge {
         { role: 'user', content: ask },
       ]);
       repairRaw = again.r.content;
-      const p = this.read(again.r.content, template, options, structured);
+      const p = this.read(again.r.content, template, options, structured, n);
       if (p.value !== null) {
         parsed = p;
         repaired = true;
       }
     }
 
-    const { value, certainty, problem } = this.check(parsed, template, first.rendered.certainty);
+    const { value, certainty, problem } = this.check(parsed, template, first.rendered.certainty, n);
     const meta: Record<string, unknown> = {
       template: template.name,
       template_version: templateVersion(template),
@@ -182,26 +192,29 @@ export class LlmJudge implements Judge {
     if (this.fellBack) meta.structured_refused = true;
     if (repairRaw !== undefined) meta.repair_raw = repairRaw.slice(0, RAW_MAX);
     if (repaired) meta.repaired = true;
-    if (parsed.scores) meta.scores = parsed.scores;
+    // Pairwise JudgeLM scores are kept in the meta; a ranking's travel with the label (the server maps them).
+    if (parsed.scores && project.type !== 'ranking') meta.scores = parsed.scores;
     if (parsed.certainty !== null && certainty !== parsed.certainty) meta.certainty_raw = parsed.certainty;
     if (problem) meta.invalid = problem;
-    return { value, certainty, rationale: value === null ? null : parsed.rationale, meta, tokens, retries };
+    const judgment: Judgment = { value, certainty, rationale: value === null ? null : parsed.rationale, meta, tokens, retries };
+    if (value !== null && parsed.scores && project.type === 'ranking') judgment.scores = parsed.scores;
+    return judgment;
   }
 
-  private read(content: string, t: JudgeTemplate, options: string[], structured: boolean): Parsed {
+  private read(content: string, t: JudgeTemplate, options: string[], structured: boolean, n: number): Parsed {
     if (structured) {
-      const s = parseStructured(content, t, options);
+      const s = parseStructured(content, t, options, n);
       if (s) return s;
     }
     // A model asked for JSON may still have written the text format; and text answers are read here anyway.
-    return parseText(content, t, options);
+    return parseText(content, t, options, n);
   }
 
   /** The value must be in the project's domain and the certainty on its scale; otherwise the label is invalid. */
-  private check(p: Parsed, t: JudgeTemplate, asked: { min: number; max: number } | null): { value: string | number | null; certainty: number | null; problem?: string } {
+  private check(p: Parsed, t: JudgeTemplate, asked: { min: number; max: number } | null, n: number): { value: Parsed['value']; certainty: number | null; problem?: string } {
     const { project } = this.o;
     if (p.value === null) return { value: null, certainty: null, problem: 'no answer in the required format' };
-    const err = checkValue(project, p.value, project.type === 'choice' ? (project.options ?? null) : null);
+    const err = project.type === 'ranking' ? rankingProblem(p.value, n) : checkValue(project, p.value, project.type === 'choice' ? (project.options ?? null) : null);
     if (err && project.type !== 'choice') return { value: null, certainty: null, problem: err };
     let certainty: number | null = null;
     if (project.certainty && p.certainty !== null && asked) {
@@ -212,8 +225,15 @@ export class LlmJudge implements Judge {
   }
 }
 
-const lastLine = (messages: Array<{ content: string }>) => {
-  const text = messages.map((m) => m.content).join('\n');
+/** A ranking judge's value must rank every answer shown (the parsers only return complete rankings; a template of one's own is checked too). */
+function rankingProblem(value: Parsed['value'], n: number): string | null {
+  if (!Array.isArray(value)) return `a ranking judge must give a ranking, not ${JSON.stringify(value)}`;
+  const r = parseRanking(value, n);
+  return typeof r === 'string' ? r : null;
+}
+
+const lastLine = (messages: Message[]) => {
+  const text = messages.map(messageText).join('\n');
   const m = /[^.\n]*(?:format|\[\[)[^\n]*$/m.exec(text);
   return m ? m[0].trim() : 'the format asked for';
 };

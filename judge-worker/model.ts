@@ -58,6 +58,8 @@ export class RequestFailed extends Error {
 }
 /** A failure of the whole endpoint, not of one task (bad key, unknown model): the run stops. */
 export class EndpointFailed extends RequestFailed {}
+/** The model does not take images (a text-only model): every task with images would fail the same way, so the run stops. */
+export class ImagesRefused extends EndpointFailed {}
 
 /** The part of a chat completion response this worker reads, checked (a broken endpoint must not crash it). */
 const Completion = z.object({
@@ -100,6 +102,18 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 
 const RETRYABLE = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 const FATAL = (status: number) => status === 401 || status === 403 || status === 404;
+
+/**
+ * Whether an error answers a request with images by saying the model takes no images. The wordings of the servers
+ * a judge runs on: vLLM "<model> is not a multimodal model" (400), llama.cpp's server "image input is not
+ * supported", Ollama and LM Studio "does not support images", OpenAI "image_url is only supported by certain
+ * models". Some servers send it as a 500, which a retry would not fix either.
+ */
+const refusesImages = (e: APIError) =>
+  (e.status === 400 || e.status === 422 || e.status === 500) &&
+  /not a multimodal model|image input is not supported|(?:does not|doesn't|do not) support (?:image|vision|multimodal)|image_url is only supported|images? (?:input )?(?:are |is )?not supported|no vision support|not a vision model/i.test(e.message);
+
+const hasImages = (messages: Message[]) => messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'));
 
 /** Whether a 400/422 is the endpoint saying it does not do `response_format` (vLLM, llama.cpp and others word it differently). */
 const refusesStructured = (e: APIError) =>
@@ -166,6 +180,12 @@ export class ModelClient {
         } else if (e instanceof APIError && typeof e.status === 'number') {
           if (req.schema && refusesStructured(e)) throw new StructuredRefused(e.message);
           const msg = `${e.status} from the endpoint: ${e.message}`;
+          if (refusesImages(e) && hasImages(req.messages))
+            throw new ImagesRefused(
+              `The model "${this.o.model}" does not take images (${msg}): this project's items have images, so judge them with a vision model (one that accepts OpenAI image_url content parts)`,
+              e.status,
+              attempt,
+            );
           if (FATAL(e.status)) throw new EndpointFailed(msg, e.status, attempt);
           if (!RETRYABLE(e.status)) throw new RequestFailed(msg, e.status, attempt);
           reason = msg;

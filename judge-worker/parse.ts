@@ -4,15 +4,20 @@
  * be read yields `null`: the caller stores it as an invalid label with the raw text.
  */
 import { z } from 'zod';
+import type { Ranking } from '../shared/ranking';
 import type { JudgeTemplate, Range } from '../shared/schemas';
+import { parseListwise, parseScores, structuredRanking } from './parse-ranking';
 
 export interface Parsed {
-  /** In display positions for pairwise (`A` = shown first); a number for ratings; the option text for choices. */
-  value: string | number | null;
+  /**
+   * In display positions for pairwise (`A` = shown first) and rankings (groups of positions from 0, best first); a
+   * number for ratings; the option text for choices.
+   */
+  value: string | number | Ranking | null;
   certainty: number | null;
   rationale: string | null;
-  /** JudgeLM: the two scores read from the first line. */
-  scores?: [number, number];
+  /** JudgeLM: the scores read from the first line (pairwise: the two; ranking: one per display position). */
+  scores?: number[];
 }
 
 const NUM = String.raw`[-+]?\d+(?:\.\d+)?`;
@@ -109,14 +114,16 @@ const Structured = z.object({
   verdict: z.union([z.string(), z.number()]).nullish(),
   score: z.union([z.number(), z.string().regex(new RegExp(`^\\s*${NUM}\\s*$`)).transform(Number)]).nullish(),
   choice: z.union([z.int(), z.string()]).nullish(),
+  scores: z.array(z.number()).max(10).nullish(),
+  ranking: z.array(z.union([z.int(), z.array(z.int()).max(10)])).max(10).nullish(),
   certainty: z.union([z.number(), z.string().regex(new RegExp(`^\\s*${NUM}\\s*$`)).transform(Number)]).nullish(),
 });
 
 /** Strips a Markdown code fence a model may wrap its JSON in. */
 const unfence = (s: string) => s.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
 
-/** A structured (JSON) answer; null when it is not JSON of the expected shape. */
-export function parseStructured(text: string, t: JudgeTemplate, options: string[]): Parsed | null {
+/** A structured (JSON) answer; null when it is not JSON of the expected shape. `n`: a ranking's number of answers. */
+export function parseStructured(text: string, t: JudgeTemplate, options: string[], n = 0): Parsed | null {
   let json: unknown;
   try {
     json = JSON.parse(unfence(text));
@@ -126,20 +133,34 @@ export function parseStructured(text: string, t: JudgeTemplate, options: string[
   const r = Structured.safeParse(json);
   if (!r.success) return null;
   const o = r.data;
-  let value: string | number | null = null;
+  let value: string | number | Ranking | null = null;
+  let scores: number[] | undefined;
   if (t.parser === 'rating') value = o.score ?? null;
+  else if (t.parser === 'scores') {
+    const p = o.scores ? parseScores(o.scores.join(' '), n) : null;
+    value = p?.value ?? null;
+    scores = p?.scores;
+  } else if (t.parser === 'ranking') value = o.ranking ? structuredRanking(o.ranking, n, t.tie) : null;
   else if (t.parser === 'choice') value = o.choice === undefined || o.choice === null ? null : optionOf(String(o.choice), options);
   else {
     value = o.verdict === undefined || o.verdict === null ? null : verdictOf(String(o.verdict));
     if (value === 'tie' && !t.tie) value = null;
   }
   if (value === null) return null;
-  return { value, certainty: o.certainty ?? null, rationale: o.rationale?.trim() || null };
+  const parsed: Parsed = { value, certainty: o.certainty ?? null, rationale: o.rationale?.trim() || null };
+  if (scores) parsed.scores = scores;
+  return parsed;
 }
 
-/** Reads an answer by the template's text format. */
-export function parseText(text: string, t: JudgeTemplate, options: string[]): Parsed {
+/** Reads an answer by the template's text format. `n`: a ranking's number of answers. */
+export function parseText(text: string, t: JudgeTemplate, options: string[], n = 0): Parsed {
   switch (t.parser) {
+    case 'scores': {
+      const p = parseScores(text, n);
+      return { ...p, certainty: certaintyIn(text, false) };
+    }
+    case 'ranking':
+      return { ...parseListwise(text, n, t.tie), certainty: certaintyIn(text, false) };
     case 'verdict':
       return parseVerdict(text, t.tie);
     case 'rating':

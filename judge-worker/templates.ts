@@ -7,8 +7,16 @@ import fs from 'node:fs';
 import type { SessionInfo, TaskItem } from '../shared/protocol';
 import { DEFAULT_SCALE } from '../shared/constants';
 import { JudgeTemplate, type Range, type TaskType } from '../shared/schemas';
+import { MT_BENCH_TEMPLATES, PAIRWISE_MULTI_TURN, PAIRWISE_MULTI_TURN_REFERENCE, RATING_MULTI_TURN, RATING_MULTI_TURN_REFERENCE } from './templates-mt-bench';
+import { RANKING_JUDGELM, RANKING_TEMPLATES, rankingFields } from './templates-ranking';
+import { conversationFields, ImageList, isConversation, type ContentPart } from './transcript';
 
-export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+/** A chat message: the user's may carry images as content parts (text first, then each image with its caption). */
+export type Message = { role: 'system'; content: string } | { role: 'user'; content: string | ContentPart[] } | { role: 'assistant'; content: string };
+
+/** The text of a message, its image parts left out. */
+export const messageText = (m: Message): string =>
+  typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join('\n');
 
 /** MT-Bench's pairwise judge (Zheng et al. 2023, `pair-v2`), with its reference-guided block when the item has one. */
 const PAIRWISE: JudgeTemplate = JudgeTemplate.parse({
@@ -78,7 +86,7 @@ const CHOICE: JudgeTemplate = JudgeTemplate.parse({
     'After your explanation, give the number of the option you choose in this format: "[[n]]", for example "[[1]]".{{#certainty}} Then, on a last line, give your certainty that it is the right option from {{certainty_min}} to {{certainty_max}}: "Certainty: [[n]]".{{/certainty}}',
 });
 
-export const BUILT_IN_TEMPLATES: readonly JudgeTemplate[] = [PAIRWISE, PAIRWISE_REFERENCE, RATING, PERSONA, CHOICE];
+export const BUILT_IN_TEMPLATES: readonly JudgeTemplate[] = [PAIRWISE, PAIRWISE_REFERENCE, RATING, PERSONA, CHOICE, ...MT_BENCH_TEMPLATES, ...RANKING_TEMPLATES];
 
 /** The version of a template: the first 12 hex digits of the SHA-256 of everything that shapes its prompts. */
 export function templateVersion(t: JudgeTemplate): string {
@@ -106,8 +114,9 @@ export function loadTemplateFile(file: string): JudgeTemplate {
 }
 
 /**
- * The template a judge uses for a task: its own (`prompt`), a built-in one by name, or the type's default (the
- * persona template for a pairwise item with a persona).
+ * The template a judge uses for a task: its own (`prompt`), a built-in one by name, or the type's default. The
+ * defaults: a conversation gets MT-Bench's multi-turn template (its reference-guided one when the item has a
+ * reference), a pairwise item with a persona the persona template, a ranking JudgeLM's multi-answer template.
  */
 export function chooseTemplate(type: TaskType, config: { template?: string | undefined; prompt?: JudgeTemplate | undefined }, item?: TaskItem): JudgeTemplate {
   if (config.prompt) return config.prompt;
@@ -116,8 +125,19 @@ export function chooseTemplate(type: TaskType, config: { template?: string | und
     if (!t) throw new Error(`No built-in template "${config.template}" (known: ${BUILT_IN_TEMPLATES.map((b) => b.name).join(', ')}); give a file's path for your own`);
     return t;
   }
-  if (type === 'pairwise') return item?.persona ? PERSONA : PAIRWISE;
-  return type === 'rating' ? RATING : CHOICE;
+  const reference = !!item?.reference;
+  switch (type) {
+    case 'pairwise':
+      if (isConversation(item)) return reference ? PAIRWISE_MULTI_TURN_REFERENCE : PAIRWISE_MULTI_TURN;
+      return item?.persona ? PERSONA : PAIRWISE;
+    case 'rating':
+      if (isConversation(item)) return reference ? RATING_MULTI_TURN_REFERENCE : RATING_MULTI_TURN;
+      return RATING;
+    case 'choice':
+      return CHOICE;
+    case 'ranking':
+      return RANKING_JUDGELM;
+  }
 }
 
 /** The certainty scale a template asks on for a project: its own, or the project's, or none. */
@@ -143,15 +163,16 @@ export function render(text: string, fields: Record<string, string | undefined>)
 }
 
 /** The JSON instruction that replaces `text_format` when the request uses structured output. */
-function jsonFormat(t: JudgeTemplate, certainty: Range | null, options: number): string {
-  const answer =
-    t.parser === 'rating'
-      ? '"score" (a number on the scale from {{scale_min}} to {{scale_max}})'
-      : t.parser === 'choice'
-        ? `"choice" (the number of the option you choose, 1 to ${options})`
-        : t.tie
-          ? '"verdict" ("A" if assistant A is better, "B" if assistant B is better, "C" for a tie)'
-          : '"verdict" ("A" or "B")';
+function jsonFormat(t: JudgeTemplate, certainty: Range | null, options: number, answers: number): string {
+  let answer: string;
+  if (t.parser === 'rating') answer = '"score" (a number on the scale from {{scale_min}} to {{scale_max}})';
+  else if (t.parser === 'choice') answer = `"choice" (the number of the option you choose, 1 to ${options})`;
+  else if (t.parser === 'scores') answer = `"scores" (a list of ${answers} numbers from 1 to 10, the scores of Assistant 1 to ${answers} in order)`;
+  else if (t.parser === 'ranking')
+    answer = t.tie
+      ? `"ranking" (the identifiers 1 to ${answers} of all the answers, best first, as a list of groups; answers of equal quality share a group, e.g. [[2], [1, 3]])`
+      : `"ranking" (the identifiers 1 to ${answers} of all the answers, best first, e.g. [2, 1, 3])`;
+  else answer = t.tie ? '"verdict" ("A" if assistant A is better, "B" if assistant B is better, "C" for a tie)' : '"verdict" ("A" or "B")';
   const c = certainty ? `, then "certainty" (an integer from ${certainty.min} to ${certainty.max}: how sure you are)` : '';
   return `Answer with a JSON object only: first "rationale" (your explanation), then ${answer}${c}.`;
 }
@@ -161,43 +182,55 @@ export interface Rendered {
   certainty: Range | null;
 }
 
-/** The chat messages for one task. */
+/**
+ * The chat messages for one task. Images (the item's, then its conversations' in order) follow the user message's
+ * text as `image_url` content parts, each after a short text part naming it; without images the content is a string.
+ */
 export function renderTask(t: JudgeTemplate, item: TaskItem, project: SessionInfo['project'], structured: boolean): Rendered {
   const certainty = askedCertainty(t, project);
   const scale = project.scale ?? DEFAULT_SCALE;
   const options = item.options ?? project.options ?? [];
+  const answers = item.answers ?? [];
+  const images = new ImageList();
   const fields: Record<string, string | undefined> = {
     question: item.question,
     answer_a: item.answer_a,
     answer_b: item.answer_b,
     answer: item.answer,
     options: options.map((o, i) => `${i + 1}. ${o}`).join('\n'),
+    ...conversationFields(item, images),
+    ...rankingFields(answers),
     reference: item.reference ?? undefined,
     persona: item.persona ?? undefined,
     rubric: item.rubric ?? undefined,
     instructions: project.instructions || undefined,
     scale_min: String(scale.min),
     scale_max: String(scale.max),
+    ties: t.tie ? 'yes' : undefined,
     certainty: certainty ? 'yes' : undefined,
     certainty_min: certainty ? String(certainty.min) : undefined,
     certainty_max: certainty ? String(certainty.max) : undefined,
   };
-  fields.format = render(structured ? jsonFormat(t, certainty, options.length) : t.text_format, fields);
+  fields.format = render(structured ? jsonFormat(t, certainty, options.length, answers.length) : t.text_format, fields);
   const hasFormat = t.system.includes('{{format}}') || t.user.includes('{{format}}');
   const system = render(t.system, fields).trim();
   let user = render(t.user, fields).trim();
   if (!hasFormat && fields.format) user += `\n\n${fields.format}`;
   const messages: Message[] = [];
   if (system) messages.push({ role: 'system', content: system });
-  messages.push({ role: 'user', content: user });
+  const parts = images.parts();
+  messages.push({ role: 'user', content: parts.length ? [{ type: 'text', text: user }, ...parts] : user });
   return { messages, certainty };
 }
 
-/** The JSON schema sent as `response_format` for structured output. */
-export function responseSchema(t: JudgeTemplate, certainty: Range | null, options: number): Record<string, unknown> {
+/** The JSON schema sent as `response_format` for structured output (`answers`: a ranking's number of answers). */
+export function responseSchema(t: JudgeTemplate, certainty: Range | null, options: number, answers = 0): Record<string, unknown> {
   const properties: Record<string, unknown> = { rationale: { type: 'string' } };
+  const id = { type: 'integer', minimum: 1, maximum: Math.max(1, answers) };
   if (t.parser === 'rating') properties.score = { type: 'number' };
   else if (t.parser === 'choice') properties.choice = { type: 'integer', minimum: 1, maximum: Math.max(1, options) };
+  else if (t.parser === 'scores') properties.scores = { type: 'array', items: { type: 'number' }, minItems: answers, maxItems: answers };
+  else if (t.parser === 'ranking') properties.ranking = { type: 'array', items: t.tie ? { type: 'array', items: id, minItems: 1 } : id, minItems: 1, maxItems: answers };
   else properties.verdict = { type: 'string', enum: t.tie ? ['A', 'B', 'C'] : ['A', 'B'] };
   if (certainty) properties.certainty = { type: 'integer', minimum: certainty.min, maximum: certainty.max };
   return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };

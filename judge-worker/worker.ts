@@ -238,11 +238,15 @@ export class JudgeWorker {
       }
       throw e;
     }
+    // The template the summary names is the one the labels say they used (a conversation's is chosen per item).
+    const { template, template_version } = judgment.meta;
+    if (typeof template === 'string' && typeof template_version === 'string') this.summary.template = { name: template, version: template_version };
     this.summary.tokens.prompt += judgment.tokens.prompt;
     this.summary.tokens.completion += judgment.tokens.completion;
     this.summary.cost = tokenCost(this.summary.tokens, this.info?.config.price);
     const clientLabelId = randomUUID();
-    const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta };
+    // A ranking goes as display positions (with its scores, if any): the server alone knows the order it showed.
+    const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta, ...(judgment.scores ? { scores: judgment.scores } : {}) };
     const r = await this.server.command('label:submit', submit);
     if (r.ok) {
       // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.

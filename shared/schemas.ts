@@ -278,7 +278,7 @@ export const JudgeTemplate = z.strictObject({
   system: z.string().max(50_000).default(''),
   user: z.string().min(1).max(100_000),
   /** How a plain-text answer is read: `[[A]]`/`[[B]]`/`[[C]]`, `Rating: [[7]]`, JudgeLM's two scores, or `[[n]]` for an option. */
-  parser: z.enum(['verdict', 'rating', 'judgelm', 'choice']),
+  parser: z.enum(['verdict', 'rating', 'judgelm', 'choice', 'scores', 'ranking']),
   text_format: z.string().max(10_000).default(''),
   /** Pairwise: whether a tie is a possible verdict. */
   tie: z.boolean().default(true),

@@ -3,12 +3,22 @@
  * /v1/chat/completions` with the real request and response JSON (including `usage`; streaming off). A rule
  * decides each answer: content, an HTTP error (429 with Retry-After, 500, a 400 refusing `response_format` in
  * OpenAI's error shape), a hang past the client's timeout, a dropped connection, or a body that is not JSON.
+ * Every request is recorded (`requests`), so a test can check what a judge sent, images included; started with
+ * `textOnly`, the endpoint refuses requests with images as a text-only model behind vLLM does.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** An OpenAI chat content part (a user message's content may be a list of them). */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } };
+
 export interface ChatBody {
   model: string;
+  /**
+   * Typed as text, as every request without images sends it (and the tests that read `content` expect); a request
+   * with images sends the user's content as a list of {@link ContentPart}s: read those with `promptText` and
+   * `imageParts`.
+   */
   messages: Array<{ role: string; content: string }>;
   temperature?: number;
   max_tokens?: number;
@@ -27,6 +37,8 @@ export interface MockRequest {
 export type MockReply =
   | { content: string; delayMs?: number; finish_reason?: string }
   | { status: number; headers?: Record<string, string>; error?: { message: string; type?: string; param?: string | null; code?: string | null } }
+  /** An error answered with this exact JSON body (another server's error shape, e.g. vLLM's). */
+  | { status: number; body: Record<string, unknown> }
   | { hang: true }
   | { drop: true }
   | { raw: string; status?: number };
@@ -41,9 +53,35 @@ export interface MockOpenAI {
   close(): Promise<void>;
 }
 
+/** A message's text: its string, or its text parts joined by newlines. */
+const contentOf = (m: ChatBody['messages'][number]): string | ContentPart[] | null => m.content as unknown as string | ContentPart[] | null;
+const messageText = (m: ChatBody['messages'][number]): string => {
+  const c = contentOf(m);
+  return typeof c === 'string' ? c : (c ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('\n');
+};
+
+/** All the text a request sent (every message's, in order). */
+export const promptText = (req: MockRequest): string => req.body.messages.map(messageText).join('\n');
+
+/** The `image_url` parts a request sent, in order. */
+export function imageParts(req: MockRequest): Array<{ url: string }> {
+  return req.body.messages.flatMap((m) => {
+    const c = contentOf(m);
+    return Array.isArray(c) ? c.flatMap((p) => (p.type === 'image_url' ? [{ url: p.image_url.url }] : [])) : [];
+  });
+}
+
+/** The answers of a ranking prompt as a judge saw them (display order), read back from JudgeLM's or RankGPT's layout. */
+export function shownAnswers(req: MockRequest): string[] {
+  const text = promptText(req);
+  const judgelm = [...text.matchAll(/\[The Start of Assistant (\d+)'s Answer\]\n([\s\S]*?)\n\n\[The End of Assistant \1's Answer\]/g)].map((m) => m[2]!);
+  if (judgelm.length) return judgelm;
+  return [...text.matchAll(/^\[(\d+)\] ([\s\S]*?)(?=\n\n(?:\[\d+\] |Question: ))/gm)].map((m) => m[2]!);
+}
+
 /** The answers as a judge saw them (display order), read back from an MT-Bench-style prompt. */
 export function shown(req: MockRequest): { question: string; a: string; b: string } {
-  const text = req.body.messages.map((m) => m.content).join('\n');
+  const text = promptText(req);
   const pick = (re: RegExp) => re.exec(text)?.[1] ?? '';
   return {
     question: pick(/\[User Question\]\n([\s\S]*?)\n\n/),
@@ -60,7 +98,12 @@ export function verdict(req: MockRequest, v: 'A' | 'B' | 'C', certainty?: number
 
 const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
 
-export async function startMockOpenAI(rule: Rule = (req) => verdict(req, 'A'), opts: { latencyMs?: number } = {}): Promise<MockOpenAI> {
+/** vLLM's answer to images sent to a text-only model (its error shape: a top-level message, `code` 400). */
+export function textOnlyRefusal(req: MockRequest): MockReply {
+  return { status: 400, body: { object: 'error', message: `${req.body.model} is not a multimodal model None`, type: 'BadRequestError', param: null, code: 400 } };
+}
+
+export async function startMockOpenAI(rule: Rule = (req) => verdict(req, 'A'), opts: { latencyMs?: number; textOnly?: boolean } = {}): Promise<MockOpenAI> {
   const sockets = new Set<import('node:net').Socket>();
   let n = 0;
   const mock: MockOpenAI = { url: '', requests: [], rule, close: async () => undefined };
@@ -76,17 +119,18 @@ export async function startMockOpenAI(rule: Rule = (req) => verdict(req, 'A'), o
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatBody;
         const r: MockRequest = { n: n++, body, headers: req.headers };
         mock.requests.push(r);
-        const reply = await mock.rule(r);
+        const reply = opts.textOnly && imageParts(r).length > 0 ? textOnlyRefusal(r) : await mock.rule(r);
         if ('hang' in reply) return; // never answers: the client's timeout has to fire
         if ('drop' in reply) return void req.socket.destroy();
         if ('raw' in reply) return void res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(reply.raw);
+        if ('body' in reply) return void res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
         if ('status' in reply) {
           const error = { message: 'Mock error', type: 'server_error', param: null, code: null, ...reply.error };
           return void res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify({ error }));
         }
         const delay = reply.delayMs ?? opts.latencyMs ?? 0;
         if (delay > 0) await new Promise((ok) => setTimeout(ok, delay));
-        const prompt = tokens(body.messages.map((m) => m.content).join(''));
+        const prompt = tokens(body.messages.map(messageText).join(''));
         const completion = tokens(reply.content);
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({
