@@ -21,6 +21,7 @@ import { AuthRepo } from './auth/auth.repo';
 import { Crowd } from './auth/crowd';
 import { ExportsRepo } from './exports/exports.repo';
 import { ExportsService } from './exports/exports.service';
+import { FilesRepo } from './files/files.repo';
 import { ImportsService } from './imports/imports.service';
 import { AdjudicationsService } from './items/adjudications.service';
 import { AdjudicationsRepo } from './items/adjudications.repo';
@@ -93,6 +94,7 @@ function buildRepos(db: Db) {
     labels,
     annotators,
     invites: new InvitesRepo(db),
+    files: new FilesRepo(db),
     // Live labels are written in group commits (server/labels/label-writer.ts).
     writer: new LabelWriter(db, labels, annotators),
   };
@@ -105,7 +107,7 @@ function buildLabelling({ db, clock, logger, random, events }: Basics, r: Repos,
   // closures are called only once all three exist.
   const crowd = new Crowd((inviteId) => r.invites.labelledThrough(inviteId), (projectId, id) => tasks.holds(projectId, id), (inviteId) => r.invites.get(inviteId));
   const gate = { blocked: (projectId: number, annotatorId: number) => standing.blocked(projectId, annotatorId) };
-  const tasks: TasksService = new TasksService(r.projects, r.items, r.labels, r.annotators, r.writer, clock, events, random, gate, crowd);
+  const tasks: TasksService = new TasksService(r.projects, r.items, r.labels, r.annotators, r.writer, clock, events, random, gate, crowd, r.files);
   // Blocked and excluded annotators (a researcher's say, and the project's gold-check bar).
   const standing: AnnotatorsService = new AnnotatorsService(new StandingRepo(db), tasks, clock, events);
   return {
@@ -132,7 +134,7 @@ function buildResearch({ db, config, clock, logger, secret, judgeWorker, events 
     judgeRuns,
     judges: new JudgesService({ annotators: r.annotators, judges: new JudgesRepo(db), tasks, clock, runs: judgeRuns, events }),
     projects: new ProjectsService(r.projects, clock, events),
-    imports: new ImportsService(db, r.items, r.labels, r.annotators, config.maxRecordBytes, clock),
+    imports: new ImportsService(db, r.items, r.labels, r.annotators, r.files, config.maxRecordBytes, clock),
     invites: new InvitesService(r.invites, clock, events),
     exports: new ExportsService(new ExportsRepo(db)),
     adjudications: new AdjudicationsService(new AdjudicationsRepo(db), r.items, clock),
@@ -181,7 +183,7 @@ export function createApp(deps: AppDeps): App {
   progress.subscribe(events);
 
   // The express app takes the server's requests before socket.io attaches (it passes on all but its own).
-  server.on('request', httpApp({ config, errors, auth, projects, imports, items: repos.items, tasks, progress, invites, judges, standing, judgeRuns, exports, adjudications, reports, disagreements: new DisagreementsRepo(db) }));
+  server.on('request', httpApp({ config, errors, auth, projects, imports, items: repos.items, files: repos.files, tasks, progress, invites, judges, standing, judgeRuns, exports, adjudications, reports, disagreements: new DisagreementsRepo(db) }));
   const origins = { publicUrl: config.publicUrl, allowed: config.allowedOrigins };
   const io = createSocketServer(server, { auth, tasks, progress, projects: repos.projects, logger, errors, onCommand, judges: judgeRuns, onWatch: (id) => reports.warm(projects.get(id)), origins });
   disconnectOnEvents(io, events);

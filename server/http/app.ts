@@ -10,6 +10,8 @@ import type { ProjectsService } from '../projects/projects.service';
 import { projectsRouter } from '../projects/projects.routes';
 import type { ImportsService } from '../imports/imports.service';
 import type { ItemsRepo } from '../items/items.repo';
+import type { FilesRepo } from '../files/files.repo';
+import { filesRouter } from '../files/files.routes';
 import type { TasksService } from '../tasks/tasks.service';
 import type { ProgressService } from '../progress/progress.service';
 import type { InvitesService } from '../invites/invites.service';
@@ -47,6 +49,8 @@ export interface HttpDeps {
   projects: ProjectsService;
   imports: ImportsService;
   items: ItemsRepo;
+  /** Image files stored with the items (`GET /api/projects/:id/files/:sha256`). */
+  files: FilesRepo;
   tasks: TasksService;
   progress: ProgressService;
   invites: InvitesService;
@@ -86,6 +90,7 @@ export function httpApp(deps: HttpDeps): express.Express {
     }),
   );
   api.use(itemsRouter({ projects, items: deps.items, metaKeys: (project) => deps.reports.metaKeys(project) }));
+  api.use(filesRouter({ projects, files: deps.files }));
   api.use(progressRouter({ projects, progress: deps.progress }));
   // Every later route's JSON body is read here, its nesting checked before JSON.parse (json-body.ts); their own
   // express.json() then finds it read.

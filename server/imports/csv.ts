@@ -44,14 +44,21 @@ class StreamLines {
 }
 
 /**
- * CSV with a header row. Empty cells are absent fields; `options` holds a JSON array or `|`-separated
- * options, `meta` a JSON object, `meta.<key>` columns go into meta; numeric columns become numbers when they
+ * CSV with a header row. Empty cells are absent fields; `options` (and `images`) hold a JSON array or `|`-separated
+ * options (paths), `meta` a JSON object, `meta.<key>` columns go into meta; `jsonColumns` (a conversation, a
+ * ranking's answers and gold, which no cell could hold otherwise) hold JSON text; numeric columns become numbers when they
  * parse as one (otherwise validation reports the field). A record's line is the line it starts on: csv-parse's
  * own line count is the line a record ends on and counts a CRLF inside a quoted cell as two lines, so a
  * spreadsheet's multi-line answers would shift every later line number; counting newlines in the bytes it
  * consumed does not.
  */
-export async function readCsv(body: ImportBody, max: number, problems: Problems, numericColumns: ReadonlySet<string>): Promise<RawRecord[]> {
+export async function readCsv(
+  body: ImportBody,
+  max: number,
+  problems: Problems,
+  numericColumns: ReadonlySet<string>,
+  jsonColumns: ReadonlySet<string> = new Set(),
+): Promise<RawRecord[]> {
   const lines = new StreamLines();
   // Byte offset just past the last record read (the header included): where a failing record starts.
   let end = 0;
@@ -104,7 +111,7 @@ export async function readCsv(body: ImportBody, max: number, problems: Problems,
       }
       const line = lines.startLine(prevEnd);
       prevEnd = info.bytes;
-      out.push(csvRecord(header, record, line, problems, numericColumns));
+      out.push(csvRecord(header, record, line, problems, numericColumns, jsonColumns));
     }
   } catch (e) {
     if (e instanceof AppError) throw e;
@@ -125,7 +132,10 @@ export async function readCsv(body: ImportBody, max: number, problems: Problems,
   return out;
 }
 
-function csvRecord(header: string[], record: string[], line: number, problems: Problems, numericColumns: ReadonlySet<string>): RawRecord {
+/** Columns whose cell may be a list of strings separated by `|` when it is not JSON. */
+const LIST_COLUMNS = new Set(['options', 'images']);
+
+function csvRecord(header: string[], record: string[], line: number, problems: Problems, numericColumns: ReadonlySet<string>, jsonColumns: ReadonlySet<string>): RawRecord {
   const value: Record<string, unknown> = {};
   const meta: Record<string, unknown> = {};
   let failed = false;
@@ -137,7 +147,7 @@ function csvRecord(header: string[], record: string[], line: number, problems: P
     const cell = record[i] ?? '';
     if (cell === '') return;
     if (col.startsWith('meta.')) meta[col.slice(5)] = cell;
-    else if (col === 'meta' || col === 'options') {
+    else if (col === 'meta' || LIST_COLUMNS.has(col) || jsonColumns.has(col)) {
       const t = cell.trim();
       if (t.startsWith('[') || t.startsWith('{')) {
         // The cell is one level inside its record, as the field is in JSONL.
@@ -148,11 +158,24 @@ function csvRecord(header: string[], record: string[], line: number, problems: P
           } catch {
             fail(col, `${col} is not valid JSON`);
           }
-      } else if (col === 'options') value[col] = cell.split('|').map((o) => o.trim());
-      else fail(col, 'meta must be a JSON object');
+      } else if (LIST_COLUMNS.has(col)) value[col] = cell.split('|').map((o) => o.trim());
+      else if (col === 'meta') fail(col, 'meta must be a JSON object');
+      else if (numericColumns.has(col) && Number.isFinite(Number(cell))) value[col] = Number(cell);
+      else fail(col, `${col} must be JSON text in a CSV cell (e.g. ${JSON_EXAMPLES[col] ?? '[...]'})`);
     } else if (numericColumns.has(col) && cell.trim() !== '' && Number.isFinite(Number(cell))) value[col] = Number(cell);
     else value[col] = cell;
   });
   if (Object.keys(meta).length > 0) value.meta = { ...(value.meta as object | undefined), ...meta };
   return failed ? { line, value, failed } : { line, value };
 }
+
+/** What a JSON cell looks like, for the error when one is not JSON. */
+const JSON_EXAMPLES: Record<string, string> = {
+  answers: '["first answer", "second answer"]',
+  gold: '[2, 0, 1]',
+  conversation: '[{"role":"user","content":"…"},{"role":"assistant","content":"…"}]',
+  conversation_a: '[{"role":"user","content":"…"},{"role":"assistant","content":"…"}]',
+  conversation_b: '[{"role":"user","content":"…"},{"role":"assistant","content":"…"}]',
+  permutation: '[2, 0, 1]',
+  scores: '[7, 9, 4]',
+};

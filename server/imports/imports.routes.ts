@@ -1,11 +1,15 @@
-/** `POST /api/projects/:id/items` and `…/labels` import a file of items or labels (JSONL, CSV or JSON; `?upsert=1` replaces). */
-import type { Router } from 'express';
+/**
+ * `POST /api/projects/:id/items` and `…/labels` import a file of items or labels (JSONL, CSV or JSON; `?upsert=1`
+ * replaces). Items may come with their image files: a multipart/form-data body (multipart.ts).
+ */
+import type { Request, Router } from 'express';
 import type { ImportResult } from '../../shared/views';
 import { flag } from '../../shared/schemas';
 import { projectOf, projectRouter } from '../http/params';
 import type { ProjectsService } from '../projects/projects.service';
 import type { TasksService } from '../tasks/tasks.service';
 import type { ImportsService } from './imports.service';
+import { isMultipart, receiveMultipart, type ItemsUpload } from './multipart';
 import { explicitFormat } from './parse';
 import { spoolBody } from './spool';
 
@@ -21,21 +25,27 @@ interface Deps {
 /** Reads its own bodies (streamed): it is mounted before the API's JSON body parser. */
 export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolDir }: Deps): Router {
   const r = projectRouter(projects);
+  const limits = { dir: spoolDir, limit: maxImportBytes };
   // An import's body is streamed to a spool file (never held in memory) and read back record by record.
+  const receive = async (kind: 'items' | 'labels', req: Request): Promise<ItemsUpload> => {
+    if (kind === 'items' && isMultipart(req)) return receiveMultipart(req, limits);
+    const body = await spoolBody(req, limits);
+    return { body, contentType: req.get('content-type'), files: null, dispose: () => body.dispose() };
+  };
   const importRoute = (kind: 'items' | 'labels') =>
     r.post(`/projects/:id/${kind}`, async (req, res) => {
       const project = projectOf(res);
       const format = explicitFormat(typeof req.query.format === 'string' ? req.query.format : undefined);
-      const body = await spoolBody(req, { dir: spoolDir, limit: maxImportBytes });
+      const upload = await receive(kind, req);
       try {
-        const read = await imports.read(kind, project, { body, contentType: req.get('content-type'), format, upsert: flag(req.query.upsert) });
+        const read = await imports.read(kind, project, { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) });
         // Validate and write against the project as it is now: it may have changed while the file arrived.
         const current = projects.get(project.id);
-        const imported = kind === 'items' ? imports.importItems(current, read) : imports.importLabels(current, read);
+        const imported = kind === 'items' ? imports.importItems(current, read, upload.files).imported : imports.importLabels(current, read);
         tasks.reload(project.id);
         res.json({ imported } satisfies ImportResult);
       } finally {
-        await body.dispose();
+        await upload.dispose();
       }
     });
   importRoute('items');

@@ -1,19 +1,25 @@
 import type { Db } from '../db/database';
-import { ITEM_RECORD, LabelRecord, type ChoiceItemRecord, type ItemRecord, type PairwiseItemRecord, type RatingItemRecord } from '../../shared/schemas';
-import { checkValue, checkCertainty } from '../../shared/values';
+import { ITEM_RECORD, LabelRecord, type ItemRecord } from '../../shared/schemas';
+import { checkValue, checkCertainty, rankingValue } from '../../shared/values';
+import { rankingText } from '../../shared/ranking';
 import type { z } from 'zod';
 import type { ErrorDetail } from '../../shared/errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
-import type { ItemContent, Project } from '../../shared/views';
+import type { Project } from '../../shared/views';
+import type { TaskType } from '../../shared/schemas';
+import type { FilesRepo } from '../files/files.repo';
 import type { ItemsRepo, NewItem } from '../items/items.repo';
 import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
 import { detectFormat, Problems, readRecords, type ImportFormat, type RawRecord } from './parse';
+import { ImageLinker, toNewItem } from './item-content';
+import type { ReceivedFiles } from './received-files';
 import type { ImportBody } from './spool';
 
 /**
  * The problems of one record, each with its line and field. zod reports an unknown field without a path and a
  * missing union-typed field (`id`, `item`, `value`) as "Invalid input"; a person fixing the file needs the
- * field's name and the plain reason.
+ * field's name and the plain reason. A field inside a list is named by its path (`conversation_b.2.content`), and
+ * the checks across fields (item-schemas.ts: a pair's user turns, the judged turn) keep their own words.
  */
 export function recordDetails(error: z.ZodError, line: number, value: unknown, fields: readonly string[]): ErrorDetail[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -21,17 +27,29 @@ export function recordDetails(error: z.ZodError, line: number, value: unknown, f
   const record = value as Record<string, unknown>;
   const out: ErrorDetail[] = [];
   for (const issue of error.issues) {
+    const at = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ line, field: key, message: `unknown field "${key}" (a record here has ${fields.join(', ')})` });
-    } else if (issue.path.length === 1 && record[String(issue.path[0])] === undefined) {
-      const field = String(issue.path[0]);
-      out.push({ line, field, message: `${field} is required` });
-    } else {
-      const field = issue.path.map(String).join('.');
-      out.push(field ? { line, field, message: issue.message } : { line, message: issue.message });
-    }
+      for (const key of issue.keys)
+        out.push(
+          at
+            ? { line, field: `${at}.${key}`, message: `unknown field "${key}" in ${at}` }
+            : { line, field: key, message: `unknown field "${key}" (a record here has ${fields.join(', ')})` },
+        );
+    } else if (issue.code !== 'custom' && issue.path.length === 1 && record[at] === undefined) {
+      out.push({ line, field: at, message: `${at} is required` });
+    } else out.push(at ? { line, field: at, message: unionMessage(issue, at) ?? issue.message } : { line, message: issue.message });
   }
   return out;
+}
+
+/** Plain words for the fields that take one of several shapes, where zod says only "Invalid input". */
+function unionMessage(issue: z.core.$ZodIssue, at: string): string | null {
+  if (issue.code !== 'invalid_union') return null;
+  if (/(^|\.)images\.\d+$/.test(at)) return 'an image is a relative path or an http(s):// URL, or {"src": …, "alt": …}';
+  if (/^conversation(_a|_b)?\.\d+\.content$/.test(at))
+    return 'content is a string, null (only for an assistant message that calls tools), or a list of {"type":"text","text"} and {"type":"image_url","image_url":{"url"}} parts';
+  if (at === 'gold' || at === 'value') return 'a ranking is a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]])';
+  return null;
 }
 
 export interface ImportRequest {
@@ -56,17 +74,43 @@ interface ValidLabel {
   itemId: number;
   slot: string;
   line: number;
+  /** Ranking projects: the item's number of answers. */
+  answers: number | null;
+}
+
+/** What an item's labels are checked against: a choice item's options, a ranking item's number of answers. */
+interface ItemShape {
+  options: string[] | null;
+  answers: number | null;
+}
+
+/** The CSV columns read as numbers and as JSON text, by what is imported into a project of which type. */
+function csvColumns(kind: 'items' | 'labels', type: TaskType): { numeric: Set<string>; json: Set<string> } {
+  if (kind === 'labels') return { numeric: new Set(['certainty', 'sample', 'seconds', ...(type === 'rating' ? ['value'] : [])]), json: new Set(['permutation', 'scores']) };
+  if (type === 'pairwise') return { numeric: new Set(['turn']), json: new Set(['conversation_a', 'conversation_b']) };
+  if (type === 'rating') return { numeric: new Set(['gold', 'turn']), json: new Set(['conversation']) };
+  if (type === 'ranking') return { numeric: new Set(), json: new Set(['answers', 'gold']) };
+  return { numeric: new Set(), json: new Set() };
+}
+
+/** A ranking label's permutation and scores against its item's `n` answers: the first problem, or null. */
+function rankingExtrasProblem(rec: LabelRecord, n: number): { field: string; message: string } | null {
+  const p = rec.permutation;
+  if (p != null && (p.length !== n || new Set(p).size !== n || p.some((i) => i >= n)))
+    return { field: 'permutation', message: `must list each of the item's ${n} answers once (the answer shown at each position, from 0), not ${JSON.stringify(p)}` };
+  if (rec.scores != null && rec.scores.length !== n) return { field: 'scores', message: `has ${rec.scores.length} scores: give one per answer (${n}), in the item's order` };
+  return null;
 }
 
 /**
- * The first problem of a well-formed label record against its project (value, certainty, order, sample), or null.
- * `options` are the item's choice options.
+ * The first problem of a well-formed label record against its project (value, certainty, order, sample, a ranking's
+ * permutation and scores), or null. `shape`: the item's options or number of answers.
  */
-function labelProblem(project: Project, rec: LabelRecord, options: string[] | null): { field: string; message: string } | null {
+function labelProblem(project: Project, rec: LabelRecord, shape: ItemShape | undefined): { field: string; message: string } | null {
   if (rec.value === null) {
     if (rec.kind !== 'llm') return { field: 'value', message: 'value is required (null marks an unparseable judge output and is allowed only for kind "llm")' };
   } else {
-    const err = checkValue(project, rec.value, options);
+    const err = checkValue(project, rec.value, shape?.options ?? null, shape?.answers ?? null);
     if (err) return { field: 'value', message: err };
   }
   if (rec.certainty !== undefined && rec.certainty !== null) {
@@ -74,8 +118,21 @@ function labelProblem(project: Project, rec: LabelRecord, options: string[] | nu
     if (err) return { field: 'certainty', message: err };
   }
   if (rec.order && project.type !== 'pairwise') return { field: 'order', message: 'order applies only to pairwise projects' };
+  if (project.type === 'ranking') {
+    const bad = rankingExtrasProblem(rec, shape?.answers ?? 0);
+    if (bad) return bad;
+  } else
+    for (const field of ['permutation', 'scores'] as const) if (rec[field] != null) return { field, message: `${field} applies only to ranking projects` };
   if (rec.kind === 'human' && rec.sample !== 0) return { field: 'sample', message: 'a human labels an item once: sample must be 0' };
   return null;
+}
+
+/** The value column of a checked label: a ranking as its canonical JSON text (item order), else as given. */
+function storedValue(rec: LabelRecord, answers: number | null): string | number | null {
+  if (rec.value === null || answers === null) return rec.value as string | number | null;
+  const r = rankingValue(rec.value, answers);
+  if (typeof r === 'string') throw new Error(`storedValue: a checked ranking did not parse: ${r}`);
+  return rankingText(r);
 }
 
 /**
@@ -90,26 +147,29 @@ export class ImportsService {
     private readonly items: ItemsRepo,
     private readonly labels: LabelsRepo,
     private readonly annotators: AnnotatorsRepo,
+    private readonly files: FilesRepo,
     private readonly maxRecordBytes: number,
     private readonly clock: () => number,
   ) {}
 
-  /** Reads an items (`kind` items) or labels file into records; numeric CSV columns depend on the project type. */
+  /** Reads an items (`kind` items) or labels file into records; numeric and JSON CSV columns depend on the project type. */
   async read(kind: 'items' | 'labels', project: Project, req: ImportRequest): Promise<ReadImport> {
     const problems = new Problems();
     const format = detectFormat(req.body.head, req.contentType, req.format);
-    const numeric =
-      kind === 'items'
-        ? new Set(project.type === 'rating' ? ['gold'] : [])
-        : new Set(['certainty', 'sample', 'seconds', ...(project.type === 'rating' ? ['value'] : [])]);
-    const records = await readRecords(req.body, format, this.maxRecordBytes, problems, numeric);
+    const { numeric, json } = csvColumns(kind, project.type);
+    const records = await readRecords(req.body, format, this.maxRecordBytes, problems, numeric, json);
     return { format, records, problems, upsert: req.upsert };
   }
 
-  importItems(project: Project, { records, problems, upsert }: ReadImport): number {
+  /**
+   * Validates and writes an items file. `files`: the image files that came with it (multipart), null for a plain
+   * body. The files the items name are stored in the items' transaction; files no item names are not kept.
+   */
+  importItems(project: Project, { records, problems, upsert }: ReadImport, files: ReceivedFiles | null = null): { imported: number; files: number } {
     const schema = ITEM_RECORD[project.type];
     const existing = this.items.idMap(project.id);
     const seen = new Map<string, number>();
+    const linker = new ImageLinker(files);
     const out: NewItem[] = [];
     for (const { line, value, failed } of records) {
       if (failed) continue;
@@ -129,51 +189,24 @@ export class ImportsService {
         problems.add({ line, field: 'id', message: `id "${rec.id}" is already in the project (import with upsert to replace it)` });
         continue;
       }
-      const item = this.toItem(project, rec, line, problems);
+      const item = toNewItem(project, rec, line, linker, (d) => problems.add(d));
       if (item) out.push(item);
     }
     problems.throwIfAny('file');
     const now = this.clock();
-    this.db.transaction(() => this.items.write(project.id, out, upsert, now)).immediate();
-    return out.length;
-  }
-
-  private toItem(project: Project, rec: ItemRecord, line: number, problems: Problems): NewItem | null {
-    const content: ItemContent = { question: rec.question };
-    if (rec.reference) content.reference = rec.reference;
-    if (rec.persona) content.persona = rec.persona;
-    let options: string[] | null = null;
-    if (project.type === 'pairwise') {
-      const p = rec as PairwiseItemRecord;
-      content.answer_a = p.answer_a;
-      content.answer_b = p.answer_b;
-    } else if (project.type === 'rating') {
-      const p = rec as RatingItemRecord;
-      content.answer = p.answer;
-      if (p.rubric) content.rubric = p.rubric;
-    } else {
-      const p = rec as ChoiceItemRecord;
-      options = p.options ?? project.options;
-      if (!options) {
-        problems.add({ line, field: 'options', message: 'options are required: give them on the item or set them once on the project' });
-        return null;
-      }
-      if (p.options) content.options = p.options;
-    }
-    const gold = rec.gold ?? null;
-    if (gold !== null) {
-      const err = checkValue(project, gold, options);
-      if (err) {
-        problems.add({ line, field: 'gold', message: err });
-        return null;
-      }
-    }
-    return { externalId: rec.id, content, gold, meta: rec.meta ?? null };
+    this.db
+      .transaction(() => {
+        // One file at a time from the spool: an import's images are never all in memory.
+        for (const f of linker.used.values()) this.files.put(project.id, f.sha256, f.type, files!.readSync(f), now);
+        this.items.write(project.id, out, upsert, now);
+      })
+      .immediate();
+    return { imported: out.length, files: linker.used.size };
   }
 
   importLabels(project: Project, { format, records, problems, upsert }: ReadImport): number {
     const ids = this.items.idMap(project.id);
-    const itemOptions = project.type === 'choice' ? this.choiceOptions(project) : null;
+    const shapes = project.type === 'choice' || project.type === 'ranking' ? this.itemShapes(project) : null;
     const seen = new Map<string, number>();
     const valid: ValidLabel[] = [];
     for (const { line, value, failed } of records) {
@@ -191,7 +224,8 @@ export class ImportsService {
         problems.add({ line, field: 'item', message: `no item with id "${rec.item}" in this project` });
         continue;
       }
-      const bad = labelProblem(project, rec, itemOptions?.get(itemId) ?? null);
+      const shape = shapes?.get(itemId);
+      const bad = labelProblem(project, rec, shape);
       if (bad) {
         problems.add({ line, ...bad });
         continue;
@@ -204,7 +238,7 @@ export class ImportsService {
         continue;
       }
       seen.set(key, line);
-      valid.push({ rec, itemId, slot, line });
+      valid.push({ rec, itemId, slot, line, answers: project.type === 'ranking' ? (shape?.answers ?? 0) : null });
     }
     if (!upsert) this.rejectExisting(project, valid, problems);
     problems.throwIfAny('file');
@@ -218,7 +252,7 @@ export class ImportsService {
     this.db
       .transaction(() => {
         const annotatorIds = new Map<string, number>();
-        const rows: NewLabel[] = valid.map(({ rec, itemId, slot }) => {
+        const rows: NewLabel[] = valid.map(({ rec, itemId, slot, answers }) => {
           const akey = `${rec.kind}\u0000${rec.annotator}`;
           let annotatorId = annotatorIds.get(akey);
           if (annotatorId === undefined) {
@@ -229,7 +263,9 @@ export class ImportsService {
             projectId: project.id,
             itemId,
             annotatorId,
-            value: rec.value,
+            value: storedValue(rec, answers),
+            permutation: rec.permutation ? JSON.stringify(rec.permutation) : null,
+            scores: rec.scores ? JSON.stringify(rec.scores) : null,
             certainty: rec.certainty ?? null,
             rationale: rec.rationale ?? null,
             order: rec.order ?? null,
@@ -259,9 +295,9 @@ export class ImportsService {
     }
   }
 
-  private choiceOptions(project: Project): Map<number, string[] | null> {
-    const m = new Map<number, string[] | null>();
-    for (const { id, content } of this.items.contents(project.id)) m.set(id, content.options ?? project.options);
+  private itemShapes(project: Project): Map<number, ItemShape> {
+    const m = new Map<number, ItemShape>();
+    for (const { id, content } of this.items.contents(project.id)) m.set(id, { options: content.options ?? project.options, answers: content.answers?.length ?? null });
     return m;
   }
 }

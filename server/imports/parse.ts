@@ -73,6 +73,9 @@ const MEDIA: Record<string, ImportFormat> = {
   'application/csv': 'csv',
 };
 
+/** Whether a media type (parameters aside) is one an import file may be declared as. */
+export const importMedia = (type: string): boolean => MEDIA[type.split(';')[0]!.trim().toLowerCase()] !== undefined;
+
 /** Checks an explicit `?format=` (before the body is read). */
 export function explicitFormat(explicit: string | undefined): ImportFormat | undefined {
   if (explicit === undefined || (IMPORT_FORMATS as readonly string[]).includes(explicit)) return explicit as ImportFormat | undefined;
@@ -114,13 +117,21 @@ function firstChar(head: Buffer): string {
 /**
  * Splits an import body into records, reading it chunk by chunk (never the whole file at once). Problems of the
  * file itself (bad JSON on a line, a record over the size limit or nested too deep) are collected into `problems`
- * with their line, so one response names them all.
+ * with their line, so one response names them all. CSV: `numericColumns` become numbers, `jsonColumns` hold JSON
+ * text (a conversation, a ranking's answers).
  */
-export async function readRecords(body: ImportBody, format: ImportFormat, maxRecordBytes: number, problems: Problems, numericColumns: ReadonlySet<string>): Promise<RawRecord[]> {
+export async function readRecords(
+  body: ImportBody,
+  format: ImportFormat,
+  maxRecordBytes: number,
+  problems: Problems,
+  numericColumns: ReadonlySet<string>,
+  jsonColumns: ReadonlySet<string> = new Set(),
+): Promise<RawRecord[]> {
   if (body.size === 0 || (body.size <= body.head.length && firstChar(body.head) === '')) throw emptyFile();
   if (format === 'jsonl') return readJsonl(body, maxRecordBytes, problems);
   if (format === 'json') return readJsonArray(body, maxRecordBytes, problems);
-  return readCsv(body, maxRecordBytes, problems, numericColumns);
+  return readCsv(body, maxRecordBytes, problems, numericColumns, jsonColumns);
 }
 
 const tooBig = (line: number, bytes: number, max: number): ErrorDetail => ({

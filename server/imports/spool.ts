@@ -18,6 +18,8 @@ export interface ImportBody {
 
 /** An import body spooled to a temporary file; `dispose()` closes (and so deletes) it. */
 export interface SpooledBody extends ImportBody {
+  /** The spool's file descriptor (a zip is read from it in place). */
+  fd: number;
   dispose(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ const READ_BYTES = 1024 * 1024;
 export const formatBytes = (n: number) =>
   n >= 1048576 ? `${+(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n}-byte`;
 
-const tooLarge = (limit: number) => new AppError('payload-too-large', `The body is over the ${formatBytes(limit)} limit`);
+export const tooLarge = (limit: number) => new AppError('payload-too-large', `The body is over the ${formatBytes(limit)} limit`);
 
 function decompressor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | null {
   if (encoding === 'gzip' || encoding === 'x-gzip') return zlib.createGunzip();
@@ -56,11 +58,15 @@ export async function spoolBody(req: IncomingMessage, { dir, limit }: { dir: str
     await spool.dispose();
     throw e;
   }
-  const { size, head } = received;
-  const { handle, dispose } = spool;
+  return spooled(spool, received);
+}
+
+/** The body in a spool, read back in chunks from the start. */
+function spooled({ handle, dispose }: Spool, { size, head }: { size: number; head: Buffer }): SpooledBody {
   return {
     size,
     head,
+    fd: handle.fd,
     async *chunks() {
       for (let pos = 0; pos < size; ) {
         const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
@@ -74,8 +80,35 @@ export async function spoolBody(req: IncomingMessage, { dir, limit }: { dir: str
   };
 }
 
+/**
+ * Spools one part of a multipart upload (multipart.ts), as {@link spoolBody} spools a whole body; `limit` bytes at
+ * most (413). The caller counts the upload as a whole.
+ */
+export async function spoolStream(source: AsyncIterable<Buffer>, { dir, limit }: { dir: string; limit: number }): Promise<SpooledBody> {
+  const spool = await openSpool(dir);
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      if (headBytes < HEAD_BYTES) {
+        const part = Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes));
+        head.push(part);
+        headBytes += part.length;
+      }
+      await spool.handle.write(chunk, 0, chunk.length, size - chunk.length);
+    }
+  } catch (e) {
+    await spool.dispose();
+    throw e;
+  }
+  return spooled(spool, { size, head: Buffer.concat(head) });
+}
+
 /** Where a request's body is read from: the request itself, or a decompressor it is piped into. */
-interface Upload {
+export interface Upload {
   encoding: string;
   source: Readable;
   inflate: ReturnType<typeof decompressor>;
@@ -85,7 +118,7 @@ interface Upload {
  * The stream to read the body from, after its Content-Encoding. An unknown encoding (415), or a declared length
  * over the limit (413), is refused before anything is written; the upload is then read and dropped.
  */
-function bodySource(req: IncomingMessage, limit: number): Upload {
+export function bodySource(req: IncomingMessage, limit: number): Upload {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: Readable = req;
   let inflate: ReturnType<typeof decompressor> = null;
@@ -105,7 +138,12 @@ function bodySource(req: IncomingMessage, limit: number): Upload {
 }
 
 /** A new spool file in `dir`, unlinked at once where the system allows it; `dispose` closes it (and deletes it if not). */
-async function openSpool(dir: string): Promise<{ handle: fs.promises.FileHandle; dispose: () => Promise<void> }> {
+interface Spool {
+  handle: fs.promises.FileHandle;
+  dispose: () => Promise<void>;
+}
+
+async function openSpool(dir: string): Promise<Spool> {
   const file = path.join(dir, `.concord-import-${randomUUID()}.tmp`);
   const handle = await fs.promises.open(file, 'wx+', 0o600);
   let linked = true;
