@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
-import type { ReportAnnotator, ReportColumns, ReportOptions } from '../../shared/stats/report/input';
+import { NO_PERMUTATION, RANKING_STRIDE, type RankingColumns, type ReportAnnotator, type ReportColumns, type ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
 import { loadSlice, type SliceColumn } from './slices';
 
@@ -15,14 +15,14 @@ interface AnnotatorRow {
   left_out: 0 | 1;
 }
 
-class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array> {
+class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array | Uint8Array> {
   constructor(
     public data: T,
     private readonly make: (n: number) => T,
   ) {}
   set(i: number, v: number): void {
     if (i >= this.data.length) {
-      const bigger = this.make(Math.max(1024, this.data.length * 2));
+      const bigger = this.make(Math.max(1024, this.data.length * 2, i + 1));
       bigger.set(this.data);
       this.data = bigger;
     }
@@ -63,6 +63,10 @@ export class ProjectColumns {
   private readonly order = new Column(new Int8Array(1024), (n) => new Int8Array(n));
   private readonly sample = new Column(new Float64Array(1024), (n) => new Float64Array(n));
   private readonly seconds = new Column(new Float32Array(1024), (n) => new Float32Array(n));
+  /** Ranking projects: each label's display order, RANKING_STRIDE bytes a label (empty for other types). */
+  private readonly permutation = new Column(new Uint8Array(0), (n) => new Uint8Array(n));
+  /** Ranking projects: each item's answer count and answer lengths (see RankingColumns). */
+  private ranking: Pick<RankingColumns, 'answers' | 'lengths'> | null = null;
   private readonly annotatorStmt;
 
   constructor(
@@ -105,6 +109,7 @@ export class ProjectColumns {
         this.lenB[i] = b ?? NaN;
       }
     });
+    if (this.project.type === 'ranking') this.ranking = loadAnswers(this.db, pid, this.itemIndex, items.length);
     for (const a of this.db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE project_id = ? ORDER BY id`).iterate(pid)) {
       if (a.left_out) this.leftOut.add(a.id);
       else {
@@ -113,10 +118,13 @@ export class ProjectColumns {
       }
     }
     const rows = this.db
-      .prepare<[number], unknown[]>('SELECT id, item_id, annotator_id, value, certainty, shown_order, sample, duration_ms FROM labels WHERE project_id = ? ORDER BY id')
+      .prepare<[number], unknown[]>(
+        `SELECT id, item_id, annotator_id, value, certainty, shown_order, sample, duration_ms, ${this.ranking ? 'permutation' : 'NULL'} FROM labels WHERE project_id = ? ORDER BY id`,
+      )
       .raw()
-      .iterate(pid) as IterableIterator<[number, number, number, Category | null, number | null, 'AB' | 'BA' | null, number, number | null]>;
-    for (const [id, itemId, annotatorId, value, certainty, order, sample, durationMs] of rows) this.add({ id, itemId, annotatorId, value, certainty, order, sample, durationMs });
+      .iterate(pid) as IterableIterator<[number, number, number, Category | null, number | null, 'AB' | 'BA' | null, number, number | null, string | null]>;
+    for (const [id, itemId, annotatorId, value, certainty, order, sample, durationMs, permutation] of rows)
+      this.add({ id, itemId, annotatorId, value, certainty, order, permutation: permutation === null ? null : readPermutation(permutation), sample, durationMs });
   }
 
   /** Adds a committed label; one already loaded (id at or below the snapshot) is ignored. */
@@ -147,6 +155,11 @@ export class ProjectColumns {
     this.order.set(i, l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0);
     this.sample.set(i, l.sample);
     this.seconds.set(i, l.durationMs === null ? NaN : l.durationMs / 1000);
+    if (this.ranking) {
+      const p = l.permutation;
+      const ok = p !== null && p.length <= RANKING_STRIDE;
+      for (let k = RANKING_STRIDE - 1; k >= 0; k--) this.permutation.set(i * RANKING_STRIDE + k, ok ? (p[k] ?? 0) : k === 0 ? NO_PERMUTATION : 0);
+    }
   }
 
   /** Each item's database id by row, ascending (a view: copy it before transferring). */
@@ -175,6 +188,7 @@ export class ProjectColumns {
       categories: this.categories,
       items: { n: this.gold.length, gold: this.gold, lenA: this.lenA, lenB: this.lenB, slice: options.by === undefined ? null : this.slice(options.by) },
       annotators,
+      ...(this.ranking ? { ranking: { ...this.ranking, permutation: this.permutation.data.subarray(0, n * RANKING_STRIDE) } } : {}),
       labels: {
         n,
         item: this.item.data.subarray(0, n),
@@ -188,4 +202,43 @@ export class ProjectColumns {
       options,
     };
   }
+}
+
+/**
+ * A ranking project's answer counts and lengths (in characters, as SQLite's length counts them: code points), from
+ * each item's `answers`; an item without them has none (0 answers, no pair).
+ */
+function loadAnswers(db: Database.Database, projectId: number, itemIndex: ReadonlyMap<number, number>, nItems: number): Pick<RankingColumns, 'answers' | 'lengths'> {
+  const answers = new Uint8Array(nItems);
+  const lengths = new Float64Array(nItems * RANKING_STRIDE).fill(NaN);
+  const rows = db
+    .prepare<[number], unknown[]>(`SELECT i.id, j.key, length(j.value) FROM items i, json_each(i.content, '$.answers') j WHERE i.project_id = ? AND j.key < ${RANKING_STRIDE}`)
+    .raw()
+    .iterate(projectId) as IterableIterator<[number, number, number | null]>;
+  for (const [id, key, length] of rows) {
+    const u = itemIndex.get(id);
+    if (u === undefined) continue;
+    answers[u] = Math.max(answers[u]!, key + 1);
+    lengths[u * RANKING_STRIDE + key] = length ?? NaN;
+  }
+  return { answers, lengths };
+}
+
+/**
+ * A stored permutation ('[2,0,1]': the JSON text of small integers) read without JSON.parse, which would cost a
+ * microsecond a label on a load of millions; anything else reads as none.
+ */
+export function readPermutation(text: string): number[] | null {
+  const out: number[] = [];
+  let v = -1;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) v = (v < 0 ? 0 : v * 10) + (c - 48);
+    else if (c === 44 || c === 93) {
+      if (v < 0) return c === 93 && out.length === 0 ? out : null;
+      out.push(v);
+      v = -1;
+    } else if (c !== 91 && c !== 32) return null;
+  }
+  return out.length > 0 ? out : null;
 }

@@ -38,6 +38,8 @@
  *   certainty threshold (./selective.ts); the paired `comparisons` of judges with each other and with the humans
  *   (./comparisons.ts); and `slices` by an item meta key (./slices.ts). The item-by-item sections reduce a judge's
  *   labels on an item to one vote (./one-vote.ts, the rule of ../votes.ts `oneVote`).
+ * - Issue 11: a ranking project is reported on the decomposition of its rankings into answer pairs
+ *   (./ranking-pairs.ts), plus Kendall's W and each judge's ranking statistics (./ranking-stats.ts).
  */
 import { aggregationFor } from './aggregation';
 import { annotatorsSection } from './annotators';
@@ -48,6 +50,7 @@ import { toColumns, type ReportColumns, type ReportInput } from './input';
 import type { ReportJson } from './json';
 import { judgesSection } from './judges';
 import { allJudgeVotes } from './one-vote';
+import { rankingReport } from './ranking-report';
 import { slicesSection } from './slices';
 
 /** The report of issue 3 from label objects (see {@link buildReportFromColumns}). Pure and deterministic (the bootstrap is seeded). */
@@ -55,8 +58,15 @@ export function buildReport(input: ReportInput): ReportJson {
   return buildReportFromColumns(toColumns(input));
 }
 
-/** The report from columns; see the file comment for every definition. */
+/**
+ * The report from columns; see the file comment for every definition. A ranking project's report is the report of
+ * its answer pairs with the ranking statistics added (./ranking-report.ts).
+ */
 export function buildReportFromColumns(input: ReportColumns): ReportJson {
+  return input.project.type === 'ranking' ? rankingReport(input, sectionsReport) : sectionsReport(input);
+}
+
+function sectionsReport(input: ReportColumns): ReportJson {
   const c = codeColumns(input);
   const humans = humansSection(c);
   const aggregation = aggregationFor(input, humans.majority.items);

@@ -2,6 +2,7 @@
  * The report's input: label objects (tests, tools) or the same data as typed-array columns (the report worker's
  * store), and the coding of one into the other.
  */
+import { RANKING_ANSWERS } from '../../constants';
 import type { Scale } from '../calibration';
 import type { AggregationMethod } from '../crowd/types';
 import { codePointLength, type InvalidPolicy } from '../pairwise';
@@ -22,6 +23,8 @@ export interface ReportItem {
   answer_a?: string | null;
   answer_b?: string | null;
   gold?: Category | null;
+  /** Ranking: the answers in the item's own order (their count and lengths are read). */
+  answers?: readonly string[] | null;
   /** The item's meta (only `options.by` is read, to slice the report). */
   meta?: Record<string, unknown> | null;
 }
@@ -39,6 +42,8 @@ export interface ReportLabel {
   value: Category | null;
   certainty?: number | null;
   order?: 'AB' | 'BA' | null;
+  /** Ranking: the display order (the item's answer index at each display position), when known. */
+  permutation?: readonly number[] | null;
   sample?: number | null;
   seconds?: number | null;
 }
@@ -107,7 +112,28 @@ export interface ReportColumns {
     /** NaN when unknown. */
     seconds: Float32Array;
   };
+  /** Ranking projects: what the decomposition into answer pairs and the ranking statistics read. */
+  ranking?: RankingColumns | null;
   options?: ReportOptions;
+}
+
+/** Answers a ranking item may have at most: the stride of {@link RankingColumns}' per-answer arrays. */
+export const RANKING_STRIDE = RANKING_ANSWERS.max;
+/** `RankingColumns.permutation` at a label's first position when the label has no display order. */
+export const NO_PERMUTATION = 255;
+
+/**
+ * A ranking project's columns beside the label columns, whose codes index ranking texts ('[[2],[0,1]]'): per item its
+ * answer count and answer lengths, per label its display order. Fixed strides of {@link RANKING_STRIDE} keep them
+ * flat typed arrays (10 bytes a label) that grow with the labels.
+ */
+export interface RankingColumns {
+  /** Per item: its number of answers (0 when unknown: the item has no answer pair). */
+  answers: Uint8Array;
+  /** Answer i of item u's length in code points at [u * RANKING_STRIDE + i] (NaN when unknown); null when none is known. */
+  lengths: Float64Array | null;
+  /** Label l's answer shown at display position p at [l * RANKING_STRIDE + p]; NO_PERMUTATION at p = 0 when none. */
+  permutation: Uint8Array;
 }
 
 /** Codes label objects into columns (dropping labels of unknown items or annotators). */
@@ -181,7 +207,38 @@ export function toColumns(input: ReportInput): ReportColumns {
   cols.n = kept;
   const by = input.options?.by;
   const slice = by === undefined ? null : sliceOf(items, by);
-  return { project, categories, items: { n: nItems, gold, lenA, lenB, slice }, annotators, labels: cols, ...(input.options ? { options: input.options } : {}) };
+  const ranking = project.type === 'ranking' ? rankingColumns(input, itemIndex, annIndex) : null;
+  return {
+    project,
+    categories,
+    items: { n: nItems, gold, lenA, lenB, slice },
+    annotators,
+    labels: cols,
+    ...(ranking ? { ranking } : {}),
+    ...(input.options ? { options: input.options } : {}),
+  };
+}
+
+/** The ranking columns of label objects, for the labels toColumns keeps (those of known items and annotators). */
+function rankingColumns(input: ReportInput, itemIndex: ReadonlyMap<string, number>, annIndex: ReadonlyMap<string, number>): RankingColumns {
+  const { items, labels } = input;
+  const answers = new Uint8Array(items.length);
+  const lengths = new Float64Array(items.length * RANKING_STRIDE).fill(NaN);
+  items.forEach((it, u) => {
+    const a = it.answers ?? [];
+    answers[u] = a.length <= RANKING_STRIDE ? a.length : 0;
+    for (let i = 0; i < answers[u]!; i++) lengths[u * RANKING_STRIDE + i] = codePointLength(a[i]!);
+  });
+  const permutation = new Uint8Array(labels.length * RANKING_STRIDE);
+  let kept = 0;
+  for (const l of labels) {
+    if (!itemIndex.has(l.item) || !annIndex.has(l.annotator)) continue;
+    const p = l.permutation;
+    if (p && p.length <= RANKING_STRIDE) permutation.set(p, kept * RANKING_STRIDE);
+    else permutation[kept * RANKING_STRIDE] = NO_PERMUTATION;
+    kept++;
+  }
+  return { answers, lengths, permutation: permutation.subarray(0, kept * RANKING_STRIDE) };
 }
 
 /**
