@@ -11,7 +11,8 @@
  * - `ranking-listwise`: a listwise ranking in the format of RankGPT (Sun et al. 2023, "Is ChatGPT Good at Search?
  *   Investigating Large Language Models as Re-Ranking Agents", sunnweiwei/RankGPT rank_gpt.py at commit 0d62bc3:
  *   `get_prefix_prompt`, `get_post_prompt`), its passages turned into answers and relevance to a query into quality
- *   as an answer to the question, its per-passage chat turns folded into one user message. The answer: `[2] > [1] >
+ *   as an answer to the question, its per-passage chat turns folded into one user message, and no full stop
+ *   added after the question (RankGPT's queries have none of their own; a question does). The answer: `[2] > [1] >
  *   [3]`; a template with `tie: true` also allows `=` between answers of equal quality (RankGPT's own does not).
  */
 import { JudgeTemplate } from '../shared/schemas';
@@ -49,7 +50,7 @@ export const RANKING_LISTWISE: JudgeTemplate = JudgeTemplate.parse({
   type: 'ranking',
   description: 'Listwise ranking in the format of RankGPT (Sun et al. 2023): the answers numbered [1]…[n], the answer a full order such as "[2] > [1] > [3]"',
   system: 'You are an intelligent assistant that can rank answers based on their quality as responses to the question.',
-  user: "I will provide you with {{answer_count}} answers, each indicated by number identifier []. \nRank the answers based on their quality as responses to the question: {{question}}.\n\n{{#reference}}[Reference Answer]\n{{reference}}\n\n{{/reference}}{{answer_list}}\n\nQuestion: {{question}}. \nRank the {{answer_count}} answers above based on their helpfulness, relevance, accuracy and level of detail as responses to the question.{{#instructions}}\nThe task's instructions: {{instructions}}{{/instructions}} {{format}}",
+  user: "I will provide you with {{answer_count}} answers, each indicated by number identifier []. \nRank the answers based on their quality as responses to the question: {{question}}\n\n{{#reference}}[Reference Answer]\n{{reference}}\n\n{{/reference}}{{answer_list}}\n\nQuestion: {{question}}\nRank the {{answer_count}} answers above based on their helpfulness, relevance, accuracy and level of detail as responses to the question.{{#instructions}}\nThe task's instructions: {{instructions}}{{/instructions}} {{format}}",
   parser: 'ranking',
   tie: false,
   text_format:
