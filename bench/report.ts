@@ -5,6 +5,8 @@
  * worker already holds the project), how long the server's event loop stalls meanwhile, peak RSS, and the streamed
  * gold export; and (issue 10) the same report with a crowd model (MACE, Dawid–Skene) and sliced by the items'
  * `meta.category`, each after new labels, and the gold export under MACE. Setup writes the rows with plain INSERTs (what it measures is the server, not the setup).
+ * `--kind` (issue 11): the same on MT-Bench conversation pairs (and sliced `?by=turn`) or on rankings of 4–5 answers
+ * (./report-seed.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,56 +14,26 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol';
-import { migrate, openDatabase, type Db } from '../server/db/database';
+import { migrate, openDatabase } from '../server/db/database';
 import type { ReportJson } from '../shared/stats/report/json';
+import { choice } from './lib/args';
 import { defineBenchmark } from './lib/benchmark';
+import { CATEGORIES, REPORT_KINDS, seed, type ReportKind } from './report-seed';
 import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 import { startBenchServer, type BenchServer } from './lib/server';
 
-const VERDICTS = ['A', 'B', 'tie'] as const;
-/** Items' `meta.category`, for the sliced report (JudgeBench's four categories). */
-const CATEGORIES = ['knowledge', 'reasoning', 'math', 'coding'] as const;
-/** Reports timed after each new label, besides the default one (issue 10: aggregation and slices). */
-const VARIANTS = { mace: '?method=mace', 'dawid-skene': '?method=dawid-skene', 'by category': '?by=category' } as const;
-
-/** Writes the project straight into SQLite: items with answers of varied length, 5 humans per item, 2 swap judges. */
-function seed(db: Db, items: number, humans: number): number {
-  const now = Date.now();
-  const config = { redundancy: 5, options: null, scale: null, certainty: { min: 1, max: 100 }, rationale: 'off', instructions: '', gold_rate: 0, max_per_annotator: null, show_reference: true, lease_seconds: { human: 600, llm: 120 }, completion_code: null, redirect_url: null };
-  const pid = Number(db.prepare("INSERT INTO projects (name, type, config, created_at, updated_at) VALUES ('report bench', 'pairwise', ?, ?, ?)").run(JSON.stringify(config), now, now).lastInsertRowid);
-  const insA = db.prepare('INSERT INTO annotators (project_id, kind, key, name, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id').pluck();
-  const humanIds = Array.from({ length: humans }, (_, h) => insA.get(pid, 'human', `h${h}`, `h${h}`, now) as number);
-  const judgeIds = ['judge-1', 'judge-2'].map((j) => insA.get(pid, 'llm', j, j, now) as number);
-  const insI = db.prepare('INSERT INTO items (project_id, external_id, content, gold, meta, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id').pluck();
-  const insL = db.prepare("INSERT INTO labels (project_id, item_id, annotator_id, value, certainty, shown_order, sample, slot, duration_ms, created_at, source) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 'import')");
-  let s = 12345;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
-  db.transaction(() => {
-    for (let i = 0; i < items; i++) {
-      const truth = VERDICTS[Math.floor(rnd() * 3)]!;
-      const content = JSON.stringify({ question: `Question ${i}: which answer is more helpful?`, answer_a: 'a'.repeat(40 + (i % 300)), answer_b: 'b'.repeat(160) });
-      const meta = JSON.stringify({ category: CATEGORIES[i % CATEGORIES.length] });
-      const item = insI.get(pid, `q${i}`, content, i % 20 === 0 ? truth : null, meta, now) as number;
-      const first = Math.floor(rnd() * humans);
-      for (let h = 0; h < 5; h++) {
-        const value = rnd() < 0.75 ? truth : VERDICTS[Math.floor(rnd() * 3)]!;
-        insL.run(pid, item, humanIds[(first + h) % humans]!, value, null, rnd() < 0.5 ? 'AB' : 'BA', '', 4000 + Math.floor(rnd() * 30000), now);
-      }
-      for (const j of judgeIds) {
-        for (const order of ['AB', 'BA'] as const) {
-          const value = rnd() < 0.02 ? null : rnd() < 0.65 ? truth : order === 'AB' ? 'A' : 'B';
-          insL.run(pid, item, j, value, 1 + Math.floor(rnd() * 100), order, `${order}#0`, 800, now);
-        }
-      }
-    }
-  })();
-  return pid;
-}
+/** Reports timed after each new label, besides the default one (issue 10: aggregation and slices; issue 11: turns). */
+const VARIANTS: Record<ReportKind, Record<string, string>> = {
+  pairwise: { mace: '?method=mace', 'dawid-skene': '?method=dawid-skene', 'by category': '?by=category' },
+  conversation: { mace: '?method=mace', 'dawid-skene': '?method=dawid-skene', 'by category': '?by=category', 'by turn': '?by=turn' },
+  ranking: { mace: '?method=mace', 'dawid-skene': '?method=dawid-skene', 'by category': '?by=category' },
+};
 
 export const report = defineBenchmark({
-  summary: 'report and gold export on 200k items × (5 human + 2×2 judge) labels = 1.8M labels',
+  summary: 'report and gold export on 200k items × (5 human + 2×2 judge) labels = 1.8M labels (--kind: issue 11)',
   options: {
+    kind: choice(REPORT_KINDS, 'the items: plain pairs, MT-Bench two-turn conversation pairs (2–4 KB each), or rankings of 4–5 answers'),
     items: { default: 200_000, help: 'items in the project' },
     humans: { default: 20, help: 'human annotators sharing the labels' },
     repeats: { default: 3, help: 'warm reports to time (each after one new label)' },
@@ -70,49 +42,16 @@ export const report = defineBenchmark({
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-report-'));
     const dbFile = path.join(dir, 'concord.db');
     try {
-      const { pid, labels } = seedFile(dbFile, o.items, o.humans);
+      const { pid, labels, dbMiB } = seedFile(dbFile, o.kind, o.items, o.humans);
       const server = await startBenchServer(dbFile);
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-      const m = await measure(server, pid, labels, o.repeats);
+      const m = await measure(server, pid, labels, o.repeats, o.kind);
       clearInterval(sampler);
       await server.close();
-
-      const median = (runs: Array<{ ms: number }>) => round(runs.map((w) => w.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? null, 0);
-      const maxStall = (runs: Array<{ stallMs: number }>) => round(Math.max(...runs.map((w) => w.stallMs)), 1);
-      const variants = Object.fromEntries(Object.entries(m.variants).map(([name, runs]) => [name, { medianMs: median(runs), stallMs: maxStall(runs), ms: runs.map((w) => round(w.ms, 0)) }]));
-      const exported = (g: typeof m.gold) => ({ ms: round(g.ms, 0), records: g.value.lines, mib: round(g.value.bytes / 2 ** 20, 1), stallMs: round(g.stallMs, 1) });
-      const result = {
-        ...resultHead('report', command, o),
-        labels,
-        coldReportMs: round(m.cold.ms, 0),
-        coldStallMs: round(m.cold.stallMs, 1),
-        warmReportMs: m.warm.map((w) => round(w.ms, 0)),
-        warmMedianMs: median(m.warm),
-        warmStallMs: maxStall(m.warm),
-        variants,
-        goldExport: exported(m.gold),
-        goldExportMace: exported(m.goldMace),
-        peakRssMiB: round(peakRss / 2 ** 20, 0),
-      };
-      const stalls = [result.coldStallMs ?? 0, result.warmStallMs ?? 0, ...Object.values(variants).map((v) => v.stallMs ?? 0)];
-      console.log(
-        table(
-          ['measure', 'value', 'target'],
-          [
-            ['labels', String(labels), ''],
-            ['first report (worker loads the project)', `${result.coldReportMs} ms`, ''],
-            ['report after new labels (median)', `${result.warmMedianMs} ms`, '< 2000 ms'],
-            ...Object.entries(variants).map(([name, v]) => [`report ?${VARIANTS[name as keyof typeof VARIANTS].slice(1)} after new labels (median)`, `${v.medianMs} ms`, name === 'by category' ? '' : `< ${(result.warmMedianMs ?? 0) + 3000} ms (+3 s)`]),
-            ['longest event-loop stall during reports', `${Math.max(...stalls)} ms`, '≤ 50 ms'],
-            ['gold export', `${result.goldExport.ms} ms, ${result.goldExport.records} records, ${result.goldExport.mib} MiB`, '< 10000 ms'],
-            ['gold export ?method=mace', `${result.goldExportMace.ms} ms, ${result.goldExportMace.records} records`, ''],
-            ['longest event-loop stall during exports', `${Math.max(result.goldExport.stallMs ?? 0, result.goldExportMace.stallMs ?? 0)} ms`, ''],
-            ['peak RSS (server + report worker)', `${result.peakRssMiB} MiB`, ''],
-          ],
-        ),
-      );
-      writeResult('report', result);
+      const result = { ...resultHead('report', command, o), labels, dbMiB: round(dbMiB, 0), ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0) };
+      print(result, o.kind);
+      writeResult(o.kind === 'pairwise' ? 'report' : `report-${o.kind}`, result);
       return 0;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -120,17 +59,70 @@ export const report = defineBenchmark({
   },
 });
 
-/** A new database file holding the seeded project (see {@link seed}), written without fsync: setup is not measured. */
-function seedFile(dbFile: string, items: number, humans: number): { pid: number; labels: number } {
+type Measured = Awaited<ReturnType<typeof measure>>;
+type Run = { ms: number; stallMs: number };
+
+const median = (runs: Run[]) => round(runs.map((w) => w.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? null, 0);
+const maxStall = (runs: Run[]) => round(Math.max(...runs.map((w) => w.stallMs)), 1);
+
+function summarise(m: Measured) {
+  const variants = Object.fromEntries(
+    Object.entries(m.variants).map(([name, v]) => [name, 'error' in v ? { error: v.error } : { query: v.query, medianMs: median(v.runs), stallMs: maxStall(v.runs), ms: v.runs.map((w) => round(w.ms, 0)) }]),
+  );
+  const exported = (g: Measured['gold']) => ('error' in g.value ? { error: g.value.error } : { ms: round(g.ms, 0), records: g.value.lines, mib: round(g.value.bytes / 2 ** 20, 1), stallMs: round(g.stallMs, 1) });
+  return {
+    coldReportMs: round(m.cold.ms, 0),
+    coldStallMs: round(m.cold.stallMs, 1),
+    warmReportMs: m.warm.map((w) => round(w.ms, 0)),
+    warmMedianMs: median(m.warm),
+    warmStallMs: maxStall(m.warm),
+    /** What the kind's own sections gave in the first report (issue 11), to show the work was done. */
+    sections: m.sections,
+    variants,
+    goldExport: exported(m.gold),
+    goldExportMace: exported(m.goldMace),
+  };
+}
+
+function print(r: ReturnType<typeof summarise> & { labels: number; dbMiB: number | null; peakRssMiB: number | null }, kind: ReportKind): void {
+  const stalls = [r.coldStallMs ?? 0, r.warmStallMs ?? 0, ...Object.values(r.variants).map((v) => ('stallMs' in v ? (v.stallMs ?? 0) : 0))];
+  const gold = (g: ReturnType<typeof summarise>['goldExport']) => ('error' in g ? `failed: ${g.error}` : `${g.ms} ms, ${g.records} records, ${g.mib} MiB`);
+  const stall = (g: ReturnType<typeof summarise>['goldExport']) => ('stallMs' in g ? (g.stallMs ?? 0) : 0);
+  console.log(
+    table(
+      ['measure', 'value', 'target'],
+      [
+        ['items', kind, ''],
+        ['labels', `${r.labels} (database ${r.dbMiB} MiB)`, ''],
+        ['first report (worker loads the project)', `${r.coldReportMs} ms`, ''],
+        ['report after new labels (median)', `${r.warmMedianMs} ms`, '< 2000 ms'],
+        ...Object.entries(r.variants).map(([name, v]) =>
+          'error' in v ? [`report (${name})`, `failed: ${v.error}`, ''] : [`report ${v.query} after new labels (median)`, `${v.medianMs} ms`, name.startsWith('by ') ? '' : `< ${(r.warmMedianMs ?? 0) + 3000} ms (+3 s)`],
+        ),
+        ['longest event-loop stall during reports', `${Math.max(...stalls)} ms`, '≤ 50 ms'],
+        ['gold export', gold(r.goldExport), '< 10000 ms'],
+        ['gold export ?method=mace', gold(r.goldExportMace), ''],
+        ['longest event-loop stall during exports', `${Math.max(stall(r.goldExport), stall(r.goldExportMace))} ms`, ''],
+        ['peak RSS (server + report worker)', `${r.peakRssMiB} MiB`, ''],
+      ],
+    ),
+  );
+  if (Object.keys(r.sections).length) console.log(`\n${kind} sections of the first report: ${JSON.stringify(r.sections)}`);
+}
+
+/** A new database file holding the seeded project (./report-seed.ts), written without fsync: setup is not measured. */
+function seedFile(dbFile: string, kind: ReportKind, items: number, humans: number): { pid: number; labels: number; dbMiB: number } {
   const db = openDatabase(dbFile);
   migrate(db);
   db.pragma('synchronous = OFF');
   const t0 = performance.now();
-  const pid = seed(db, items, humans);
+  const pid = seed(db, kind, items, humans);
   const labels = db.prepare('SELECT count(*) FROM labels').pluck().get() as number;
+  db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  console.log(`seeded ${items} items and ${labels} labels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return { pid, labels };
+  const dbMiB = fs.statSync(dbFile).size / 2 ** 20;
+  console.log(`seeded ${items} ${kind} items and ${labels} labels (${dbMiB.toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { pid, labels, dbMiB };
 }
 
 interface Timed<T> {
@@ -140,45 +132,68 @@ interface Timed<T> {
   stallMs: number;
 }
 
+/** The bench judge's label for a task: `A`, or for a ranking its answers in the order shown. */
+const judgeValue = (kind: ReportKind, answers: number | undefined) => (kind === 'ranking' ? Array.from({ length: answers ?? 0 }, (_, k) => [k]) : 'A');
+
+/** Checks a report has what its kind needs; returns those figures (issue 11), or throws naming what is missing. */
+function kindSections(kind: ReportKind, r: ReportJson): Record<string, unknown> {
+  if (kind !== 'ranking') return {};
+  const judges = r.judges.filter((j) => j.ranking);
+  if (r.humans.kendall_w === undefined || judges.length === 0 || !r.project.answer_pairs) throw new Error("the ranking report lacks Kendall's W, the judges' ranking figures or its answer pairs");
+  return { answer_pairs: r.project.answer_pairs, kendall_w: r.humans.kendall_w, kendall_w_items: r.humans.kendall_w_items, judges: Object.fromEntries(judges.map((j) => [j.annotator, j.ranking])) };
+}
+
 /**
  * The first report (the worker loads the project), `repeats` reports each after a new label arrives through the
- * real protocol (a judge submitting, which makes the cached report stale), then the streamed gold export.
+ * real protocol (a judge submitting, which makes the cached report stale), then the streamed gold export. A variant
+ * the server refuses (say, a crowd model for rankings) is recorded with its error, not fatal.
  */
-async function measure(server: BenchServer, pid: number, labels: number, repeats: number) {
+async function measure(server: BenchServer, pid: number, labels: number, repeats: number, kind: ReportKind) {
   const { url } = server;
   const headers = { authorization: `Bearer ${server.app.adminToken}` };
   const timed = timer();
-  const getReport = async (query = '') => (await (await fetch(`${url}/api/projects/${pid}/report${query}`, { headers })).json()) as ReportJson;
+  const getReport = async (query = '') => {
+    const res = await fetch(`${url}/api/projects/${pid}/report${query}`, { headers });
+    if (!res.ok) throw new Error(`${res.status} ${(await res.text()).slice(0, 300)}`);
+    return (await res.json()) as ReportJson;
+  };
 
   const cold = await timed(() => getReport());
   if (cold.value.project.labels.human + cold.value.project.labels.llm !== labels) throw new Error('the report did not see every label');
+  const sections = kindSections(kind, cold.value);
   const judge = await server.api<{ token: string }>('POST', `/api/projects/${pid}/judges`, JSON.stringify({ model: 'bench' }));
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
   let added = 0;
   /** `repeats` reports with `query`, each after one new label from the bench judge (so none is served from the cache). */
   const afterNewLabels = async (query: string) => {
-    const runs: Array<{ ms: number; stallMs: number }> = [];
+    const runs: Run[] = [];
     for (let k = 0; k < repeats; k++) {
       const next = await socket.emitWithAck('task:next', {});
       if (!next.ok || !next.data) throw new Error('no task for the bench judge');
-      const ack = await socket.emitWithAck('label:submit', { leaseId: next.data.leaseId, value: 'A', clientLabelId: `bench-${added}` });
+      const ack = await socket.emitWithAck('label:submit', { leaseId: next.data.leaseId, value: judgeValue(kind, next.data.item.answers?.length), clientLabelId: `bench-${added}` });
       if (!ack.ok) throw new Error(ack.error.message);
       added++;
       const r = await timed(() => getReport(query));
       if (r.value.project.labels.llm !== cold.value.project.labels.llm + added) throw new Error('the report missed a new label');
       if (query.includes('method=') && r.value.aggregation.items === 0) throw new Error(`no consensus in the report ${query}`);
-      if (query.includes('by=') && r.value.slices?.groups.length !== CATEGORIES.length) throw new Error('the sliced report has the wrong groups');
+      const groups = query === '?by=turn' ? 2 : CATEGORIES.length;
+      if (query.includes('by=') && r.value.slices?.groups.length !== groups) throw new Error(`the report ${query} has ${r.value.slices?.groups.length} groups, not ${groups}`);
       runs.push({ ms: r.ms, stallMs: r.stallMs });
     }
     return runs;
   };
   const warm = await afterNewLabels('');
-  const variants: Record<string, Array<{ ms: number; stallMs: number }>> = {};
-  for (const [name, query] of Object.entries(VARIANTS)) variants[name] = await afterNewLabels(query);
+  const variants: Record<string, { query: string; runs: Run[] } | { error: string }> = {};
+  for (const [name, query] of Object.entries(VARIANTS[kind])) {
+    variants[name] = await afterNewLabels(query).then(
+      (runs) => ({ query, runs }),
+      (e: unknown) => ({ error: `${query}: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  }
   socket.disconnect();
   const gold = await timed(() => streamedSize(`${url}/api/projects/${pid}/export?kind=gold`, headers));
   const goldMace = await timed(() => streamedSize(`${url}/api/projects/${pid}/export?kind=gold&method=mace`, headers));
-  return { cold, warm, variants, gold, goldMace };
+  return { cold, warm, sections, variants, gold, goldMace };
 }
 
 /** Times a call, with the longest stall of the server's event loop meanwhile. */
@@ -196,8 +211,9 @@ function timer() {
 }
 
 /** Reads a streamed response to its end, counting its bytes and lines. */
-async function streamedSize(url: string, headers: Record<string, string>): Promise<{ bytes: number; lines: number }> {
+async function streamedSize(url: string, headers: Record<string, string>): Promise<{ bytes: number; lines: number } | { error: string }> {
   const res = await fetch(url, { headers });
+  if (!res.ok) return { error: `${res.status} ${(await res.text()).slice(0, 300)}` };
   let bytes = 0;
   let lines = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

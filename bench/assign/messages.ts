@@ -1,4 +1,5 @@
 import type { Summary } from '../lib/stats';
+import type { AssignKind } from './setup';
 
 /**
  * The IPC contract between the assign benchmark's server process (parent) and its annotator swarm (child).
@@ -19,6 +20,8 @@ export interface SwarmConfig {
   ackTimeoutMs: number;
   /** NDJSON file the swarm writes every acknowledged label to. */
   labelsFile: string;
+  /** What the items are, so the swarm answers each task with a value of the right type and checks its shape. */
+  kind: AssignKind;
 }
 
 export type ToSwarm = { type: 'config'; config: SwarmConfig } | { type: 'phase'; phase: Phase } | { type: 'stop' };
@@ -46,10 +49,28 @@ export interface SwarmReport {
   exhausted: number;
   disconnects: number;
   rssMiB: number;
+  /** What the tasks carried (issue 11): each task's shape is checked; sizes are of the `task:next` ack's data. */
+  tasks: TaskShapes;
 }
 
-/** One acknowledged label as the NDJSON file holds it: [worker, item external id, leaseId, clientLabelId, labelId]. */
-export type AckedLabel = [worker: string, item: string, leaseId: string, clientLabelId: string, labelId: number];
+export interface TaskShapes {
+  received: number;
+  /** Tasks without what their kind must carry (both conversations, the answers, every image as a `data:` URL). */
+  malformed: number;
+  /** The first few problems found, for the report. */
+  problems: string[];
+  /** Mean characters of a task as JSON, from every 50th task (stringifying all would load the swarm). */
+  meanJsonChars: number | null;
+  /** Images received, and the mean characters of their `data:` URLs per task. */
+  images: number;
+  meanImageChars: number | null;
+}
+
+/**
+ * One acknowledged label as the NDJSON file holds it: [worker, item external id, leaseId, clientLabelId, labelId],
+ * and for a ranking the ranking sent, in display positions (the check maps it through the stored permutation).
+ */
+export type AckedLabel = [worker: string, item: string, leaseId: string, clientLabelId: string, labelId: number, shown?: number[][]];
 
 export type FromSwarm =
   | { type: 'connected'; connected: number; seconds: number; errors: string[] }

@@ -9,6 +9,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, SubmitResult, Task } from '../../shared/protocol';
 import { Samples } from '../lib/stats';
 import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
+import { answer, TaskShapeCheck } from './task-shape';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Command = 'task:next' | 'label:submit';
@@ -109,7 +110,7 @@ function failed(ack: Ack<unknown> | null): boolean {
 
 const paced = () => phase === 'warmup' || phase === 'paced';
 const thinkMs = () => config.thinkMinMs + Math.random() * (config.thinkMaxMs - config.thinkMinMs);
-const VALUES = ['A', 'B', 'tie'] as const;
+let shapes: TaskShapeCheck;
 
 async function annotate(worker: string, socket: Client): Promise<void> {
   // Stagger the start over one think time so the paced load arrives as a steady stream, not in waves.
@@ -127,15 +128,16 @@ async function annotate(worker: string, socket: Client): Promise<void> {
       exhausted++;
       return;
     }
+    shapes.check(task);
     if (paced()) await think(thinkMs());
     if (current() === 'stopped') return;
     const clientLabelId = `${worker}-${++seq}`;
-    const value = VALUES[Math.floor(Math.random() * 3)];
+    const value = answer(config.kind, task);
     const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId });
     record('label:submit', submit);
     if (failed(submit.ack)) continue;
     const result = (submit.ack as { ok: true; data: SubmitResult }).data;
-    acked.push([worker, task.item.id, task.leaseId, clientLabelId, result.labelId]);
+    acked.push(Array.isArray(value) ? [worker, task.item.id, task.leaseId, clientLabelId, result.labelId, value] : [worker, task.item.id, task.leaseId, clientLabelId, result.labelId]);
     const now = current();
     if (now !== 'idle' && now !== 'stopped') stats.get(now)!.labels++;
   }
@@ -211,6 +213,7 @@ async function stop(): Promise<void> {
     exhausted,
     disconnects,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
+    tasks: shapes.report(),
   };
   for (const c of clients) c.socket.disconnect();
   send({ type: 'report', report });
@@ -221,6 +224,7 @@ process.on('message', (m: ToSwarm) => {
   const run = async () => {
     if (m.type === 'config') {
       config = m.config;
+      shapes = new TaskShapeCheck(config.kind);
       loopDelay.enable();
       await connectAll();
     } else if (m.type === 'phase') enter(m.phase);

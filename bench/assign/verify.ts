@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { parseRanking, rankingText, toItemFrame } from '../../shared/ranking';
 import type { AckedLabel } from './messages';
 
 export interface Verification {
@@ -11,6 +12,11 @@ export interface Verification {
   ackedMissing: number;
   /** The same clientLabelId acknowledged twice as a new label. */
   ackedTwice: number;
+  /**
+   * Rankings (issue 11): acknowledged labels whose stored value is not the ranking sent mapped through the stored
+   * permutation (or whose permutation is missing or not one of the item's answers).
+   */
+  rankingMismatch: number;
   acked: number;
   stored: number;
   /** How many items hold 0, 1, 2 … human labels. */
@@ -44,33 +50,36 @@ export function verify(dbFile: string, projectId: number, redundancy: number, la
       )
       .all(projectId, projectId);
 
-    const byClientId = new Map<string, { id: number; item: string }>();
-    const rows = db.prepare<[number], { worker: string; client_label_id: string; id: number; item: string }>(
-      `SELECT a.key AS worker, l.client_label_id, l.id, i.external_id AS item FROM labels l
+    const byClientId = new Map<string, Row>();
+    const rows = db.prepare<[number], Row & { worker: string; client_label_id: string }>(
+      `SELECT a.key AS worker, l.client_label_id, l.id, i.external_id AS item, l.value, l.permutation FROM labels l
        JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id
        WHERE l.project_id = ? AND l.client_label_id IS NOT NULL`,
     );
-    for (const r of rows.iterate(projectId)) byClientId.set(`${r.worker}\u0000${r.client_label_id}`, { id: r.id, item: r.item });
+    for (const r of rows.iterate(projectId)) byClientId.set(`${r.worker}\u0000${r.client_label_id}`, { id: r.id, item: r.item, value: r.value, permutation: r.permutation });
 
     let acked = 0;
     let ackedMissing = 0;
     let ackedTwice = 0;
+    let rankingMismatch = 0;
     const seen = new Set<string>();
     for (const line of fs.readFileSync(labelsFile, 'utf8').split('\n')) {
       if (!line) continue;
-      const [worker, item, , clientLabelId, labelId] = JSON.parse(line) as AckedLabel;
+      const [worker, item, , clientLabelId, labelId, shown] = JSON.parse(line) as AckedLabel;
       acked++;
       const key = `${worker}\u0000${clientLabelId}`;
       if (seen.has(key)) ackedTwice++;
       seen.add(key);
       const row = byClientId.get(key);
       if (!row || row.id !== labelId || row.item !== item) ackedMissing++;
+      else if (shown && !rankingStored(shown, row)) rankingMismatch++;
     }
     return {
       overRedundancy,
       duplicateLabels,
       ackedMissing,
       ackedTwice,
+      rankingMismatch,
       acked,
       stored,
       itemsByLabelCount: Object.fromEntries(histogram.map((h) => [String(h.n), h.items])),
@@ -78,4 +87,21 @@ export function verify(dbFile: string, projectId: number, redundancy: number, la
   } finally {
     db.close();
   }
+}
+
+interface Row {
+  id: number;
+  item: string;
+  value: unknown;
+  permutation: string | null;
+}
+
+/** Whether a ranking sent in display positions is stored in the item's frame through the lease's permutation. */
+function rankingStored(shown: number[][], row: Row): boolean {
+  if (row.permutation === null) return false;
+  const permutation = JSON.parse(row.permutation) as number[];
+  const n = permutation.length;
+  if ([...permutation].sort((a, b) => a - b).some((v, i) => v !== i)) return false;
+  const r = parseRanking(shown, n);
+  return typeof r !== 'string' && row.value === rankingText(toItemFrame(r, permutation));
 }

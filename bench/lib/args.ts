@@ -1,24 +1,38 @@
 /**
  * Command-line options for a benchmark: `--name value`, `--name=value` or the environment variable
- * `BENCH_NAME` (flags win). Each option is declared with its default so `--help` can list them.
+ * `BENCH_NAME` (flags win). Each option is declared with its default so `--help` can list them. An option is a
+ * number (≥ 0), or one of a few words (`choice`, e.g. the kind of item a benchmark seeds).
  */
-export interface OptionSpec {
+export interface NumberOption {
   default: number;
   help: string;
 }
 
-export type Options<S extends Record<string, OptionSpec>> = { [K in keyof S]: number };
+export interface ChoiceOption<C extends string = string> {
+  default: C;
+  choices: readonly C[];
+  help: string;
+}
+
+export type OptionSpec = NumberOption | ChoiceOption;
+
+export type Options<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K] extends ChoiceOption<infer C> ? C : number };
+
+/** A word option; its default is the first choice. */
+export const choice = <const C extends string>(choices: readonly [C, ...C[]], help: string): ChoiceOption<C> => ({ default: choices[0], choices, help });
+
+const isChoice = (s: OptionSpec): s is ChoiceOption => 'choices' in s;
 
 const envName = (key: string) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Parses numeric options; throws naming the flag that is wrong or unknown. */
+/** Parses the options; throws naming the flag that is wrong or unknown. */
 export function parseOptions<S extends Record<string, OptionSpec>>(spec: S, argv: string[], env: NodeJS.ProcessEnv = process.env): Options<S> {
   const byFlag = new Map(Object.keys(spec).map((k) => [flagName(k), k]));
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   for (const [k, s] of Object.entries(spec)) {
     const e = env[envName(k)];
-    out[k] = e !== undefined && e !== '' ? toNumber(e, envName(k)) : s.default;
+    out[k] = e !== undefined && e !== '' ? toValue(s, e, envName(k)) : s.default;
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -28,12 +42,16 @@ export function parseOptions<S extends Record<string, OptionSpec>>(spec: S, argv
     if (!key) throw new Error(`Unknown option --${m[1]} (known: ${[...byFlag.keys()].map((f) => `--${f}`).join(', ')})`);
     const raw = m[2] ?? argv[++i];
     if (raw === undefined) throw new Error(`--${m[1]} needs a value`);
-    out[key] = toNumber(raw, `--${m[1]}`);
+    out[key] = toValue(spec[key]!, raw, `--${m[1]}`);
   }
   return out as Options<S>;
 }
 
-function toNumber(raw: string, what: string): number {
+function toValue(spec: OptionSpec, raw: string, what: string): number | string {
+  if (isChoice(spec)) {
+    if (!spec.choices.includes(raw)) throw new Error(`${what} must be one of ${spec.choices.join(', ')}, not ${JSON.stringify(raw)}`);
+    return raw;
+  }
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${what} must be a number ≥ 0, not ${JSON.stringify(raw)}`);
   return n;
@@ -41,6 +59,6 @@ function toNumber(raw: string, what: string): number {
 
 export function optionsHelp(spec: Record<string, OptionSpec>): string {
   return Object.entries(spec)
-    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help} (default ${s.default}; env ${envName(k)})`)
+    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help}${isChoice(s) ? `: ${s.choices.join(' | ')}` : ''} (default ${s.default}; env ${envName(k)})`)
     .join('\n');
 }

@@ -1,0 +1,207 @@
+/**
+ * The assignment benchmark's result: what the server and the swarm measured per phase, memory, the tasks' shape
+ * and size (issue 11), the database checks, and the targets (issue 2), as bench/results/assign.json holds them
+ * and as the table prints them.
+ */
+import { resultHead } from '../lib/results';
+import type { SchedUse } from '../lib/machine';
+import { ms, round, table, type Summary } from '../lib/stats';
+import type { Phase, SwarmReport } from './messages';
+import type { SetUp } from './setup';
+import type { Verification } from './verify';
+
+export const PHASES: Phase[] = ['warmup', 'paced', 'saturated'];
+
+export const SYNCHRONOUS: Record<number, string> = { 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' };
+
+const TARGETS = {
+  pacedNextP99Ms: 20,
+  saturatedLabelsPerSecond: 2000,
+  rssPerAnnotatorKB: 50,
+};
+
+type Commands = { 'task:next': Summary | null; 'label:submit': Summary | null };
+
+interface PhaseResult {
+  seconds: number | null;
+  labels: number;
+  labelsPerSecond: number | null;
+  serverSide: Commands;
+  roundTrip: Commands;
+  serverCpuCores: number | null;
+  swarmCpuCores: number | null;
+  serverLoopDelayP99Ms: number | null;
+  swarmLoopDelayP99Ms: number | null;
+  /** All CPUs busy, by any process (other sessions on a shared machine included). */
+  machineBusyCores: number | null;
+  /** Share of the phase each main thread was ready to run but waited for a CPU. */
+  serverRunQueueWait: number | null;
+  swarmRunQueueWait: number | null;
+}
+
+export interface ServerPhase {
+  commands: Record<string, Summary>;
+  /** Server process CPU as a share of one core. */
+  cpu: number;
+  loopDelayP99: number;
+  sched: SchedUse | null;
+}
+
+const MiB = (bytes: number) => round(bytes / 2 ** 20, 1)!;
+
+function roundSummary(s: Summary | undefined): Summary | null {
+  if (!s) return null;
+  return { count: s.count, p50: round(s.p50, 3), p90: round(s.p90, 3), p99: round(s.p99, 3), max: round(s.max, 3), mean: round(s.mean, 3) };
+}
+
+function phaseResults(report: SwarmReport, server: Partial<Record<Phase, ServerPhase>>): Partial<Record<Phase, PhaseResult>> {
+  const phases: Partial<Record<Phase, PhaseResult>> = {};
+  for (const p of PHASES) {
+    const c = report.phases[p];
+    if (!c) continue;
+    const s = server[p];
+    phases[p] = {
+      seconds: round(c.seconds),
+      labels: c.labels,
+      labelsPerSecond: round(c.labelsPerSecond, 1),
+      serverSide: { 'task:next': roundSummary(s?.commands['task:next']), 'label:submit': roundSummary(s?.commands['label:submit']) },
+      roundTrip: { 'task:next': roundSummary(c.rtt['task:next']), 'label:submit': roundSummary(c.rtt['label:submit']) },
+      serverCpuCores: round(s?.cpu ?? 0),
+      swarmCpuCores: round(c.cpu),
+      serverLoopDelayP99Ms: round(s?.loopDelayP99 ?? 0),
+      swarmLoopDelayP99Ms: round(c.loopDelayP99),
+      machineBusyCores: round(s?.sched?.machineBusyCores),
+      serverRunQueueWait: round(s?.sched?.runQueueWait.server, 3),
+      swarmRunQueueWait: round(s?.sched?.runQueueWait.swarm, 3),
+    };
+  }
+  return phases;
+}
+
+export function summarise(x: {
+  o: Record<string, number | string> & { synchronous: number };
+  command: string;
+  setup: SetUp;
+  connected: { connected: number; seconds: number; errors: string[] };
+  before: NodeJS.MemoryUsage;
+  withClients: NodeJS.MemoryUsage;
+  end: NodeJS.MemoryUsage;
+  peakRssBytes: number;
+  server: Partial<Record<Phase, ServerPhase>>;
+  report: SwarmReport;
+  checks: Verification;
+}) {
+  const { o, report, checks } = x;
+  const n = x.connected.connected;
+  // KB = 1,000 bytes (the stricter reading of the target).
+  const perAnnotatorKB = (x.withClients.rss - x.before.rss) / n / 1000;
+  // RSS keeps pages the import freed, so new sockets partly reuse them: the JS heap + external growth shows
+  // what the sockets themselves hold.
+  const heapPerAnnotatorKB = (x.withClients.heapUsed + x.withClients.external - x.before.heapUsed - x.before.external) / n / 1000;
+  const phases = phaseResults(report, x.server);
+  const violations = checks.overRedundancy + checks.duplicateLabels + checks.ackedMissing + checks.ackedTwice + checks.rankingMismatch + report.tasks.malformed;
+  const nextP99 = phases.paced?.serverSide['task:next']?.p99 ?? null;
+  const saturated = phases.saturated?.labelsPerSecond ?? null;
+  const targets = [
+    { name: 'paced task:next p99, server-side', target: `≤ ${TARGETS.pacedNextP99Ms} ms`, value: nextP99, unit: 'ms', met: nextP99 !== null && nextP99 <= TARGETS.pacedNextP99Ms },
+    { name: 'saturated throughput, every label durable', target: `≥ ${TARGETS.saturatedLabelsPerSecond} labels/s`, value: saturated, unit: 'labels/s', met: saturated !== null && saturated >= TARGETS.saturatedLabelsPerSecond && checks.ackedMissing === 0 },
+    { name: 'RSS per connected annotator', target: `≤ ${TARGETS.rssPerAnnotatorKB} KB`, value: round(perAnnotatorKB, 1), unit: 'KB', met: perAnnotatorKB <= TARGETS.rssPerAnnotatorKB },
+    { name: 'violations', target: '0', value: violations, unit: '', met: violations === 0 },
+  ];
+  const { files } = x.setup;
+  return {
+    ...resultHead('assign', x.command, o),
+    synchronous: SYNCHRONOUS[o.synchronous] ?? String(o.synchronous),
+    setup: {
+      importSeconds: round(x.setup.importSeconds, 1),
+      importMiB: round(x.setup.importMiB, 1),
+      files: files ? { count: files.count, mib: round(files.mib, 1), meanKB: round(files.meanKB, 1), references: files.references } : null,
+      connectSeconds: round(x.connected.seconds, 1),
+      connected: n,
+      connectErrors: x.connected.errors,
+    },
+    phases,
+    memory: {
+      rssBeforeMiB: MiB(x.before.rss),
+      rssConnectedMiB: MiB(x.withClients.rss),
+      rssPeakMiB: MiB(x.peakRssBytes),
+      rssEndMiB: MiB(x.end.rss),
+      rssPerAnnotatorKB: round(perAnnotatorKB, 1),
+      heapPerAnnotatorKB: round(heapPerAnnotatorKB, 1),
+      swarmRssMiB: round(report.rssMiB, 1),
+    },
+    swarm: { labels: report.labels, errors: report.errors, exhausted: report.exhausted, disconnects: report.disconnects },
+    tasks: { ...report.tasks, meanJsonChars: round(report.tasks.meanJsonChars, 0), meanImageChars: round(report.tasks.meanImageChars, 0) },
+    checks,
+    violations,
+    targets,
+  };
+}
+
+type Result = ReturnType<typeof summarise>;
+
+function printPhases(r: Result): void {
+  const phases = PHASES.filter((p) => r.phases[p]);
+  console.log(
+    table(
+      ['phase', 'seconds', 'labels', 'labels/s', 'server CPU', 'swarm CPU', 'all CPUs busy', 'server waits for CPU', 'server loop delay p99'],
+      phases.map((p) => {
+        const x = r.phases[p]!;
+        const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+        return [p, String(x.seconds), String(x.labels), String(x.labelsPerSecond), `${x.serverCpuCores} cores`, `${x.swarmCpuCores} cores`, x.machineBusyCores === null ? '–' : `${x.machineBusyCores} cores`, pct(x.serverRunQueueWait), ms(x.serverLoopDelayP99Ms)];
+      }),
+    ),
+  );
+  console.log('');
+  const rows: string[][] = [];
+  for (const p of phases) {
+    const x = r.phases[p]!;
+    for (const e of ['task:next', 'label:submit'] as const) {
+      const s = x.serverSide[e];
+      const c = x.roundTrip[e];
+      rows.push([p, e, ms(s?.p50), ms(s?.p99), ms(c?.p50), ms(c?.p99), String(c?.count ?? 0)]);
+    }
+  }
+  console.log(table(['phase', 'command', 'server p50', 'server p99', 'round trip p50', 'round trip p99', 'commands'], rows));
+}
+
+function printChecks(r: Result): void {
+  const c = r.checks;
+  const t = r.tasks;
+  console.log(
+    table(
+      ['check (must be 0)', 'violations'],
+      [
+        ['items over redundancy', String(c.overRedundancy)],
+        ['annotator labelled an item twice', String(c.duplicateLabels)],
+        [`acknowledged label not in the database (of ${c.acked}; ${c.stored} stored)`, String(c.ackedMissing)],
+        ['clientLabelId acknowledged twice', String(c.ackedTwice)],
+        ['ranking not stored as sent through its permutation', String(c.rankingMismatch)],
+        [`task without what its kind needs (of ${t.received})${t.problems.length ? `: ${t.problems.join('; ')}` : ''}`, String(t.malformed)],
+      ],
+    ),
+  );
+  console.log(`items by human label count: ${Object.entries(c.itemsByLabelCount).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+}
+
+export function print(r: Result): void {
+  const o = r.options;
+  const m = r.machine;
+  const s = r.setup;
+  console.log(`\nAssignment benchmark: ${s.connected} annotators, ${o.items} ${o.kind} items, redundancy ${o.redundancy}, synchronous = ${r.synchronous}`);
+  console.log(`${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; import ${s.importSeconds} s (${s.importMiB} MiB), connect ${s.connectSeconds} s`);
+  if (s.files) console.log(`stored images: ${s.files.count} PNG files, ${s.files.mib} MiB (mean ${s.files.meanKB} KB), ${s.files.references} references from items`);
+  console.log('');
+  printPhases(r);
+  console.log('');
+  const mem = r.memory;
+  console.log(`server RSS ${mem.rssBeforeMiB} MiB before connecting, ${mem.rssConnectedMiB} MiB with ${s.connected} connected → ${mem.rssPerAnnotatorKB} KB per annotator (JS heap + external ${mem.heapPerAnnotatorKB} KB); peak ${mem.rssPeakMiB} MiB during the phases; ${mem.rssEndMiB} MiB at the end; swarm ${mem.swarmRssMiB} MiB`);
+  const t = r.tasks;
+  console.log(`tasks received ${t.received}: mean ${t.meanJsonChars ?? '–'} characters as JSON${t.images ? `; ${t.images} images, mean ${t.meanImageChars} characters of data: URLs per task` : ''}`);
+  const errs = Object.entries(r.swarm.errors);
+  console.log(`swarm: ${r.swarm.labels} labels acknowledged; errors ${errs.length ? errs.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}; disconnects ${r.swarm.disconnects}; told nothing left ${r.swarm.exhausted}`);
+  console.log('');
+  printChecks(r);
+  console.log('');
+  console.log(table(['target', 'wanted', 'measured', ''], r.targets.map((x) => [x.name, x.target, `${x.value ?? '–'} ${x.unit}`.trim(), x.met ? 'met' : 'MISSED'])));
+}
