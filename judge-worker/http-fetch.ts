@@ -15,6 +15,24 @@ const agents = {
 
 const abortError = () => new DOMException('This operation was aborted', 'AbortError');
 
+/**
+ * An error body in OpenAI's shape. vLLM's servers before its OpenAI-shaped errors answer `{"object": "error",
+ * "message": …, "type": …, "code": 400}` at the top level; the `openai` package reads only `body.error` and reports
+ * such an answer as "400 status code (no body)", losing the reason (e.g. "… is not a multimodal model"). Wrapped
+ * as `{"error": {…}}`, the message reaches the worker's error handling.
+ */
+export function openAIErrorBody(body: Buffer): Buffer {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return body;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || 'error' in json) return body;
+  if (typeof (json as { message?: unknown }).message !== 'string') return body;
+  return Buffer.from(JSON.stringify({ error: json }));
+}
+
 function headerRecord(h: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (!h) return out;
@@ -47,7 +65,8 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
         }
         const status = res.statusCode ?? 500;
         const nullBody = status === 204 || status === 304;
-        resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers }));
+        const data = Buffer.concat(chunks);
+        resolve(new Response(nullBody ? null : status >= 400 ? openAIErrorBody(data) : data, { status, statusText: res.statusMessage ?? '', headers }));
       });
     });
     const fail = (e: unknown) => {
