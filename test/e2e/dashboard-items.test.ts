@@ -221,10 +221,11 @@ describe('dashboard with rankings, conversations and images', () => {
     await item.locator('summary', { hasText: 'Conversation · 1 image' }).click();
     const a = item.getByRole('list', { name: 'Conversation A' });
     await a.waitFor();
-    const judged = a.locator('li[data-place="judged"]').last();
-    await expect(judged.textContent()).resolves.toMatch(/A's reply · judged\s*It is rising \(4\)\./);
+    // The judged reply is tagged; earlier turns (the system prompt, turn 1 with its image) are context.
+    await expect(a.locator('li', { hasText: "A's reply · judged" }).last().textContent()).resolves.toContain('It is rising (4).');
     await expect(a.locator('li[data-place="context"]').first().textContent()).resolves.toMatch(/System/);
-    await expect(item.getByRole('list', { name: 'Conversation B' }).locator('li[data-place="judged"]').last().textContent()).resolves.toContain('Flat.');
+    const b = item.getByRole('list', { name: 'Conversation B' });
+    await expect(b.locator('li', { hasText: "B's reply · judged" }).last().textContent()).resolves.toContain('Flat.');
     const chart = await loaded(a.locator('img').first());
     expect(chart.src).toMatch(/^blob:/);
     expect([chart.width, chart.height]).toEqual([20, 12]);
