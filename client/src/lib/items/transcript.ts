@@ -1,15 +1,21 @@
 /** How a transcript lays out a conversation: which messages are context, the judged turn, or after it. */
 import { turnCount, turnRange, type ChatTurn, type ToolCall } from '../../../../shared/conversation';
 
-export type Place = 'context' | 'question' | 'judged' | 'after';
+export type Place = 'context' | 'question' | 'judged' | 'reply' | 'after';
 
 /**
  * Where each message stands against the judged turn (1-based; default the last): earlier turns are context, the
- * judged turn's user message is its question, the rest of the judged turn is judged, later messages come after.
+ * judged turn's user message is its question, its last assistant message with text is the reply being judged (what
+ * shared/conversation.ts turnAnswer takes), the steps on the way (tool calls, tool results) are judged too, and later
+ * messages come after.
  */
 export function places(turns: readonly ChatTurn[], turn: number | null | undefined): Place[] {
   const r = turnRange(turns, turn ?? turnCount(turns));
-  return turns.map((_, i) => (!r ? 'judged' : i < r.start ? 'context' : i === r.start ? 'question' : i < r.end ? 'judged' : 'after'));
+  if (!r) return turns.map(() => 'judged');
+  let reply = -1;
+  for (let i = r.end - 1; i > r.start && reply < 0; i--) if (turns[i]!.role === 'assistant' && turns[i]!.content) reply = i;
+  for (let i = r.end - 1; i > r.start && reply < 0; i--) if (turns[i]!.role === 'assistant') reply = i;
+  return turns.map((_, i) => (i < r.start ? 'context' : i === r.start ? 'question' : i === reply ? 'reply' : i < r.end ? 'judged' : 'after'));
 }
 
 /** The role as a reader says it, with the tool's or speaker's name when the message gives one. */
