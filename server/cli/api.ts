@@ -29,15 +29,15 @@ export function reportError(error: ErrorBody | undefined, status: number): never
   fail(lines.map(clean).join('\n'));
 }
 
-/** One request to the REST API; exits with the server's error in words on failure. */
-export async function request(remote: Remote, method: string, route: string, body?: string | Buffer, type = 'application/json'): Promise<Response> {
+/** One request to the REST API; exits with the server's error in words on failure. A FormData body is sent as multipart (fetch sets its type). */
+export async function request(remote: Remote, method: string, route: string, body?: string | Buffer | FormData, type = 'application/json'): Promise<Response> {
   if (!remote.token) fail('An admin token is needed: --token <token> or CONCORD_ADMIN_TOKEN (the server prints it at start)');
   let res: Response;
   try {
     res = await fetch(new URL(`/api${route}`, remote.server), {
       method,
       body,
-      headers: { authorization: `Bearer ${remote.token}`, ...(body === undefined ? {} : { 'content-type': type }) },
+      headers: { authorization: `Bearer ${remote.token}`, ...(body === undefined || body instanceof FormData ? {} : { 'content-type': type }) },
     });
   } catch {
     fail(`Cannot reach the Concord server at ${remote.server} (is it running? --server sets its URL)`);
@@ -49,6 +49,6 @@ export async function request(remote: Remote, method: string, route: string, bod
   return res;
 }
 
-export async function requestJson<T = Record<string, unknown>>(remote: Remote, method: string, route: string, body?: string | Buffer, type?: string): Promise<T> {
+export async function requestJson<T = Record<string, unknown>>(remote: Remote, method: string, route: string, body?: string | Buffer | FormData, type?: string): Promise<T> {
   return (await (await request(remote, method, route, body, type)).json()) as T;
 }

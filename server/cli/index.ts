@@ -8,6 +8,7 @@ import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
 import { fail, request, requestJson, type Remote } from './api';
+import { importForm } from './import-files';
 import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
 
 const program = new Command();
@@ -55,19 +56,26 @@ program
 remote(
   program
     .command('import')
-    .description('Import items (or, with --labels, existing labels) into a project on a running server. All or nothing: a file with a bad record imports nothing and every bad line is listed.')
+    .description(
+      'Import items (or, with --labels, existing labels) into a project on a running server. All or nothing: a file with a bad record imports nothing and every bad line is listed.',
+    )
     .argument('<file>', 'a .jsonl, .json (array) or .csv file')
     .option('--project <id>', 'the project to import into')
     .option('--create <name>', 'create a new project with this name and import into it (needs --type)')
     .addOption(new Option('--type <type>', 'task type of the project --create makes').choices([...TASK_TYPES]))
     .option('--labels', 'the file holds labels, not items')
+    .option('--files <dir-or-zip>', 'the image files the items name by relative path: a folder (only the files named are sent) or a .zip')
     .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
-).action(async (file: string, opts: Remote & { project?: string; create?: string; type?: string; labels?: boolean; upsert?: boolean }) => {
+).action(async (file: string, opts: Remote & { project?: string; create?: string; type?: string; labels?: boolean; upsert?: boolean; files?: string }) => {
   if (!opts.project && !opts.create) fail('Say where to import: --project <id>, or --create <name> --type <type>');
-  if (opts.create && !opts.type) fail('--create needs --type pairwise|rating|choice');
+  if (opts.create && !opts.type) fail(`--create needs --type ${TASK_TYPES.join('|')}`);
+  if (opts.files && opts.labels) fail('--files goes with an items file: labels name no files');
   if (!fs.existsSync(file)) fail(`No such file: ${file}`);
   const ext = path.extname(file).toLowerCase();
-  const contentType = ext === '.csv' ? 'text/csv' : ext === '.json' ? 'application/json' : 'application/x-ndjson';
+  const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : 'jsonl';
+  const contentType = format === 'csv' ? 'text/csv' : format === 'json' ? 'application/json' : 'application/x-ndjson';
+  // Every named file is found before anything is sent (or a project is created).
+  const upload = opts.files ? await importForm(file, opts.files, format, contentType) : null;
   let projectId = opts.project;
   if (opts.create) {
     const p = await requestJson<{ id: number }>(opts, 'POST', '/projects', JSON.stringify({ name: opts.create, type: opts.type }));
@@ -75,8 +83,9 @@ remote(
     process.stdout.write(`Created project ${projectId} (${opts.type})\n`);
   }
   const route = `/projects/${projectId}/${opts.labels ? 'labels' : 'items'}${opts.upsert ? '?upsert=1' : ''}`;
-  const r = await requestJson<{ imported: number }>(opts, 'POST', route, fs.readFileSync(file), contentType);
-  process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'} into project ${projectId}\n`);
+  const r = upload ? await requestJson<{ imported: number }>(opts, 'POST', route, upload.form) : await requestJson<{ imported: number }>(opts, 'POST', route, fs.readFileSync(file), contentType);
+  const withFiles = upload ? ` with ${upload.count} image file${upload.count === 1 ? '' : 's'}` : '';
+  process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'}${withFiles} into project ${projectId}\n`);
 });
 
 remote(
