@@ -35,6 +35,9 @@ export interface ExportLabelRow {
   invite_id: number | null;
   study_id: string | null;
   session_id: string | null;
+  /** Ranking: the display order and the scores, as stored (JSON text), null otherwise. */
+  permutation: string | null;
+  scores: string | null;
 }
 
 /**
@@ -47,6 +50,7 @@ export class ExportsRepo {
   private readonly labelsOfItems;
   private readonly labelsPage;
   private readonly annotatorsStmt;
+  private readonly conversationStmt;
 
   constructor(db: Db) {
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
@@ -56,7 +60,8 @@ export class ExportsRepo {
     );
     const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
        l.shown_order, l.sample, l.duration_ms, l.created_at, l.annotator_id,
-       (a.excluded = 1 OR a.archived_at IS NOT NULL) AS excluded, a.config, l.meta, l.invite_id, l.study_id, l.session_id
+       (a.excluded = 1 OR a.archived_at IS NOT NULL) AS excluded, a.config, l.meta, l.invite_id, l.study_id, l.session_id,
+       l.permutation, l.scores
        FROM labels l JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id`;
     // The gold export already has the page's items and the project's annotators: only the label columns here.
     // By item id alone (item ids belong to one project): the (item_id, …) unique index serves the range.
@@ -68,6 +73,8 @@ export class ExportsRepo {
     this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm'; excluded: 0 | 1 }>(
       'SELECT id, key, kind, (excluded = 1 OR archived_at IS NOT NULL) AS excluded FROM annotators WHERE project_id = ?',
     );
+    // The first conversation item ends the scan; a project without one is read through once (its export reads it all anyway).
+    this.conversationStmt = db.prepare<[number], unknown>(`SELECT 1 FROM items WHERE project_id = ? AND json_type(content, '$.turn') IS NOT NULL LIMIT 1`);
     this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
   }
 
@@ -81,6 +88,10 @@ export class ExportsRepo {
   /** The project's annotators; `excluded` when left out of the report and gold (excluded human, archived judge). */
   annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm'; excluded: boolean }> {
     return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind, excluded: a.excluded === 1 }]));
+  }
+  /** Whether any item of the project is a conversation (its content has a judged `turn`). */
+  hasConversations(projectId: number): boolean {
+    return this.conversationStmt.get(projectId) !== undefined;
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
     return this.labelsPage.all(projectId, afterId, limit);

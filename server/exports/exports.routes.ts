@@ -11,8 +11,9 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
     const project = projectOf(res);
     const q = exports.parse(req.query, project);
     // A model's consensus is fitted in the report worker before the first byte, so a failure is still an error answer.
+    // A ranking project's gold is the mean rank of the votes, whatever the method (no crowd model ranks answers).
     const consensus =
-      q.kind === 'gold' && q.method !== 'majority'
+      q.kind === 'gold' && q.method !== 'majority' && project.type !== 'ranking'
         ? await reports.consensus(project, { method: q.method, includeLlm: q.include_llm, minCertainty: q.min_certainty })
         : null;
     res.status(200);

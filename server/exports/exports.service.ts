@@ -6,8 +6,10 @@ import { oneVote, tally, type Tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
 import { AggregationMethod as Method, Flag } from '../../shared/schemas';
 import { consensusOf, type Consensus } from '../reports/consensus';
+import { conversationColumns, conversationFields, type ConversationFields } from './conversation-fields';
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
+import { decideRanking, type Decided, type ExportLabel } from './ranking-gold';
 
 export const ExportQuery = z.object({
   kind: z.enum(['gold', 'labels']).default('gold'),
@@ -55,7 +57,7 @@ export class ExportsService {
    */
   *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string> {
     if (q.kind === 'labels') yield* this.labelChunks(project, q);
-    else yield* this.goldChunks(project, q, q.method === 'majority' ? null : consensus);
+    else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus);
   }
 
   private *labelChunks(project: Project, q: ExportQuery): Generator<string> {
@@ -67,13 +69,22 @@ export class ExportsService {
       return r;
     };
     const pages = keysetPages((after) => this.repo.labels(project.id, after, PAGE));
-    yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, LABEL_COLUMNS);
+    if (project.type !== 'ranking') {
+      yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, LABEL_COLUMNS);
+      return;
+    }
+    // Ranking labels: the display order and scores last, as the label import takes them (lists; JSON text in a CSV).
+    const csv = q.format === 'csv';
+    const ranked = (l: ExportLabelRow) => ({ ...toLabelRecord(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) });
+    yield* encode(mapPages(pages, ranked), q.format, [...LABEL_COLUMNS, 'permutation', 'scores']);
   }
 
   private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string> {
-    if (q.method !== 'majority' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
+    if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
+    // Conversation items' columns come last, and only in a project that has such items (a CSV's header is fixed first).
+    const conversations = q.format === 'csv' && project.type !== 'ranking' && project.type !== 'choice' && repo.hasConversations(project.id);
     function* records(): Generator<GoldRecord[]> {
       for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
         const byItem = new Map<number, ExportLabel[]>();
@@ -87,8 +98,18 @@ export class ExportsService {
         yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q, consensus) ?? []);
       }
     }
-    const csvRow = (r: GoldRecord) => ({ ...r, options: r.options ? JSON.stringify(r.options) : null, labels: JSON.stringify(r.labels), meta: r.meta ? JSON.stringify(r.meta) : null });
-    yield* encode(records(), q.format, goldColumns(project), csvRow);
+    const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+    const csvRow = (r: GoldRecord & ConversationFields) => ({
+      ...r,
+      options: json(r.options),
+      answers: json(r.answers),
+      labels: JSON.stringify(r.labels),
+      meta: json(r.meta),
+      conversation_a: json(r.conversation_a),
+      conversation_b: json(r.conversation_b),
+      conversation: json(r.conversation),
+    });
+    yield* encode(records(), q.format, [...goldColumns(project), ...(conversations ? conversationColumns(project.type) : [])], csvRow);
   }
 }
 
@@ -125,7 +146,7 @@ const LABEL_COLUMNS = [
 
 function goldColumns(project: Project): string[] {
   const content =
-    project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : ['options'];
+    project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : project.type === 'ranking' ? ['answers'] : ['options'];
   return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior'];
 }
 
@@ -141,6 +162,18 @@ function objectOf(json: string | null): Record<string, unknown> {
   }
 }
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A stored JSON list (a ranking label's permutation or scores): as its text for a CSV, else the list; null when none. */
+function listOf(stored: string | null, asText: boolean): string | unknown[] | null {
+  if (stored === null) return null;
+  if (asText) return stored;
+  try {
+    const v: unknown = JSON.parse(stored);
+    return Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
@@ -180,30 +213,16 @@ function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration) {
   };
 }
 
-interface ExportLabel {
-  annotator: string;
-  kind: 'human' | 'llm';
-  value: string | number | null;
-  certainty: number | null;
-  rationale: string | null;
-}
-
-/** An item's gold label, where it comes from, and the consensus method's probability of it (null for a person's). */
-interface Decided {
-  label: string | number;
-  source: GoldRecord['source'];
-  posterior: number | null;
-}
-
 /**
  * The adjudication, else the item's gold, else its votes' consensus (the plurality, or the model's label) if enough
  * votes agree with it (`min_labels`, `min_agreement`: the share of votes for the label, under a model too).
  */
 function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, consensus: Consensus | null): Decided | null {
-  if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null };
-  if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null };
+  const shareOf = (label: Category) => (votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null);
+  if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null, agreement: shareOf(it.adj_value), n: votes.total };
+  if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null, agreement: shareOf(it.gold), n: votes.total };
   if (votes.total === 0) return null;
-  let d: Decided;
+  let d: Omit<Decided, 'agreement' | 'n'>;
   if (consensus) {
     // No label when the model saw no vote here: a label committed after it was fitted (the next export has it).
     const c = consensusOf(consensus, it.id);
@@ -215,24 +234,26 @@ function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, conse
     d = { label: votes.winner, source: unanimous ? 'unanimous' : 'majority', posterior: votes.top / votes.total };
   }
   if (votes.total < q.min_labels || (votes.counts.get(d.label) ?? 0) / votes.total < q.min_agreement) return null;
-  return d;
+  return { ...d, agreement: shareOf(d.label), n: votes.total };
 }
 
-function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery, consensus: Consensus | null): GoldRecord | null {
+function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery, consensus: Consensus | null): (GoldRecord & ConversationFields) | null {
   const used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
-  const votes = tally(annotatorVotes(used, project.type === 'pairwise'));
-  const decided = decide(it, votes, q, consensus);
-  if (!decided) return null;
-  const { label, source, posterior } = decided;
   const c = JSON.parse(it.content) as ItemContent;
+  const decided =
+    project.type === 'ranking' ? decideRanking(it, used, c.answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus);
+  if (!decided) return null;
+  const { label, source, posterior, agreement, n } = decided;
   const content: Partial<GoldRecord> =
     project.type === 'pairwise'
       ? { answer_a: c.answer_a ?? null, answer_b: c.answer_b ?? null }
       : project.type === 'rating'
         ? { answer: c.answer ?? null, rubric: c.rubric ?? null }
-        : { options: c.options ?? project.options };
+        : project.type === 'ranking'
+          ? { answers: c.answers ?? null }
+          : { options: c.options ?? project.options };
   return {
     id: it.external_id,
     question: c.question,
@@ -240,13 +261,15 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     reference: c.reference ?? null,
     persona: c.persona ?? null,
     label,
-    agreement: votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null,
-    n: votes.total,
+    agreement,
+    n,
     source,
     labels: used,
     meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
     // Last, so the columns a CSV had before issue 10 keep their positions.
     posterior,
+    // Conversation items (issue 11), after everything else: the judged turn and the whole conversations.
+    ...conversationFields(c),
   };
 }
 

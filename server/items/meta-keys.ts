@@ -1,6 +1,6 @@
 /**
  * The top-level keys of a project's item meta (`GET /api/projects/:id/meta-keys`), for the report's "slice by"
- * choice. The query reads every item's meta, so the server runs it in the report worker (server/reports) on its own
+ * choice, and the built-in `turn` of conversation items. The query reads every item's meta, so the server runs it in the report worker (server/reports) on its own
  * read-only connection, off the event loop: 200,000 items take about a second.
  */
 import type Database from 'better-sqlite3';
@@ -19,6 +19,22 @@ const META_KEYS_SQL = `SELECT j.key AS key, count(*) AS items, count(DISTINCT j.
   WHERE i.project_id = ? AND json_type(i.meta) = 'object'
   GROUP BY j.key ORDER BY items DESC, j.key LIMIT ${MAX_META_KEYS}`;
 
+/**
+ * The judged turn of conversation items (issue 11): listed as the key `turn`, which the report slices by (see
+ * server/reports/slices.ts), unless the items' meta has a `turn` of its own, which then wins.
+ */
+const TURN_SQL = `SELECT count(*) AS items, count(DISTINCT json_extract(content, '$.turn')) AS "values"
+  FROM items WHERE project_id = ? AND json_type(content, '$.turn') = 'integer'`;
+
+type MetaKey = MetaKeys['keys'][number];
+
 export function readMetaKeys(db: Database.Database, projectId: number): MetaKeys {
-  return { keys: db.prepare<[number], { key: string; items: number; values: number }>(META_KEYS_SQL).all(projectId) };
+  const keys = db.prepare<[number], MetaKey>(META_KEYS_SQL).all(projectId);
+  if (keys.some((k) => k.key === 'turn')) return { keys };
+  const turn = db.prepare<[number], Omit<MetaKey, 'key'>>(TURN_SQL).get(projectId);
+  if (!turn || turn.items === 0) return { keys };
+  // In the list's order: most common first, then by key (SQLite's BINARY collation is byte order, as < is for ASCII).
+  const at = keys.findIndex((k) => k.items < turn.items || (k.items === turn.items && k.key > 'turn'));
+  keys.splice(at < 0 ? keys.length : at, 0, { key: 'turn', ...turn });
+  return { keys: keys.slice(0, MAX_META_KEYS) };
 }

@@ -1,4 +1,7 @@
-/** Each item's slice of the report: its value of one top-level meta key, read in the report worker. */
+/**
+ * Each item's slice of the report: its value of one top-level meta key, or the built-in `turn` (a conversation
+ * item's judged turn), read in the report worker.
+ */
 import type Database from 'better-sqlite3';
 import type { ReportColumns, SliceValue } from '../../shared/stats/report/input';
 
@@ -27,6 +30,22 @@ export class OptionRefused extends Error {
  */
 const SLICE_SQL = `SELECT i.id, j.type, j.value FROM items i LEFT JOIN json_each(i.meta) j ON j.key = ?
   WHERE i.project_id = ? ORDER BY i.id`;
+
+/**
+ * `by=turn` on a project whose items' meta has no `turn` key: each conversation item's judged turn (`content.turn`,
+ * resolved at import), other items null. A project whose meta does name `turn` keeps slicing by its meta, as before
+ * issue 11, so no researcher's slices change meaning under them.
+ */
+const TURN_SQL = `SELECT id, json_type(content, '$.turn'), json_extract(content, '$.turn') FROM items WHERE project_id = ? ORDER BY id`;
+/** Whether any item's meta has a key (the first such item ends the scan). */
+const META_HAS_KEY_SQL = `SELECT 1 FROM items i, json_each(i.meta) j WHERE i.project_id = ? AND json_type(i.meta) = 'object' AND j.key = ? LIMIT 1`;
+
+/** The built-in slice key (issue 11): the judged turn of conversation items. */
+export const TURN_KEY = 'turn';
+
+/** Whether `by=turn` slices by the items' judged turn rather than a meta key of that name. */
+export const slicesByJudgedTurn = (db: Database.Database, projectId: number, by: string): boolean =>
+  by === TURN_KEY && db.prepare<[number, string], unknown>(META_HAS_KEY_SQL).get(projectId, TURN_KEY) === undefined;
 
 /**
  * A JSON value as the slice sees it (json_each's `type` and `value`): numbers, strings and booleans as themselves,
@@ -60,7 +79,9 @@ export function loadSlice(db: Database.Database, projectId: number, by: string, 
   const firstSeen: SliceValue[] = [];
   const seen = new Map<string, number>();
   const group = new Int32Array(nItems).fill(-1);
-  const rows = db.prepare<[string, number], unknown[]>(SLICE_SQL).raw().iterate(by, projectId) as IterableIterator<[number, string | null, unknown]>;
+  const rows = (
+    slicesByJudgedTurn(db, projectId, by) ? db.prepare<[number], unknown[]>(TURN_SQL).raw().iterate(projectId) : db.prepare<[string, number], unknown[]>(SLICE_SQL).raw().iterate(by, projectId)
+  ) as IterableIterator<[number, string | null, unknown]>;
   const indexOf = (v: SliceValue): number => {
     // Typed keys: the string "1" and the number 1 are different slices.
     const key = JSON.stringify(v);
@@ -79,6 +100,6 @@ export function loadSlice(db: Database.Database, projectId: number, by: string, 
   }
   for (let i = 0; i < nItems; i++) if (group[i] === -1) group[i] = indexOf(null);
   if (firstSeen.length > MAX_SLICE_VALUES)
-    throw new OptionRefused('by', `meta.${by} takes ${firstSeen.length} values (missing counted as one); a report can be sliced by a key with at most ${MAX_SLICE_VALUES}`);
+    throw new OptionRefused('by', `${by === TURN_KEY ? 'turn' : `meta.${by}`} takes ${firstSeen.length} values (missing counted as one); a report can be sliced by a key with at most ${MAX_SLICE_VALUES}`);
   return { by, values: firstSeen, group };
 }
