@@ -114,10 +114,11 @@ const common = {
 type Ctx = z.RefinementCtx;
 const need = (ctx: Ctx, field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
 
-/** Checks a conversation and its judged turn (default: the last), adding an issue where one fails. */
-function checkConversation(ctx: Ctx, c: ChatTurn[], turn: number | null | undefined, where: string): void {
+/** Checks a conversation and its judged turn (default: the last), adding an issue where one fails; false when one did. */
+function checkConversation(ctx: Ctx, c: ChatTurn[], turn: number | null | undefined, where: string): boolean {
   const p = conversationProblem(c, turn ?? turnCount(c), where);
   if (p) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  return p === null;
 }
 
 /** A pair of answers, or a pair of conversations whose judged turn is compared (MT-Bench's multi-turn judging). */
@@ -144,8 +145,8 @@ export const PairwiseItemRecord = z
     const diff = firstDifferentUserTurn(r.conversation_a, r.conversation_b);
     if (diff)
       return ctx.addIssue({ code: 'custom', path: ['conversation_b', diff.index], message: `user turn ${diff.turn} differs from conversation_a's: both answers must answer the same user turns` });
-    checkConversation(ctx, r.conversation_a, r.turn, 'conversation_a');
-    checkConversation(ctx, r.conversation_b, r.turn, 'conversation_b');
+    // The user turns are the same in both, so a turn out of range is reported once, for conversation_a.
+    if (checkConversation(ctx, r.conversation_a, r.turn, 'conversation_a')) checkConversation(ctx, r.conversation_b, r.turn, 'conversation_b');
   });
 
 /** One answer to grade, or one conversation whose judged turn is graded (MT-Bench's single-answer grading). */
@@ -185,7 +186,10 @@ export const RankingItemRecord = z
       .array(text('an answer', true))
       .min(RANKING_ANSWERS.min, { error: `give at least ${RANKING_ANSWERS.min} answers` })
       .max(RANKING_ANSWERS.max, { error: `give at most ${RANKING_ANSWERS.max} answers` }),
-    gold: z.array(z.union([z.int(), z.array(z.int())])).optional().nullable(),
+    gold: z
+      .array(z.union([z.int(), z.array(z.int())]), { error: 'gold is a ranking: answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]])' })
+      .optional()
+      .nullable(),
   })
   .superRefine((r, ctx) => {
     if (r.gold == null) return;
