@@ -48,7 +48,8 @@ function unionMessage(issue: z.core.$ZodIssue, at: string): string | null {
   if (/(^|\.)images\.\d+$/.test(at)) return 'an image is a relative path or an http(s):// URL, or {"src": …, "alt": …}';
   if (/^conversation(_a|_b)?\.\d+\.content$/.test(at))
     return 'content is a string, null (only for an assistant message that calls tools), or a list of {"type":"text","text"} and {"type":"image_url","image_url":{"url"}} parts';
-  if (/^(gold|value)(\.\d+)*$/.test(at)) return 'a ranking is a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]])';
+  if (/^(gold|value)(\.\d+)+$/.test(at) || at === 'gold') return 'a ranking is a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]])';
+  if (at === 'value') return 'value must be a string, a number, or (ranking projects) a list of answer indexes best first';
   return null;
 }
 
