@@ -106,13 +106,17 @@ const format: PlainParam = {
   schema: { type: 'string', enum: [...IMPORT_FORMATS] },
 };
 
+/** What an items import may carry besides the file: its images (server/imports/multipart.ts). */
+const WITH_FILES =
+  ' Items that name image files by relative path (`"images":["img/cat.png"]`, on the item or on a conversation turn) come with them in one `multipart/form-data` body: the items file as the part `items`, each image as a part named `files` whose filename is its path (or a part named by its path), or one `.zip` whose entries are named by their paths. Each file named is sniffed (PNG, JPEG, WebP or GIF only), at most 10 MiB, and stored with the items in the same transaction; a named file that did not come, or is not an image, refuses the import naming its line, field and path. Files no item names are not kept. http(s) URLs are kept as given and never fetched.';
+
 /** An import route (`POST /projects/:id/items` or `…/labels`, like imports.routes.ts registers them). */
 function importRoute(kind: 'items' | 'labels', summary: string): ApiRoute {
   return {
     method: 'post',
     path: `/projects/:id/${kind}`,
     summary,
-    description: 'All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.',
+    description: `All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.${kind === 'items' ? WITH_FILES : ''}`,
     params: [upsert, format],
     file: kind,
     ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
@@ -142,7 +146,7 @@ export const API_ROUTES: ApiRoute[] = [
     ok: { status: 200, description: 'the project', view: 'Project' },
   },
   { method: 'delete', path: '/projects/:id', summary: 'delete with everything in it', ok: { status: 204, description: 'deleted' } },
-  importRoute('items', 'import items (body: the file)'),
+  importRoute('items', 'import items (body: the file, or multipart/form-data with their image files)'),
   importRoute('labels', 'import labels'),
   {
     method: 'get',
