@@ -45,6 +45,7 @@ export function formatReport(r: ReportJson): string {
       ),
     );
   }
+  out.push(...rankingSection(r));
   if (r.judges.length > 0) {
     out.push('', 'Judges against the human majority (and gold)');
     const head = ['judge', 'labels', 'items', 'accuracy', '95% CI', 'acc. w/o ties', "Cohen's kappa", '95% CI', 'macro P', 'macro R', 'macro F1'];
@@ -78,6 +79,31 @@ export function formatReport(r: ReportJson): string {
   out.push('', 'Annotators', annotatorsTable(r));
   out.push(...testSections(r));
   return out.join('\n');
+}
+
+/**
+ * Ranking projects (issue 11): Kendall's W among the humans and each judge's rankings against the humans' mean-rank
+ * consensus and gold; the pairwise tables that follow are on the answer pairs.
+ */
+function rankingSection(r: ReportJson): string[] {
+  const h = r.humans;
+  if (h.kendall_w === undefined && !r.judges.some((j) => j.ranking)) return [];
+  const out = ['', 'Rankings'];
+  out.push(`Kendall's W among humans: ${f(h.kendall_w)} (mean over ${plural(h.kendall_w_items ?? 0, 'item')} ranked by two or more humans)`);
+  if (r.project.answer_pairs !== undefined) out.push(`The pairwise tables below are on ${plural(r.project.answer_pairs, 'answer pair')}: each ranking decomposed into its preference on every pair of answers.`);
+  const ranked = r.judges.filter((j) => j.ranking);
+  if (ranked.length > 0) {
+    out.push(
+      table(
+        ['judge', 'items', 'τ-b vs consensus', 'top-1 vs consensus', 'gold items', 'τ-b vs gold', 'top-1 vs gold', 'rankings', 'shown first ranked first', 'by chance'],
+        ranked.map((j) => {
+          const k = j.ranking!;
+          return [j.annotator, k.items, f(k.kendall_tau_b), pct(k.top1_accuracy), k.gold ? k.gold.items : '–', f(k.gold?.kendall_tau_b), pct(k.gold?.top1_accuracy), k.rankings, pct(k.first_position_rate), pct(k.first_position_expected)];
+        }),
+      ),
+    );
+  }
+  return out;
 }
 
 /** With a model's consensus (Dawid–Skene, MACE), each human's competence stands beside their gold accuracy. */

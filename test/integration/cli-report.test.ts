@@ -209,3 +209,33 @@ describe('concord report, issue 10 sections', () => {
     expect(`${method.stdout}${target.stdout}${items.stdout}`).toBe('');
   }, 60_000);
 });
+
+describe('concord report on a ranking project (issue 11)', () => {
+  test("prints Kendall's W and the judges' ranking table with the JSON report's figures", async () => {
+    const rid = String(
+      await makeProject(s, { type: 'ranking' }, [
+        { id: 'r1', question: 'Rank these', answers: ['a', 'b', 'c'] },
+        { id: 'r2', question: 'And these', answers: ['d', 'e', 'f'], gold: [2, 1, 0] },
+      ]),
+    );
+    const labels = [
+      { item: 'r1', annotator: 'h1', value: [0, 1, 2] },
+      { item: 'r1', annotator: 'h2', value: [1, 0, 2] },
+      { item: 'r1', annotator: 'ranker', kind: 'llm', value: [0, 1, 2], permutation: [2, 0, 1] },
+      { item: 'r2', annotator: 'h1', value: [2, 0, 1] },
+      { item: 'r2', annotator: 'ranker', kind: 'llm', value: [0, [1, 2]], permutation: [0, 1, 2] },
+    ];
+    expect((await s.api('POST', `/api/projects/${rid}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).status).toBe(200);
+    const [text, json] = await Promise.all([concord('report', rid), concord('report', rid, '--json')]);
+    expect(text.code).toBe(0);
+    const r = JSON.parse(json.stdout) as ReportJson;
+    expect(r.humans.kendall_w).toBeCloseTo(0.75, 12);
+    expect(text.stdout).toContain("Kendall's W among humans: 0.750 (mean over 1 item ranked by two or more humans)");
+    expect(text.stdout).toContain('The pairwise tables below are on 6 answer pairs');
+    const k = r.judges[0]!.ranking!;
+    expect(tableAfter(text.stdout, "Kendall's W among humans")).toEqual([
+      ['ranker', '2', f3(k.kendall_tau_b), pct(k.top1_accuracy), '1', f3(k.gold!.kendall_tau_b), pct(k.gold!.top1_accuracy), '2', pct(k.first_position_rate), pct(k.first_position_expected)],
+    ]);
+    expect(k.first_position_rate).toBe(0.5);
+  });
+});
