@@ -11,7 +11,7 @@ import { checkValue } from '../shared/values';
 import { rankingBaseline } from './baseline-ranking';
 import { ModelClient, StructuredRefused, type ChatResult, type ModelOptions } from './model';
 import { parseStructured, parseText, rescale, type Parsed } from './parse';
-import { chooseTemplate, messageText, renderTask, responseSchema, templateVersion, type Message } from './templates';
+import { chooseTemplate, renderTask, responseSchema, templateVersion, type Message } from './templates';
 
 export interface Judgment {
   /**
@@ -163,8 +163,7 @@ export class LlmJudge implements Judge {
     let repaired = false;
     let repairRaw: string | undefined;
     if (parsed.value === null && this.o.repair) {
-      const fmt = renderTask(template, task.item, project, structured).messages;
-      const ask = `Your answer could not be read. Answer again, following this format exactly: ${structured ? 'a JSON object with the fields asked for' : lastLine(fmt)}`;
+      const ask = `Your answer could not be read. Answer again, following this format exactly: ${structured ? 'a JSON object with the fields asked for' : first.rendered.format || 'the format asked for'}`;
       const again = await call(structured, [
         { role: 'assistant', content: first.r.content },
         { role: 'user', content: ask },
@@ -231,9 +230,3 @@ function rankingProblem(value: Parsed['value'], n: number): string | null {
   const r = parseRanking(value, n);
   return typeof r === 'string' ? r : null;
 }
-
-const lastLine = (messages: Message[]) => {
-  const text = messages.map(messageText).join('\n');
-  const m = /[^.\n]*(?:format|\[\[)[^\n]*$/m.exec(text);
-  return m ? m[0].trim() : 'the format asked for';
-};

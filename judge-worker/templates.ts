@@ -180,6 +180,8 @@ function jsonFormat(t: JudgeTemplate, certainty: Range | null, options: number, 
 export interface Rendered {
   messages: Message[];
   certainty: Range | null;
+  /** The answer-format instruction as rendered (what a repair request repeats). */
+  format: string;
 }
 
 /**
@@ -220,7 +222,7 @@ export function renderTask(t: JudgeTemplate, item: TaskItem, project: SessionInf
   if (system) messages.push({ role: 'system', content: system });
   const parts = images.parts();
   messages.push({ role: 'user', content: parts.length ? [{ type: 'text', text: user }, ...parts] : user });
-  return { messages, certainty };
+  return { messages, certainty, format: fields.format };
 }
 
 /** The JSON schema sent as `response_format` for structured output (`answers`: a ranking's number of answers). */

@@ -63,6 +63,9 @@ const messageText = (m: ChatBody['messages'][number]): string => {
 /** All the text a request sent (every message's, in order). */
 export const promptText = (req: MockRequest): string => req.body.messages.map(messageText).join('\n');
 
+/** The text of a request's last message (a repair request's question, for one). */
+export const lastText = (req: MockRequest): string => messageText(req.body.messages[req.body.messages.length - 1]!);
+
 /** The `image_url` parts a request sent, in order. */
 export function imageParts(req: MockRequest): Array<{ url: string }> {
   return req.body.messages.flatMap((m) => {

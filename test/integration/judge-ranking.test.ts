@@ -5,7 +5,7 @@
  */
 import { JudgeWorker } from '../../judge-worker/worker';
 import { closeServerAndModel, startServerAndModel } from '../helpers/judges';
-import { promptText, shownAnswers, type MockOpenAI, type MockReply, type MockRequest } from '../helpers/mock-openai';
+import { lastText, promptText, shownAnswers, type MockOpenAI, type MockReply, type MockRequest } from '../helpers/mock-openai';
 import { makeProject, type TestServer } from '../helpers/server';
 
 let s: TestServer;
@@ -106,5 +106,22 @@ describe('judging rankings', () => {
     const bad = rows.get('r3')!;
     expect(bad.value).toBeNull();
     expect(JSON.parse(bad.meta)).toMatchObject({ invalid: 'no answer in the required format', raw: expect.stringContaining('"ranking":[') });
+  });
+
+  test('with repair on, an unreadable ranking is asked for again with the format repeated, and the repaired order stored', async () => {
+    const pid = await makeProject(s, { type: 'ranking', redundancy: 1 }, items.slice(0, 1));
+    const token = await register(pid, { model: 'judge-model', structured: false, repair: true });
+    mock.rule = (req) => {
+      if (!lastText(req).startsWith('Your answer could not be read')) return { content: 'Assistant 1 is best, the others are equal.' };
+      return judgelm(req);
+    };
+    const summary = await run(token);
+    expect(summary).toMatchObject({ state: 'done', labels: 1, invalid: 0 });
+    expect(lastText(mock.requests[1]!)).toBe(
+      'Your answer could not be read. Answer again, following this format exactly: Please first output a single line containing only three values indicating the scores for Assistant 1, 2 and 3, respectively. The three scores are separated by a space. In the subsequent line, please provide a comprehensive explanation of your evaluation, avoiding any potential bias and ensuring that the order in which the responses were presented does not affect your judgment.',
+    );
+    const [row] = labels(pid);
+    expect(row!.value).toBe(expected.r1);
+    expect(JSON.parse(row!.meta)).toMatchObject({ repaired: true, raw: 'Assistant 1 is best, the others are equal.' });
   });
 });
