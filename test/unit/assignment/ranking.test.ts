@@ -29,7 +29,10 @@ describe('ProjectPool: ranking leases', () => {
     const n = 3;
     const pool = makePool(poolSettings({ redundancy: 3000 }), { items: 1, answers: n, random: seeded(11) });
     const first = [0, 0, 0];
-    for (let h = 1; h <= 3000; h++) first[leaseOf(pool.claimHuman(h, 0)).permutation![0]!]++;
+    for (let h = 1; h <= 3000; h++) {
+      const shownFirst = leaseOf(pool.claimHuman(h, 0)).permutation![0]!;
+      first[shownFirst] = first[shownFirst]! + 1;
+    }
     // Each count is Binomial(3000, 1/3): sd ≈ 25.8, so 1000 ± 100 is about 4 sd.
     for (const c of first) expect(Math.abs(c - 1000)).toBeLessThan(100);
   });
