@@ -96,6 +96,19 @@ describe('ranking tasks: humans', () => {
     for (const r of rows(pid)) expect(r.value).toBe(rankingText(JSON.parse(r.permutation!).map((i: number) => [i])));
   });
 
+  test('a person who reconnects gets their task back with the answers in the same order', async () => {
+    const pid = await rankingProject(3, 6);
+    const first = await human(pid, 'back');
+    const t = (await ok<Task>(first, 'task:next'))!;
+    first.disconnect();
+    const again = await human(pid, 'back');
+    const t2 = (await ok<Task>(again, 'task:next'))!;
+    expect(t2.leaseId).toBe(t.leaseId);
+    expect(t2.item.answers).toEqual(t.item.answers);
+    await ok(again, 'label:submit', { leaseId: t2.leaseId, value: [5, 4, 3, 2, 1, 0], clientLabelId: 'back' });
+    expect(JSON.parse(rows(pid)[0]!.permutation!)).toEqual(shownOrder(t));
+  });
+
   test('ties are stored as groups in the item’s answers, each sorted', async () => {
     const pid = await rankingProject(1, 4);
     const c = await human(pid, 'tier');
