@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { LIMITS } from '../../shared/constants';
 import { invite, jsonl, makeProject, startServer, type TestServer } from '../helpers/server';
 import { GIF, HTML, JPEG, PNG, WEBP } from '../unit/imports/images';
@@ -121,6 +122,31 @@ describe('images sent with the items', () => {
     const res = await fetch(`${s.url}/api/projects/${pid}/items`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` }, body: form });
     expect(res.status).toBe(200);
     expect(fileCount(pid)).toBe(2);
+  });
+
+  test('the items part may come after the files, and the whole form may be gzip-encoded', async () => {
+    const pid = await newProject();
+    const form = new FormData();
+    form.append('files', new Blob([GIF]), 'g/dot.gif');
+    form.append('items', new Blob([jsonl([{ id: 'i1', question: 'q', answer: 'a', images: ['g/dot.gif'] }])]), 'items.jsonl');
+    const req = new Request('http://x/', { method: 'POST', body: form });
+    const raw = Buffer.from(await req.arrayBuffer());
+    const res = await fetch(`${s.url}/api/projects/${pid}/items`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.token}`, 'content-type': req.headers.get('content-type')!, 'content-encoding': 'gzip' },
+      body: zlib.gzipSync(raw),
+    });
+    expect(res.status).toBe(200);
+    expect((await items(pid))[0].content.images).toEqual([{ src: `file:${sha(GIF)}`, name: 'g/dot.gif' }]);
+  });
+
+  test('at most 16 images an item, its own and its messages\' together', async () => {
+    const pid = await newProject();
+    const urls = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `https://example.org/${tag}${i}.png`);
+    const rec = { id: 'many', images: urls(10, 'item'), conversation: [{ role: 'user', content: 'Look.', images: urls(7, 'turn') }, { role: 'assistant', content: 'Seen.' }] };
+    expect(refusal(await s.api('POST', `/api/projects/${pid}/items`, jsonl([rec]), { type: 'application/x-ndjson' }))).toEqual([
+      { line: 1, field: 'images', message: "17 images: an item may have at most 16 (its own and its turns' together)" },
+    ]);
   });
 
   test('remote URLs are kept as given and need no file; a plain body naming a relative path is refused naming it', async () => {
