@@ -7,7 +7,8 @@
  * a ranking item that is whether they found the best answer (a gold item is written so that one answer is plainly
  * best). An exact match of a 5-answer order would fail an attentive annotator on any swap of two middling answers,
  * out of 541 possible weak orders, and a bar that fails attentive people blocks them. It is the question the
- * report's `top1_accuracy` asks of judges, too. A tie at the top matches only the same tie.
+ * report's `top1_accuracy` asks of judges (shared/stats/ranking.ts `top1Score`), which scores a tie at the top as a
+ * share; a gold check is counted as passed or not, so here a tie at the top matches only the same tie.
  */
 import { readRanking } from '../../shared/ranking';
 
