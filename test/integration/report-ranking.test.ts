@@ -2,8 +2,9 @@
  * The report of a ranking project over the real server: items and labels imported through the REST routes (labels
  * with their display permutation), the report computed by the report worker from the columns it loads.
  */
+import type { Task } from '../../shared/protocol';
 import type { ReportJson } from '../../shared/stats/report/json';
-import { jsonl, makeProject, startServer, type TestServer } from '../helpers/server';
+import { jsonl, makeProject, ok, startServer, type TestServer } from '../helpers/server';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -108,5 +109,37 @@ describe('the report of a ranking project', () => {
       ['one', 1, 0.75, 1],
       ['rest', 2, null, 1],
     ]);
+  });
+});
+
+describe('the report is fed live ranking labels with their display order', () => {
+  test("a judge that always ranks the answers in the order shown: every ranking puts the first shown first, and no answer pair's verdict survives the swap", async () => {
+    // A seeded random source, so the permutations (and the AB/BA pairs they make) are the same on every run.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const live = await startServer({}, { random });
+    try {
+      const pid = await makeProject(live, { type: 'ranking' }, [1, 2, 3, 4].map((k) => ({ id: `r${k}`, question: `Q${k}`, answers: ['a', 'b', 'c'] })));
+      const judge = await live.api('POST', `/api/projects/${pid}/judges`, { model: 'm', name: 'in-order', samples: 3, temperature: 0.7 });
+      const j = await live.connect({ token: judge.body.token });
+      // A report loads the project into the report worker; the judge's labels then reach it live, not from the database.
+      expect((await live.api<ReportJson>('GET', `/api/projects/${pid}/report?resamples=0`)).body.project.labels).toEqual({ human: 0, llm: 0 });
+      let n = 0;
+      for (;;) {
+        const t = await ok<Task | null>(j, 'task:next');
+        if (!t) break;
+        expect(t.item.answers).toHaveLength(3);
+        await ok(j, 'label:submit', { leaseId: t.leaseId, value: [0, 1, 2], clientLabelId: `l${n++}` });
+      }
+      expect(n).toBe(12);
+      const r = (await live.api<ReportJson>('GET', `/api/projects/${pid}/report?resamples=0`)).body;
+      expect(r.project).toMatchObject({ items: 4, labels: { human: 0, llm: 12 }, answer_pairs: 12 });
+      expect(r.judges[0]!.ranking).toMatchObject({ rankings: 12, first_position_rate: 1, first_position_expected: expect.closeTo(1 / 3, 12) });
+      const swap = r.judges[0]!.swap!;
+      expect(swap.pairs).toBeGreaterThan(0);
+      expect(swap).toMatchObject({ consistency: 0, first_position_rate: 1 });
+    } finally {
+      await live.close();
+    }
   });
 });
