@@ -44,6 +44,12 @@ function partType(filename: string | undefined, mimeType: string): string | unde
   return importMedia(mimeType) ? mimeType : undefined;
 }
 
+/**
+ * A part's name or filename as the sender meant it: browsers and fetch escape `"`, LF and CR in them as `%22`,
+ * `%0A` and `%0D` (HTML Standard, "multipart/form-data encoding algorithm"), which busboy leaves as they are.
+ */
+const unescapeName = (name: string) => name.replace(/%(22|0A|0D)/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
 const isZip = (filename: string | undefined, mimeType: string) =>
   /\.zip$/i.test(filename ?? '') || mimeType === 'application/zip' || mimeType === 'application/x-zip-compressed';
 
@@ -67,7 +73,7 @@ async function filePart(parts: Parts, field: string, stream: Readable, info: bus
     parts.items = { body: await spoolStream(stream, { dir, limit }), type: partType(info.filename, info.mimeType) };
   } else if (isZip(info.filename, info.mimeType)) {
     parts.zips.push({ name: info.filename ?? field, body: await spoolStream(stream, { dir, limit }) });
-  } else await parts.files.add(FILES_PARTS.has(field) ? (info.filename ?? '') : field, stream, { maxTotal: limit, stopOverCap: false });
+  } else await parts.files.add(unescapeName(FILES_PARTS.has(field) ? (info.filename ?? '') : field), stream, { maxTotal: limit, stopOverCap: false });
 }
 
 /**
@@ -82,6 +88,8 @@ export async function receiveMultipart(req: IncomingMessage, { dir, limit }: { d
     bb = busboy({
       headers: req.headers,
       preservePath: true,
+      // Browsers and fetch send a filename's UTF-8 bytes as they are (RFC 7578 §4.2); busboy's default reads them as Latin-1.
+      defParamCharset: 'utf8',
       limits: { fileSize: limit, fieldSize: FIELD_BYTES, fields: 1, files: LIMITS.filesPerImport + 2 },
     });
   } catch (e) {

@@ -112,6 +112,18 @@ describe('images sent with the items', () => {
     expect(fileCount(pid)).toBe(2);
   });
 
+  test('file names outside ASCII and with spaces or quotes match the items', async () => {
+    const pid = await newProject();
+    const names = ['bilder/grüße.png', '写真/猫 1.gif', 'q"uote.webp'];
+    const r = await upload(pid, jsonl([{ id: 'i1', question: 'q', answer: 'a', images: names }]), [
+      [names[0]!, PNG],
+      [names[1]!, GIF],
+      [names[2]!, WEBP],
+    ], { field: 'files' });
+    expect(r).toEqual({ status: 200, body: { imported: 1 } });
+    expect((await items(pid))[0].content.images.map((i: { name: string }) => i.name)).toEqual(names);
+  });
+
   test('curl-style parts named by their path (field name) work as well as parts named files', async () => {
     const pid = await newProject();
     const rec = { id: 'i1', question: 'q', answer: 'a', images: ['a/b.png', 'c.gif'] };
