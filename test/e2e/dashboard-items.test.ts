@@ -2,8 +2,9 @@
  * The dashboard with the items of issue 11 in a real chromium: a ranking project made in the form, its items
  * imported with an image folder through the import box (one multipart upload), rankings and images shown in
  * Disagreements (the stored image fetched behind the admin token), a ranking adjudicated by typing it, the report's
- * ranking section checked against the report JSON, and a pair of conversations shown and the report sliced by turn.
- * Labels are seeded through the REST label import, as a study's earlier labels would be.
+ * ranking section checked against the report JSON; pairs of conversations dropped on the import box with a zip of
+ * their image, shown whole with the judged turn marked, and the report sliced by turn. Labels are seeded through the
+ * REST label import, as a study's earlier labels would be.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,14 @@ import type { Locator, Page } from 'playwright-core';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { fixed, percent, points } from '../../client/src/dashboard/report/format';
 import { jsonl, tempDir } from '../helpers/server';
+import { zip } from '../unit/imports/zip-writer';
 import { browserSuite, shot, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
 declare const document: any;
+declare const DataTransfer: any;
+declare const DragEvent: any;
 
 const suite = browserSuite({ context: { viewport: { width: 1280, height: 900 } } });
 
@@ -200,22 +204,33 @@ describe('dashboard with rankings, conversations and images', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a pair of conversations shows whole with the judged turn and its image, and the report slices by turn', async () => {
+  test('conversations dropped with a zip of their image show whole with the judged turn, and the report slices by turn', async () => {
     const created = await api<{ id: number }>('POST', '/api/projects', { name: 'Chart talk', type: 'pairwise', redundancy: 3 });
     const pid = created.id;
-    const form = new FormData();
-    form.append('items', new Blob([jsonl(CONVERSATIONS)], { type: 'application/x-ndjson' }), 'talk.jsonl');
-    form.append('chart.png', new Blob([CHART], { type: 'image/png' }), 'chart.png');
-    const res = await fetch(`${suite.server.url}/api/projects/${pid}/items`, { method: 'POST', headers: { authorization: `Bearer ${suite.server.token}` }, body: form });
-    expect([res.status, await res.json()]).toEqual([200, { imported: CONVERSATIONS.length }]);
+    const page = await openDashboard(`/projects/${pid}`);
+    const errors = watchErrors(page);
+    await page.getByRole('heading', { level: 1, name: 'Chart talk' }).waitFor();
+    // The items file and a zip dropped together: one multipart upload, the zip's entries named by their path in it.
+    const archive = zip([{ name: 'chart.png', data: CHART, deflate: true }]);
+    await page.evaluate(
+      ({ items, archive }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([items], 'talk.jsonl', { type: 'application/x-ndjson' }));
+        dt.items.add(new File([new Uint8Array(archive)], 'charts.zip', { type: 'application/zip' }));
+        const zone = document.querySelector('[aria-label="Drop a file to import"]');
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { items: jsonl(CONVERSATIONS), archive: [...archive] },
+    );
+    await page.getByText(`Imported ${CONVERSATIONS.length} items from talk.jsonl with 1 file.`).waitFor();
     const labels = CONVERSATIONS.flatMap((c, i) => [
       ...['h1', 'h2', 'h3'].map((h, k) => ({ item: c.id, annotator: h, value: k === 2 && i % 2 ? 'B' : 'A' })),
       { item: c.id, annotator: 'judge', kind: 'llm', order: 'AB', value: i < 2 ? 'A' : 'B' },
     ]);
     await api('POST', `/api/projects/${pid}/labels`, jsonl(labels), 'application/x-ndjson');
 
-    const page = await openDashboard(`/projects/${pid}/disagreements`);
-    const errors = watchErrors(page);
+    await page.getByRole('link', { name: 'Disagreements' }).click();
     const item = page.locator('article.item').filter({ has: page.getByRole('heading', { name: 'Item c4' }) });
     await item.waitFor();
     await item.locator('summary', { hasText: 'Conversation · 1 image' }).click();
