@@ -104,14 +104,18 @@ const RETRYABLE = (status: number) => status === 408 || status === 409 || status
 const FATAL = (status: number) => status === 401 || status === 403 || status === 404;
 
 /**
- * Whether an error answers a request with images by saying the model takes no images. The wordings of the servers
- * a judge runs on: vLLM "<model> is not a multimodal model" (400), llama.cpp's server "image input is not
- * supported", Ollama and LM Studio "does not support images", OpenAI "image_url is only supported by certain
- * models". Some servers send it as a 500, which a retry would not fix either.
+ * Whether an error answering a request with images says the model takes no images. The wordings of the servers a
+ * judge runs on: vLLM "<model> is not a multimodal model" (400; vllm-project/vllm#23402), llama.cpp's server "image
+ * input is not supported by this server" (a 500; ggml-org/llama.cpp#13566) and, older, "not compiled for
+ * multimodal", OpenAI "image_url is only supported by certain models", and the plainer "does not support images".
+ * A retry would fix none of them, the 500 included.
  */
-const refusesImages = (e: APIError) =>
-  (e.status === 400 || e.status === 422 || e.status === 500) &&
-  /not a multimodal model|image input is not supported|(?:does not|doesn't|do not) support (?:image|vision|multimodal)|image_url is only supported|images? (?:input )?(?:are |is )?not supported|no vision support|not a vision model/i.test(e.message);
+export function imageRefusal(status: number, message: string): boolean {
+  return (
+    (status === 400 || status === 422 || status === 500) &&
+    /not a multimodal model|image input is not supported|not compiled for multimodal|(?:does not|doesn't|do not) support (?:images?|vision|multimodal)|image_url is only supported|images? (?:input )?(?:are |is )?not supported|not a vision model/i.test(message)
+  );
+}
 
 const hasImages = (messages: Message[]) => messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url'));
 
@@ -180,7 +184,7 @@ export class ModelClient {
         } else if (e instanceof APIError && typeof e.status === 'number') {
           if (req.schema && refusesStructured(e)) throw new StructuredRefused(e.message);
           const msg = `${e.status} from the endpoint: ${e.message}`;
-          if (refusesImages(e) && hasImages(req.messages))
+          if (imageRefusal(e.status, e.message) && hasImages(req.messages))
             throw new ImagesRefused(
               `The model "${this.o.model}" does not take images (${msg}): this project's items have images, so judge them with a vision model (one that accepts OpenAI image_url content parts)`,
               e.status,
