@@ -1,6 +1,12 @@
 /**
  * Judge prompt templates: the built-in ones, loading a template of one's own from a file, rendering a task into
  * chat messages, and the version hash stored on every label (a change to a template's text is a new version).
+ *
+ * Besides the fields {@link JudgeTemplate} names, a template may use a conversation's (`conversation_a`,
+ * `conversation_b`, `conversation`: MT-Bench-style transcripts up to the judged turn; `turn_ordinal`: `second` for
+ * turn 2; see transcript.ts), a ranking's (`answers`: JudgeLM's answer blocks, `answer_list`: `[1] …` lines,
+ * `answer_count`, `answer_count_word`, `assistant_numbers`: "1, 2 and 3"; see templates-ranking.ts), and `ties`
+ * (present when the template's `tie` is true). The MT-Bench multi-turn templates are in templates-mt-bench.ts.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
