@@ -102,7 +102,7 @@ export const assign = defineBenchmark({
 
       const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks });
       print(result);
-      console.log(`\nwrote ${path.relative(process.cwd(), writeResult('assign', result))}`);
+      console.log(`\nwrote ${path.relative(process.cwd(), writeResult(o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`, result))}`);
       return result.violations === 0 ? 0 : 1;
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
