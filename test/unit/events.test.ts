@@ -1,7 +1,7 @@
 import { DomainEvents } from '../../server/events';
 import type { StoredLabel } from '../../shared/events';
 
-const label: StoredLabel = { id: 7, itemId: 3, annotatorId: 2, value: 'A', certainty: null, order: 'AB', sample: 0, durationMs: 1200 };
+const label: StoredLabel = { id: 7, itemId: 3, annotatorId: 2, value: 'A', certainty: null, order: 'AB', sample: 0, durationMs: 1200, permutation: null };
 
 describe('DomainEvents', () => {
   test('delivers each payload to the event’s subscribers at once, in the order they subscribed', () => {
