@@ -207,16 +207,8 @@ export function toColumns(input: ReportInput): ReportColumns {
   cols.n = kept;
   const by = input.options?.by;
   const slice = by === undefined ? null : sliceOf(items, by);
-  const ranking = project.type === 'ranking' ? rankingColumns(input, itemIndex, annIndex) : null;
-  return {
-    project,
-    categories,
-    items: { n: nItems, gold, lenA, lenB, slice },
-    annotators,
-    labels: cols,
-    ...(ranking ? { ranking } : {}),
-    ...(input.options ? { options: input.options } : {}),
-  };
+  const ranking = project.type === 'ranking' ? { ranking: rankingColumns(input, itemIndex, annIndex) } : {};
+  return { project, categories, items: { n: nItems, gold, lenA, lenB, slice }, annotators, labels: cols, ...ranking, ...(input.options ? { options: input.options } : {}) };
 }
 
 /** The ranking columns of label objects, for the labels toColumns keeps (those of known items and annotators). */
