@@ -245,6 +245,13 @@ describe('dashboard with rankings, conversations and images', () => {
     expect(chart.src).toMatch(/^blob:/);
     expect([chart.width, chart.height]).toEqual([20, 12]);
 
+    // On a 375-px phone the two conversations stack and nothing runs off the side of the page.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await expect(page.evaluate(() => document.scrollingElement.scrollWidth)).resolves.toBeLessThanOrEqual(375);
+    const [boxA, boxB] = await Promise.all([a.boundingBox(), b.boundingBox()]);
+    expect(boxB!.y).toBeGreaterThanOrEqual(boxA!.y + boxA!.height);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     await page.getByRole('link', { name: 'Report' }).click();
     await page.getByRole('heading', { name: 'Human agreement' }).waitFor({ timeout: 20_000 });
     await page.getByLabel('Slice by').locator('option[value="turn"]').waitFor({ state: 'attached' });
