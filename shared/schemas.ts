@@ -267,7 +267,9 @@ export type JudgePatch = z.infer<typeof JudgePatch>;
 
 /**
  * A judge prompt template. `{{name}}` inserts a field of the task (question, answer_a, answer_b, answer, options,
- * reference, persona, rubric, instructions, scale_min, scale_max, certainty_min, certainty_max, format);
+ * reference, persona, rubric, instructions, scale_min, scale_max, certainty_min, certainty_max, format; for
+ * conversations conversation_a, conversation_b, conversation, turn_ordinal; for rankings answers, answer_list,
+ * answer_count, answer_count_word, assistant_numbers, ties: judge-worker/templates.ts);
  * `{{#name}}…{{/name}}` keeps its text only when the field is present (`{{^name}}` when absent). `format` is the
  * answer-format instruction: `text_format` for plain text, a JSON instruction with structured output.
  */
@@ -277,7 +279,10 @@ export const JudgeTemplate = z.strictObject({
   description: z.string().max(2000).default(''),
   system: z.string().max(50_000).default(''),
   user: z.string().min(1).max(100_000),
-  /** How a plain-text answer is read: `[[A]]`/`[[B]]`/`[[C]]`, `Rating: [[7]]`, JudgeLM's two scores, or `[[n]]` for an option. */
+  /**
+   * How a plain-text answer is read: `[[A]]`/`[[B]]`/`[[C]]`, `Rating: [[7]]`, JudgeLM's two scores, `[[n]]` for an
+   * option, JudgeLM's N scores (`scores`), or a listwise `[2] > [1] > [3]` (`ranking`).
+   */
   parser: z.enum(['verdict', 'rating', 'judgelm', 'choice', 'scores', 'ranking']),
   text_format: z.string().max(10_000).default(''),
   /** Pairwise: whether a tie is a possible verdict. */
