@@ -80,7 +80,7 @@ export const ChatTurnRecord = z
   .superRefine((m, ctx) => {
     const empty = m.content === undefined || m.content === null;
     if (empty && !(m.role === 'assistant' && m.tool_calls?.length))
-      ctx.addIssue({ code: 'custom', path: ['content'], message: `a ${m.role} message needs content (only an assistant message that calls tools may have none)` });
+      ctx.addIssue({ code: 'custom', path: ['content'], message: `${m.role === 'assistant' ? 'an' : 'a'} ${m.role} message needs content (only an assistant message that calls tools may have none)` });
   })
   .transform((m): ChatTurn => {
     const images: ImageRef[] = [...(m.images ?? [])];
@@ -116,6 +116,8 @@ const need = (ctx: Ctx, field: string, message: string) => ctx.addIssue({ code: 
 
 /** Checks a conversation and its judged turn (default: the last), adding an issue where one fails; false when one did. */
 function checkConversation(ctx: Ctx, c: ChatTurn[], turn: number | null | undefined, where: string): boolean {
+  // An empty list or a turn that is not a whole number from 1 is already an issue of its own field: one is enough.
+  if (c.length === 0 || (turn != null && !(Number.isInteger(turn) && turn >= 1))) return false;
   const p = conversationProblem(c, turn ?? turnCount(c), where);
   if (p) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   return p === null;

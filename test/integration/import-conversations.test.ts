@@ -164,6 +164,31 @@ describe('conversation items', () => {
     expect(byLine.get(9)).toEqual({ line: 9, field: 'answer_b', message: 'answer_b is required (or give conversation_a and conversation_b)' });
   });
 
+  test('each problem of a rated conversation is said once, on its own field', async () => {
+    const pid = await newProject('rating');
+    const conv = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+    ];
+    const details = refusal(
+      await post(
+        pid,
+        jsonl([
+          { id: 'a', conversation: conv, turn: 0 },
+          { id: 'b', conversation: [] },
+          { id: 'c', conversation: [conv[0], { role: 'assistant', content: null }] },
+          { id: 'd', conversation: conv, question: 'q' },
+        ]),
+      ),
+    );
+    expect(details).toEqual([
+      { line: 1, field: 'turn', message: 'turn must be a whole number (the judged user turn, from 1)' },
+      { line: 2, field: 'conversation', message: 'a conversation needs at least one message' },
+      { line: 3, field: 'conversation.1.content', message: 'an assistant message needs content (only an assistant message that calls tools may have none)' },
+      { line: 4, field: 'question', message: "question cannot be given with a conversation (they are the judged turn's)" },
+    ]);
+  });
+
   test('CSV: a conversation is JSON text in its cell; anything else there is refused in words', async () => {
     const pid = await newProject('rating');
     const cell = (v: unknown) => `"${JSON.stringify(v).replace(/"/g, '""')}"`;
