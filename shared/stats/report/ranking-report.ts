@@ -18,9 +18,9 @@ export function rankingReport(input: ReportColumns, build: (columns: ReportColum
   const r = rankingInput(input, ranking, d.codes);
   const slice = input.items.slice;
   const nGroups = slice && report.slices ? slice.values.length : 1;
-  const counts = realCounts(r, slice && report.slices ? slice.group : null, nGroups);
   const nAnn = input.annotators.length;
   const whole = realCounts(r, null, 1);
+  const counts = slice && report.slices ? realCounts(r, slice.group, nGroups) : whole;
   let human = 0;
   for (let a = 0; a < nAnn; a++) if (input.annotators[a]!.kind === 'human') human += whole.labels[a]!;
   const out: ReportJson = {
