@@ -141,15 +141,19 @@ function pairLabels(input: ReportColumns, ranking: RankingColumns, codes: Rankin
     const shown = displayPositions(ranking.permutation, l, n, pos);
     const s = from[l]!;
     out.seconds[s] = L.seconds[l]!;
-    out.annotator.fill(L.annotator[l]!, s, s + pairsOf(n));
-    out.certainty.fill(L.certainty[l]!, s, s + pairsOf(n));
-    out.sample.fill(L.sample[l]!, s, s + pairsOf(n));
+    const annotator = L.annotator[l]!;
+    const certainty = L.certainty[l]!;
+    const sample = L.sample[l]!;
     let v = s;
     let w = pairStart[u]!;
+    // One pass writing every column (typed-array fills of a few slots cost more than the writes themselves).
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++, v++, w++) {
         out.item[v] = w;
-        out.code[v] = r ? preference(r, i, j) : -1;
+        out.annotator[v] = annotator;
+        out.certainty[v] = certainty;
+        out.sample[v] = sample;
+        out.code[v] = r ? (r[i]! < r[j]! ? A : r[i]! > r[j]! ? B : TIE) : -1;
         out.order[v] = shown ? (pos[i]! < pos[j]! ? 1 : 2) : 0;
       }
     }
