@@ -124,7 +124,8 @@ function itemPass(r: RankingInput, u: number, n: number, s: Scratch, sums: (Judg
     const js = sums[a];
     if (!js) {
       if (s.humans.includes(a)) continue;
-      s.humanRanks.set(ranks.subarray(0, n), s.humans.length * n);
+      const at = s.humans.length * n;
+      for (let i = 0; i < n; i++) s.humanRanks[at + i] = ranks[i]!;
       s.humans.push(a);
       continue;
     }
