@@ -41,6 +41,8 @@ export interface ProjectList {
 /** `POST /api/projects/:id/items` and `…/labels`: how many records were stored (a file with any bad line stores none). */
 export interface ImportResult {
   imported: number;
+  /** Items imports with files (multipart or zip): the distinct image files the items name, stored once each. */
+  files?: number;
 }
 
 /**

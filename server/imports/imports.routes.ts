@@ -41,9 +41,10 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
         const read = await imports.read(kind, project, { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) });
         // Validate and write against the project as it is now: it may have changed while the file arrived.
         const current = projects.get(project.id);
-        const imported = kind === 'items' ? imports.importItems(current, read, upload.files).imported : imports.importLabels(current, read);
+        const result: ImportResult =
+          kind === 'items' ? importedItems(imports.importItems(current, read, upload.files), upload.files !== null) : { imported: imports.importLabels(current, read) };
         tasks.reload(project.id);
-        res.json({ imported } satisfies ImportResult);
+        res.json(result);
       } finally {
         await upload.dispose();
       }
@@ -52,3 +53,6 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
   importRoute('labels');
   return r;
 }
+
+/** An items import's answer: the files count only when the upload could carry files (multipart). */
+const importedItems = (r: { imported: number; files: number }, upload: boolean): ImportResult => (upload ? r : { imported: r.imported });

@@ -157,6 +157,13 @@ export const API_ROUTES: ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/projects/:id/files/:sha256',
+    summary: "an image stored with the project's items (`file:<sha256>` in an item's content), with its type",
+    description: 'The bytes with the type sniffed at import, `X-Content-Type-Options: nosniff`, `Content-Disposition: inline`, `Cache-Control: private, max-age=31536000, immutable`; 404 for a hash this project does not hold.',
+    ok: { status: 200, description: 'the file (image/png, image/jpeg, image/webp or image/gif)' },
+  },
+  {
+    method: 'get',
     path: '/projects/:id/meta-keys',
     summary: "the top-level keys of the items' meta, with how many items carry each and its distinct values there, most common first",
     description: `At most 200 keys, for the report's \`?by=\` (a key to slice by is ${META_KEY_RULE}).`,

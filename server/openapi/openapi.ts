@@ -41,6 +41,7 @@ const PATH_PARAMS: Record<string, { description: string; schema: Json }> = {
   invite: { description: "The join link's id", schema: { type: 'integer', minimum: 1 } },
   judge: { description: "The judge's id (its annotator id)", schema: { type: 'integer', minimum: 1 } },
   item: { description: "The item's id, as imported", schema: { type: 'string' } },
+  sha256: { description: "The file's SHA-256 in hex (an item image's `file:<sha256>`)", schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
 };
 
 /** `/projects/:id/items` → `/api/projects/{id}/items`. */
@@ -67,6 +68,16 @@ const FILE_TEXT = {
   csv: 'CSV with a header row naming the fields; an empty cell is an absent field; `options` holds a JSON array or `|`-separated options, `meta` a JSON object, and `meta.<key>` columns go into meta',
 };
 
+/** An items import with its image files: the items file, then the files it names (by relative path) or one zip. */
+const MULTIPART_ITEMS: Json = {
+  type: 'object',
+  properties: {
+    items: { type: 'string', format: 'binary', description: 'the items file (JSONL, JSON or CSV)' },
+    files: { type: 'array', items: { type: 'string', format: 'binary' }, description: "image files, each named by its path relative to the items' image paths, or one .zip holding them" },
+  },
+  required: ['items'],
+};
+
 /** The records an import file holds: an item of the project's type, or a label. */
 function fileRecord(kind: 'items' | 'labels'): Json {
   if (kind === 'labels') return jsonSchema(LabelRecord);
@@ -84,6 +95,7 @@ function requestBody(route: ApiRoute): Json | undefined {
       'application/x-ndjson': { schema: { type: 'string', description: FILE_TEXT.jsonl } },
       'application/json': { schema: { type: 'array', minItems: 1, items: record } },
       'text/csv': { schema: { type: 'string', description: FILE_TEXT.csv } },
+      ...(route.file === 'items' ? { 'multipart/form-data': { schema: MULTIPART_ITEMS } } : {}),
     },
   };
 }

@@ -60,7 +60,7 @@ describe('images sent with the items', () => {
       ['anim/dot.gif', GIF],
       ['unused/extra.png', PNG],
     ]);
-    expect(r).toEqual({ status: 200, body: { imported: 2 } });
+    expect(r).toEqual({ status: 200, body: { imported: 2, files: 4 } });
     const [i1, i2] = await items(pid);
     expect(i1.content.images).toEqual([
       { src: `file:${sha(PNG)}`, name: 'img/dot.png' },
@@ -105,7 +105,7 @@ describe('images sent with the items', () => {
       { name: '__MACOSX/pics/._dot.png', data: HTML },
     ]);
     const r = await upload(pid, jsonl([rec]), [['images.zip', archive]], { field: 'files' });
-    expect(r).toEqual({ status: 200, body: { imported: 1 } });
+    expect(r).toEqual({ status: 200, body: { imported: 1, files: 2 } });
     const [c1] = await items(pid);
     expect(c1.content.conversation_a[0]).toEqual({ role: 'user', content: 'What colour is this?', images: [{ src: `file:${sha(PNG)}`, name: 'pics/dot.png' }] });
     expect(c1.content.conversation_b[1].images).toEqual([{ src: `file:${sha(GIF)}`, name: 'pics/sub/dot.gif', alt: 'what b drew' }]);
@@ -120,7 +120,7 @@ describe('images sent with the items', () => {
       [names[1]!, GIF],
       [names[2]!, WEBP],
     ], { field: 'files' });
-    expect(r).toEqual({ status: 200, body: { imported: 1 } });
+    expect(r).toEqual({ status: 200, body: { imported: 1, files: 3 } });
     expect((await items(pid))[0].content.images.map((i: { name: string }) => i.name)).toEqual(names);
   });
 

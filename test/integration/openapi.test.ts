@@ -172,7 +172,7 @@ describe('the documented request bodies match what the server accepts', () => {
       expect([route, body, validator(jsonBodySchema(doc, method.toLowerCase(), docPath)).safeParse(body).success]).toEqual([route, body, false]);
       expect([route, body, (await s.api(method, route, body)).status]).toEqual([route, body, 400]);
     };
-    await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'ranking' });
+    await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'tournament' });
     await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'pairwise', colour: 'red' });
     await refused('POST', '/api/projects', '/api/projects', { type: 'pairwise' });
     await refused('POST', '/api/projects', '/api/projects', { name: 'x', type: 'pairwise', aggregation: 'vote' });
