@@ -5,6 +5,7 @@
  * and the report (`ReportJson`, built by pure code) in stats/report/json.ts.
  */
 import type { TaskItem } from './protocol';
+import type { ChatTurn } from './conversation';
 import type { AggregationMethod } from './stats/crowd/types';
 import type { AnnotatorKind, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
@@ -231,7 +232,12 @@ export interface GoldRecord {
   reference: string | null;
   persona: string | null;
   label: string | number;
-  /** Share of the votes behind the record that agree with `label`; null when it rests on gold or adjudication alone. */
+  /**
+   * Share of the votes behind the record that agree with `label`; null when it rests on gold or adjudication alone.
+   * Ranking projects: the votes' mean share of answer pairs on which they state the label's preference (the same
+   * answer ahead, or both tied): in [0, 1], 1 only when every vote is the label; on two answers the share of votes
+   * matching it.
+   */
   agreement: number | null;
   /**
    * Votes behind the record: one per annotator whose labels on the item took part (a judge's labels in both orders
@@ -251,6 +257,11 @@ export interface GoldRecord {
   posterior: number | null;
   labels: Array<{ annotator: string; kind: AnnotatorKind; value: string | number | null; certainty: number | null; rationale: string | null }>;
   meta: Record<string, unknown> | null;
+  /** Conversation items, after every other field: the judged turn and the conversations as imported. */
+  turn?: number;
+  conversation_a?: ChatTurn[];
+  conversation_b?: ChatTurn[];
+  conversation?: ChatTurn[];
 }
 
 /**

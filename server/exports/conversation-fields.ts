@@ -5,15 +5,9 @@
  * has them only when its item is a conversation; a CSV has their columns (the conversations as JSON text) only when
  * the project holds a conversation item, so the header of every other project stays as it was.
  */
-import type { ChatTurn } from '../../shared/conversation';
-import type { ItemContent } from '../../shared/views';
+import type { GoldRecord, ItemContent } from '../../shared/views';
 
-export interface ConversationFields {
-  turn?: number;
-  conversation_a?: ChatTurn[];
-  conversation_b?: ChatTurn[];
-  conversation?: ChatTurn[];
-}
+export type ConversationFields = Pick<GoldRecord, 'turn' | 'conversation_a' | 'conversation_b' | 'conversation'>;
 
 /** The item's conversation fields, none for an item without a conversation. */
 export function conversationFields(c: ItemContent): ConversationFields {

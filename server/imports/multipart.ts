@@ -76,16 +76,10 @@ async function filePart(parts: Parts, field: string, stream: Readable, info: bus
   } else await parts.files.add(unescapeName(FILES_PARTS.has(field) ? (info.filename ?? '') : field), stream, { maxTotal: limit, stopOverCap: false });
 }
 
-/**
- * Receives a multipart items import. A malformed body, a part past the limits, a repeated or unsafe file name, or an
- * unreadable zip refuses it (nothing is kept); the rest of the upload is then read and dropped so the answer reaches
- * the client.
- */
-export async function receiveMultipart(req: IncomingMessage, { dir, limit }: { dir: string; limit: number }): Promise<ItemsUpload> {
-  const { source, inflate } = bodySource(req, limit);
-  let bb: busboy.Busboy;
+/** A multipart reader for the request, or the 400 that says why its headers cannot be read as a form. */
+function formReader(req: IncomingMessage, limit: number): busboy.Busboy {
   try {
-    bb = busboy({
+    return busboy({
       headers: req.headers,
       preservePath: true,
       // Browsers and fetch send a filename's UTF-8 bytes as they are (RFC 7578 §4.2); busboy's default reads them as Latin-1.
@@ -96,6 +90,16 @@ export async function receiveMultipart(req: IncomingMessage, { dir, limit }: { d
     req.resume();
     throw new AppError('invalid-input', `The multipart body cannot be read: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Receives a multipart items import. A malformed body, a part past the limits, a repeated or unsafe file name, or an
+ * unreadable zip refuses it (nothing is kept); the rest of the upload is then read and dropped so the answer reaches
+ * the client.
+ */
+export async function receiveMultipart(req: IncomingMessage, { dir, limit }: { dir: string; limit: number }): Promise<ItemsUpload> {
+  const { source, inflate } = bodySource(req, limit);
+  const bb = formReader(req, limit);
   const parts = new Parts(await ReceivedFiles.open(dir));
   let chain: Promise<void> = Promise.resolve();
   let failed = false;

@@ -180,7 +180,8 @@ export interface ReportJson {
     length_bias: LengthBiasJson | null;
     /**
      * Ranking projects only: Kendall's coefficient of concordance W among the humans (with the correction for ties),
-     * the mean over the `kendall_w_items` items that two or more humans ranked.
+     * the mean over the `kendall_w_items` items that two or more humans ranked (an item on which every human tied
+     * all answers has no W, 0/0, and is left out of both).
      */
     kendall_w?: N;
     kendall_w_items?: number;
