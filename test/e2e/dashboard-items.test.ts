@@ -139,7 +139,7 @@ describe('dashboard with rankings, conversations and images', () => {
     await page.locator('#imp-folder').setInputFiles(path.join(dir, 'images'));
     await page.getByText(/1 file \(.*\) ready: img\/cat\.png/).waitFor();
     await page.locator('#imp-file').setInputFiles({ name: 'captions.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl(RANKED)) });
-    await page.getByText(`Imported ${RANKED.length} items from captions.jsonl with 1 file.`).waitFor();
+    await page.getByText(`Imported ${RANKED.length} items from captions.jsonl with 1 image file.`).waitFor();
     const listed = await api<{ items: { id: string; content: { images?: { src: string; name?: string; alt?: string }[] } }[] }>('GET', `/api/projects/${pid}/items?limit=10`);
     const stored = listed.items.find((i) => i.id === 'r1')!.content.images![0]!;
     expect(stored.src).toMatch(/^file:[0-9a-f]{64}$/);
@@ -223,7 +223,7 @@ describe('dashboard with rankings, conversations and images', () => {
       },
       { items: jsonl(CONVERSATIONS), archive: [...archive] },
     );
-    await page.getByText(`Imported ${CONVERSATIONS.length} items from talk.jsonl with 1 file.`).waitFor();
+    await page.getByText(`Imported ${CONVERSATIONS.length} items from talk.jsonl with 1 image file.`).waitFor();
     const labels = CONVERSATIONS.flatMap((c, i) => [
       ...['h1', 'h2', 'h3'].map((h, k) => ({ item: c.id, annotator: h, value: k === 2 && i % 2 ? 'B' : 'A' })),
       { item: c.id, annotator: 'judge', kind: 'llm', order: 'AB', value: i < 2 ? 'A' : 'B' },
