@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { jsonl, makeProject, pairwiseItems, startServer, type TestServer } from '../helpers/server';
-
-const run = promisify(execFile);
-const BIN = path.resolve(__dirname, '../../bin/concord.js');
+import { runConcord } from '../helpers/cli';
 
 let s: TestServer;
 let id: string;
@@ -56,15 +52,7 @@ const LABELS = [
 // ---------------------------------------------------------------------------------------------
 // Running the CLI as a user would, and reading its tables back
 
-async function concord(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: s.token, CONCORD_SERVER: s.url } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const concord = (...args: string[]) => runConcord(s, ...args);
 
 /** The same report as tables and as JSON (the same options, so the same server computation). */
 async function both(...options: string[]): Promise<{ text: string; json: ReportJson }> {

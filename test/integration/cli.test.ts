@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { jsonl, pairwiseItems, startServer, type TestServer } from '../helpers/server';
-
-const run = promisify(execFile);
-const BIN = path.resolve(__dirname, '../../bin/concord.js');
+import { runConcord } from '../helpers/cli';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -16,15 +12,7 @@ afterAll(async () => {
 });
 
 /** Runs `concord …` as a user would; resolves with its exit code and output. */
-async function concord(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: s.token, CONCORD_SERVER: s.url } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const concord = (...args: string[]) => runConcord(s, ...args);
 
 describe('the concord CLI', () => {
   test('--help lists the commands, and each command has its own help', async () => {

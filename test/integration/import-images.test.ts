@@ -4,13 +4,12 @@
  * `GET /api/projects/:id/files/:sha256`. Every refusal names the line, the field and the file, and stores nothing.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { LIMITS } from '../../shared/constants';
 import { invite, jsonl, makeProject, startServer, type TestServer } from '../helpers/server';
+import { runConcord } from '../helpers/cli';
 import { GIF, HTML, JPEG, PNG, WEBP } from '../unit/imports/images';
 import { zip } from '../unit/imports/zip-writer';
 
@@ -297,17 +296,7 @@ describe('GET /api/projects/:id/files/:sha256', () => {
 });
 
 describe('concord import --files', () => {
-  const run = promisify(execFile);
-  const BIN = path.resolve(__dirname, '../../bin/concord.js');
-  async function concord(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: s.token, CONCORD_SERVER: s.url } });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
-  }
+  const concord = (...args: string[]) => runConcord(s, ...args);
 
   test('a folder: only the files the items name are sent; a missing one fails before anything is sent, naming its line', async () => {
     const dir = fs.mkdtempSync(path.join(s.dir, 'cli-'));
