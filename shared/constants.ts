@@ -69,6 +69,8 @@ export const LIMITS = {
   imagesPerItem: 16,
   /** Bytes of one stored image file. */
   imageBytes: 10 * 1024 * 1024,
+  /** Bytes of the distinct stored image files one item names: a task carries them all, base64 (a third more). */
+  itemImageBytes: 20 * 1024 * 1024,
   /** Files in one import upload (a multipart body or a zip). */
   filesPerImport: 10_000,
   /** Characters of an image's alt text. */

@@ -95,7 +95,7 @@ export function conversationProblem(c: readonly ChatTurn[], turn: number, where:
 
 /**
  * The first user turn at which two conversations of a pair differ (both models must have been asked the same
- * questions), or null. A turn differs when one conversation lacks it or its user text is not the same.
+ * questions), or null. A turn differs when one conversation lacks it, or its user text or images are not the same.
  */
 export function firstDifferentUserTurn(a: readonly ChatTurn[], b: readonly ChatTurn[]): { turn: number; index: number } | null {
   const ua = userIndexes(a);
@@ -103,10 +103,14 @@ export function firstDifferentUserTurn(a: readonly ChatTurn[], b: readonly ChatT
   for (let t = 0; t < Math.max(ua.length, ub.length); t++) {
     const ia = ua[t];
     const ib = ub[t];
-    if (ia === undefined || ib === undefined || a[ia]!.content !== b[ib]!.content) return { turn: t + 1, index: ib ?? b.length };
+    if (ia === undefined || ib === undefined || a[ia]!.content !== b[ib]!.content || imageSources(a[ia]!) !== imageSources(b[ib]!))
+      return { turn: t + 1, index: ib ?? b.length };
   }
   return null;
 }
+
+/** A message's image sources, in order, as one comparable text. */
+const imageSources = (m: ChatTurn): string => JSON.stringify((m.images ?? []).map((i) => i.src));
 
 /** Every image of a conversation's messages, in order. */
 export function conversationImages(c: readonly ChatTurn[]): ImageRef[] {

@@ -146,7 +146,7 @@ export const PairwiseItemRecord = z
     if (!r.conversation_a || !r.conversation_b) return need(ctx, r.conversation_a ? 'conversation_b' : 'conversation_a', 'a pair of conversations needs both conversation_a and conversation_b');
     const diff = firstDifferentUserTurn(r.conversation_a, r.conversation_b);
     if (diff)
-      return ctx.addIssue({ code: 'custom', path: ['conversation_b', diff.index], message: `user turn ${diff.turn} differs from conversation_a's: both answers must answer the same user turns` });
+      return ctx.addIssue({ code: 'custom', path: ['conversation_b', diff.index], message: `user turn ${diff.turn} differs from conversation_a's (its text or its images): both answers must answer the same user turns` });
     // The user turns are the same in both, so a turn out of range is reported once, for conversation_a.
     if (checkConversation(ctx, r.conversation_a, r.turn, 'conversation_a')) checkConversation(ctx, r.conversation_b, r.turn, 'conversation_b');
   });

@@ -56,6 +56,8 @@ export class ImageLinker {
 class ContentBuilder {
   readonly problems: ErrorDetail[] = [];
   images = 0;
+  /** The distinct stored files the item names (sha256). */
+  readonly files = new Set<string>();
 
   constructor(
     private readonly linker: ImageLinker,
@@ -67,8 +69,9 @@ class ContentBuilder {
     refs.forEach((ref, i) => {
       this.images++;
       const r = this.linker.link(ref, this.line, `${field}.${i}`);
-      if ('src' in r) out.push(r);
-      else this.problems.push(r);
+      if (!('src' in r)) return void this.problems.push(r);
+      out.push(r);
+      if (r.src.startsWith('file:')) this.files.add(r.src.slice('file:'.length));
     });
     return out;
   }
@@ -137,6 +140,9 @@ export function toNewItem(project: Project, rec: ItemRecord, line: number, linke
   const b = new ContentBuilder(linker, line);
   const content = contentOf(project, rec, b);
   if (b.images > LIMITS.imagesPerItem) b.problems.push({ line, field: 'images', message: `${b.images} images: an item may have at most ${LIMITS.imagesPerItem} (its own and its turns' together)` });
+  const bytes = [...b.files].reduce((sum, sha) => sum + (linker.used.get(sha)?.size ?? 0), 0);
+  if (bytes > LIMITS.itemImageBytes)
+    b.problems.push({ line, field: 'images', message: `its image files come to ${formatBytes(bytes)}, over the ${formatBytes(LIMITS.itemImageBytes)} an item may carry (every task of it sends them all)` });
   if (project.type === 'choice' && !content.options && !project.options)
     b.problems.push({ line, field: 'options', message: 'options are required: give them on the item or set them once on the project' });
   else {

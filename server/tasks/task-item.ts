@@ -19,7 +19,9 @@ export interface FileSource {
 /** The item as this lease shows it to an annotator of this kind. */
 export function taskItem(project: Project, externalId: string, content: ItemContent, lease: Lease, kind: AnnotatorKind, files: FileSource): TaskItem {
   const t: TaskItem = { id: externalId, question: content.question };
-  const images = (list: ImageRef[]) => taskImages(project.id, list, files);
+  // A file shown twice in one task (a shared user turn of a pair's two conversations) is read and encoded once.
+  const encoded = new Map<string, string>();
+  const images = (list: ImageRef[]) => taskImages(project.id, list, files, encoded);
   if (project.type === 'pairwise') pairwiseParts(t, content, lease, images);
   if (content.answer !== undefined) t.answer = content.answer;
   if (content.conversation !== undefined && project.type === 'rating') {
@@ -67,17 +69,23 @@ function rankingAnswers(content: ItemContent, lease: Lease): string[] {
  * the item gave it (the browser or the model fetches it; the server never does). The import's file name is the
  * researcher's, not the annotator's, so it is dropped; alt text is kept. Anything else is dropped, never passed on.
  */
-export function taskImages(projectId: number, list: readonly ImageRef[], files: FileSource): ImageRef[] {
+export function taskImages(projectId: number, list: readonly ImageRef[], files: FileSource, encoded = new Map<string, string>()): ImageRef[] {
   const out: ImageRef[] = [];
   for (const img of list) {
     let src: string;
-    if (img.src.startsWith('file:')) {
-      const f = files.get(projectId, img.src.slice('file:'.length));
-      if (!f) throw new AppError('internal', 'An image of this item is missing from the project’s files');
-      src = `data:${f.media_type};base64,${f.data.toString('base64')}`;
-    } else if (/^https?:\/\//i.test(img.src)) src = img.src;
+    if (img.src.startsWith('file:')) src = encoded.get(img.src) ?? dataUrl(projectId, img.src, files, encoded);
+    else if (/^https?:\/\//i.test(img.src)) src = img.src;
     else continue;
     out.push(img.alt ? { src, alt: img.alt } : { src });
   }
   return out;
+}
+
+/** A stored file's `data:` URL, remembered in `encoded` for the rest of the task. */
+function dataUrl(projectId: number, src: string, files: FileSource, encoded: Map<string, string>): string {
+  const f = files.get(projectId, src.slice('file:'.length));
+  if (!f) throw new AppError('internal', 'An image of this item is missing from the project’s files');
+  const url = `data:${f.media_type};base64,${f.data.toString('base64')}`;
+  encoded.set(src, url);
+  return url;
 }

@@ -126,8 +126,18 @@ describe('conversation items', () => {
   test('a pair whose user turns differ is refused naming the turn and where it is', async () => {
     const pid = await newProject('pairwise');
     const bad = { ...mtBench, conversation_b: mtBench.conversation_b.map((m, i) => (i === 2 ? { ...m, content: 'Something else.' } : m)) };
-    const details = refusal(await post(pid, jsonl([mtBench, bad])));
-    expect(details).toEqual([{ line: 2, field: 'conversation_b.2', message: "user turn 2 differs from conversation_a's: both answers must answer the same user turns" }]);
+    const picture = (url: string) => ({ role: 'user', content: 'What is shown?', images: [url] });
+    const otherPicture = {
+      id: 'pics',
+      conversation_a: [picture('https://example.org/a.png'), { role: 'assistant', content: 'A.' }],
+      conversation_b: [picture('https://example.org/b.png'), { role: 'assistant', content: 'B.' }],
+    };
+    const details = refusal(await post(pid, jsonl([mtBench, bad, otherPicture])));
+    const message = "differs from conversation_a's (its text or its images): both answers must answer the same user turns";
+    expect(details).toEqual([
+      { line: 2, field: 'conversation_b.2', message: `user turn 2 ${message}` },
+      { line: 3, field: 'conversation_b.0', message: `user turn 1 ${message}` },
+    ]);
     expect((await items(pid)).length).toBe(0);
   });
 

@@ -209,6 +209,18 @@ describe('refused imports name the file and store nothing', () => {
     expect(fileCount(pid)).toBe(0);
   });
 
+  test('an item whose image files together are over what one task may carry is refused; the same files shared by two items are not', async () => {
+    const pid = await newProject();
+    // Three distinct files of 8 MiB each: every one is within the limit for an image, together they are 24 MiB.
+    const file = (n: number) => Buffer.concat([PNG, Buffer.alloc(8 * 1024 * 1024 - PNG.length, n)]);
+    const files: Array<[string, Buffer]> = [['a.png', file(1)], ['b.png', file(2)], ['c.png', file(3)]];
+    const r = await upload(pid, jsonl([rec('two', ['a.png', 'b.png']), rec('three', ['a.png', 'b.png', 'c.png'])]), files);
+    expect(refusal(r)).toEqual([{ line: 2, field: 'images', message: expect.stringMatching(/image files come to 24(\.0)? MiB, over the 20 MiB an item may carry/) }]);
+    expect(fileCount(pid)).toBe(0);
+    const ok = await upload(pid, jsonl([rec('ab', ['a.png', 'b.png']), rec('bc', ['b.png', 'c.png', 'b.png'])]), files);
+    expect(ok).toEqual({ status: 200, body: { imported: 2, files: 3 } });
+  });
+
   test('a zip bomb (an entry inflating past its declared size) is stopped and refused', async () => {
     const pid = await newProject();
     const bomb = zip([{ name: 'dot.png', data: Buffer.concat([PNG, Buffer.alloc(50 * 1024 * 1024)]), deflate: true, declaredSize: PNG.length }]);

@@ -59,6 +59,16 @@ describe('ranking items', () => {
     expect(got[3].content.answers).toEqual(['x', '']);
   });
 
+  test('an upsert may change a ranking item\'s answers but not how many there are (labels and tasks name them by position)', async () => {
+    const pid = await newProject();
+    expect((await postItems(pid, jsonl([{ id: 'r1', ...three }]))).body).toEqual({ imported: 1 });
+    const same = await s.api('POST', `/api/projects/${pid}/items?upsert=1`, jsonl([{ id: 'r1', question: 'Edited?', answers: ['a', 'b', 'c'] }]), { type: 'application/x-ndjson' });
+    expect(same.body).toEqual({ imported: 1 });
+    const more = await s.api('POST', `/api/projects/${pid}/items?upsert=1`, jsonl([{ id: 'r2', ...three }, { id: 'r1', question: 'Four?', answers: ['a', 'b', 'c', 'd'] }]), { type: 'application/x-ndjson' });
+    expect(refusal(more)).toEqual([{ line: 2, field: 'answers', message: expect.stringContaining('item "r1" has 3 answers in the project') }]);
+    expect((await items(pid)).map((i) => [i.id, i.content.answers])).toEqual([['r1', ['a', 'b', 'c']]]);
+  });
+
   test('bad gold and bad answer lists are refused naming the line and field', async () => {
     const pid = await newProject();
     const details = refusal(
