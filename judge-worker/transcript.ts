@@ -11,6 +11,16 @@ import type { ChatTurn, ImageRef } from '../shared/conversation';
 import { turnCount } from '../shared/conversation';
 import type { TaskItem } from '../shared/protocol';
 
+/**
+ * The URL a model endpoint is sent for an image: a stored file's bytes (attached to the task) as a `data:` URL, an
+ * http(s) URL as the item gives it.
+ */
+export function imageUrl(image: ImageRef): string {
+  if (!image.data) return image.src;
+  const bytes = image.data instanceof ArrayBuffer ? Buffer.from(image.data) : Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return `data:${image.type ?? 'application/octet-stream'};base64,${bytes.toString('base64')}`;
+}
+
 /** An OpenAI chat content part: text, or an image by URL (`data:` for stored files). */
 export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
@@ -35,7 +45,7 @@ export class ImageList {
   parts(): ContentPart[] {
     return this.entries.flatMap(({ image, where }, i): ContentPart[] => [
       { type: 'text', text: `Image ${i + 1} (${where}${image.alt ? `; described as: ${image.alt}` : ''}):` },
-      { type: 'image_url', image_url: { url: image.src } },
+      { type: 'image_url', image_url: { url: imageUrl(image) } },
     ]);
   }
 }

@@ -10,14 +10,22 @@ export type ChatRole = (typeof CHAT_ROLES)[number];
 
 /**
  * An image on an item or a turn. Stored: `src` is `file:<sha256>` (a file that came with the import) or an
- * `http(s)://` URL given in the item (passed through, never fetched by the server). In a task: a `data:` URL for a
- * stored file, or the URL as given. `name` is the path the import gave for a stored file.
+ * `http(s)://` URL given in the item (passed through, never fetched by the server). `name` is the path the import
+ * gave for a stored file. In a task, a stored file comes as its bytes: `src` is `attached:<sha256>`, `data` the
+ * bytes (a socket.io binary attachment: a Buffer in Node, an ArrayBuffer in a browser) and `type` their media type;
+ * the page shows them by object URL and a judge worker sends them as a `data:` URL. Binary rather than base64 text
+ * in the JSON: socket.io then neither encodes nor scans a quarter-megabyte string per task (docs/BENCHMARKS.md).
  */
 export interface ImageRef {
   src: string;
   alt?: string;
   name?: string;
+  data?: Uint8Array | ArrayBuffer;
+  type?: string;
 }
+
+/** The `src` prefix of a stored image whose bytes travel with the task (`attached:<sha256>`). */
+export const ATTACHED = 'attached:';
 
 /** One tool call of an assistant message, as OpenAI's chat API writes it. */
 export interface ToolCall {

@@ -61,9 +61,9 @@ export interface TaskShapes {
   problems: string[];
   /** Mean characters of a task as JSON, from every 50th task (stringifying all would load the swarm). */
   meanJsonChars: number | null;
-  /** Images received, and the mean characters of their `data:` URLs per task. */
+  /** Images received, and the mean bytes of their attached files per task. */
   images: number;
-  meanImageChars: number | null;
+  meanImageBytes: number | null;
 }
 
 /**

@@ -131,7 +131,7 @@ export function summarise(x: {
       swarmRssMiB: round(report.rssMiB, 1),
     },
     swarm: { labels: report.labels, errors: report.errors, exhausted: report.exhausted, disconnects: report.disconnects },
-    tasks: { ...report.tasks, meanJsonChars: round(report.tasks.meanJsonChars, 0), meanImageChars: round(report.tasks.meanImageChars, 0) },
+    tasks: { ...report.tasks, meanJsonChars: round(report.tasks.meanJsonChars, 0), meanImageBytes: round(report.tasks.meanImageBytes, 0) },
     checks,
     violations,
     targets,
@@ -197,7 +197,7 @@ export function print(r: Result): void {
   const mem = r.memory;
   console.log(`server RSS ${mem.rssBeforeMiB} MiB before connecting, ${mem.rssConnectedMiB} MiB with ${s.connected} connected → ${mem.rssPerAnnotatorKB} KB per annotator (JS heap + external ${mem.heapPerAnnotatorKB} KB); peak ${mem.rssPeakMiB} MiB during the phases; ${mem.rssEndMiB} MiB at the end; swarm ${mem.swarmRssMiB} MiB`);
   const t = r.tasks;
-  console.log(`tasks received ${t.received}: mean ${t.meanJsonChars ?? '–'} characters as JSON${t.images ? `; ${t.images} images, mean ${t.meanImageChars} characters of data: URLs per task` : ''}`);
+  console.log(`tasks received ${t.received}: mean ${t.meanJsonChars ?? '–'} characters as JSON${t.images ? `; ${t.images} images, mean ${t.meanImageBytes} bytes of attached image files per task` : ''}`);
   const errs = Object.entries(r.swarm.errors);
   console.log(`swarm: ${r.swarm.labels} labels acknowledged; errors ${errs.length ? errs.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}; disconnects ${r.swarm.disconnects}; told nothing left ${r.swarm.exhausted}`);
   console.log('');

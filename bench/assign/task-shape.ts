@@ -42,8 +42,8 @@ function problem(kind: AssignKind, task: Task): string | null {
   if (kind === 'images') {
     const images = item.images ?? [];
     if (images.length < 1 || images.length > 2) return `${images.length} images`;
-    const bad = images.find((im) => !im.src.startsWith('data:image/png;base64,'));
-    if (bad) return `an image is not a data: URL (${bad.src.slice(0, 40)})`;
+    const bad = images.find((im) => !im.src.startsWith('attached:') || im.type !== 'image/png' || byteLength(im.data) === 0);
+    if (bad) return `an image is not an attached PNG (${bad.src.slice(0, 40)})`;
   }
   return null;
 }
@@ -55,7 +55,7 @@ export class TaskShapeCheck {
   private sampled = 0;
   private sampledChars = 0;
   private images = 0;
-  private imageChars = 0;
+  private imageBytes = 0;
 
   constructor(private readonly kind: AssignKind) {}
 
@@ -68,11 +68,12 @@ export class TaskShapeCheck {
     }
     for (const im of task.item.images ?? []) {
       this.images++;
-      this.imageChars += im.src.length;
+      this.imageBytes += byteLength(im.data);
     }
     if (this.received % 50 === 1) {
       this.sampled++;
-      this.sampledChars += JSON.stringify(task).length;
+      // The JSON text around the binary attachments (socket.io sends those as separate binary frames).
+      this.sampledChars += JSON.stringify(task, (_k, v: unknown) => (v instanceof Uint8Array || v instanceof ArrayBuffer ? null : v)).length;
     }
   }
 
@@ -83,7 +84,12 @@ export class TaskShapeCheck {
       problems: this.problems,
       meanJsonChars: this.sampled ? this.sampledChars / this.sampled : null,
       images: this.images,
-      meanImageChars: this.received ? this.imageChars / this.received : null,
+      meanImageBytes: this.received ? this.imageBytes / this.received : null,
     };
   }
+}
+
+/** Bytes of an attached image (a Buffer in Node), 0 when none came. */
+function byteLength(data: Uint8Array | ArrayBuffer | undefined): number {
+  return data ? data.byteLength : 0;
 }

@@ -2,9 +2,10 @@
  * What an annotator is shown of an item (the `item` of a task): the stored content turned into the order this
  * lease shows it in. Pairwise answers and conversations swap for order BA; a ranking's answers follow the lease's
  * permutation; a conversation is cut at the end of its judged turn (later turns are not context); stored image
- * files become `data:` URLs, so only the lease holder ever receives one, and no `file:` name reaches a client.
+ * files travel as their bytes inside the task, so only the lease holder ever receives one, and no import path or
+ * `file:` reference reaches a client.
  */
-import { upToTurn, type ChatTurn, type ImageRef } from '../../shared/conversation';
+import { ATTACHED, upToTurn, type ChatTurn, type ImageRef } from '../../shared/conversation';
 import type { AnnotatorKind } from '../../shared/schemas';
 import type { TaskItem } from '../../shared/protocol';
 import type { ItemContent, Project } from '../../shared/views';
@@ -19,9 +20,9 @@ export interface FileSource {
 /** The item as this lease shows it to an annotator of this kind. */
 export function taskItem(project: Project, externalId: string, content: ItemContent, lease: Lease, kind: AnnotatorKind, files: FileSource): TaskItem {
   const t: TaskItem = { id: externalId, question: content.question };
-  // A file shown twice in one task (a shared user turn of a pair's two conversations) is read and encoded once.
-  const encoded = new Map<string, string>();
-  const images = (list: ImageRef[]) => taskImages(project.id, list, files, encoded);
+  // A file shown twice in one task (a shared user turn of a pair's two conversations) is read once.
+  const read = new Map<string, ImageRef>();
+  const images = (list: ImageRef[]) => taskImages(project.id, list, files, read);
   if (project.type === 'pairwise') pairwiseParts(t, content, lease, images);
   if (content.answer !== undefined) t.answer = content.answer;
   if (content.conversation !== undefined && project.type === 'rating') {
@@ -65,27 +66,29 @@ function rankingAnswers(content: ItemContent, lease: Lease): string[] {
 }
 
 /**
- * Images as a task carries them: a stored file (`file:<sha256>`) as a `data:` URL of its bytes, an http(s) URL as
- * the item gave it (the browser or the model fetches it; the server never does). The import's file name is the
- * researcher's, not the annotator's, so it is dropped; alt text is kept. Anything else is dropped, never passed on.
+ * Images as a task carries them: a stored file (`file:<sha256>`) as its bytes (`data`, sent by socket.io as a binary
+ * attachment) with its media type, under `attached:<sha256>`; an http(s) URL as the item gave it (the browser or the
+ * model fetches it; the server never does). The import's file name is the researcher's, not the annotator's, so it is
+ * dropped; alt text is kept. Anything else is dropped, never passed on.
  */
-export function taskImages(projectId: number, list: readonly ImageRef[], files: FileSource, encoded = new Map<string, string>()): ImageRef[] {
+export function taskImages(projectId: number, list: readonly ImageRef[], files: FileSource, read = new Map<string, ImageRef>()): ImageRef[] {
   const out: ImageRef[] = [];
   for (const img of list) {
-    let src: string;
-    if (img.src.startsWith('file:')) src = encoded.get(img.src) ?? dataUrl(projectId, img.src, files, encoded);
-    else if (/^https?:\/\//i.test(img.src)) src = img.src;
+    let ref: ImageRef;
+    if (img.src.startsWith('file:')) ref = read.get(img.src) ?? attached(projectId, img.src, files, read);
+    else if (/^https?:\/\//i.test(img.src)) ref = { src: img.src };
     else continue;
-    out.push(img.alt ? { src, alt: img.alt } : { src });
+    out.push(img.alt ? { ...ref, alt: img.alt } : ref);
   }
   return out;
 }
 
-/** A stored file's `data:` URL, remembered in `encoded` for the rest of the task. */
-function dataUrl(projectId: number, src: string, files: FileSource, encoded: Map<string, string>): string {
-  const f = files.get(projectId, src.slice('file:'.length));
+/** A stored file as a task carries it, remembered in `read` for the rest of the task. */
+function attached(projectId: number, src: string, files: FileSource, read: Map<string, ImageRef>): ImageRef {
+  const sha = src.slice('file:'.length);
+  const f = files.get(projectId, sha);
   if (!f) throw new AppError('internal', 'An image of this item is missing from the project’s files');
-  const url = `data:${f.media_type};base64,${f.data.toString('base64')}`;
-  encoded.set(src, url);
-  return url;
+  const ref: ImageRef = { src: `${ATTACHED}${sha}`, data: f.data, type: f.media_type };
+  read.set(src, ref);
+  return ref;
 }

@@ -1,6 +1,6 @@
 /**
  * The task protocol on items with images (issue 11): a stored file (`file:<sha256>` in the item) reaches the lease
- * holder as a `data:` URL of its bytes, an http(s) URL as the item gave it, alt text kept, the import's file name
+ * holder as its bytes (a socket.io binary attachment, with its type), an http(s) URL as the item gave it, alt text kept, the import's file name
  * dropped; no `file:` name ever reaches a client.
  */
 import { createHash } from 'node:crypto';
@@ -22,7 +22,8 @@ afterEach(async () => {
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const dataUrl = (type: string, b: Buffer) => `data:${type};base64,${b.toString('base64')}`;
+/** A stored file as a task carries it: its bytes, as a binary attachment (a Buffer in Node), with their type. */
+const attached = (type: string, b: Buffer) => ({ src: `attached:${sha(b)}`, data: b, type });
 
 function storeFiles(pid: number): void {
   const files = new FilesRepo(s.db);
@@ -36,7 +37,7 @@ function writeItem(pid: number, externalId: string, content: ItemContent): void 
 }
 
 describe('image tasks', () => {
-  test('a stored file is sent as a data: URL with its alt text, a remote URL as given, and no file name or file: source leaks', async () => {
+  test('a stored file is sent as its bytes with its type and alt text, a remote URL as given, and no file name or file: source leaks', async () => {
     const pid = await makeProject(s, { type: 'rating' }, []);
     storeFiles(pid);
     writeItem(pid, 'i1', {
@@ -50,14 +51,14 @@ describe('image tasks', () => {
     });
     const c = await s.connect({ token: await invite(s, pid), worker: 'viewer' });
     const t = (await ok<Task>(c, 'task:next'))!;
-    expect(t.item.images).toEqual([{ src: dataUrl('image/png', PNG), alt: 'A cat' }, { src: 'https://example.org/dog.png' }, { src: dataUrl('image/gif', GIF) }]);
+    expect(t.item.images).toEqual([{ ...attached('image/png', PNG), alt: 'A cat' }, { src: 'https://example.org/dog.png' }, attached('image/gif', GIF)]);
     const wire = JSON.stringify(t);
     expect(wire).not.toContain('file:');
     expect(wire).not.toContain('secret-folder');
     expect(wire).not.toContain('gifs/x.gif');
   });
 
-  test('images on a conversation’s turns become data: URLs too, in the turns they belong to', async () => {
+  test('images on a conversation’s turns are attached too, in the turns they belong to', async () => {
     const pid = await makeProject(s, {}, []);
     storeFiles(pid);
     const conv = (m: string) => [
@@ -71,9 +72,9 @@ describe('image tasks', () => {
     const j = await s.connect({ token: judge.body.token });
     const t = (await ok<Task>(j, 'task:next'))!;
     for (const side of [t.item.conversation_a!, t.item.conversation_b!]) {
-      expect(side[0]!.images).toEqual([{ src: dataUrl('image/png', PNG), alt: 'one pixel' }]);
+      expect(side[0]!.images).toEqual([{ ...attached('image/png', PNG), alt: 'one pixel' }]);
       expect(side[1]!.images).toBeUndefined();
-      expect(side[2]!.images).toEqual([{ src: 'http://example.org/b.gif' }, { src: dataUrl('image/gif', GIF) }]);
+      expect(side[2]!.images).toEqual([{ src: 'http://example.org/b.gif' }, attached('image/gif', GIF)]);
     }
     expect(JSON.stringify(t)).not.toContain('file:');
   });

@@ -11,6 +11,7 @@ import { nudgeCertainty, snapCertainty } from '../../../shared/certainty';
 import { DEFAULT_LEASE_SECONDS } from '../../../shared/constants';
 import type { Ranking } from '../../../shared/ranking';
 import { RankingPick } from './ranking.svelte';
+import { withObjectUrls } from '../lib/items/images';
 
 export type Phase = 'need-worker' | 'connecting' | 'intro' | 'labelling' | 'empty' | 'fatal';
 type Value = string | number;
@@ -46,6 +47,8 @@ export class AnnotatorState {
   phase = $state<Phase>('connecting');
   session = $state<SessionInfo | null>(null);
   task = $state<Task | null>(null);
+  /** Object URLs of the stored images of the task on screen. */
+  private imageUrls: string[] = [];
   value = $state<Value | null>(null);
   /** A ranking task's ranking in the making (display positions), else null. */
   ranking = $state<RankingPick | null>(null);
@@ -181,7 +184,11 @@ export class AnnotatorState {
   }
 
   private show(t: Task) {
-    this.task = t;
+    // Stored images arrive as bytes: shown by object URL, each released once its task has left the screen.
+    for (const u of this.imageUrls) URL.revokeObjectURL(u);
+    const shown = withObjectUrls(t.item);
+    this.imageUrls = shown.urls;
+    this.task = { ...t, item: shown.item };
     this.value = null;
     this.ranking = t.item.answers ? new RankingPick(t.item.answers.length) : null;
     this.certainty = null;
