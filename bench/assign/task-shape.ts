@@ -73,7 +73,8 @@ export class TaskShapeCheck {
     if (this.received % 50 === 1) {
       this.sampled++;
       // The JSON text around the binary attachments (socket.io sends those as separate binary frames).
-      this.sampledChars += JSON.stringify(task, (_k, v: unknown) => (v instanceof Uint8Array || v instanceof ArrayBuffer ? null : v)).length;
+      // (A Buffer has become `{type: 'Buffer', data: […]}` by the time a replacer sees it.)
+      this.sampledChars += JSON.stringify(task, (_k, v: unknown) => (isBinary(v) ? null : v)).length;
     }
   }
 
@@ -92,4 +93,9 @@ export class TaskShapeCheck {
 /** Bytes of an attached image (a Buffer in Node), 0 when none came. */
 function byteLength(data: Uint8Array | ArrayBuffer | undefined): number {
   return data ? data.byteLength : 0;
+}
+
+/** A binary attachment as JSON.stringify hands it to a replacer: a Buffer after its toJSON, or an ArrayBuffer. */
+function isBinary(v: unknown): boolean {
+  return v instanceof ArrayBuffer || (v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data));
 }
