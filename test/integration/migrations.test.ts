@@ -30,13 +30,23 @@ const indexes = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE typ
 const recorded = (db: Db) => db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{ version: number; name: string; applied_at: number }>;
 
 /** What the migration files declare, read from their SQL, so a new migration is checked without editing this test. */
+/**
+ * The tables (or indexes) the migrations leave, read from their SQL in order: each CREATE adds a name, DROP removes
+ * it, and a table's RENAME TO moves it (0005 rebuilds `projects` as `projects_new`, drops the old one and renames).
+ */
 function declared(kind: 'TABLE' | 'INDEX'): string[] {
-  const re = kind === 'TABLE' ? /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?/gi : /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?/gi;
+  const create = kind === 'TABLE' ? String.raw`CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?` : String.raw`CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)"?`;
+  const drop = String.raw`DROP\s+${kind}\s+(?:IF\s+EXISTS\s+)?"?(\w+)"?`;
+  const rename = String.raw`ALTER\s+TABLE\s+"?(\w+)"?\s+RENAME\s+TO\s+"?(\w+)"?`;
+  const re = new RegExp(`${create}|${drop}${kind === 'TABLE' ? `|${rename}` : ''}`, 'gi');
   const names = new Set<string>();
-  for (const m of readMigrations()) for (const hit of m.sql.matchAll(re)) names.add(hit[1]!);
-  const dropped = new Set<string>();
-  for (const m of readMigrations()) for (const hit of m.sql.matchAll(new RegExp(`DROP\\s+${kind}\\s+(?:IF\\s+EXISTS\\s+)?"?(\\w+)"?`, 'gi'))) dropped.add(hit[1]!);
-  return [...names].filter((n) => !dropped.has(n)).sort();
+  for (const m of readMigrations())
+    for (const hit of m.sql.matchAll(re)) {
+      if (hit[1]) names.add(hit[1]);
+      else if (hit[2]) names.delete(hit[2]);
+      else if (hit[3] && names.delete(hit[3])) names.add(hit[4]!);
+    }
+  return [...names].sort();
 }
 
 describe('migrate on an empty database', () => {
