@@ -40,6 +40,16 @@ export interface ExportLabelRow {
   scores: string | null;
 }
 
+export interface TrainingLabelRow {
+  item_id: number;
+  annotator_id: number;
+  value: string | number | null;
+  rationale: string | null;
+  shown_order: 'AB' | 'BA' | null;
+  sample: number;
+  meta: string | null;
+}
+
 /**
  * Keyset-paged reads for exports (`+project_id` keeps SQLite on the rowid order instead of a project index
  * followed by a sort of the whole project on every page): each page is one short statement, so an export of millions of labels never
@@ -51,6 +61,7 @@ export class ExportsRepo {
   private readonly labelsPage;
   private readonly annotatorsStmt;
   private readonly conversationStmt;
+  private readonly trainingStmt;
 
   constructor(db: Db) {
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
@@ -75,6 +86,9 @@ export class ExportsRepo {
     );
     // The first conversation item ends the scan; a project without one is read through once (its export reads it all anyway).
     this.conversationStmt = db.prepare<[number], unknown>(`SELECT 1 FROM items WHERE project_id = ? AND json_type(content, '$.turn') IS NOT NULL LIMIT 1`);
+    this.trainingStmt = db.prepare<[number, number], TrainingLabelRow>(
+      'SELECT item_id, annotator_id, value, rationale, shown_order, sample, meta FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
+    );
     this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
   }
 
@@ -92,6 +106,10 @@ export class ExportsRepo {
   /** Whether any item of the project is a conversation (its content has a judged `turn`). */
   hasConversations(projectId: number): boolean {
     return this.conversationStmt.get(projectId) !== undefined;
+  }
+  /** Every label on items in the id range with its order, sample and stored meta (the training exports). */
+  trainingLabels(fromItemId: number, toItemId: number): TrainingLabelRow[] {
+    return this.trainingStmt.all(fromItemId, toItemId);
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
     return this.labelsPage.all(projectId, afterId, limit);

@@ -13,7 +13,7 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
     // A model's consensus is fitted in the report worker before the first byte, so a failure is still an error answer.
     // A ranking project's gold is the mean rank of the votes, whatever the method (no crowd model ranks answers).
     const consensus =
-      q.kind === 'gold' && q.method !== 'majority' && project.type !== 'ranking'
+      q.kind !== 'labels' && q.kind !== 'dpo' && q.method !== 'majority' && project.type !== 'ranking'
         ? await reports.consensus(project, { method: q.method, includeLlm: q.include_llm, minCertainty: q.min_certainty })
         : null;
     res.status(200);

@@ -10,9 +10,12 @@ import { conversationColumns, conversationFields, type ConversationFields } from
 import { toCsv } from './csv';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 import { decideRanking, type Decided, type ExportLabel } from './ranking-gold';
+import { TrainingOptions } from './training-options';
+import { trainingChunks } from './training';
 
 export const ExportQuery = z.object({
-  kind: z.enum(['gold', 'labels']).default('gold'),
+  kind: z.enum(['gold', 'labels', 'sft', 'dpo', 'preference']).default('gold'),
+  ...TrainingOptions.shape,
   format: z.enum(['jsonl', 'csv']).default('jsonl'),
   /** Gold: least number of votes (annotators, one each) behind a consensus label. */
   min_labels: z.coerce.number().int().min(1).default(1),
@@ -57,6 +60,7 @@ export class ExportsService {
    */
   *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string> {
     if (q.kind === 'labels') yield* this.labelChunks(project, q);
+    else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus);
     else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus);
   }
 
@@ -114,7 +118,7 @@ export class ExportsService {
 }
 
 /** Keyset pages of rows by id (each page after the last id of the one before) until one comes back empty. */
-function* keysetPages<Row extends { id: number }>(page: (afterId: number) => Row[]): Generator<Row[]> {
+export function* keysetPages<Row extends { id: number }>(page: (afterId: number) => Row[]): Generator<Row[]> {
   for (let rows = page(0); rows.length > 0; rows = page(rows[rows.length - 1]!.id)) yield rows;
 }
 
@@ -126,7 +130,7 @@ function* mapPages<T, R>(pages: Iterable<T[]>, f: (x: T) => R): Generator<R[]> {
  * Pages of records as text chunks, one per page: JSON lines, or CSV rows with the header before the first (a CSV
  * export with no record is its header alone). A page with no record yields nothing.
  */
-function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: string[], csvRow: (r: R) => object = (r) => r as object): Generator<string> {
+export function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: string[], csvRow: (r: R) => object = (r) => r as object): Generator<string> {
   let first = true;
   for (const records of pages) {
     if (records.length === 0) continue;
@@ -152,7 +156,7 @@ function goldColumns(project: Project): string[] {
 
 type JudgeRegistration = Record<string, unknown>;
 
-function objectOf(json: string | null): Record<string, unknown> {
+export function objectOf(json: string | null): Record<string, unknown> {
   if (!json) return {};
   try {
     const v: unknown = JSON.parse(json);
@@ -217,7 +221,7 @@ function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration) {
  * The adjudication, else the item's gold, else its votes' consensus (the plurality, or the model's label) if enough
  * votes agree with it (`min_labels`, `min_agreement`: the share of votes for the label, under a model too).
  */
-function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, consensus: Consensus | null): Decided | null {
+export function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, consensus: Consensus | null): Decided | null {
   const shareOf = (label: Category) => (votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null);
   if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null, agreement: shareOf(it.adj_value), n: votes.total };
   if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null, agreement: shareOf(it.gold), n: votes.total };
@@ -277,7 +281,7 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
  * One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict. An array,
  * not a generator: this runs once per exported item.
  */
-function annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Category[] {
+export function annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Category[] {
   const byAnnotator = new Map<string, Category[]>();
   for (const l of used) {
     const key = `${l.kind}\u0000${l.annotator}`;
