@@ -37,7 +37,10 @@ export function readQuestions(text: string, checker: CheckerName): { questions: 
     }
     const r = QuestionRecord.safeParse(json);
     if (!r.success) {
-      for (const iss of r.error.issues) problems.push({ line, field: iss.path.join('.') || undefined, message: iss.message });
+      for (const iss of r.error.issues) {
+        const field = iss.path.join('.') || (iss.code === 'unrecognized_keys' ? iss.keys.join(', ') : '');
+        problems.push({ line, ...(field ? { field } : {}), message: iss.code === 'unrecognized_keys' ? 'is not a field of a question (id, question, answer, category, meta)' : iss.message });
+      }
       return;
     }
     const bad = referenceProblem(checker, r.data.answer);
