@@ -66,7 +66,7 @@ export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQu
   yield* encode(pages(), q.format, columns, csvRow);
 }
 
-const SFT_COLUMNS = ['id', 'order', 'verdict', 'label', 'source', 'rationale', 'rationale_from', 'question_id', 'question_body', 'answer1_body', 'answer2_body', 'score', 'text', 'reference_answer', 'messages'];
+const SFT_COLUMNS = ['id', 'order', 'verdict', 'label', 'source', 'rationale', 'rationale_from', 'rationale_swapped', 'question_id', 'question_body', 'answer1_body', 'answer2_body', 'score', 'text', 'reference_answer', 'messages'];
 const DPO_COLUMNS = ['id', 'judge', 'order', 'reference', 'source', 'chosen_verdict', 'rejected_verdict', 'prompt', 'chosen', 'rejected'];
 const PREFERENCE_COLUMNS = ['id', 'prompt', 'chosen', 'rejected', 'label', 'agreement', 'n', 'source'];
 
@@ -116,27 +116,48 @@ function sftRecords(ctx: Ctx, it: ExportItemRow, labels: Label[]): object[] {
   const judged = labels.filter((l) => l.kind === 'llm' && l.value !== null);
   const orders: Order[] = ctx.q.swap ? ['AB', 'BA'] : judged.length ? (['AB', 'BA'] as const).filter((o) => judged.some((l) => orderOf(l) === o)) : ['AB'];
   return orders.map((order) => {
-    // The rationale of a label that agrees with the reference and saw this order ("Assistant A" means the same
-    // answer); the adjudication's note is written about the item's own order.
-    const agreeing = (kind: 'llm' | 'human') => labels.find((l) => l.kind === kind && l.value === ref.label && l.rationale && orderOf(l) === order);
-    const from = agreeing('llm') ?? agreeing('human');
-    const note = order === 'AB' && it.adj_value !== null ? it.adj_note : null;
-    const rationale = note ?? from?.rationale ?? null;
-    const raw = from && !note ? objectOf(from.meta).raw : undefined;
+    const r = sftRationale(it, labels, ref.label, order);
+    const raw = r.from ? objectOf(r.from.meta).raw : undefined;
     const scores = typeof raw === 'string' ? /^\s*(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*(?:\n|$)/.exec(raw) : null;
+    const rationale = r.text;
     const messages = prompt(ctx, it, content, order);
     const [first, second] = order === 'AB' ? [content.answer_a, content.answer_b] : [content.answer_b, content.answer_a];
     const text = judgment(rationale, ref.label, order);
     return {
       id: it.external_id, order, verdict: shown(ref.label, order), label: ref.label, source: ref.source, rationale,
-      rationale_from: note ? 'adjudication' : (from?.annotator ?? null),
+      rationale_from: r.source, rationale_swapped: r.swapped,
       question_id: it.external_id, question_body: content.question, answer1_body: first ?? null, answer2_body: second ?? null,
-      score: scores ? [Number(scores[1]), Number(scores[2])] : null, text,
+      score: scores ? (r.swapped ? [Number(scores[2]), Number(scores[1])] : [Number(scores[1]), Number(scores[2])]) : null, text,
       reference_answer: ctx.q.reference_answer ? (content.reference ?? null) : null,
       messages: [...messages, { role: 'assistant', content: text }],
     };
   });
 }
+
+/**
+ * The rationale of an example: the adjudication's note, else that of a judge's (then a human's) label that agrees
+ * with the reference, written in this order if there is one, else in the other order with the assistants' names
+ * swapped, as JudgeLM's swap augmentation does (github.com/baaivision/JudgeLM, judgelm/train/train.py,
+ * `preprocess`: answers, scores and "Assistant 1"/"Assistant 2" in the text exchanged).
+ */
+function sftRationale(it: ExportItemRow, labels: readonly Label[], ref: Category, order: Order) {
+  const pick = (o: Order) => labels.find((l) => l.kind === 'llm' && l.value === ref && l.rationale && orderOf(l) === o) ?? labels.find((l) => l.kind === 'human' && l.value === ref && l.rationale && orderOf(l) === o);
+  const other: Order = order === 'AB' ? 'BA' : 'AB';
+  // The adjudication's note is written about the item's own order (AB).
+  if (it.adj_value !== null && it.adj_note) return { text: order === 'AB' ? it.adj_note : swapNames(it.adj_note), source: 'adjudication', swapped: order !== 'AB', from: null };
+  const same = pick(order);
+  if (same) return { text: same.rationale, source: same.annotator, swapped: false, from: same };
+  const far = pick(other);
+  if (far) return { text: swapNames(far.rationale!), source: far.annotator, swapped: true, from: far };
+  return { text: null, source: null, swapped: false, from: null };
+}
+
+const SWAP: Record<string, string> = { A: 'B', B: 'A', '1': '2', '2': '1' };
+/**
+ * A rationale written about the other order: the answers' names exchanged in one pass, "Assistant A/B/1/2" as
+ * JudgeLM does and "Response 1/2" as PandaLM's judgments name them.
+ */
+const swapNames = (t: string) => t.replace(/\b(Assistant|Response) ([AB12])\b/g, (_m, who: string, n: string) => `${who} ${SWAP[n]!}`);
 
 function dpoRecords(ctx: Ctx, it: ExportItemRow, labels: Label[]): object[] {
   const ref = reference(ctx, it, labels);

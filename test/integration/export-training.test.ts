@@ -86,7 +86,17 @@ describe('sft', () => {
     const rec = r.find((x) => x.id === String(g.idx))!;
     expect(rec.rationale).toBe(g.gpt_reason);
     expect(rec.text).toBe(`${g.gpt_reason}\n\n[[${rec.verdict}]]`);
-    expect(rec).toMatchObject({ question_id: String(g.idx), score: null, reference_answer: null });
+    expect(rec).toMatchObject({ question_id: String(g.idx), score: null, reference_answer: null, rationale_swapped: false });
+  });
+
+  test("with swap=1 the other order's rationale names the answers the other way round (JudgeLM's swap)", async () => {
+    const r = lines((await get(`/api/projects/${pid}/export?kind=sft&swap=1`)).text);
+    const g = gpt.find((x) => x.gpt_reason.startsWith('Response 1 is better') && verdict(x.gpt_result) === majority.get(String(x.idx)))!;
+    const ba = r.find((x) => x.id === String(g.idx) && x.order === 'BA')!;
+    expect(ba).toMatchObject({ rationale_from: 'gpt-3.5-turbo', rationale_swapped: true });
+    expect(ba.rationale).toBe(g.gpt_reason.replace(/Response ([12])/g, (_m: string, n: string) => `Response ${n === '1' ? '2' : '1'}`));
+    expect(ba.rationale.startsWith('Response 2 is better')).toBe(true);
+    expect(ba.text.endsWith(`[[${ba.verdict}]]`)).toBe(true);
   });
 
   test('the prompt is what the judge worker renders for the item in that order', async () => {
