@@ -53,7 +53,7 @@ async function progress(): Promise<{ update(p: { done: number; total: number; fa
   let last = 0;
   return {
     update(p) {
-      if (Date.now() - last < 2000 && p.done < p.total) return;
+      if (Date.now() - last < 2000 && p.done + p.failed < p.total) return;
       last = Date.now();
       process.stderr.write(`sampled ${p.done}/${p.total}, failed ${p.failed}\n`);
     },

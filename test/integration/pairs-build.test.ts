@@ -80,6 +80,8 @@ test('one pair per question with a right and a wrong answer, gold on the right o
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^8 of 11 questions gave a pair \(1 all correct, 1 all wrong, 1 with failed requests\)/);
   expect(r.stdout).toMatch(/seed 7/);
+  // Not a terminal: progress as plain lines on stderr, the last one the total.
+  expect(r.stderr.trim().split('\n').pop()).toBe('sampled 40/44, failed 4');
   // 44 samples; the refused question's 400 is not retried.
   expect(mock.requests).toHaveLength(44);
   expect(mock.requests[0]!.body).toMatchObject({ model: 'mock-7b', messages: [{ role: 'user', content: QUESTIONS[0]!.question }] });
@@ -151,6 +153,35 @@ test('a run killed midway resumes from its cache (a line cut short is asked agai
   const fresh = path.join(dir, 'k-fresh.jsonl');
   expect((await runPairs('build', input, ...base(), '--out', fresh, '--seed', '5')).code).toBe(0);
   expect(fs.readFileSync(out, 'utf8')).toBe(fs.readFileSync(fresh, 'utf8'));
+}, 60_000);
+
+test('the judges\' client: a 500 is retried, a 401 stops the run with the reason; Ctrl-C keeps the cache and says how to resume', async () => {
+  const inner = model();
+  let first = true;
+  mock.rule = (req) => (first ? ((first = false), { status: 500 }) : inner(req));
+  const out = path.join(dir, 'r.jsonl');
+  const ok = await runPairs('build', input, ...base(), '--out', out, '--seed', '3', '--concurrency', '1');
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/^8 of 11 questions gave a pair/);
+  expect(mock.requests).toHaveLength(45);
+
+  mock.rule = () => ({ status: 401, error: { message: 'Incorrect API key provided' } });
+  const denied = await runPairs('build', input, ...base(), '--out', path.join(dir, 'denied.jsonl'), '--concurrency', '2');
+  expect(denied.code).toBe(1);
+  expect(denied.stderr).toContain('concord: 401 from the endpoint: 401 Incorrect API key provided');
+  expect(mock.requests.length).toBeLessThanOrEqual(45 + 2);
+
+  mock.rule = (req) => ({ ...(inner(req) as { content: string }), delayMs: 100 });
+  const stopped = path.join(dir, 'int.jsonl');
+  const child = spawn(process.execPath, nodeArgs(['build', input, ...base(), '--out', stopped, '--concurrency', '2']), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  while (!fs.existsSync(`${stopped}.samples.jsonl`)) await new Promise((done) => setTimeout(done, 20));
+  child.kill('SIGINT');
+  const code = await new Promise((done) => child.once('exit', done));
+  expect(code).toBe(130);
+  expect(stderr).toMatch(/Interrupted with \d+\/44 samples cached: run the same command again to resume/);
+  expect(fs.existsSync(stopped)).toBe(false);
 }, 60_000);
 
 test('bad records are refused with their line and field, before any request', async () => {
