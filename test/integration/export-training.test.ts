@@ -151,6 +151,30 @@ describe('preference', () => {
   });
 });
 
+describe('orders', () => {
+  test("a judge's labels in AB and BA give two sft examples; dpo pairs two judgments of the same order only", async () => {
+    const p = await makeProject(s, {}, [{ id: 'x', question: 'q', answer_a: 'first', answer_b: 'second' }]);
+    const labels = [
+      { item: 'x', annotator: 'h1', value: 'A' },
+      { item: 'x', annotator: 'h2', value: 'A' },
+      { item: 'x', annotator: 'j', kind: 'llm', value: 'A', order: 'AB', rationale: 'Assistant A is right.' },
+      { item: 'x', annotator: 'j', kind: 'llm', value: 'A', order: 'BA', rationale: 'Assistant B is right.' },
+      { item: 'x', annotator: 'j', kind: 'llm', value: 'B', order: 'BA', sample: 1, rationale: 'Assistant A is right.' },
+    ];
+    expect((await s.api('POST', `/api/projects/${p}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).body).toEqual({ imported: 5 });
+    const sft = lines((await get(`/api/projects/${p}/export?kind=sft`)).text);
+    expect(sft.map((r) => [r.order, r.answer1_body, r.verdict, r.rationale, r.source])).toEqual([
+      ['AB', 'first', 'A', 'Assistant A is right.', 'unanimous'],
+      ['BA', 'second', 'B', 'Assistant B is right.', 'unanimous'],
+    ]);
+    const dpo = lines((await get(`/api/projects/${p}/export?kind=dpo`)).text);
+    expect(dpo).toHaveLength(1);
+    expect(dpo[0]).toMatchObject({ order: 'BA', chosen_verdict: 'A', rejected_verdict: 'B' });
+    expect([dpo[0]!.chosen[0].content, dpo[0]!.rejected[0].content]).toEqual(['Assistant B is right.\n\n[[B]]', 'Assistant A is right.\n\n[[A]]']);
+    expect(dpo[0]!.prompt[1].content).toContain("[The Start of Assistant A's Answer]\nsecond");
+  });
+});
+
 describe('options, CSV and streaming', () => {
   test('reference_answer=0|1 puts the item reference in the prompt or not; CSV cells are neutralised', async () => {
     const p = await makeProject(s, {}, [{ id: 'x', question: '=HYPERLINK("http://evil")', answer_a: '+1', answer_b: 'b', reference: 'the reference' }]);
