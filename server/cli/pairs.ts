@@ -2,6 +2,7 @@
  * `concord pairs build`: objective pairs (the JudgeBench pipeline) from questions with a verifiable answer. See
  * server/pairs/build.ts.
  */
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { CHECKERS, type CheckerName } from '../../shared/checkers';
 import { BadQuestions, buildPairs, Interrupted, type BuildSummary } from '../pairs/build';
@@ -80,7 +81,7 @@ function build(): Command {
     .addOption(new Option('--checker <checker>', 'how an answer is graded').choices([...CHECKERS]))
     .option('--out <file>', 'the pairs file (default: <questions>.pairs.jsonl); samples are cached beside it in <out>.samples.jsonl')
     .option('--concurrency <n>', 'requests in flight at once', '8')
-    .option('--api-key-env <VAR>', 'environment variable holding the API key', 'OPENAI_API_KEY')
+    .option('--api-key-env <VAR>', 'environment variable holding the API key (default OPENAI_API_KEY if set)')
     .option('--temperature <t>', 'sampling temperature')
     .option('--max-tokens <n>', 'most tokens per answer')
     .option('--tolerance <x>', 'number: relative and absolute tolerance', '1e-6')
@@ -91,6 +92,8 @@ function build(): Command {
       if (!o.baseUrl) fail('Say where the model is: --base-url <url>');
       if (!o.model) fail('Say which model answers: --model <name>');
       if (!o.checker) fail(`Say how answers are graded: --checker ${CHECKERS.join('|')}`);
+      if (!fs.existsSync(file)) fail(`No such file: ${file}`);
+      if (o.apiKeyEnv && !process.env[o.apiKeyEnv]) fail(`--api-key-env ${o.apiKeyEnv}: that environment variable is not set`);
       const seed = o.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count(o.seed, '--seed', 0);
       const reporter = await progress();
       const ctl = new AbortController();
@@ -100,7 +103,8 @@ function build(): Command {
           input: file,
           out: o.out ?? file.replace(/\.jsonl?$/i, '') + '.pairs.jsonl',
           baseURL: o.baseUrl,
-          apiKey: process.env[o.apiKeyEnv ?? 'OPENAI_API_KEY'] ?? 'none',
+          // A local server (vLLM, Ollama) takes any key; the client needs one.
+          apiKey: process.env[o.apiKeyEnv ?? 'OPENAI_API_KEY'] || 'none',
           model: o.model,
           samples: count(o.samples, '--samples', 2),
           checker: o.checker,
