@@ -112,9 +112,12 @@ remote(
 remote(
   program
     .command('export')
-    .description('Export a gold set (one consensus label per item, with the labels behind it) or every raw label, as JSONL or CSV')
+    .description('Export a gold set (one consensus label per item, with the labels behind it), every raw label, or judge-training data (sft, dpo, preference), as JSONL or CSV')
     .argument('<project>', 'project id')
-    .addOption(new Option('--kind <kind>', 'gold set or raw labels').choices(['gold', 'labels']).default('gold'))
+    .addOption(new Option('--kind <kind>', 'gold set, raw labels, or judge-training data').choices(['gold', 'labels', 'sft', 'dpo', 'preference']).default('gold'))
+    .option('--template <name>', 'sft, dpo: the built-in judge template the prompt is rendered with')
+    .option('--swap', "sft: every item in both orders (JudgeLM's swap augmentation)")
+    .option('--no-reference-answer', "sft, dpo: leave the item's reference answer out of the prompt")
     .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'csv']).default('jsonl'))
     .option('--out <file>', 'write to a file instead of standard output')
     .option('--min-labels <n>', 'gold: least number of labels behind a consensus')
@@ -122,8 +125,14 @@ remote(
     .option('--min-certainty <c>', 'gold: leave out labels below this certainty')
     .option('--include-llm', 'gold: let LLM judges take part in the consensus'),
 ).action(
-  async (project: string, opts: Remote & { kind: string; format: string; out?: string; minLabels?: string; minAgreement?: string; minCertainty?: string; includeLlm?: boolean }) => {
+  async (
+    project: string,
+    opts: Remote & { kind: string; format: string; out?: string; minLabels?: string; minAgreement?: string; minCertainty?: string; includeLlm?: boolean; template?: string; swap?: boolean; referenceAnswer: boolean },
+  ) => {
     const q = new URLSearchParams({ kind: opts.kind, format: opts.format });
+    if (opts.template) q.set('template', opts.template);
+    if (opts.swap) q.set('swap', '1');
+    if (!opts.referenceAnswer) q.set('reference_answer', '0');
     if (opts.minLabels) q.set('min_labels', opts.minLabels);
     if (opts.minAgreement) q.set('min_agreement', opts.minAgreement);
     if (opts.minCertainty) q.set('min_certainty', opts.minCertainty);
@@ -138,4 +147,5 @@ remote(
 );
 
 program.addCommand((require('./judge') as typeof import('./judge')).judgeCommand());
+program.addCommand((require('./pairs') as typeof import('./pairs')).pairsCommand());
 program.parseAsync(process.argv).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -59,6 +59,18 @@ describe('the concord CLI', () => {
     expect(csv.stdout.split('\n')[0]).toBe(
       'item,annotator,kind,value,certainty,rationale,order,sample,seconds,created_at,excluded,model,template,template_version,raw_output,prompt_tokens,completion_tokens,latency_ms,invite_id,study_id,session_id',
     );
+
+    // Judge-training data: the humans' consensus as reward-model pairs, and SFT examples in both orders.
+    const preference = (await concord('export', id, '--kind', 'preference')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const decided = gold.filter((g) => g.label !== 'tie');
+    expect(preference.map((r) => [r.id, r.label, r.chosen, r.rejected])).toEqual(
+      decided.map((g) => [g.id, g.label, g.label === 'A' ? g.answer_a : g.answer_b, g.label === 'A' ? g.answer_b : g.answer_a]),
+    );
+    const sft = (await concord('export', id, '--kind', 'sft', '--swap')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(sft.length).toBe(2 * gold.length);
+    const noReference = await concord('export', id, '--kind', 'sft', '--no-reference-answer', '--template', 'no-such-template');
+    expect(noReference.code).toBe(1);
+    expect(noReference.stderr).toContain('template');
   }, 60_000);
 
   test('a wrong token or an unreachable server is said in words', async () => {

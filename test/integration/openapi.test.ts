@@ -119,7 +119,7 @@ describe('GET /api/openapi.json', () => {
 
   test("query parameters come from the routes' own schemas", () => {
     const params = (path: string) => Object.fromEntries((doc.paths[path].get.parameters as Json[]).filter((p) => p.in === 'query').map((p) => [p.name, p.schema]));
-    expect(params('/api/projects/{id}/export').kind).toEqual(expect.objectContaining({ enum: ['gold', 'labels'], default: 'gold' }));
+    expect(params('/api/projects/{id}/export').kind).toEqual(expect.objectContaining({ enum: ['gold', 'labels', 'sft', 'dpo', 'preference'], default: 'gold' }));
     expect(params('/api/projects/{id}/items').limit).toEqual(expect.objectContaining({ minimum: 1, maximum: 1000, default: 100 }));
     expect(params('/api/projects/{id}/report').invalid).toEqual(expect.objectContaining({ enum: ['exclude', 'tie'] }));
     expect(Object.keys(params('/api/projects/{id}/disagreements')).sort()).toEqual(['limit', 'min_labels', 'offset']);

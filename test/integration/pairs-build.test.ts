@@ -9,11 +9,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startMockOpenAI, lastText, type MockOpenAI, type MockReply, type MockRequest } from '../helpers/mock-openai';
 import { makeProject, startServer, tempDir, type TestServer } from '../helpers/server';
+import { CONCORD_BIN } from '../helpers/cli';
 
 const ROOT = path.resolve(__dirname, '../..');
-// The command is run through its own function until server/cli/index.ts registers it (then: bin/concord.js pairs …).
-const SCRIPT = "require('tsx/cjs'); require('./server/cli/pairs.ts').pairsCommand().parseAsync(process.argv.slice(1), { from: 'user' })";
-const nodeArgs = (args: string[]) => ['-e', SCRIPT, ...args];
+/** `concord pairs …` as a user runs it. */
+const nodeArgs = (args: string[]) => [CONCORD_BIN, 'pairs', ...args];
 
 async function runPairs(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
