@@ -12,6 +12,7 @@ import type { ImportsService } from './imports.service';
 import { isMultipart, receiveMultipart, type ItemsUpload } from './multipart';
 import { explicitFormat } from './parse';
 import { spoolBody } from './spool';
+import { applyPlan, planOf } from './presets/plan';
 
 interface Deps {
   projects: ProjectsService;
@@ -36,13 +37,16 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
     r.post(`/projects/:id/${kind}`, async (req, res) => {
       const project = projectOf(res);
       const format = explicitFormat(typeof req.query.format === 'string' ? req.query.format : undefined);
+      // `?preset=` / `?map=` (items only): checked before the body is read, so a wrong name costs no upload.
+      const plan = kind === 'items' ? planOf(req.query) : null;
       const upload = await receive(kind, req);
       try {
         const read = await imports.read(kind, project, { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) });
         // Validate and write against the project as it is now: it may have changed while the file arrived.
         const current = projects.get(project.id);
+        const carried = plan ? applyPlan(plan, current, read) : null;
         const result: ImportResult =
-          kind === 'items' ? importedItems(imports.importItems(current, read, upload.files), upload.files !== null) : { imported: imports.importLabels(current, read) };
+          kind === 'items' ? importedItems(imports.importItems(current, read, upload.files, carried), upload.files !== null) : { imported: imports.importLabels(current, read) };
         tasks.reload(project.id);
         res.json(result);
       } finally {

@@ -14,6 +14,7 @@ import { detectFormat, Problems, readRecords, type ImportFormat, type RawRecord 
 import { ImageLinker, toNewItem } from './item-content';
 import type { ReceivedFiles } from './received-files';
 import type { ImportBody } from './spool';
+import type { CarriedLabels } from './presets/plan';
 
 /**
  * The problems of one record, each with its line and field. zod reports an unknown field without a path and a
@@ -166,7 +167,7 @@ export class ImportsService {
    * Validates and writes an items file. `files`: the image files that came with it (multipart), null for a plain
    * body. The files the items name are stored in the items' transaction; files no item names are not kept.
    */
-  importItems(project: Project, { records, problems, upsert }: ReadImport, files: ReceivedFiles | null = null): { imported: number; files: number } {
+  importItems(project: Project, { records, problems, upsert }: ReadImport, files: ReceivedFiles | null = null, carried: CarriedLabels | null = null): { imported: number; files: number; labels: number } {
     const schema = ITEM_RECORD[project.type];
     const existing = this.items.idMap(project.id);
     const seen = new Map<string, number>();
@@ -199,6 +200,7 @@ export class ImportsService {
         problems.add({ line, field: 'answers', message: `item "${rec.id}" has ${was} answers in the project (its labels and tasks refer to them by position): import a different number under a new id` });
       else out.push(item);
     }
+    const labels = carried ? this.checkCarried(project, carried, problems) : [];
     problems.throwIfAny('file');
     const now = this.clock();
     this.db
@@ -206,9 +208,38 @@ export class ImportsService {
         // One file at a time from the spool: an import's images are never all in memory.
         for (const f of linker.used.values()) this.files.put(project.id, f.sha256, f.type, files!.readSync(f), now);
         this.items.write(project.id, out, upsert, now);
+        // A preset's labels go in the items' transaction (a savepoint): the items and their labels, or nothing.
+        if (labels.length) {
+          const ids = this.items.idMap(project.id);
+          this.writeLabels(project, labels.map((l) => ({ ...l, itemId: ids.get(l.rec.item)! })), upsert);
+        }
       })
       .immediate();
-    return { imported: out.length, files: linker.used.size };
+    return { imported: out.length, files: linker.used.size, labels: labels.length };
+  }
+
+  /** The labels a preset's records carry, checked as an imported label is (value, kind); item ids are set on writing. */
+  private checkCarried(project: Project, carried: CarriedLabels, problems: Problems): ValidLabel[] {
+    const out: ValidLabel[] = [];
+    const seen = new Map<string, number>();
+    for (const { line, item, label } of carried.labels) {
+      const key = `${label.kind}\u0000${label.annotator}\u0000${item}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.add({ line, field: 'annotator', message: `a second label by "${label.annotator}" for item "${item}" (first on line ${first})` });
+        continue;
+      }
+      seen.set(key, line);
+      const r = LabelRecord.safeParse({ item, ...label });
+      if (!r.success) {
+        for (const d of recordDetails(r.error, line, label, Object.keys(LabelRecord.shape))) problems.add(d);
+        continue;
+      }
+      const bad = labelProblem(project, r.data, undefined);
+      if (bad) problems.add({ line, ...bad });
+      else out.push({ rec: r.data, itemId: -1, slot: r.data.kind === 'human' ? humanSlot : judgeSlot(null, 0), line, answers: null });
+    }
+    return out;
   }
 
   importLabels(project: Project, { format, records, problems, upsert }: ReadImport): number {

@@ -1,0 +1,144 @@
+/**
+ * The seven import presets of issue 12, each read from its authors' published data/code (sources cited per
+ * preset). Every one makes pairwise items; labels are in the item's frame: A = the first answer, B = the second.
+ */
+import { createHash } from 'node:crypto';
+import { asText, contentId, type CarriedLabel, type Preset, type RuleResult } from './mapping';
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(asText(v)));
+/** An instruction with its optional input, joined as PandaLM and alpaca_eval's prompts show them. */
+const withInput = (instruction: unknown, input: unknown): string => (str(input) ? `${str(instruction)}\n\n${str(input)}` : str(instruction));
+const bad = (field: string, message: string): RuleResult => ({ problem: { field, message } });
+
+/** PandaLM (github:WeOpenML/PandaLM data/testset-v1.json): annotator1..3 are 0 = tie, 1 = response1, 2 = response2. */
+const PANDALM_VALUES: Record<string, string> = { '0': 'tie', '1': 'A', '2': 'B' };
+const pandalm: Preset = {
+  name: 'pandalm',
+  description: 'PandaLM test set: idx, instruction, input, response1, response2, annotator1..3 (0 tie, 1, 2)',
+  fields: { id: 'idx', answer_a: 'response1', answer_b: 'response2' },
+  consumed: ['instruction', 'input', 'annotator1', 'annotator2', 'annotator3'],
+  rule: (s) => {
+    const labels: CarriedLabel[] = [];
+    for (const a of ['annotator1', 'annotator2', 'annotator3']) {
+      if (s[a] === undefined || s[a] === null) continue;
+      const v = PANDALM_VALUES[String(s[a])];
+      if (!v) return bad(a, `${a} is ${JSON.stringify(s[a])}: PandaLM labels are 0 (tie), 1 (response1) or 2 (response2)`);
+      labels.push({ annotator: a, kind: 'human', value: v });
+    }
+    if (typeof s.instruction !== 'string') return bad('instruction', 'instruction is missing (the pandalm preset reads it as the question)');
+    return { item: { question: withInput(s.instruction, s.input) }, labels };
+  },
+};
+
+/** JudgeBench (github:ScalerLab/JudgeBench data/*.jsonl): label "A>B" or "B>A" is the gold; source is the category. */
+const judgebench: Preset = {
+  name: 'judgebench',
+  description: 'JudgeBench: pair_id, question, response_A, response_B, label (A>B / B>A), source',
+  fields: { id: 'pair_id', question: 'question', answer_a: 'response_A', answer_b: 'response_B' },
+  consumed: ['label', 'source'],
+  rule: (s) => {
+    const gold = { 'A>B': 'A', 'B>A': 'B', 'A=B': 'tie' }[str(s.label)];
+    if (s.label != null && !gold) return bad('label', `label is ${JSON.stringify(s.label)}: JudgeBench labels are "A>B" or "B>A"`);
+    return { item: { gold: gold ?? null, meta: s.source != null ? { category: s.source } : {} } };
+  },
+};
+
+/**
+ * alpaca_eval (github:tatsu-lab/alpaca_eval, its human cross-annotations and annotator outputs): preference 1 = output_1,
+ * 2 = output_2, 1.5 a tie (and 0, the older draw convention); null = not annotated. One record per annotation: records
+ * of the same instruction and outputs are one item. `annotator_index` names a human; an `annotator` config an LLM.
+ */
+const alpacaEval: Preset = {
+  name: 'alpaca-eval',
+  description: 'alpaca_eval: instruction, input?, output_1, output_2, preference (1, 2, 1.5 or 0 = tie), annotator_index | annotator',
+  fields: { question: 'instruction', answer_a: 'output_1', answer_b: 'output_2' },
+  consumed: ['input', 'preference', 'annotator_index', 'annotator'],
+  rule: (s) => {
+    const question = withInput(s.instruction, s.input);
+    const item = { id: contentId(question, str(s.output_1), str(s.output_2)), question };
+    if (s.preference === undefined || s.preference === null) return { item };
+    const p = Number(s.preference);
+    const value = p === 1 ? 'A' : p === 2 ? 'B' : p === 1.5 || p === 0 ? 'tie' : null;
+    if (!value) return bad('preference', `preference is ${JSON.stringify(s.preference)}: alpaca_eval preferences are 1, 2, or 1.5 / 0 for a tie`);
+    const human = s.annotator_index != null;
+    const annotator = human ? `annotator-${str(s.annotator_index)}` : str(s.annotator) || 'alpaca-eval-annotator';
+    return { item, labels: [{ annotator, kind: human ? 'human' : 'llm', value }] };
+  },
+};
+
+/**
+ * RewardBench (github:allenai/reward-bench, the filtered set): prompt, chosen, rejected, subset, id. The chosen answer
+ * is the gold; its position is drawn from the seed and the record's id (SHA-256), so the same seed gives the same items.
+ */
+const rewardbench: Preset = {
+  name: 'rewardbench',
+  description: 'RewardBench: id, prompt, chosen, rejected, subset; chosen is gold, positions shuffled with ?seed=',
+  fields: { id: 'id', question: 'prompt' },
+  consumed: ['chosen', 'rejected'],
+  rule: (s, { seed }) => {
+    for (const f of ['chosen', 'rejected']) if (s[f] == null) return bad(f, `${f} is missing (RewardBench records have prompt, chosen and rejected)`);
+    const first = (createHash('sha256').update(`${seed}:${str(s.id)}`).digest()[0]! & 1) === 0;
+    const [a, b] = first ? [s.chosen, s.rejected] : [s.rejected, s.chosen];
+    return { item: { answer_a: asText(a), answer_b: asText(b), gold: first ? 'A' : 'B', meta: { seed, chosen: first ? 'A' : 'B' } } };
+  },
+};
+
+/**
+ * JudgeLM (github:baaivision/JudgeLM, judgelm_val_5k_gpt4*.jsonl): question_body, answer1_body, answer2_body, score
+ * [s1, s2] and text (GPT-4's review, an LLM label), reference {text} in the with-reference files.
+ */
+const judgelm: Preset = {
+  name: 'judgelm',
+  description: 'JudgeLM: question_id, question_body, answer1_body, answer2_body, score [s1, s2], text, reference',
+  fields: { id: 'question_id', question: 'question_body', answer_a: 'answer1_body', answer_b: 'answer2_body' },
+  consumed: ['score', 'text', 'reference'],
+  rule: (s) => {
+    const ref = s.reference && typeof s.reference === 'object' ? (s.reference as Record<string, unknown>).text : s.reference;
+    const item: Record<string, unknown> = ref != null ? { reference: asText(ref) } : {};
+    if (s.score == null) return { item };
+    const sc = Array.isArray(s.score) ? s.score.map(Number) : [];
+    if (sc.length !== 2 || sc.some((x) => !Number.isFinite(x))) return bad('score', `score is ${JSON.stringify(s.score)}: JudgeLM scores are a pair [answer1, answer2] of numbers`);
+    const value = sc[0]! > sc[1]! ? 'A' : sc[0]! < sc[1]! ? 'B' : 'tie';
+    return { item: { ...item, meta: { score: sc } }, labels: [{ annotator: 'gpt-4', kind: 'llm', value, ...(typeof s.text === 'string' ? { rationale: s.text } : {}) }] };
+  },
+};
+
+/**
+ * MT-Bench human judgments (github:lm-sys/FastChat, the mt_bench_human_judgments data set): one record per judgment;
+ * winner model_a / model_b / tie / "tie (bothbad)"; judge "gpt4_pair" is GPT-4 (LLM), the others experts and authors.
+ */
+const MT_WINNER: Record<string, string> = { model_a: 'A', model_b: 'B', tie: 'tie', 'tie (bothbad)': 'tie' };
+const mtBenchHuman: Preset = {
+  name: 'mt-bench-human',
+  description: 'MT-Bench human judgments: question_id, model_a, model_b, winner, judge, conversation_a, conversation_b, turn',
+  fields: { conversation_a: 'conversation_a', conversation_b: 'conversation_b', turn: 'turn' },
+  consumed: ['winner', 'judge'],
+  rule: (s) => {
+    const value = MT_WINNER[str(s.winner)];
+    if (!value) return bad('winner', `winner is ${JSON.stringify(s.winner)}: MT-Bench winners are model_a, model_b, tie or "tie (bothbad)"`);
+    if (s.judge == null) return bad('judge', 'judge is missing (who judged: an expert, an author or gpt4_pair)');
+    const judge = str(s.judge);
+    return {
+      item: { id: `${str(s.question_id)}:${str(s.model_a)}:${str(s.model_b)}:${str(s.turn)}` },
+      labels: [{ annotator: judge, kind: judge.startsWith('gpt4') ? 'llm' : 'human', value }],
+    };
+  },
+};
+
+/** Personalized-Judge's PRISM format (Dong et al. 2024, "Can LLM be a Personalized Judge?"): user_info is the persona; ground_truth the A/B the user preferred. */
+const persona: Preset = {
+  name: 'persona',
+  description: 'Personalized-Judge PRISM: user_info, question, asst_A, asst_B, ground_truth (A / B)',
+  fields: { question: 'question', answer_a: 'asst_A', answer_b: 'asst_B' },
+  consumed: ['user_info', 'ground_truth', 'id'],
+  rule: (s) => {
+    const info = typeof s.user_info === 'string' ? s.user_info : s.user_info == null ? null : JSON.stringify(s.user_info);
+    if (info === null) return bad('user_info', 'user_info is missing (the persona the answers are judged for)');
+    const g = str(s.ground_truth).trim().toUpperCase();
+    const gold = g === 'A' ? 'A' : g === 'B' ? 'B' : g === 'TIE' ? 'tie' : null;
+    if (s.ground_truth != null && !gold) return bad('ground_truth', `ground_truth is ${JSON.stringify(s.ground_truth)}: give A, B or tie`);
+    return { item: { id: s.id != null ? str(s.id) : contentId(info, s.question, s.asst_A, s.asst_B), persona: info, gold } };
+  },
+};
+
+export const PRESETS: ReadonlyMap<string, Preset> = new Map([mtBenchHuman, alpacaEval, judgebench, pandalm, rewardbench, judgelm, persona].map((p) => [p.name, p]));
