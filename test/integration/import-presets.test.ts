@@ -2,7 +2,8 @@
  * Import presets (issue 12): `?preset=` and `?map=` on the items import, through real HTTP and SQLite. PandaLM's
  * whole test set (test/fixtures/pandalm, Apache-2.0) is imported with its three annotators' labels and checked
  * against PandaLM's published majority-label counts (README there: tie 105, response1 422, response2 472).
- * The other presets are tested on records written in their published shapes (no licensed excerpt here yet).
+ * alpaca_eval's GPT-4 annotations are tested on a licensed excerpt (test/fixtures/presets/alpaca-eval); the other
+ * presets on records written in their published shapes (no licensed excerpt reachable here yet).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,25 @@ test('pandalm: the whole test set with its 3 annotators; majority counts as Pand
   expect(item0.sort()).toEqual([['annotator1', 'human', 'B'], ['annotator2', 'human', 'B'], ['annotator3', 'human', 'B']]);
 });
 
+test('alpaca-eval: a real excerpt of its GPT-4 annotations; preference 1/2/0 (draw), null without a label', async () => {
+  const file = fs.readFileSync(path.resolve(__dirname, '../fixtures/presets/alpaca-eval/annotations-excerpt.json'));
+  const src = JSON.parse(file.toString()) as Array<{ instruction: string; output_1: string; output_2: string; generator_2: string; preference: number | null }>;
+  const id = await project();
+  expect((await post(id, 'preset=alpaca-eval', file, 'application/json')).body).toEqual({ imported: 36 });
+  const labels = await labelsOf(id);
+  expect(labels.map((l) => [l.annotator, l.kind])).toEqual(Array(35).fill(['alpaca_eval_gpt4', 'llm']));
+  const counts = labels.reduce<Record<string, number>>((m, l) => ({ ...m, [l.value]: (m[l.value] ?? 0) + 1 }), {});
+  expect(counts).toEqual({ A: 28, B: 2, tie: 5 });
+  const page = (await s.api('GET', `/api/projects/${id}/items?limit=100`)).body as { items: Array<{ id: string; content: { question: string; answer_a: string; answer_b: string }; meta: Record<string, unknown> }> };
+  const byQuestion = new Map(page.items.map((i) => [i.content.question, i]));
+  const valueOf = new Map(labels.map((l) => [l.item, l.value]));
+  for (const r of src) {
+    const it = byQuestion.get(r.instruction)!;
+    expect([it.content.answer_a, it.content.answer_b, it.meta.generator_2]).toEqual([r.output_1, r.output_2, r.generator_2]);
+    expect(valueOf.get(it.id)).toBe(r.preference === null ? undefined : { 1: 'A', 2: 'B', 0: 'tie' }[r.preference]);
+  }
+});
+
 test('an unknown preset is named with the known ones; a bad value names line and field; nothing imported', async () => {
   const id = await project();
   const r = await post(id, 'preset=nope', '{}\n');
@@ -84,12 +104,14 @@ test('mt-bench-human: judgments of one pair become one item with human and LLM l
     { ...base, judge: 'expert_0', winner: 'model_a' },
     { ...base, judge: 'author_2', winner: 'tie (bothbad)' },
     { ...base, judge: 'gpt4_pair', winner: 'model_b' },
+    { ...base, judge: ['gpt-4', 'pair-v2'], winner: 'tie' },
   ];
   expect((await post(id, 'preset=mt-bench-human', jsonl(recs))).body).toEqual({ imported: 1 });
   const labels = (await labelsOf(id)).map((l) => [l.item, l.annotator, l.kind, l.value]).sort();
   expect(labels).toEqual([
     ['81:gpt-4:vicuna-13b:1', 'author_2', 'human', 'tie'],
     ['81:gpt-4:vicuna-13b:1', 'expert_0', 'human', 'A'],
+    ['81:gpt-4:vicuna-13b:1', 'gpt-4/pair-v2', 'llm', 'tie'],
     ['81:gpt-4:vicuna-13b:1', 'gpt4_pair', 'llm', 'B'],
   ]);
 });

@@ -84,28 +84,46 @@ const rewardbench: Preset = {
 };
 
 /**
- * JudgeLM (github:baaivision/JudgeLM, judgelm_val_5k_gpt4*.jsonl): question_body, answer1_body, answer2_body, score
- * [s1, s2] and text (GPT-4's review, an LLM label), reference {text} in the with-reference files.
+ * JudgeLM's score line, as the authors parse it (judgelm/llm_judge/common.py parse_score): the review's first line,
+ * commas as spaces, two numbers; else null (their [-1, -1]).
+ */
+function judgelmScores(text: string): [number, number] | null {
+  const sp = text.split('\n')[0]!.replace(/,/g, ' ').split(' ');
+  if (sp.length !== 2) return null;
+  const [a, b] = sp.map(Number) as [number, number];
+  return Number.isFinite(a) && Number.isFinite(b) && sp[0] !== '' && sp[1] !== '' ? [a, b] : null;
+}
+
+/**
+ * JudgeLM (github:baaivision/JudgeLM, judgelm_preprocess.py and gen_model_judgement.py): question_body,
+ * answer1_body, answer2_body, score [answer1's, answer2's], text (GPT-4's review: the LLM label and its rationale),
+ * reference {text} (the with-reference files). The verdict is read from the review's score line as the authors'
+ * evaluation does (eval_model_judgement.py; an unparseable one is a null value), else from score.
  */
 const judgelm: Preset = {
   name: 'judgelm',
   description: 'JudgeLM: question_id, question_body, answer1_body, answer2_body, score [s1, s2], text, reference',
   fields: { id: 'question_id', question: 'question_body', answer_a: 'answer1_body', answer_b: 'answer2_body' },
-  consumed: ['score', 'text', 'reference'],
+  consumed: ['text', 'reference'],
   rule: (s) => {
     const ref = s.reference && typeof s.reference === 'object' ? (s.reference as Record<string, unknown>).text : s.reference;
     const item: Record<string, unknown> = ref != null ? { reference: asText(ref) } : {};
-    if (s.score == null) return { item };
-    const sc = Array.isArray(s.score) ? s.score.map(Number) : [];
-    if (sc.length !== 2 || sc.some((x) => !Number.isFinite(x))) return bad('score', `score is ${JSON.stringify(s.score)}: JudgeLM scores are a pair [answer1, answer2] of numbers`);
-    const value = sc[0]! > sc[1]! ? 'A' : sc[0]! < sc[1]! ? 'B' : 'tie';
-    return { item: { ...item, meta: { score: sc } }, labels: [{ annotator: 'gpt-4', kind: 'llm', value, ...(typeof s.text === 'string' ? { rationale: s.text } : {}) }] };
+    const text = typeof s.text === 'string' ? s.text : null;
+    let sc: number[] | null = text !== null ? judgelmScores(text) : null;
+    if (text === null) {
+      if (s.score == null) return { item };
+      sc = Array.isArray(s.score) ? s.score.map(Number) : [];
+      if (sc.length !== 2 || sc.some((x) => !Number.isFinite(x))) return bad('score', `score is ${JSON.stringify(s.score)}: JudgeLM scores are a pair [answer1, answer2] of numbers`);
+    }
+    const value = sc === null ? null : sc[0]! > sc[1]! ? 'A' : sc[0]! < sc[1]! ? 'B' : 'tie';
+    return { item, labels: [{ annotator: 'gpt-4', kind: 'llm', value, ...(text !== null ? { rationale: text } : {}) }] };
   },
 };
 
 /**
- * MT-Bench human judgments (github:lm-sys/FastChat, the mt_bench_human_judgments data set): one record per judgment;
- * winner model_a / model_b / tie / "tie (bothbad)"; judge "gpt4_pair" is GPT-4 (LLM), the others experts and authors.
+ * MT-Bench human judgments (lm-sys/FastChat fastchat/llm_judge/compute_agreement.py reads them): one record per
+ * judgment; winner model_a / model_b / tie / "tie (bothbad)". judge: "expert_N" / "author_N" (humans), GPT-4 as
+ * ["gpt-4", "pair-v2"] in FastChat's files or "gpt4_pair" in the released data set (an LLM).
  */
 const MT_WINNER: Record<string, string> = { model_a: 'A', model_b: 'B', tie: 'tie', 'tie (bothbad)': 'tie' };
 const mtBenchHuman: Preset = {
@@ -116,11 +134,12 @@ const mtBenchHuman: Preset = {
   rule: (s) => {
     const value = MT_WINNER[str(s.winner)];
     if (!value) return bad('winner', `winner is ${JSON.stringify(s.winner)}: MT-Bench winners are model_a, model_b, tie or "tie (bothbad)"`);
-    if (s.judge == null) return bad('judge', 'judge is missing (who judged: an expert, an author or gpt4_pair)');
-    const judge = str(s.judge);
+    const judge = Array.isArray(s.judge) ? s.judge.map(str).join('/') : str(s.judge);
+    if (!judge) return bad('judge', 'judge is missing (who judged: expert_N, author_N, or GPT-4)');
+    const llm = Array.isArray(s.judge) || /^gpt-?4/.test(judge);
     return {
       item: { id: `${str(s.question_id)}:${str(s.model_a)}:${str(s.model_b)}:${str(s.turn)}` },
-      labels: [{ annotator: judge, kind: judge.startsWith('gpt4') ? 'llm' : 'human', value }],
+      labels: [{ annotator: judge, kind: llm ? 'llm' : 'human', value }],
     };
   },
 };
