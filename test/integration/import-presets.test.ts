@@ -128,8 +128,11 @@ test('alpaca-eval, judgebench, rewardbench, judgelm, persona, and --map: items, 
   expect((await post(id, 'preset=rewardbench&seed=3', jsonl(rb))).body).toEqual({ imported: 1 });
   const jl = [{ question_id: 5, question_body: 'qb', answer1_body: 'a1', answer2_body: 'a2', score: [8, 6], text: '8 6\nAssistant 1 is better.', reference: { text: 'ref' } }];
   expect((await post(id, 'preset=judgelm', jsonl(jl))).body).toEqual({ imported: 1 });
-  const pe = [{ id: 'u1-c1', user_info: { age: '25-34' }, question: 'q', asst_A: 'a', asst_B: 'b', ground_truth: 'A' }];
-  expect((await post(id, 'preset=persona', jsonl(pe))).body).toEqual({ imported: 1 });
+  const pe = [
+    { id: 'u1-c1', user_info: { age: '25-34' }, question: 'q', asst_A: 'a', asst_B: 'b', ground_truth: 'A' },
+    { user_info: 'Age: 18-24', question: 'q2', asst_A: 'a', asst_B: 'b', ground_truth: 'C', answer: 'B', certainty: 70, conversation_type: 'values guided' },
+  ];
+  expect((await post(id, 'preset=persona', jsonl(pe))).body).toEqual({ imported: 2 });
   const mp = [{ idx: 'm1', instruction: 'i', output_1: true, output_2: 3, extra: 'kept' }];
   expect((await post(id, 'map=id=idx,question=instruction,answer_a=output_1,answer_b=output_2', jsonl(mp))).body).toEqual({ imported: 1 });
 
@@ -142,6 +145,10 @@ test('alpaca-eval, judgebench, rewardbench, judgelm, persona, and --map: items, 
   expect(r7[chosen === 'A' ? 'answer_a' : 'answer_b']).toBe('good');
   expect(items.get('5')).toMatchObject({ reference: 'ref', answer_a: 'a1' });
   expect(items.get('u1-c1')).toMatchObject({ persona: '{"age":"25-34"}', gold: 'A' });
+  const [tiedId, tied] = [...items.entries()].find(([, i]) => i.question === 'q2')!;
+  expect(tied).toMatchObject({ persona: 'Age: 18-24', gold: 'tie', meta: { certainty: 70, conversation_type: 'values guided' } });
+  const pj = (await labelsOf(id)).find((l) => l.annotator === 'persona-judge')!;
+  expect([pj.item, pj.kind, pj.value]).toEqual([tiedId, 'llm', 'B']);
   expect(items.get('m1')).toMatchObject({ answer_a: 'True', answer_b: '3', meta: { extra: 'kept' } });
   const judge = (await labelsOf(id)).find((l) => l.item === '5')!;
   expect([judge.annotator, judge.kind, judge.value]).toEqual(['gpt-4', 'llm', 'A']);

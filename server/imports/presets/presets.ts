@@ -144,19 +144,26 @@ const mtBenchHuman: Preset = {
   },
 };
 
-/** Personalized-Judge's PRISM format (Dong et al. 2024, "Can LLM be a Personalized Judge?"): user_info is the persona; ground_truth the A/B the user preferred. */
+/**
+ * Personalized-Judge's PRISM format (github:dong-river/Personalized-Judge prism.py; Dong et al. 2024, "Can LLM be a
+ * Personalized Judge?"): user_info is the persona; ground_truth "A" / "B" the answer the user scored higher, "C" a tie
+ * (the with_tie prompts: scores within 10). Its output files add `answer` (the judge's A / B / C, an LLM label).
+ */
+const PERSONA_VALUES: Record<string, string> = { A: 'A', B: 'B', C: 'tie', TIE: 'tie' };
 const persona: Preset = {
   name: 'persona',
-  description: 'Personalized-Judge PRISM: user_info, question, asst_A, asst_B, ground_truth (A / B)',
+  description: 'Personalized-Judge PRISM: user_info, question, asst_A, asst_B, ground_truth (A / B / C = tie), answer?',
   fields: { question: 'question', answer_a: 'asst_A', answer_b: 'asst_B' },
-  consumed: ['user_info', 'ground_truth', 'id'],
+  consumed: ['user_info', 'ground_truth', 'id', 'answer'],
   rule: (s) => {
     const info = typeof s.user_info === 'string' ? s.user_info : s.user_info == null ? null : JSON.stringify(s.user_info);
     if (info === null) return bad('user_info', 'user_info is missing (the persona the answers are judged for)');
-    const g = str(s.ground_truth).trim().toUpperCase();
-    const gold = g === 'A' ? 'A' : g === 'B' ? 'B' : g === 'TIE' ? 'tie' : null;
-    if (s.ground_truth != null && !gold) return bad('ground_truth', `ground_truth is ${JSON.stringify(s.ground_truth)}: give A, B or tie`);
-    return { item: { id: s.id != null ? str(s.id) : contentId(info, s.question, s.asst_A, s.asst_B), persona: info, gold } };
+    const gold = PERSONA_VALUES[str(s.ground_truth).trim().toUpperCase()] ?? null;
+    if (s.ground_truth != null && !gold) return bad('ground_truth', `ground_truth is ${JSON.stringify(s.ground_truth)}: give A, B or C (a tie)`);
+    const item = { id: s.id != null ? str(s.id) : contentId(info, s.question, s.asst_A, s.asst_B), persona: info, gold };
+    // The judge's answer is the first character of its output (prism.py): anything but A/B/C is unparseable.
+    const labels: CarriedLabel[] = s.answer == null ? [] : [{ annotator: 'persona-judge', kind: 'llm', value: PERSONA_VALUES[str(s.answer).trim().toUpperCase()] ?? null }];
+    return { item, labels };
   },
 };
 
