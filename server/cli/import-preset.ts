@@ -4,6 +4,7 @@
  * (`?preset=` / `?map=` / `?seed=` on the items import), so the CLI and the REST import read a file the same way.
  */
 import { Option, type Command } from 'commander';
+import { ITEM_RECORD } from '../../shared/schemas';
 import { mapPreset } from '../imports/presets/mapping';
 import { PRESETS } from '../imports/presets/presets';
 
@@ -38,7 +39,8 @@ export function presetQuery(opts: PresetCliOptions): { query: string } | { error
     q.set('preset', opts.preset);
     q.set('seed', seed);
   } else {
-    const m = mapPreset(opts.map!);
+    // Any project type's item fields: the server checks the map against the project's own.
+    const m = mapPreset(opts.map!, [...new Set(Object.values(ITEM_RECORD).flatMap((r) => Object.keys(r.shape)))]);
     if (typeof m === 'string') return { error: `--map: ${m}` };
     q.set('map', opts.map!);
   }

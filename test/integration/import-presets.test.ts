@@ -93,6 +93,21 @@ test('an unknown preset is named with the known ones; a bad value names line and
   expect((await s.api('GET', `/api/projects/${id}/items`)).body.total).toBe(0);
 });
 
+test('--map on a rating project: its own item fields; a field of another type is named with the project\'s', async () => {
+  const id = await project('rating');
+  const recs = [{ uid: 'r1', prompt: 'Q', response: 'A', score: 4, model: 'm' }];
+  expect((await post(id, 'map=id=uid,question=prompt,answer=response,gold=score', jsonl(recs))).body).toEqual({ imported: 1 });
+  const item = (await s.api('GET', `/api/projects/${id}/items`)).body.items[0];
+  expect([item.id, item.content.answer, item.gold, item.meta]).toEqual(['r1', 'A', 4, { model: 'm' }]);
+  const r = await post(id, 'map=question=prompt,answer_a=response', jsonl(recs));
+  expect(r.status).toBe(400);
+  // The rating item's fields (as shared/item-schemas.ts has them), not the pairwise ones.
+  expect(r.body.error.message).toMatch(/^map: "answer_a" is not an item field: map to one of id, .*\bquestion, answer, conversation\b/);
+  expect(r.body.error.message).not.toMatch(/answer_b/);
+  const p = await post(id, 'preset=pandalm', jsonl(recs));
+  expect(p.body.error.message).toBe('The pandalm preset makes pairwise items: this project is rating');
+});
+
 test('mt-bench-human: judgments of one pair become one item with human and LLM labels', async () => {
   const id = await project();
   const conv = (a: string) => [

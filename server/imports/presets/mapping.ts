@@ -76,7 +76,7 @@ function mapRecord(preset: Preset, src: Record<string, unknown>, line: number, c
       }
       continue;
     }
-    item[target] = target === 'meta' || target.startsWith('conversation') || target === 'turn' ? v : asText(v);
+    item[target] = KEEP.has(target) && typeof v !== 'boolean' ? v : asText(v);
   }
   if (bad) return null;
   const r = preset.rule ? preset.rule(src, ctx) : {};
@@ -126,21 +126,24 @@ export function applyPreset(preset: Preset, records: Array<{ line: number; value
   return out;
 }
 
-/** Item fields a `--map` may name (pairwise): the item record's fields. */
-export const MAP_TARGETS = ['id', 'question', 'answer_a', 'answer_b', 'conversation_a', 'conversation_b', 'turn', 'gold', 'reference', 'persona', 'meta'] as const;
+/** Item fields a `--map` may name: a pairwise item record's fields (other project types pass their own). */
+export const MAP_TARGETS: readonly string[] = ['id', 'question', 'answer_a', 'answer_b', 'conversation_a', 'conversation_b', 'turn', 'gold', 'reference', 'persona', 'meta'];
+
+/** Item fields whose values are kept as they are (lists, objects, numbers the schema wants); the others become text. */
+const KEEP = new Set(['meta', 'conversation', 'conversation_a', 'conversation_b', 'turn', 'answers', 'options', 'images', 'gold']);
 
 /**
  * A preset from a `--map` spec, `question=instruction,answer_a=output_1,…` (item field = source field). Returns the
  * preset, or the problem with the spec in plain words.
  */
-export function mapPreset(spec: string): Preset | string {
+export function mapPreset(spec: string, targets: readonly string[] = MAP_TARGETS): Preset | string {
   const fields: Record<string, string> = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0 || eq === part.length - 1) return `"${part}" is not target=source (e.g. question=instruction)`;
     const target = part.slice(0, eq).trim();
     const source = part.slice(eq + 1).trim();
-    if (!(MAP_TARGETS as readonly string[]).includes(target)) return `"${target}" is not an item field: map to one of ${MAP_TARGETS.join(', ')}`;
+    if (!targets.includes(target)) return `"${target}" is not an item field: map to one of ${targets.join(', ')}`;
     if (fields[target]) return `${target} is mapped twice`;
     fields[target] = source;
   }

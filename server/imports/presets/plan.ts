@@ -2,11 +2,13 @@
 import { AppError } from '../../errors';
 import type { Project } from '../../../shared/views';
 import type { Problems, RawRecord } from '../parse';
+import { ITEM_RECORD } from '../../../shared/schemas';
 import { applyPreset, mapPreset, type CarriedLabel, type Preset } from './mapping';
 import { PRESETS } from './presets';
 
 export interface Plan {
-  preset: Preset;
+  /** A preset, or a `?map=` spec (checked against the project's item fields when applied). */
+  preset: Preset | { map: string };
   seed: number;
 }
 
@@ -28,16 +30,19 @@ export function planOf(query: Record<string, unknown>): Plan | null {
     if (!preset) throw new AppError('invalid-input', `Unknown preset "${name}": the presets are ${[...PRESETS.keys()].join(', ')}`);
     return { preset, seed };
   }
-  const m = mapPreset(map!);
-  if (typeof m === 'string') throw new AppError('invalid-input', `map: ${m}`);
-  return { preset: m, seed };
+  return { preset: { map: map! }, seed };
 }
 
 /** Rewrites the records read into item records (in place) and returns the labels they carry. */
 export function applyPlan(plan: Plan, project: Project, read: { records: RawRecord[]; problems: Problems }): CarriedLabels {
-  if (project.type !== 'pairwise' && plan.preset.name !== 'map')
-    throw new AppError('invalid-input', `The ${plan.preset.name} preset makes pairwise items: this project is ${project.type}`);
-  const applied = applyPreset(plan.preset, read.records, { seed: plan.seed }, (d) => read.problems.add(d));
+  let preset: Preset;
+  if ('map' in plan.preset) {
+    const m = mapPreset(plan.preset.map, Object.keys(ITEM_RECORD[project.type].shape));
+    if (typeof m === 'string') throw new AppError('invalid-input', `map: ${m}`);
+    preset = m;
+  } else preset = plan.preset;
+  if (project.type !== 'pairwise' && preset.name !== 'map') throw new AppError('invalid-input', `The ${preset.name} preset makes pairwise items: this project is ${project.type}`);
+  const applied = applyPreset(preset, read.records, { seed: plan.seed }, (d) => read.problems.add(d));
   read.records = applied.items;
   return { labels: applied.labels };
 }

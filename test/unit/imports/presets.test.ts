@@ -92,7 +92,10 @@ test('the CLI\'s query: preset with its seed, a map, or the problem before anyth
   expect(presetQuery({ map: 'question=instruction,answer_a=o1' })).toEqual({ query: 'map=question%3Dinstruction%2Canswer_a%3Do1' });
   expect(presetQuery({ preset: 'pandalm', map: 'x=y' })).toEqual({ error: 'Give either --preset or --map, not both' });
   expect(presetQuery({ preset: 'pandalm', labels: true })).toEqual({ error: '--preset and --map read an items file (with the labels it carries): drop --labels' });
-  expect(presetQuery({ map: 'prompt=x' })).toEqual({ error: '--map: "prompt" is not an item field: map to one of id, question, answer_a, answer_b, conversation_a, conversation_b, turn, gold, reference, persona, meta' });
+  // The CLI knows no project type: it accepts any type's item field and names them all.
+  expect(presetQuery({ map: 'answer=x' })).toEqual({ query: 'map=answer%3Dx' });
+  const bad = presetQuery({ map: 'prompt=x' });
+  expect('error' in bad && bad.error).toMatch(/^--map: "prompt" is not an item field: map to one of id, .*\banswer_a, answer_b\b.*\banswer\b/);
   expect(presetQuery({ preset: 'x' })).toEqual({ error: 'Unknown preset "x": the presets are mt-bench-human, alpaca-eval, judgebench, pandalm, rewardbench, judgelm, persona' });
   expect(presetQuery({ preset: 'pandalm', seed: '-1' })).toEqual({ error: '--seed must be a whole number from 0, not "-1"' });
 });
