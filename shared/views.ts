@@ -44,6 +44,8 @@ export interface ImportResult {
   imported: number;
   /** Items imports with files (multipart or zip): the distinct image files the items name, stored once each. */
   files?: number;
+  /** Items imports read with a preset or a map (`?preset=`, `?map=`): the labels the file carried, stored with the items. */
+  labels?: number;
 }
 
 /**

@@ -10,6 +10,8 @@ import { serve } from '../serve';
 import { fail, request, requestJson, type Remote } from './api';
 import { importForm } from './import-files';
 import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
+import { addPresetOptions, presetQuery, type PresetCliOptions } from './import-preset';
+import type { ImportResult } from '../../shared/views';
 
 const program = new Command();
 program
@@ -54,8 +56,9 @@ program
   });
 
 remote(
-  program
-    .command('import')
+  addPresetOptions(
+    program
+      .command('import')
     .description(
       'Import items (or, with --labels, existing labels) into a project on a running server. All or nothing: a file with a bad record imports nothing and every bad line is listed.',
     )
@@ -65,12 +68,15 @@ remote(
     .addOption(new Option('--type <type>', 'task type of the project --create makes').choices([...TASK_TYPES]))
     .option('--labels', 'the file holds labels, not items')
     .option('--files <dir-or-zip>', 'the image files the items name by relative path: a folder (only the files named are sent) or a .zip')
-    .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
-).action(async (file: string, opts: Remote & { project?: string; create?: string; type?: string; labels?: boolean; upsert?: boolean; files?: string }) => {
+      .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
+  ),
+).action(async (file: string, opts: Remote & PresetCliOptions & { project?: string; create?: string; type?: string; upsert?: boolean; files?: string }) => {
   if (!opts.project && !opts.create) fail('Say where to import: --project <id>, or --create <name> --type <type>');
   if (opts.create && !opts.type) fail(`--create needs --type ${TASK_TYPES.join('|')}`);
   if (opts.files && opts.labels) fail('--files goes with an items file: labels name no files');
   if (!fs.existsSync(file)) fail(`No such file: ${file}`);
+  const preset = presetQuery(opts);
+  if ('error' in preset) fail(preset.error); // before --create makes a project
   const ext = path.extname(file).toLowerCase();
   const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : 'jsonl';
   const contentType = format === 'csv' ? 'text/csv' : format === 'json' ? 'application/json' : 'application/x-ndjson';
@@ -82,10 +88,12 @@ remote(
     projectId = String(p.id);
     process.stdout.write(`Created project ${projectId} (${opts.type})\n`);
   }
-  const route = `/projects/${projectId}/${opts.labels ? 'labels' : 'items'}${opts.upsert ? '?upsert=1' : ''}`;
-  const r = upload ? await requestJson<{ imported: number }>(opts, 'POST', route, upload.form) : await requestJson<{ imported: number }>(opts, 'POST', route, fs.readFileSync(file), contentType);
+  const query = [opts.upsert ? 'upsert=1' : '', preset.query].filter(Boolean).join('&');
+  const route = `/projects/${projectId}/${opts.labels ? 'labels' : 'items'}${query ? `?${query}` : ''}`;
+  const r = upload ? await requestJson<ImportResult>(opts, 'POST', route, upload.form) : await requestJson<ImportResult>(opts, 'POST', route, fs.readFileSync(file), contentType);
   const withFiles = upload ? ` with ${upload.count} image file${upload.count === 1 ? '' : 's'}` : '';
-  process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'}${withFiles} into project ${projectId}\n`);
+  const withLabels = r.labels !== undefined ? ` and ${r.labels} label${r.labels === 1 ? '' : 's'}` : '';
+  process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'}${withLabels}${withFiles} into project ${projectId}\n`);
 });
 
 remote(

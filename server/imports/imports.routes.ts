@@ -46,7 +46,7 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
         const current = projects.get(project.id);
         const carried = plan ? applyPlan(plan, current, read) : null;
         const result: ImportResult =
-          kind === 'items' ? importedItems(imports.importItems(current, read, upload.files, carried), upload.files !== null) : { imported: imports.importLabels(current, read) };
+          kind === 'items' ? importedItems(imports.importItems(current, read, upload.files, carried), upload.files !== null, carried !== null) : { imported: imports.importLabels(current, read) };
         tasks.reload(project.id);
         res.json(result);
       } finally {
@@ -58,5 +58,10 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
   return r;
 }
 
-/** An items import's answer: the files count only when the upload could carry files (multipart). */
-const importedItems = (r: { imported: number; files: number }, upload: boolean): ImportResult => (upload ? r : { imported: r.imported });
+/** An items import's answer: the files count only when the upload could carry files (multipart), the labels only with a preset. */
+function importedItems(r: { imported: number; files: number; labels?: number }, upload: boolean, preset: boolean): ImportResult {
+  const out: ImportResult = { imported: r.imported };
+  if (preset) out.labels = r.labels ?? 0;
+  if (upload) out.files = r.files;
+  return out;
+}

@@ -106,6 +106,19 @@ const format: PlainParam = {
   schema: { type: 'string', enum: [...IMPORT_FORMATS] },
 };
 
+const preset: PlainParam = {
+  name: 'preset',
+  description:
+    'Read the file as a published data set (pairwise projects): `mt-bench-human`, `alpaca-eval`, `judgebench`, `pandalm`, `rewardbench`, `judgelm` or `persona`; the labels it carries are imported with the items, creating their annotators',
+  schema: { type: 'string' },
+};
+const map: PlainParam = {
+  name: 'map',
+  description: 'Item field = source field pairs, e.g. `question=instruction,answer_a=output_1,answer_b=output_2`; fields not mapped are kept in `meta`',
+  schema: { type: 'string' },
+};
+const seed: PlainParam = { name: 'seed', description: '`rewardbench`: the seed of the answer positions (default 1), recorded in each item\'s meta', schema: { type: 'string' } };
+
 /** What an items import may carry besides the file: its images (server/imports/multipart.ts). */
 const WITH_FILES =
   ' Items that name image files by relative path (`"images":["img/cat.png"]`, on the item or on a conversation turn) come with them in one `multipart/form-data` body: the items file as the part `items`, each image as a part named `files` whose filename is its path (or a part named by its path), or one `.zip` whose entries are named by their paths. Each file named is sniffed (PNG, JPEG, WebP or GIF only), at most 10 MiB, and stored with the items in the same transaction; a named file that did not come, or is not an image, refuses the import naming its line, field and path. Files no item names are not kept. http(s) URLs are kept as given and never fetched.';
@@ -117,7 +130,7 @@ function importRoute(kind: 'items' | 'labels', summary: string): ApiRoute {
     path: `/projects/:id/${kind}`,
     summary,
     description: `All or nothing: a file with any bad record imports nothing, and the 400 names every problem by line and field.${kind === 'items' ? WITH_FILES : ''}`,
-    params: [upsert, format],
+    params: kind === 'items' ? [upsert, format, preset, map, seed] : [upsert, format],
     file: kind,
     ok: { status: 200, description: '`{"imported":n}`', view: 'ImportResult' },
     errors: [413, 415],

@@ -73,6 +73,21 @@ describe('the concord CLI', () => {
     expect(noReference.stderr).toContain('template');
   }, 60_000);
 
+  test('--preset reads a published data set with the labels it carries; a wrong preset or a preset with --labels is refused before anything is sent', async () => {
+    const pandalm = path.resolve(__dirname, '../fixtures/pandalm/testset-v1.json');
+    const ok = await concord('import', pandalm, '--create', 'PandaLM', '--type', 'pairwise', '--preset', 'pandalm');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/Imported 999 items and 2997 labels into project \d+/);
+    const unknown = await concord('import', pandalm, '--create', 'never made', '--type', 'pairwise', '--map', 'colour=instruction');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('--map');
+    const both = await concord('import', pandalm, '--project', '1', '--preset', 'pandalm', '--labels');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('drop --labels');
+    const projects = (await s.api('GET', '/api/projects')).body.projects.map((p: { name: string }) => p.name);
+    expect(projects).not.toContain('never made');
+  }, 60_000);
+
   test('a wrong token or an unreachable server is said in words', async () => {
     const wrong = await concord('report', '1', '--token', 'not-a-real-token-at-all');
     expect(wrong.code).toBe(1);

@@ -43,7 +43,7 @@ test('pandalm: the whole test set with its 3 annotators; majority counts as Pand
   const r = await post(id, 'preset=pandalm', PANDALM, 'application/json');
   // Measured for the report (not asserted): the whole set's import time.
   process.stdout.write(`pandalm preset import: ${(performance.now() - t0).toFixed(0)} ms\n`);
-  expect(r.body).toEqual({ imported: 999 });
+  expect(r.body).toEqual({ imported: 999, labels: 2997 });
   const labels = await labelsOf(id);
   expect(labels).toHaveLength(2997);
   const byItem = new Map<string, string[]>();
@@ -63,7 +63,7 @@ test('alpaca-eval: a real excerpt of its GPT-4 annotations; preference 1/2/0 (dr
   const file = fs.readFileSync(path.resolve(__dirname, '../fixtures/presets/alpaca-eval/annotations-excerpt.json'));
   const src = JSON.parse(file.toString()) as Array<{ instruction: string; output_1: string; output_2: string; generator_2: string; preference: number | null }>;
   const id = await project();
-  expect((await post(id, 'preset=alpaca-eval', file, 'application/json')).body).toEqual({ imported: 36 });
+  expect((await post(id, 'preset=alpaca-eval', file, 'application/json')).body).toEqual({ imported: 36, labels: 35 });
   const labels = await labelsOf(id);
   expect(labels.map((l) => [l.annotator, l.kind])).toEqual(Array(35).fill(['alpaca_eval_gpt4', 'llm']));
   const counts = labels.reduce<Record<string, number>>((m, l) => ({ ...m, [l.value]: (m[l.value] ?? 0) + 1 }), {});
@@ -96,7 +96,7 @@ test('an unknown preset is named with the known ones; a bad value names line and
 test('--map on a rating project: its own item fields; a field of another type is named with the project\'s', async () => {
   const id = await project('rating');
   const recs = [{ uid: 'r1', prompt: 'Q', response: 'A', score: 4, model: 'm' }];
-  expect((await post(id, 'map=id=uid,question=prompt,answer=response,gold=score', jsonl(recs))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'map=id=uid,question=prompt,answer=response,gold=score', jsonl(recs))).body).toEqual({ imported: 1, labels: 0 });
   const item = (await s.api('GET', `/api/projects/${id}/items`)).body.items[0];
   expect([item.id, item.content.answer, item.gold, item.meta]).toEqual(['r1', 'A', 4, { model: 'm' }]);
   const r = await post(id, 'map=question=prompt,answer_a=response', jsonl(recs));
@@ -121,7 +121,7 @@ test('mt-bench-human: judgments of one pair become one item with human and LLM l
     { ...base, judge: 'gpt4_pair', winner: 'model_b' },
     { ...base, judge: ['gpt-4', 'pair-v2'], winner: 'tie' },
   ];
-  expect((await post(id, 'preset=mt-bench-human', jsonl(recs))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'preset=mt-bench-human', jsonl(recs))).body).toEqual({ imported: 1, labels: 4 });
   const labels = (await labelsOf(id)).map((l) => [l.item, l.annotator, l.kind, l.value]).sort();
   expect(labels).toEqual([
     ['81:gpt-4:vicuna-13b:1', 'author_2', 'human', 'tie'],
@@ -134,22 +134,22 @@ test('mt-bench-human: judgments of one pair become one item with human and LLM l
 test('alpaca-eval, judgebench, rewardbench, judgelm, persona, and --map: items, gold, meta and labels', async () => {
   const id = await project();
   const alp = [1, 2, 1.5, 0].map((p, i) => ({ instruction: 'Name a colour.', output_1: 'red', output_2: 'blue', preference: p, annotator_index: i }));
-  expect((await post(id, 'preset=alpaca-eval', jsonl(alp))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'preset=alpaca-eval', jsonl(alp))).body).toEqual({ imported: 1, labels: 4 });
   expect((await labelsOf(id)).map((l) => l.value)).toEqual(['A', 'B', 'tie', 'tie']);
 
   const jb = [{ pair_id: 'jb1', original_id: 'o', question: 'q', response_model: 'm', response_A: 'a', response_B: 'b', label: 'B>A', source: 'livebench-math' }];
-  expect((await post(id, 'preset=judgebench', jsonl(jb))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'preset=judgebench', jsonl(jb))).body).toEqual({ imported: 1, labels: 0 });
   const rb = [{ id: 7, prompt: 'p', chosen: 'good', rejected: 'bad', subset: 'hep-python' }];
-  expect((await post(id, 'preset=rewardbench&seed=3', jsonl(rb))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'preset=rewardbench&seed=3', jsonl(rb))).body).toEqual({ imported: 1, labels: 0 });
   const jl = [{ question_id: 5, question_body: 'qb', answer1_body: 'a1', answer2_body: 'a2', score: [8, 6], text: '8 6\nAssistant 1 is better.', reference: { text: 'ref' } }];
-  expect((await post(id, 'preset=judgelm', jsonl(jl))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'preset=judgelm', jsonl(jl))).body).toEqual({ imported: 1, labels: 1 });
   const pe = [
     { id: 'u1-c1', user_info: { age: '25-34' }, question: 'q', asst_A: 'a', asst_B: 'b', ground_truth: 'A' },
     { user_info: 'Age: 18-24', question: 'q2', asst_A: 'a', asst_B: 'b', ground_truth: 'C', answer: 'B', certainty: 70, conversation_type: 'values guided' },
   ];
-  expect((await post(id, 'preset=persona', jsonl(pe))).body).toEqual({ imported: 2 });
+  expect((await post(id, 'preset=persona', jsonl(pe))).body).toEqual({ imported: 2, labels: 1 });
   const mp = [{ idx: 'm1', instruction: 'i', output_1: true, output_2: 3, extra: 'kept' }];
-  expect((await post(id, 'map=id=idx,question=instruction,answer_a=output_1,answer_b=output_2', jsonl(mp))).body).toEqual({ imported: 1 });
+  expect((await post(id, 'map=id=idx,question=instruction,answer_a=output_1,answer_b=output_2', jsonl(mp))).body).toEqual({ imported: 1, labels: 0 });
 
   const page = (await s.api('GET', `/api/projects/${id}/items?limit=1000`)).body as { items: Array<{ id: string; content: object; gold: unknown; meta: unknown }> };
   const items = new Map(page.items.map((r) => [r.id, { ...r.content, gold: r.gold, meta: r.meta } as Record<string, unknown>]));
