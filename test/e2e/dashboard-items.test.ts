@@ -158,6 +158,8 @@ describe('dashboard with rankings, conversations and images', () => {
     await expect(item.getByText(/gold 3 > 1 = 2/).count()).resolves.toBe(1);
     await item.locator('summary').click();
     const answers = item.getByRole('list', { name: 'Answers' }).locator('li');
+    // The item's body is drawn once it is unfolded: wait for it before counting.
+    await answers.first().waitFor();
     await expect(answers.count()).resolves.toBe(3);
     await expect(answers.nth(2).textContent()).resolves.toMatch(/1st\s*A grey square 1/);
     await expect(answers.nth(0).textContent()).resolves.toMatch(/=2nd\s*A cat on a mat 1/);
