@@ -172,7 +172,7 @@ export class ImportsService {
     const existing = this.items.idMap(project.id);
     const seen = new Map<string, number>();
     const linker = new ImageLinker(files);
-    const shapes = upsert && project.type === 'ranking' ? this.itemShapes(project) : null;
+    const answers = upsert && project.type === 'ranking' ? this.items.answerCounts(project.id) : null;
     const out: NewItem[] = [];
     for (const { line, value, failed } of records) {
       if (failed) continue;
@@ -194,7 +194,7 @@ export class ImportsService {
       }
       const item = toNewItem(project, rec, line, linker, (d) => problems.add(d));
       if (!item) continue;
-      const was = shapes?.get(existing.get(rec.id) ?? -1)?.answers;
+      const was = answers?.get(existing.get(rec.id) ?? -1);
       // Labels, gold checks and live tasks name a ranking's answers by position: their number cannot change under them.
       if (was != null && was !== item.content.answers?.length)
         problems.add({ line, field: 'answers', message: `item "${rec.id}" has ${was} answers in the project (its labels and tasks refer to them by position): import a different number under a new id` });

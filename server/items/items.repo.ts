@@ -27,6 +27,7 @@ export class ItemsRepo {
   private readonly countStmt;
   private readonly poolStmt;
   private readonly contentsStmt;
+  private readonly answerCountsStmt;
 
   constructor(db: Db) {
     const cols = '(project_id, external_id, content, gold, meta, created_at) VALUES (@projectId, @externalId, @content, @gold, @meta, @now)';
@@ -44,6 +45,10 @@ export class ItemsRepo {
     );
     this.countStmt = db.prepare<[number], { n: number }>('SELECT count(*) FROM items WHERE project_id = ?').pluck();
     this.contentsStmt = db.prepare<[number], { id: number; content: string }>('SELECT id, content FROM items WHERE project_id = ?');
+    // SQLite's JSON reader counts the answers without the item's text crossing into JavaScript.
+    this.answerCountsStmt = db.prepare<[number], { id: number; n: number }>(
+      "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND json_type(content, '$.answers') = 'array'",
+    );
     this.poolStmt = db.prepare<[number], { id: number; gold: string | number | null }>('SELECT id, gold FROM items WHERE project_id = ? ORDER BY id');
   }
 
@@ -63,6 +68,13 @@ export class ItemsRepo {
   }
 
   /** External id → internal id for every item of a project. */
+  /** Ranking items: how many answers each has (item id → count), for the assignment pool and imports. */
+  answerCounts(projectId: number): Map<number, number> {
+    const m = new Map<number, number>();
+    for (const r of this.answerCountsStmt.iterate(projectId)) m.set(r.id, r.n);
+    return m;
+  }
+
   idMap(projectId: number): Map<string, number> {
     const m = new Map<string, number>();
     for (const r of this.idsStmt.iterate(projectId)) m.set(r.external_id, r.id);

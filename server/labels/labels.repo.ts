@@ -46,7 +46,6 @@ export class LabelsRepo {
   private readonly humanCountsStmt;
   private readonly doneStmt;
   private readonly countsStmt;
-  private readonly answerCountsStmt;
 
   constructor(db: Db) {
     const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta, lease_id, invite_id, study_id, session_id, permutation, scores)
@@ -72,10 +71,6 @@ export class LabelsRepo {
     this.countsStmt = db.prepare<[number], { annotator_id: number; n: number }>(
       'SELECT annotator_id, count(*) AS n FROM labels WHERE project_id = ? GROUP BY annotator_id',
     );
-    // SQLite's JSON reader counts the answers without the item's text crossing into JavaScript.
-    this.answerCountsStmt = db.prepare<[number], { id: number; n: number }>(
-      "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND json_type(content, '$.answers') = 'array'",
-    );
   }
 
   /** Inserts a live label; `undefined` when the clientLabelId or the slot is already taken. */
@@ -100,11 +95,5 @@ export class LabelsRepo {
   }
   countsByAnnotator(projectId: number) {
     return this.countsStmt.all(projectId);
-  }
-  /** Ranking items: how many answers a label on each must order (item id → count), for the assignment pool. */
-  answerCounts(projectId: number): Map<number, number> {
-    const m = new Map<number, number>();
-    for (const r of this.answerCountsStmt.iterate(projectId)) m.set(r.id, r.n);
-    return m;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { CheckerName, Verdict } from '../../shared/checkers';
 import type { Question } from './records';
+import { mulberry32 } from '../../shared/stats/random';
 
 export interface Graded extends Verdict {
   sample: number;
@@ -31,18 +32,6 @@ function fnv1a(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
-}
-
-/** mulberry32 (Tommy Ettinger's public-domain generator): small, fast, and the same on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface PairContext {

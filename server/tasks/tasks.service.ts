@@ -127,7 +127,7 @@ export class TasksService {
     let items: Array<{ id: number; gold: string | number | null; answers?: number | null }> = this.items.forPool(project.id);
     if (project.type === 'ranking') {
       // Each ranking lease shows the answers in an order of its own: the pool draws it, so it knows each count.
-      const counts = this.labels.answerCounts(project.id);
+      const counts = this.items.answerCounts(project.id);
       items = items.map((r) => ({ ...r, answers: counts.get(r.id) ?? null }));
     }
     pool.load(poolSettings(project), items, this.labels.humanCounts(project.id), this.labels.done(project.id));
