@@ -108,3 +108,23 @@ export const REPORT_TEST_DEFAULTS = {
   /** Least labels at or above a certainty value for it to be tested (the authors' code uses 30). */
   minItems: 30,
 } as const;
+
+/**
+ * The import presets (issue 12): the published data sets an items import reads as they are (`?preset=`,
+ * `concord import --preset`). The server's presets (server/imports/presets/presets.ts) are exactly these names.
+ */
+export const IMPORT_PRESETS = [
+  { name: 'mt-bench-human', label: 'MT-Bench human judgments', fields: 'question_id, model_a, model_b, winner, judge, conversation_a, conversation_b, turn' },
+  { name: 'alpaca-eval', label: 'alpaca_eval', fields: 'instruction, output_1, output_2, preference, annotator' },
+  { name: 'judgebench', label: 'JudgeBench', fields: 'pair_id, question, response_A, response_B, label (A>B / B>A), source' },
+  { name: 'pandalm', label: 'PandaLM test set', fields: 'instruction, input, response1, response2, annotator1..3' },
+  { name: 'rewardbench', label: 'RewardBench', fields: 'prompt, chosen, rejected, subset (chosen is gold; positions shuffled with a seed)' },
+  { name: 'judgelm', label: 'JudgeLM', fields: 'question_body, answer1_body, answer2_body, score, text, reference' },
+  { name: 'persona', label: 'Personalized judge (PRISM)', fields: 'user_info, question, asst_A, asst_B, ground_truth' },
+] as const;
+export type ImportPresetName = (typeof IMPORT_PRESETS)[number]['name'];
+
+/** What an export can be (`?kind=`): gold and raw labels, and the judge-training sets of issue 12. */
+export const EXPORT_KINDS = ['gold', 'labels', 'sft', 'dpo', 'preference'] as const;
+/** The export's file formats (`?format=`). */
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;

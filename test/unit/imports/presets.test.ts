@@ -3,6 +3,7 @@ import { applyPreset, asText, mapPreset, type Preset } from '../../../server/imp
 import { PRESETS } from '../../../server/imports/presets/presets';
 import { presetQuery } from '../../../server/cli/import-preset';
 import type { ErrorDetail } from '../../../shared/errors';
+import { IMPORT_PRESETS } from '../../../shared/constants';
 
 function run(preset: Preset, values: unknown[], seed = 1) {
   const problems: ErrorDetail[] = [];
@@ -10,6 +11,10 @@ function run(preset: Preset, values: unknown[], seed = 1) {
   return { ...out, problems };
 }
 const preset = (name: string) => PRESETS.get(name)!;
+
+test('the dashboard\'s list of presets (shared IMPORT_PRESETS) is exactly the server\'s presets', () => {
+  expect(IMPORT_PRESETS.map((p) => p.name).sort()).toEqual([...PRESETS.keys()].sort());
+});
 
 test('value rules: numbers and booleans become text (booleans as PandaLM\'s Python reads them)', () => {
   expect([asText(true), asText(false), asText(3), asText(1.5), asText('x'), asText(null)]).toEqual(['True', 'False', '3', '1.5', 'x', null]);
