@@ -5,6 +5,7 @@ import { optionsHelp, parseOptions } from './lib/args';
 import type { Benchmark } from './lib/benchmark';
 import { annotator } from './annotator';
 import { assign } from './assign';
+import { exportsBench } from './exports';
 import { importBench } from './import';
 import { judge } from './judge';
 import { report } from './report';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   judge,
   annotator,
   import: importBench,
+  exports: exportsBench,
 };
 
 function usage(): string {

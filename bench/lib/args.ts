@@ -14,14 +14,28 @@ export interface ChoiceOption<C extends string = string> {
   help: string;
 }
 
-export type OptionSpec = NumberOption | ChoiceOption;
+/** Several of a few words, comma-separated (`--formats jsonl,csv`). */
+export interface ListOption<C extends string = string> {
+  default: readonly C[];
+  choices: readonly C[];
+  list: true;
+  help: string;
+}
 
-export type Options<S extends Record<string, OptionSpec>> = { [K in keyof S]: S[K] extends ChoiceOption<infer C> ? C : number };
+export type OptionSpec = NumberOption | ChoiceOption | ListOption;
+
+export type Options<S extends Record<string, OptionSpec>> = {
+  [K in keyof S]: S[K] extends ListOption<infer C> ? C[] : S[K] extends ChoiceOption<infer C> ? C : number;
+};
 
 /** A word option; its default is the first choice. */
 export const choice = <const C extends string>(choices: readonly [C, ...C[]], help: string): ChoiceOption<C> => ({ default: choices[0], choices, help });
 
-const isChoice = (s: OptionSpec): s is ChoiceOption => 'choices' in s;
+/** A list option: any of `choices`, comma-separated; `defaults` when not given. */
+export const list = <const C extends string>(choices: readonly [C, ...C[]], defaults: readonly C[], help: string): ListOption<C> => ({ default: defaults, choices, list: true, help });
+
+const isList = (s: OptionSpec): s is ListOption => 'list' in s;
+const isChoice = (s: OptionSpec): s is ChoiceOption => 'choices' in s && !isList(s);
 
 const envName = (key: string) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -29,10 +43,10 @@ const flagName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase
 /** Parses the options; throws naming the flag that is wrong or unknown. */
 export function parseOptions<S extends Record<string, OptionSpec>>(spec: S, argv: string[], env: NodeJS.ProcessEnv = process.env): Options<S> {
   const byFlag = new Map(Object.keys(spec).map((k) => [flagName(k), k]));
-  const out: Record<string, number | string> = {};
+  const out: Record<string, number | string | string[]> = {};
   for (const [k, s] of Object.entries(spec)) {
     const e = env[envName(k)];
-    out[k] = e !== undefined && e !== '' ? toValue(s, e, envName(k)) : s.default;
+    out[k] = e !== undefined && e !== '' ? toValue(s, e, envName(k)) : typeof s.default === 'object' ? [...s.default] : s.default;
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -47,7 +61,13 @@ export function parseOptions<S extends Record<string, OptionSpec>>(spec: S, argv
   return out as Options<S>;
 }
 
-function toValue(spec: OptionSpec, raw: string, what: string): number | string {
+function toValue(spec: OptionSpec, raw: string, what: string): number | string | string[] {
+  if (isList(spec)) {
+    const words = raw.split(',').map((w) => w.trim()).filter((w) => w !== '');
+    const wrong = words.filter((w) => !spec.choices.includes(w));
+    if (words.length === 0 || wrong.length > 0) throw new Error(`${what} must be a comma-separated list of ${spec.choices.join(', ')}, not ${JSON.stringify(raw)}`);
+    return words;
+  }
   if (isChoice(spec)) {
     if (!spec.choices.includes(raw)) throw new Error(`${what} must be one of ${spec.choices.join(', ')}, not ${JSON.stringify(raw)}`);
     return raw;
@@ -59,6 +79,6 @@ function toValue(spec: OptionSpec, raw: string, what: string): number | string {
 
 export function optionsHelp(spec: Record<string, OptionSpec>): string {
   return Object.entries(spec)
-    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help}${isChoice(s) ? `: ${s.choices.join(' | ')}` : ''} (default ${s.default}; env ${envName(k)})`)
+    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help}${isChoice(s) ? `: ${s.choices.join(' | ')}` : isList(s) ? `: any of ${s.choices.join(',')}` : ''} (default ${s.default}; env ${envName(k)})`)
     .join('\n');
 }

@@ -8,10 +8,10 @@ export interface ResultHead {
   at: string;
   command: string;
   machine: Machine;
-  options: Record<string, number | string>;
+  options: Record<string, number | string | readonly string[]>;
 }
 
-export function resultHead(benchmark: string, command: string, options: Record<string, number | string>): ResultHead {
+export function resultHead(benchmark: string, command: string, options: Record<string, number | string | readonly string[]>): ResultHead {
   return { benchmark, at: new Date().toISOString(), command, machine: machine(), options };
 }
 

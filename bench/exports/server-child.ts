@@ -1,0 +1,49 @@
+/**
+ * The export benchmark's server: the real server as `serve` builds it (bench/lib/server.ts) in a process of its own,
+ * so its event loop and its memory are measured apart from the client reading the export. It watches its own event
+ * loop as bench/report.ts does (`monitorEventLoopDelay`, 10 ms resolution: the longest delay is the longest stall)
+ * and answers the parent over IPC:
+ * - `{ type: 'reset' }`: a full garbage collection, then the stall histogram starts again; answers with the RSS;
+ * - `{ type: 'read' }`: the longest stall and its p99 since the reset, the RSS and heap now.
+ * Peak RSS is read by the parent from /proc (VmHWM), which this process's own event loop cannot delay.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { collectGarbage } from '../lib/machine';
+import { startBenchServer } from '../lib/server';
+
+export type ToServer = { type: 'reset' } | { type: 'read' } | { type: 'close' };
+export type FromServer =
+  | { type: 'ready'; url: string; token: string }
+  | { type: 'reset'; rss: number }
+  | { type: 'read'; stallMs: number; p99Ms: number; rss: number; heapUsed: number }
+  | { type: 'error'; error: string };
+
+const send = (m: FromServer) => process.send!(m);
+
+async function main(): Promise<void> {
+  const dbFile = process.argv[2];
+  if (!dbFile) throw new Error('server-child: the database file is the first argument');
+  const server = await startBenchServer(dbFile);
+  const stall = monitorEventLoopDelay({ resolution: 10 });
+  stall.enable();
+  process.on('message', (m: ToServer) => {
+    if (m.type === 'reset') {
+      collectGarbage();
+      stall.reset();
+      send({ type: 'reset', rss: process.memoryUsage().rss });
+    } else if (m.type === 'read') {
+      const mem = process.memoryUsage();
+      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, rss: mem.rss, heapUsed: mem.heapUsed });
+    } else {
+      stall.disable();
+      void server.close().then(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', url: server.url, token: server.app.adminToken });
+}
+
+main().catch((e: unknown) => {
+  send({ type: 'error', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exit(1);
+});
