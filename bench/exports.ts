@@ -43,6 +43,9 @@ interface Measured {
   mibPerSecond?: number;
   stallMs?: number;
   stallP99Ms?: number;
+  gcMaxMs?: number;
+  gcMs?: number;
+  clientCpuSeconds?: number;
   rssBeforeMiB?: number;
   peakRssMiB?: number;
   peakGrowthMiB?: number;
@@ -54,7 +57,7 @@ interface Measured {
 export const exportsBench = defineBenchmark({
   summary: 'judge-training exports (sft with swap, dpo, preference) × formats, ~--items records each: time, records/s, stall, peak RSS (issue 12)',
   options: {
-    items: { default: 1_000_000, help: 'records each kind writes, about (sft: items/2 items in both orders; dpo: items/2 items, 2 judges; preference: items items)' },
+    items: { default: 1_000_000, help: 'records each kind writes, about (sft: items/2 items in both orders; dpo: 0.8 × items items, 2 judges; preference: items items)' },
     kinds: list(TRAINING_KINDS, TRAINING_KINDS, 'the export kinds'),
     formats: list(EXPORT_FORMATS, EXPORT_FORMATS, 'the formats (a server without Parquet refuses it; recorded, not fatal)'),
     keep: { default: 0, help: '1 keeps the seeded database in <tmp>/concord-bench-exports-<items> and reuses it on the next run' },
@@ -202,10 +205,12 @@ async function measure(server: ServerChild, p: SeededProject, format: ExportForm
   const sampler = setInterval(() => (sampled = Math.max(sampled, server.memory('VmRSS') ?? 0)), 20);
   const sched0 = schedSnapshot({ server: server.pid });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const base = { kind: p.kind, format, expected: p.expected };
   try {
     const r = await readExport(`${server.url}/api/projects/${p.id}/export?${QUERY[p.kind]}&format=${format}`, { authorization: `Bearer ${server.token}` }, format);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const use = schedUse(sched0, schedSnapshot({ server: server.pid }));
     clearInterval(sampler);
     const stats = await server.ask('read');
@@ -222,6 +227,9 @@ async function measure(server: ServerChild, p: SeededProject, format: ExportForm
       mibPerSecond: round(r.bytes / 2 ** 20 / seconds, 1)!,
       stallMs: round(stats.stallMs, 1)!,
       stallP99Ms: round(stats.p99Ms, 1)!,
+      gcMaxMs: round(stats.gcMaxMs, 1)!,
+      gcMs: round(stats.gcMs, 0)!,
+      clientCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2)!,
       rssBeforeMiB: round(rss / 2 ** 20, 0)!,
       peakRssMiB: round(peak / 2 ** 20, 0)!,
       peakGrowthMiB: round((peak - rss) / 2 ** 20, 0)!,
@@ -237,7 +245,7 @@ async function measure(server: ServerChild, p: SeededProject, format: ExportForm
 
 function describe(m: Measured): string {
   if (m.error) return `${m.kind} ${m.format}: failed: ${m.error}`;
-  return `${m.kind} ${m.format}: ${m.records} records (seed: ${m.expected}) in ${m.seconds} s = ${m.recordsPerSecond}/s, ${m.mib} MiB; stall ${m.stallMs} ms; RSS ${m.rssBeforeMiB} → ${m.peakRssMiB} MiB; load ${m.load1}`;
+  return `${m.kind} ${m.format}: ${m.records} records (seed: ${m.expected}) in ${m.seconds} s = ${m.recordsPerSecond}/s, ${m.mib} MiB; stall ${m.stallMs} ms (longest GC ${m.gcMaxMs} ms, GC ${m.gcMs} ms in all); client CPU ${m.clientCpuSeconds} s; RSS ${m.rssBeforeMiB} → ${m.peakRssMiB} MiB; load ${m.load1}`;
 }
 
 function print(results: Measured[]): string {

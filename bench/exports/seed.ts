@@ -3,9 +3,9 @@
  * server, not the setup), one pairwise project per kind so each kind's export is about `items` records:
  * - **sft**: `items / 2` items, each judged by one judge in both orders (AB, BA), so `swap=1` gives 2 examples an item;
  * - **preference**: `items` items with 3 human votes each, ties and split votes left out by the export;
- * - **dpo**: `items / 2` items, each labelled by 2 judges twice in the AB order, the two samples disagreeing 85% of
+ * - **dpo**: `0.8 × items` items, each labelled by 2 judges twice in the AB order, the two samples disagreeing 85% of
  *   the time (a self-consistency set: the items a judge was not sure of), so a judge and order give one pair when one
- *   sample matches the reference.
+ *   sample matches the reference (about 1.2 pairs an item).
  * Every item also has 3 human votes (the reference: their plurality). Items are a question of 100–300 characters and
  * two answers of 300–800 (about 1.3 KB of JSON). A judge label has a rationale of 350–700 characters that names the
  * assistants as MT-Bench's GPT-4 judgments do, and `meta` as the judge worker stores it (template, model, `raw`: the
@@ -54,7 +54,7 @@ const PROJECT_CONFIG = JSON.stringify({
 
 /** Writes the three projects (in batches of 5,000 items a transaction); returns them with their expected counts. */
 export function seedTraining(db: Db, items: number, log: (s: string) => void): SeededProject[] {
-  const sizes: Record<TrainingKind, number> = { sft: Math.ceil(items / 2), dpo: Math.ceil(items / 2), preference: items };
+  const sizes: Record<TrainingKind, number> = { sft: Math.ceil(items / 2), dpo: Math.ceil(items * 0.8), preference: items };
   return TRAINING_KINDS.map((kind) => {
     const t0 = performance.now();
     const p = seedProject(db, kind, sizes[kind]);

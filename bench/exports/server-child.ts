@@ -3,11 +3,13 @@
  * so its event loop and its memory are measured apart from the client reading the export. It watches its own event
  * loop as bench/report.ts does (`monitorEventLoopDelay`, 10 ms resolution: the longest delay is the longest stall)
  * and answers the parent over IPC:
- * - `{ type: 'reset' }`: a full garbage collection, then the stall histogram starts again; answers with the RSS;
- * - `{ type: 'read' }`: the longest stall and its p99 since the reset, the RSS and heap now.
+ * - `{ type: 'reset' }`: a full garbage collection, then (50 ms later, so the collection is not counted) the stall
+ *   histogram starts again; answers with the RSS;
+ * - `{ type: 'read' }`: the longest stall and its p99 since the reset, the longest garbage collection pause and
+ *   their sum, the RSS and heap now.
  * Peak RSS is read by the parent from /proc (VmHWM), which this process's own event loop cannot delay.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { collectGarbage } from '../lib/machine';
 import { startBenchServer } from '../lib/server';
 
@@ -15,7 +17,7 @@ export type ToServer = { type: 'reset' } | { type: 'read' } | { type: 'close' };
 export type FromServer =
   | { type: 'ready'; url: string; token: string }
   | { type: 'reset'; rss: number }
-  | { type: 'read'; stallMs: number; p99Ms: number; rss: number; heapUsed: number }
+  | { type: 'read'; stallMs: number; p99Ms: number; gcMaxMs: number; gcMs: number; rss: number; heapUsed: number }
   | { type: 'error'; error: string };
 
 const send = (m: FromServer) => process.send!(m);
@@ -26,14 +28,24 @@ async function main(): Promise<void> {
   const server = await startBenchServer(dbFile);
   const stall = monitorEventLoopDelay({ resolution: 10 });
   stall.enable();
+  // Garbage collection pauses (each a stall of its own, or part of one): the longest and the sum since the reset.
+  let gc = { max: 0, sum: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc = { max: Math.max(gc.max, e.duration), sum: gc.sum + e.duration };
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (m: ToServer) => {
     if (m.type === 'reset') {
       collectGarbage();
-      stall.reset();
-      send({ type: 'reset', rss: process.memoryUsage().rss });
+      // The histogram's next sample would count the collection itself (the delay since the timer's last turn):
+      // start again once the timer has turned a few times.
+      setTimeout(() => {
+        stall.reset();
+        gc = { max: 0, sum: 0 };
+        send({ type: 'reset', rss: process.memoryUsage().rss });
+      }, 50);
     } else if (m.type === 'read') {
       const mem = process.memoryUsage();
-      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, rss: mem.rss, heapUsed: mem.heapUsed });
+      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, gcMaxMs: gc.max, gcMs: gc.sum, rss: mem.rss, heapUsed: mem.heapUsed });
     } else {
       stall.disable();
       void server.close().then(() => process.exit(0));
