@@ -30,39 +30,65 @@ const pandalm: Preset = {
   },
 };
 
-/** JudgeBench (github:ScalerLab/JudgeBench data/*.jsonl): label "A>B" or "B>A" is the gold; source is the category. */
+/**
+ * JudgeBench's four tasks by source, as its run_judge.py groups its scores (prefixes mmlu-pro, livebench-reasoning,
+ * livebench-math, livecodebench); the paper's 350 GPT-4o pairs are 154 knowledge, 98 reasoning, 56 math, 42 coding.
+ */
+const JUDGEBENCH_TASKS: ReadonlyArray<[string, string]> = [['mmlu-pro', 'knowledge'], ['livebench-reasoning', 'reasoning'], ['livebench-math', 'math'], ['livecodebench', 'coding']];
+
+/**
+ * JudgeBench (github:ScalerLab/JudgeBench data/*.jsonl): label "A>B" or "B>A" is the gold; source (e.g.
+ * "mmlu-pro-law") is the category, and its task (knowledge, reasoning, math, coding) goes in meta.task.
+ */
 const judgebench: Preset = {
   name: 'judgebench',
-  description: 'JudgeBench: pair_id, question, response_A, response_B, label (A>B / B>A), source',
+  description: 'JudgeBench: pair_id, question, response_A, response_B, label (A>B / B>A), source (meta.category; meta.task: knowledge, reasoning, math or coding)',
   fields: { id: 'pair_id', question: 'question', answer_a: 'response_A', answer_b: 'response_B' },
   consumed: ['label', 'source'],
   rule: (s) => {
     const gold = { 'A>B': 'A', 'B>A': 'B', 'A=B': 'tie' }[str(s.label)];
     if (s.label != null && !gold) return bad('label', `label is ${JSON.stringify(s.label)}: JudgeBench labels are "A>B" or "B>A"`);
-    return { item: { gold: gold ?? null, meta: s.source != null ? { category: s.source } : {} } };
+    if (s.source == null) return { item: { gold: gold ?? null } };
+    const task = JUDGEBENCH_TASKS.find(([prefix]) => str(s.source).startsWith(prefix))?.[1];
+    return { item: { gold: gold ?? null, meta: { category: s.source, ...(task ? { task } : {}) } } };
   },
 };
 
 /**
+ * An alpaca_eval preference as its authors count it (src/alpaca_eval/metrics/helpers.py, describe_head2head): 1 to 2,
+ * or 0 (the older draw). A weighted annotator's value is fractional (the probability-weighted preference, e.g. 1.3);
+ * the leaderboards count a value under 1.5 as a win of output_1, over 1.5 of output_2, and exactly 1.5 (or 0) as a
+ * draw, the same side ZeroOneScoringRule's rounding gives. Returns that label, or null when the value is not one.
+ */
+function alpacaPreference(v: unknown): { value: 'A' | 'B' | 'tie'; exact: number | null } | null {
+  const p = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!(p === 0 || (p >= 1 && p <= 2))) return null;
+  const value = p === 0 || p === 1.5 ? 'tie' : p < 1.5 ? 'A' : 'B';
+  return { value, exact: p === 0 || p === 1 || p === 1.5 || p === 2 ? null : p };
+}
+
+/**
  * alpaca_eval (github:tatsu-lab/alpaca_eval, its human cross-annotations and annotator outputs): preference 1 = output_1,
- * 2 = output_2, 1.5 a tie (and 0, the older draw convention); null = not annotated. One record per annotation: records
- * of the same instruction and outputs are one item. `annotator_index` names a human; an `annotator` config an LLM.
+ * 2 = output_2, 1.5 a tie (and 0, the older draw convention); null = not annotated; a fractional value (weighted
+ * annotators) is the nearer output's label, with the exact value kept in meta.preference. One record per annotation:
+ * records of the same instruction and outputs are one item. `annotator_index` names a human; an `annotator` config an LLM.
  */
 const alpacaEval: Preset = {
   name: 'alpaca-eval',
-  description: 'alpaca_eval: instruction, input?, output_1, output_2, preference (1, 2, 1.5 or 0 = tie), annotator_index | annotator',
+  description:
+    'alpaca_eval: instruction, input?, output_1, output_2, preference (1, 2, 1.5 or 0 = tie; a weighted value from 1 to 2 is the nearer output, exact value in meta.preference), annotator_index | annotator',
   fields: { question: 'instruction', answer_a: 'output_1', answer_b: 'output_2' },
   consumed: ['input', 'preference', 'annotator_index', 'annotator'],
   rule: (s) => {
     const question = withInput(s.instruction, s.input);
-    const item = { id: contentId(question, str(s.output_1), str(s.output_2)), question };
+    const item: Record<string, unknown> = { id: contentId(question, str(s.output_1), str(s.output_2)), question };
     if (s.preference === undefined || s.preference === null) return { item };
-    const p = Number(s.preference);
-    const value = p === 1 ? 'A' : p === 2 ? 'B' : p === 1.5 || p === 0 ? 'tie' : null;
-    if (!value) return bad('preference', `preference is ${JSON.stringify(s.preference)}: alpaca_eval preferences are 1, 2, or 1.5 / 0 for a tie`);
+    const pref = alpacaPreference(s.preference);
+    if (!pref) return bad('preference', `preference is ${JSON.stringify(s.preference)}: alpaca_eval preferences are from 1 (output_1) to 2 (output_2), 1.5 or 0 a tie`);
+    if (pref.exact !== null) item.meta = { preference: pref.exact };
     const human = s.annotator_index != null;
     const annotator = human ? `annotator-${str(s.annotator_index)}` : str(s.annotator) || 'alpaca-eval-annotator';
-    return { item, labels: [{ annotator, kind: human ? 'human' : 'llm', value }] };
+    return { item, labels: [{ annotator, kind: human ? 'human' : 'llm', value: pref.value }] };
   },
 };
 

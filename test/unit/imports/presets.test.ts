@@ -82,10 +82,28 @@ test('judgelm: the verdict is read from the review\'s score line as the authors 
 
 test('judgebench and alpaca-eval values; persona ties', () => {
   const jb = run(preset('judgebench'), [{ pair_id: 'x', question: 'q', response_A: 'a', response_B: 'b', label: 'B>A', source: 'livebench-math' }]);
-  expect(jb.items[0]!.value).toMatchObject({ id: 'x', gold: 'B', meta: { category: 'livebench-math' } });
-  const alp = run(preset('alpaca-eval'), [1, 2, 1.5, 0, null, 3].map((p, i) => ({ instruction: `i${i}`, output_1: 'a', output_2: 'b', preference: p, annotator: 'alpaca_eval_gpt4' })));
-  expect(alp.labels.map((l) => l.label.value)).toEqual(['A', 'B', 'tie', 'tie']);
-  expect(alp.problems).toEqual([{ line: 6, field: 'preference', message: 'preference is 3: alpaca_eval preferences are 1, 2, or 1.5 / 0 for a tie' }]);
+  expect(jb.items[0]!.value).toMatchObject({ id: 'x', gold: 'B', meta: { category: 'livebench-math', task: 'math' } });
+  // JudgeBench's tasks by source prefix, as its run_judge.py groups scores; an unknown source has no task.
+  const tasks = ['mmlu-pro-computer science', 'livebench-reasoning', 'livecodebench', 'other'].map((source, i) => ({ pair_id: `t${i}`, question: 'q', response_A: 'a', response_B: 'b', label: 'A>B', source }));
+  expect(run(preset('judgebench'), tasks).items.map((i) => (i.value.meta as { task?: string }).task)).toEqual(['knowledge', 'reasoning', 'coding', undefined]);
+  const alp = run(preset('alpaca-eval'), [1, 2, 1.5, 0, null, 3, '1.5', true, ''].map((p, i) => ({ instruction: `i${i}`, output_1: 'a', output_2: 'b', preference: p, annotator: 'alpaca_eval_gpt4' })));
+  expect(alp.labels.map((l) => l.label.value)).toEqual(['A', 'B', 'tie', 'tie', 'tie']);
+  expect(alp.items.map((i) => i.value.meta)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+  const range = 'alpaca_eval preferences are from 1 (output_1) to 2 (output_2), 1.5 or 0 a tie';
+  expect(alp.problems).toEqual([
+    { line: 6, field: 'preference', message: `preference is 3: ${range}` },
+    { line: 8, field: 'preference', message: `preference is true: ${range}` },
+    { line: 9, field: 'preference', message: `preference is "": ${range}` },
+  ]);
+});
+
+test('alpaca-eval weighted preferences: the side alpaca_eval counts (< 1.5 output_1, > 1.5 output_2), exact value in meta', () => {
+  // helpers.py describe_head2head: n_wins = preference - 1 > 0.5, n_wins_base < 0.5, a draw exactly 1.5.
+  const prefs = [1.0000001108, 1.4610167793, 1.5, 1.5234203489, 1.9999944924, '1.3'];
+  const r = run(preset('alpaca-eval'), prefs.map((p, i) => ({ instruction: `w${i}`, output_1: 'a', output_2: 'b', preference: p, annotator: 'weighted_alpaca_eval_gpt4_turbo' })));
+  expect(r.problems).toEqual([]);
+  expect(r.labels.map((l) => [l.label.kind, l.label.value])).toEqual([['llm', 'A'], ['llm', 'A'], ['llm', 'tie'], ['llm', 'B'], ['llm', 'B'], ['llm', 'A']]);
+  expect(r.items.map((i) => i.value.meta)).toEqual([{ preference: 1.0000001108 }, { preference: 1.4610167793 }, undefined, { preference: 1.5234203489 }, { preference: 1.9999944924 }, { preference: 1.3 }]);
   const pe = run(preset('persona'), [{ user_info: 'u', question: 'q', asst_A: 'a', asst_B: 'b', ground_truth: 'C', answer: '[' }]);
   expect(pe.items[0]!.value).toMatchObject({ persona: 'u', gold: 'tie' });
   expect(pe.labels[0]!.label).toEqual({ annotator: 'persona-judge', kind: 'llm', value: null });
