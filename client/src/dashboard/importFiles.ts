@@ -84,3 +84,54 @@ export async function droppedFiles(dt: DataTransfer): Promise<NamedFile[]> {
 
 /** A chosen file list (a file dialog, or a folder dialog whose files carry their relative path). */
 export const chosenFiles = (list: FileList | null | undefined): NamedFile[] => [...(list ?? [])].map((file) => ({ name: relativeName(file), file }));
+
+/**
+ * How an items file is read: Concord's own item records, a published data set's shape (`?preset=`, which brings the
+ * labels the file carries), or a mapping of its fields onto item fields (`?map=`).
+ */
+export type ImportFormat = { kind: 'concord' } | { kind: 'preset'; name: string; seed: string } | { kind: 'map'; spec: string };
+
+/** An example map per project type, shown as the map field's placeholder. */
+export const MAP_EXAMPLES: Record<string, string> = {
+  pairwise: 'question=instruction,answer_a=output_1,answer_b=output_2',
+  rating: 'question=prompt,answer=response',
+  choice: 'question=text,options=choices',
+  ranking: 'question=prompt,answers=responses',
+};
+
+/**
+ * The problem with a map spec's shape, or null when every part is `target=source` and no target comes twice (the
+ * server's own check, mapping.ts `mapPreset`, in its words; which targets exist it alone says, per project type).
+ */
+export function mapSpecProblem(spec: string): string | null {
+  const targets = new Set<string>();
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1) return `"${part}" is not target=source (e.g. question=instruction)`;
+    const target = part.slice(0, eq).trim();
+    if (targets.has(target)) return `${target} is mapped twice`;
+    targets.add(target);
+  }
+  if (!targets.size) return 'the map is empty: give target=source pairs, e.g. question=instruction,answer_a=output_1,answer_b=output_2';
+  return null;
+}
+
+/** The query an items import is sent with (`preset`, `seed`, `map`, `upsert`), or the problem that stops it. */
+export function importQuery(format: ImportFormat, upsert: boolean): { query: string } | { problem: string } {
+  const q = new URLSearchParams();
+  if (format.kind === 'preset') {
+    q.set('preset', format.name);
+    const seed = format.seed.trim();
+    if (format.name === 'rewardbench' && seed) {
+      if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed))) return { problem: `The seed must be a whole number from 0, not "${seed}".` };
+      q.set('seed', String(Number(seed)));
+    }
+  } else if (format.kind === 'map') {
+    const problem = mapSpecProblem(format.spec);
+    if (problem) return { problem: `The field map: ${problem}.` };
+    q.set('map', format.spec.trim());
+  }
+  if (upsert) q.set('upsert', '1');
+  const s = q.toString();
+  return { query: s ? `?${s}` : '' };
+}
