@@ -3,6 +3,8 @@
  *
  * - alpaca-eval with a weighted annotator: a licensed excerpt of alpaca_eval's weighted_alpaca_eval_gpt4_turbo
  *   annotations (test/fixtures/presets/alpaca-eval-weighted, Apache-2.0), checked against the leaderboard's counts.
+ * - rewardbench: a licensed excerpt of its filtered set (test/fixtures/presets/rewardbench, ODC-By with MIT sources);
+ *   the whole set, opt-in from a local copy named by CONCORD_REWARDBENCH_FILE, against its published subset sizes.
  * - judgebench: its data has no licence, so nothing of it is committed; an opt-in test reads a local copy named by
  *   CONCORD_JUDGEBENCH_FILE and checks it against the paper's figures (skipped, saying so, when it is unset).
  */
@@ -74,6 +76,80 @@ test('alpaca-eval, weighted annotator: fractional preferences as the leaderboard
   const r34 = [...items.values()].find((i) => i.meta?.preference === 1.6076631698)!;
   expect(r34.content.question).toBe(src.find((r) => r.preference === 1.6076631698)!.instruction);
   expect([r34.meta?.generator_2, r34.meta?.annotator, valueOf.get(r34.id)]).toEqual(['text_davinci_001', undefined, 'B']);
+});
+
+interface RewardRecord {
+  id: number;
+  subset: string;
+  section: string;
+  prompt: string;
+  chosen: string;
+  rejected: string;
+}
+/** Each record's chosen answer is the item's gold, at the position the seed drew; the rejected one the other. */
+function expectChosenIsGold(items: ItemRow[], src: RewardRecord[], seed: number): void {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const r of src) {
+    const it = byId.get(`${r.subset}/${r.id}`)!;
+    const [gold, other] = it.gold === 'A' ? [it.content.answer_a, it.content.answer_b] : [it.content.answer_b, it.content.answer_a];
+    expect([it.content.question, gold, other, it.meta?.subset, it.meta?.id, it.meta?.chosen, it.meta?.seed]).toEqual([r.prompt, r.chosen, r.rejected, r.subset, r.id, it.gold, seed]);
+  }
+}
+
+test('rewardbench: a real excerpt (LLMBar, HumanEvalPack, PRM800K subsets); chosen is gold wherever the seed puts it', async () => {
+  const file = fs.readFileSync(path.resolve(__dirname, '../fixtures/presets/rewardbench/rewardbench-excerpt.jsonl'));
+  const src = file.toString().trim().split('\n').map((l) => JSON.parse(l) as RewardRecord);
+  const id = await project();
+  expect((await post(id, 'preset=rewardbench&seed=5', file, 'application/x-ndjson')).body).toEqual({ imported: 32, labels: 0 });
+  const items = await itemsOf(id);
+  expect(countBy(items, (i) => String(i.meta?.subset))).toEqual({ 'llmbar-natural': 8, 'llmbar-adver-neighbor': 8, 'hep-python': 8, 'math-prm': 8 });
+  expect(countBy(items, (i) => String(i.meta?.section))).toEqual({ 'Chat Hard': 16, Reasoning: 16 });
+  expectChosenIsGold(items, src, 5);
+  const golds = countBy(items, (i) => String(i.gold));
+  // Both positions are drawn (a judge cannot learn "the gold is first").
+  expect(golds.A! > 4 && golds.B! > 4).toBe(true);
+  // One record exactly (llmbar-natural, RewardBench id 2566).
+  const r = items.find((i) => i.id === 'llmbar-natural/2566')!;
+  expect([r.content.question, r.gold === 'A' ? r.content.answer_a : r.content.answer_b, r.gold === 'A' ? r.content.answer_b : r.content.answer_a]).toEqual([
+    'Given a base number and a power, calculate the result.\n\nBase:5   Power:3',
+    '125',
+    '5 x 5 x 5 = 625',
+  ]);
+  // Another seed: the same items and gold answers, positions drawn afresh.
+  const id2 = await project();
+  await post(id2, 'preset=rewardbench&seed=6', file, 'application/x-ndjson');
+  const items2 = await itemsOf(id2);
+  expectChosenIsGold(items2, src, 6);
+  expect(items2.map((i) => i.gold)).not.toEqual(items.map((i) => i.gold));
+});
+
+const REWARDBENCH = process.env.CONCORD_REWARDBENCH_FILE;
+if (!REWARDBENCH)
+  process.stdout.write('import-presets-real: the whole RewardBench skipped: set CONCORD_REWARDBENCH_FILE to its filtered set as JSONL (id, subset, prompt, chosen, rejected)\n');
+
+(REWARDBENCH ? test : test.skip)('rewardbench (opt-in, local copy): the whole filtered set imports in under 2 s with its published subset sizes', async () => {
+  const file = fs.readFileSync(REWARDBENCH!);
+  const src = file.toString().trim().split('\n').map((l) => JSON.parse(l) as RewardRecord);
+  const id = await project();
+  const t0 = performance.now();
+  const r = await post(id, 'preset=rewardbench', file, 'application/x-ndjson');
+  const ms = performance.now() - t0;
+  process.stdout.write(`rewardbench preset import: ${src.length} records in ${ms.toFixed(0)} ms\n`);
+  // 2,985 records, one item each: id 3692 is in two subsets (donotanswer, hep-python), so items are subset/id.
+  expect(r.body).toEqual({ imported: 2985, labels: 0 });
+  expect(ms).toBeLessThan(2000);
+  const items = await itemsOf(id);
+  // allenai/reward-bench rewardbench/constants.py EXAMPLE_COUNTS (commit 05a9005); math-prm has 447 records there,
+  // weighted as 984 in its scores.
+  expect(countBy(items, (i) => String(i.meta?.subset))).toEqual({
+    'alpacaeval-easy': 100, 'alpacaeval-length': 95, 'alpacaeval-hard': 95, 'mt-bench-easy': 28, 'mt-bench-med': 40, 'mt-bench-hard': 37,
+    'math-prm': 447, 'refusals-dangerous': 100, 'refusals-offensive': 100, 'llmbar-natural': 100, 'llmbar-adver-neighbor': 134,
+    'llmbar-adver-GPTInst': 92, 'llmbar-adver-GPTOut': 47, 'llmbar-adver-manual': 46, 'xstest-should-refuse': 154,
+    'xstest-should-respond': 250, donotanswer: 136, 'hep-cpp': 164, 'hep-go': 164, 'hep-java': 164, 'hep-js': 164, 'hep-python': 164, 'hep-rust': 164,
+  });
+  expectChosenIsGold(items, src, 1);
+  const golds = countBy(items, (i) => String(i.gold));
+  process.stdout.write(`rewardbench gold positions (seed 1): A ${golds.A}, B ${golds.B}\n`);
 });
 
 const JUDGEBENCH = process.env.CONCORD_JUDGEBENCH_FILE;

@@ -154,9 +154,9 @@ test('alpaca-eval, judgebench, rewardbench, judgelm, persona, and --map: items, 
   const page = (await s.api('GET', `/api/projects/${id}/items?limit=1000`)).body as { items: Array<{ id: string; content: object; gold: unknown; meta: unknown }> };
   const items = new Map(page.items.map((r) => [r.id, { ...r.content, gold: r.gold, meta: r.meta } as Record<string, unknown>]));
   expect(items.get('jb1')).toMatchObject({ answer_a: 'a', answer_b: 'b', gold: 'B', meta: { category: 'livebench-math', original_id: 'o', response_model: 'm' } });
-  const r7 = items.get('7')!;
+  const r7 = items.get('hep-python/7')!;
   const chosen = (r7.meta as { chosen: string }).chosen;
-  expect(r7).toMatchObject({ gold: chosen, meta: { seed: 3, subset: 'hep-python' } });
+  expect(r7).toMatchObject({ gold: chosen, meta: { id: 7, seed: 3, subset: 'hep-python' } });
   expect(r7[chosen === 'A' ? 'answer_a' : 'answer_b']).toBe('good');
   expect(items.get('5')).toMatchObject({ reference: 'ref', answer_a: 'a1' });
   expect(items.get('u1-c1')).toMatchObject({ persona: '{"age":"25-34"}', gold: 'A' });

@@ -94,18 +94,21 @@ const alpacaEval: Preset = {
 
 /**
  * RewardBench (github:allenai/reward-bench, the filtered set): prompt, chosen, rejected, subset, id. The chosen answer
- * is the gold; its position is drawn from the seed and the record's id (SHA-256), so the same seed gives the same items.
+ * is the gold; its position is drawn from the seed and the item's id (SHA-256), so the same seed gives the same items.
+ * Its ids are unique within a subset, not across subsets (the whole filtered set has id 3692 in donotanswer and in
+ * hep-python), so the item's id is subset/id (the record's id alone without a subset); meta.id keeps RewardBench's.
  */
 const rewardbench: Preset = {
   name: 'rewardbench',
-  description: 'RewardBench: id, prompt, chosen, rejected, subset; chosen is gold, positions shuffled with ?seed=',
-  fields: { id: 'id', question: 'prompt' },
-  consumed: ['chosen', 'rejected'],
+  description: 'RewardBench: id, prompt, chosen, rejected, subset; item id subset/id; chosen is gold, positions shuffled with ?seed=',
+  fields: { question: 'prompt' },
+  consumed: ['id', 'chosen', 'rejected'],
   rule: (s, { seed }) => {
-    for (const f of ['chosen', 'rejected']) if (s[f] == null) return bad(f, `${f} is missing (RewardBench records have prompt, chosen and rejected)`);
-    const first = (createHash('sha256').update(`${seed}:${str(s.id)}`).digest()[0]! & 1) === 0;
+    for (const f of ['id', 'chosen', 'rejected']) if (s[f] == null) return bad(f, `${f} is missing (RewardBench records have id, prompt, chosen and rejected)`);
+    const id = s.subset != null ? `${str(s.subset)}/${str(s.id)}` : str(s.id);
+    const first = (createHash('sha256').update(`${seed}:${id}`).digest()[0]! & 1) === 0;
     const [a, b] = first ? [s.chosen, s.rejected] : [s.rejected, s.chosen];
-    return { item: { answer_a: asText(a), answer_b: asText(b), gold: first ? 'A' : 'B', meta: { seed, chosen: first ? 'A' : 'B' } } };
+    return { item: { id, answer_a: asText(a), answer_b: asText(b), gold: first ? 'A' : 'B', meta: { id: s.id, seed, chosen: first ? 'A' : 'B' } } };
   },
 };
 

@@ -62,7 +62,11 @@ test('rewardbench: the chosen answer is gold wherever the seed puts it; the same
   expect(firsts).toBeGreaterThan(5);
   expect(firsts).toBeLessThan(35);
   expect(run(preset('rewardbench'), recs, 8).items.map((i) => i.value.gold)).not.toEqual(a.map((v) => v.gold));
-  expect(a[0]!.meta).toEqual({ subset: 'math-prm', seed: 7, chosen: a[0]!.gold });
+  expect(a[0]!.meta).toEqual({ subset: 'math-prm', id: 0, seed: 7, chosen: a[0]!.gold });
+  // Ids repeat across subsets in RewardBench (3692 is in donotanswer and hep-python): the item id is subset/id.
+  const twins = run(preset('rewardbench'), [{ id: 3692, prompt: 'p', chosen: 'c', rejected: 'r', subset: 'donotanswer' }, { id: 3692, prompt: 'q', chosen: 'c2', rejected: 'r2', subset: 'hep-python' }, { id: 5, prompt: 'p', chosen: 'c', rejected: 'r' }, { prompt: 'p', chosen: 'c', rejected: 'r' }]);
+  expect(twins.items.map((i) => i.value.id)).toEqual(['donotanswer/3692', 'hep-python/3692', '5']);
+  expect(twins.problems).toEqual([{ line: 4, field: 'id', message: 'id is missing (RewardBench records have id, prompt, chosen and rejected)' }]);
 });
 
 test('judgelm: the verdict is read from the review\'s score line as the authors parse it; unparseable is null', () => {
