@@ -5,8 +5,9 @@
  *   annotations (test/fixtures/presets/alpaca-eval-weighted, Apache-2.0), checked against the leaderboard's counts.
  * - rewardbench: a licensed excerpt of its filtered set (test/fixtures/presets/rewardbench, ODC-By with MIT sources);
  *   the whole set, opt-in from a local copy named by CONCORD_REWARDBENCH_FILE, against its published subset sizes.
- * - judgebench: its data has no licence, so nothing of it is committed; an opt-in test reads a local copy named by
- *   CONCORD_JUDGEBENCH_FILE and checks it against the paper's figures (skipped, saying so, when it is unset).
+ * - judgebench and persona: their repositories have no licence, so nothing of them is committed; opt-in tests read a
+ *   local copy named by CONCORD_JUDGEBENCH_FILE / CONCORD_PERSONA_FILE and check it against the authors' figures
+ *   (skipped, saying so, when unset).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -183,4 +184,37 @@ if (!JUDGEBENCH)
     expect([it.content.question, it.content.answer_a, it.content.answer_b, it.meta?.category]).toEqual([x.question, x.response_A, x.response_B, x.source]);
     expect([it.meta?.original_id, it.meta?.response_model]).toEqual([x.original_id, x.response_model]);
   }
+});
+
+const PERSONA = process.env.CONCORD_PERSONA_FILE;
+if (!PERSONA)
+  process.stdout.write(
+    'import-presets-real: persona skipped: set CONCORD_PERSONA_FILE to a local copy of Personalized-Judge\'s ' +
+      'outputs/prism_all_features_with_tie_all_features_gpt-4o.jsonl (github:dong-river/Personalized-Judge; it has no licence, so none of it is committed)\n',
+  );
+
+(PERSONA ? test : test.skip)('persona (opt-in, local copy): GPT-4o judging PRISM with ties; its agreement with the users is the authors\' acc', async () => {
+  const file = fs.readFileSync(PERSONA!);
+  const src = file.toString().trim().split('\n').map((l) => JSON.parse(l) as { answer: string; ground_truth: string; acc: boolean; user_info: string; question: string; conversation_type: string });
+  const id = await project();
+  const t0 = performance.now();
+  const r = await post(id, 'preset=persona', file, 'application/x-ndjson');
+  process.stdout.write(`persona preset import: ${src.length} records in ${(performance.now() - t0).toFixed(0)} ms\n`);
+  expect(r.body).toEqual({ imported: src.length, labels: src.length });
+  const items = await itemsOf(id);
+  const gold = countBy(items, (i) => String(i.gold));
+  const want = countBy(src, (x) => ({ A: 'A', B: 'B', C: 'tie' })[x.ground_truth]!);
+  expect(gold).toEqual(want);
+  // prism.py keeps the first character of the judge's reply: anything but A, B or C is unparseable (a null label).
+  const labels = await labelsOf(id);
+  expect(new Set(labels.map((l) => `${l.annotator}/${l.kind}`))).toEqual(new Set(['persona-judge/llm']));
+  const values = countBy(labels, (l) => String(l.value));
+  expect(values).toEqual(countBy(src, (x) => ({ A: 'A', B: 'B', C: 'tie' })[x.answer] ?? 'null'));
+  // The authors' own figure: prism.py's acc (answer == ground_truth), summed over the file.
+  const goldOf = new Map(items.map((i) => [i.id, i.gold]));
+  const agree = labels.filter((l) => l.value !== null && l.value === goldOf.get(l.item)).length;
+  expect(agree).toBe(src.filter((x) => x.acc === true).length);
+  process.stdout.write(`persona: ${items.length} items, gold ${JSON.stringify(gold)}, judge ${JSON.stringify(values)}, agreement ${agree}/${items.length}\n`);
+  const first = items.find((i) => i.content.question === src[0]!.question)!;
+  expect([first.meta?.conversation_type, first.meta?.acc]).toEqual([src[0]!.conversation_type, src[0]!.acc]);
 });
