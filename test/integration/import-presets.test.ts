@@ -2,8 +2,9 @@
  * Import presets (issue 12): `?preset=` and `?map=` on the items import, through real HTTP and SQLite. PandaLM's
  * whole test set (test/fixtures/pandalm, Apache-2.0) is imported with its three annotators' labels and checked
  * against PandaLM's published majority-label counts (README there: tie 105, response1 422, response2 472).
- * alpaca_eval's GPT-4 annotations are tested on a licensed excerpt (test/fixtures/presets/alpaca-eval); the other
- * presets on records written in their published shapes (no licensed excerpt reachable here yet).
+ * alpaca_eval's GPT-4 annotations are tested on a licensed excerpt (test/fixtures/presets/alpaca-eval); the others
+ * here on records written in their published shapes. Real data for alpaca-eval (weighted), rewardbench, judgebench and
+ * persona: import-presets-real.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -95,8 +95,8 @@ const alpacaEval: Preset = {
 /**
  * RewardBench (github:allenai/reward-bench, the filtered set): prompt, chosen, rejected, subset, id. The chosen answer
  * is the gold; its position is drawn from the seed and the item's id (SHA-256), so the same seed gives the same items.
- * Its ids are unique within a subset, not across subsets (the whole filtered set has id 3692 in donotanswer and in
- * hep-python), so the item's id is subset/id (the record's id alone without a subset); meta.id keeps RewardBench's.
+ * Its ids are unique within a subset, not across subsets (a full copy of the filtered set has id 3692 in donotanswer
+ * and in hep-python), so the item's id is subset/id (the record's id alone without a subset); meta.id keeps the id.
  */
 const rewardbench: Preset = {
   name: 'rewardbench',
