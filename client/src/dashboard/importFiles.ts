@@ -91,12 +91,12 @@ export const chosenFiles = (list: FileList | null | undefined): NamedFile[] => [
  */
 export type ImportFormat = { kind: 'concord' } | { kind: 'preset'; name: string; seed: string } | { kind: 'map'; spec: string };
 
-/** An example map per project type, shown as the map field's placeholder. */
+/** An example map per project type, shown as the map field's placeholder: `id` too, which every item needs (a file's own `id` field is kept in meta unless mapped). */
 export const MAP_EXAMPLES: Record<string, string> = {
-  pairwise: 'question=instruction,answer_a=output_1,answer_b=output_2',
-  rating: 'question=prompt,answer=response',
-  choice: 'question=text,options=choices',
-  ranking: 'question=prompt,answers=responses',
+  pairwise: 'id=id,question=instruction,answer_a=output_1,answer_b=output_2',
+  rating: 'id=id,question=prompt,answer=response',
+  choice: 'id=id,question=text,options=choices',
+  ranking: 'id=id,question=prompt,answers=responses',
 };
 
 /**
