@@ -118,7 +118,7 @@ export const IMPORT_PRESETS = [
   { name: 'alpaca-eval', label: 'alpaca_eval', fields: 'instruction, output_1, output_2, preference, annotator' },
   { name: 'judgebench', label: 'JudgeBench', fields: 'pair_id, question, response_A, response_B, label (A>B / B>A), source' },
   { name: 'pandalm', label: 'PandaLM test set', fields: 'instruction, input, response1, response2, annotator1..3' },
-  { name: 'rewardbench', label: 'RewardBench', fields: 'prompt, chosen, rejected, subset (chosen is gold; positions shuffled with a seed)' },
+  { name: 'rewardbench', label: 'RewardBench', fields: 'prompt, chosen, rejected, subset (chosen is gold; positions shuffled with a seed; item id subset/id)' },
   { name: 'judgelm', label: 'JudgeLM', fields: 'question_body, answer1_body, answer2_body, score, text, reference' },
   { name: 'persona', label: 'Personalized judge (PRISM)', fields: 'user_info, question, asst_A, asst_B, ground_truth' },
 ] as const;
