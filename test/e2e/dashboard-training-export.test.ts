@@ -85,7 +85,7 @@ describe('dashboard export panel: judge-training data', () => {
     await page.getByLabel(/Both orders of every item/).check();
     await page.getByRole('radio', { name: 'JSONL' }).check();
     await expect(link.textContent()).resolves.toBe(`Download project-${pairwise}-sft.jsonl`);
-    await shot(page, 'dashboard-export-training');
+    await shot(page, 'dashboard-export-training', true);
 
     const { href, text } = await fetchLink(page);
     expect(href).toBe(`/api/projects/${pairwise}/export?kind=sft&format=jsonl&template=pairwise&swap=1`);
