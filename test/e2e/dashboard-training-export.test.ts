@@ -138,6 +138,25 @@ describe('dashboard export panel: judge-training data', () => {
     await page.close();
   });
 
+  test('by keyboard alone: arrows choose the kind, Enter on the link downloads the file', async () => {
+    const page = await openExport(pairwise);
+    const gold = page.getByRole('radio', { name: 'Gold set' });
+    await gold.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(page.getByRole('radio', { name: 'SFT (judge fine-tuning)' }).isChecked()).resolves.toBe(true);
+    const link = page.getByRole('link', { name: /^Download / });
+    await expect(link.getAttribute('href')).resolves.toBe(`/api/projects/${pairwise}/export?kind=sft&format=jsonl`);
+    await page.getByLabel(/Both orders of every item/).focus();
+    await page.keyboard.press('Space');
+    await expect(link.getAttribute('href')).resolves.toBe(`/api/projects/${pairwise}/export?kind=sft&format=jsonl&swap=1`);
+    await link.focus();
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(dl.suggestedFilename()).toBe(`project-${pairwise}-sft.jsonl`);
+    expect(fs.readFileSync((await dl.path())!, 'utf8').trim().split('\n')).toHaveLength(2 * N);
+    await page.close();
+  });
+
   test('at 375 px the export panel fits the screen and every control is labelled', async () => {
     const ctx = await suite.context({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     const page = await openExport(pairwise, ctx);
