@@ -4,10 +4,11 @@
  * the three annotators' labels) and GPT-3.5's published judgments of them as a judge's labels. The panel's link
  * follows the options chosen; the SFT file it names is fetched from the page's own link (with the admin token, as the
  * panel sends it) and read back record by record; the link itself downloads the same file. Training kinds are
- * offered on pairwise projects only. Parquet is offered but, while the server reads jsonl and csv only, not tested.
+ * offered on pairwise projects only. The Parquet file the link downloads is read back with DuckDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { Page } from 'playwright-core';
 import { BUILT_IN_TEMPLATES } from '../../judge-worker/templates';
 import { jsonl } from '../helpers/server';
@@ -119,8 +120,23 @@ describe('dashboard export panel: judge-training data', () => {
     expect(csv.text.split('\n')[0]).toBe(Object.keys(records[0]!).join(','));
     expect(Object.keys(records[0]!)).toEqual(expect.arrayContaining(['question_id', 'question_body', 'answer1_body', 'answer2_body', 'score', 'text', 'messages']));
 
+    // Parquet: the same examples, read back by DuckDB from the file the link downloads.
+    await page.getByRole('radio', { name: 'Parquet' }).check();
+    await expect(link.getAttribute('href')).resolves.toBe(`/api/projects/${pairwise}/export?kind=sft&format=parquet&template=pairwise&swap=1&reference_answer=0`);
+    const [pq] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(pq.suggestedFilename()).toBe(`project-${pairwise}-sft.parquet`);
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    try {
+      const read = (await duck.runAndReadAll(`SELECT id, "order", verdict, label, text FROM read_parquet('${(await pq.path())!}') ORDER BY id, "order"`)).getRowObjectsJson();
+      const want = records.map((r) => ({ id: r.id, order: r.order, verdict: r.verdict, label: r.label, text: r.text })).sort((x, y) => `${x.id}/${x.order}`.localeCompare(`${y.id}/${y.order}`));
+      expect([...read].sort((x, y) => `${x.id}/${x.order}`.localeCompare(`${y.id}/${y.order}`))).toEqual(want);
+    } finally {
+      duck.closeSync();
+    }
+
     // Preference pairs read no prompt options: they leave the URL.
     await page.getByRole('radio', { name: 'Preference (reward model)' }).check();
+    await page.getByRole('radio', { name: 'CSV' }).check();
     await expect(template.count()).resolves.toBe(0);
     const pref = await fetchLink(page);
     expect(pref.href).toBe(`/api/projects/${pairwise}/export?kind=preference&format=csv`);
