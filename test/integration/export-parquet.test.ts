@@ -129,7 +129,7 @@ describe('Parquet export', () => {
     expect(await sql(`SELECT value FROM read_parquet('${await parquet('kind=labels', id)}') ORDER BY value`)).toEqual([{ value: 2 }, { value: 4 }, { value: 4 }]);
   });
 
-  test('concord export --format parquet -o writes the file; without -o on a terminal-less stdout it streams the bytes', async () => {
+  test('concord export --format parquet -o writes the file the server sends', async () => {
     const out = path.join(dir, 'cli-preference.parquet');
     const r = await runConcord(s, 'export', String(pid), '--kind', 'preference', '--format', 'parquet', '-o', out);
     expect(r).toMatchObject({ code: 0, stderr: '' });
