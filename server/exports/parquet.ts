@@ -14,12 +14,11 @@ import type { ParquetReply, ParquetRequest, ParquetWorkerData } from './parquet.
 const WORKER = path.join(__dirname, 'parquet.worker.ts');
 
 /**
- * Rows per row group. Measured (ADR 0009) on the PandaLM sft export, the widest records (a judge prompt and answer
- * pair, ~4 kB each): encoding 2,000 rows takes ~25 ms in the worker on the 2-core CI machine; the row group holds
- * about 8 MB of records. Larger groups compress a little better but hold more in memory; DuckDB and pyarrow read
- * any size.
+ * A row group ends at 5,000 records or 2 MB of their JSON text, whichever comes first. Measured (ADR 0009):
+ * hyparquet-writer encodes ~15–25 µs of CPU per kB of records (9 µs a 370-byte label row, 120 µs a 9 kB sft
+ * example), so a group takes at most ~50 ms in the worker whatever the kind, and the worker holds at most one group.
  */
-export const ROW_GROUP = 2_000;
+export const ROW_GROUP = { rows: 5_000, bytes: 2_000_000 };
 
 /** A page of an export's records with the columns they are written under (exports.service `encode`). */
 export interface RecordPage {
@@ -49,10 +48,10 @@ function ask(w: Worker, m: ParquetRequest): Promise<ParquetReply> {
 
 /**
  * The pages' records as Parquet bytes, a chunk per completed row group and the footer last. The first page names the
- * columns (an export always yields one, maybe empty, so a file with no record still has its schema). `onGroup`
- * receives each row group's encoding time in the worker (measurements).
+ * columns (an export always yields one, maybe empty, so a file with no record still has its schema). `rowGroup`
+ * and `onGroup` (each row group's encoding time in the worker) are for measurements.
  */
-export async function* parquetChunks(pages: Iterable<RecordPage>, onGroup?: (ms: number) => void): AsyncGenerator<Uint8Array> {
+export async function* parquetChunks(pages: Iterable<RecordPage>, { rowGroup = ROW_GROUP, onGroup }: { rowGroup?: { rows: number; bytes: number }; onGroup?: (ms: number) => void } = {}): AsyncGenerator<Uint8Array> {
   let w: Worker | null = null;
   const send = async (m: ParquetRequest) => {
     const r = await ask(w!, m);
@@ -62,7 +61,7 @@ export async function* parquetChunks(pages: Iterable<RecordPage>, onGroup?: (ms:
   };
   try {
     for (const page of pages) {
-      if (!w) w = new Worker(WORKER, { workerData: { columns: page.columns, rowGroup: ROW_GROUP, createdBy: createdBy() } satisfies ParquetWorkerData, execArgv: typescriptExecArgv() });
+      if (!w) w = new Worker(WORKER, { workerData: { columns: page.columns, rowGroup, createdBy: createdBy() } satisfies ParquetWorkerData, execArgv: typescriptExecArgv() });
       if (page.rows.length === 0) continue;
       const bytes = await send({ type: 'rows', rows: page.rows });
       if (bytes.byteLength > 0) yield bytes;

@@ -1,8 +1,8 @@
 /**
  * The Parquet export's encoder, off the main thread (ADR 0009): the server sends each page of records as it reads
- * them; this thread gathers them into row groups of ROW_GROUP rows, encodes each with hyparquet-writer and sends its
- * bytes back, then the file's footer at the end. One worker per export, ended by the export (or by its client going
- * away). Holds at most one row group of records.
+ * them; this thread gathers them into row groups (at most `rows` records or `bytes` of their JSON text, see
+ * parquet.ts), encodes each with hyparquet-writer and sends its bytes back, then the file's footer at the end. One
+ * worker per export, ended by the export (or by its client going away). Holds at most one row group of records.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Column } from './columns';
@@ -15,8 +15,8 @@ const { ByteWriter, ParquetWriter } = require('hyparquet-writer') as HyparquetWr
 
 export interface ParquetWorkerData {
   columns: Column[];
-  /** Rows per row group (see ROW_GROUP in parquet.ts). */
-  rowGroup: number;
+  /** A row group ends at this many records or this much of their JSON text, whichever comes first (parquet.ts). */
+  rowGroup: { rows: number; bytes: number };
   /** The file's `created_by`. */
   createdBy: string;
 }
@@ -28,6 +28,7 @@ const { columns, rowGroup, createdBy } = workerData as ParquetWorkerData;
 const writer = new ByteWriter();
 const file = new ParquetWriter({ writer, schema: parquetSchema(columns) as ConstructorParameters<typeof ParquetWriter>[0]['schema'], createdBy });
 let pending: Array<Record<string, unknown>> = [];
+let pendingBytes = 0;
 
 /** Encodes `records` as one row group; the time it took is reported so the row-group size can be checked (ADR 0009). */
 function group(records: Array<Record<string, unknown>>): number {
@@ -47,10 +48,14 @@ parentPort!.on('message', (m: ParquetRequest) => {
   try {
     let ms = 0;
     if (m.type === 'rows') {
-      pending.push(...m.rows);
-      while (pending.length >= rowGroup) {
-        ms = Math.max(ms, group(pending.slice(0, rowGroup)));
-        pending = pending.slice(rowGroup);
+      for (const r of m.rows) {
+        pending.push(r);
+        // JSON text's length: a cheap measure of what encoding the record costs (ADR 0009).
+        pendingBytes += JSON.stringify(r).length;
+        if (pending.length < rowGroup.rows && pendingBytes < rowGroup.bytes) continue;
+        ms = Math.max(ms, group(pending));
+        pending = [];
+        pendingBytes = 0;
       }
     } else {
       if (pending.length > 0) ms = group(pending);

@@ -96,12 +96,32 @@ describe('Parquet export', () => {
     expect(c).toEqual({ no_reference: '999', votes: '2997' });
   });
 
-  test('labels: 2997 rows in two row groups of at most 2000, excluded a BOOLEAN, the same records as JSONL', async () => {
+  test('labels: the same 2997 records as JSONL, excluded a BOOLEAN, sample a BIGINT', async () => {
     const file = await parquet('kind=labels');
     expect(await rows(file)).toEqual(await jsonlOf('kind=labels'));
     expect(await types(file)).toMatchObject({ value: 'VARCHAR', certainty: 'DOUBLE', sample: 'BIGINT', excluded: 'BOOLEAN', invite_id: 'BIGINT', latency_ms: 'DOUBLE' });
-    const groups = await sql(`SELECT row_group_id, row_group_num_rows AS n FROM parquet_metadata('${file}') GROUP BY ALL ORDER BY 1`);
-    expect(groups).toEqual([{ row_group_id: '0', n: '2000' }, { row_group_id: '1', n: '997' }]);
+  });
+
+  test('row groups end at 5000 records or 2 MB of their JSON text, whichever comes first', async () => {
+    const groupsOf = (file: string) => sql(`SELECT row_group_id, any_value(row_group_num_rows) AS n FROM parquet_metadata('${file}') GROUP BY ALL ORDER BY 1`);
+    /** The sizes the rule gives, from the JSONL export's lines (each the record's JSON text). */
+    const expected = async (q: string) => {
+      const sizes: number[] = [];
+      let n = 0;
+      let bytes = 0;
+      for (const line of (await (await get(`/api/projects/${pid}/export?${q}`)).text()).split('\n').filter(Boolean)) {
+        n++;
+        bytes += line.length;
+        if (n >= 5000 || bytes >= 2_000_000) (sizes.push(n), (n = 0), (bytes = 0));
+      }
+      if (n > 0) sizes.push(n);
+      return sizes.map((size, i) => ({ row_group_id: String(i), n: String(size) }));
+    };
+    // 2997 short labels: one group. 1998 sft examples with their prompts (~3 kB each): several.
+    expect(await groupsOf(await parquet('kind=labels'))).toEqual([{ row_group_id: '0', n: '2997' }]);
+    const sft = await expected('kind=sft&swap=1');
+    expect(sft.length).toBeGreaterThan(1);
+    expect(await groupsOf(await parquet('kind=sft&swap=1'))).toEqual(sft);
   });
 
   test('the download names a .parquet file of the Parquet media type; an export with no record is a file with its columns', async () => {
