@@ -79,7 +79,7 @@ describe('Parquet export', () => {
     // PandaLM's test set holds non-ASCII text (accents, CJK, emoji): compared above byte for byte; here counted, so the
     // comparison cannot pass on ASCII alone.
     expect(got.filter((r) => /[^\u0000-\u007f]/.test(`${r.prompt}${r.chosen}${r.rejected}`)).length).toBeGreaterThan(0);
-    const [{ mean }] = (await sql(`SELECT round(avg(agreement), 6) AS mean FROM read_parquet('${file}')`)) as Array<{ mean: number }>;
+    const [{ mean }] = (await sql(`SELECT round(avg(agreement), 6) AS mean FROM read_parquet('${file}')`)) as [{ mean: number }];
     expect(mean).toBeCloseTo(expected.reduce((a, r) => a + (r.agreement as number), 0) / expected.length, 6);
   });
 
