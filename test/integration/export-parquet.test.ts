@@ -149,6 +149,31 @@ describe('Parquet export', () => {
     expect(await sql(`SELECT value FROM read_parquet('${await parquet('kind=labels', id)}') ORDER BY value`)).toEqual([{ value: 2 }, { value: 4 }, { value: 4 }]);
   });
 
+  test('a ranking project: answers a list of text, permutation a list of BIGINTs, scores of DOUBLEs, the same records as JSONL', async () => {
+    const id = (await s.api('POST', '/api/projects', { name: 'Ranking', type: 'ranking' })).body.id as number;
+    const items = [{ id: 'q1', question: 'Which is best?', answers: ['a', 'bb', '=ccc'] }, { id: 'q2', question: 'And here?', answers: ['x', 'y', 'z'], gold: [2, 1, 0] }];
+    expect((await s.api('POST', `/api/projects/${id}/items`, jsonl(items), { type: 'application/x-ndjson' })).body).toEqual({ imported: 2 });
+    const labels = [
+      { item: 'q1', annotator: 'h1', value: [0, 1, 2], permutation: [1, 2, 0] },
+      { item: 'q1', annotator: 'judge', kind: 'llm', value: [0, 1, 2], permutation: [2, 0, 1], sample: 0, scores: [9, 6, 2.5] },
+      { item: 'q1', annotator: 'judge', kind: 'llm', value: null, permutation: [0, 1, 2], sample: 1 },
+    ];
+    expect((await s.api('POST', `/api/projects/${id}/labels`, jsonl(labels), { type: 'application/x-ndjson' })).body).toEqual({ imported: 3 });
+    const rowsOf = async (kind: string) => {
+      const res = await get(`/api/projects/${id}/export?kind=${kind}`);
+      return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+    };
+    const gold = await parquet('kind=gold', id);
+    expect(await types(gold)).toMatchObject({ answers: 'VARCHAR[]', label: 'VARCHAR' });
+    expect((await rows(gold)).map((r) => ({ ...r, meta: r.meta === null ? null : JSON.parse(r.meta as string) }))).toEqual(await rowsOf('gold'));
+    const file = await parquet('kind=labels', id);
+    expect(await types(file)).toMatchObject({ permutation: 'BIGINT[]', scores: 'DOUBLE[]', value: 'VARCHAR' });
+    // DuckDB's JSON form gives a BIGINT list's numbers as text.
+    const got = (await rows(file)).map((r) => ({ ...r, permutation: (r.permutation as string[] | null)?.map(Number) ?? null }));
+    expect(got).toEqual(await rowsOf('labels'));
+    expect(got.map((r) => r.scores)).toEqual([null, [9, 6, 2.5], null]);
+  });
+
   test('concord export --format parquet -o writes the file the server sends', async () => {
     const out = path.join(dir, 'cli-preference.parquet');
     const r = await runConcord(s, 'export', String(pid), '--kind', 'preference', '--format', 'parquet', '-o', out);
