@@ -169,7 +169,7 @@ describe('Parquet export', () => {
     const file = await parquet('kind=labels', id);
     expect(await types(file)).toMatchObject({ permutation: 'BIGINT[]', scores: 'DOUBLE[]', value: 'VARCHAR' });
     // DuckDB's JSON form gives a BIGINT list's numbers as text.
-    const got = (await rows(file)).map((r) => ({ ...r, permutation: (r.permutation as string[] | null)?.map(Number) ?? null }));
+    const got: Row[] = (await rows(file)).map((r) => ({ ...r, permutation: (r.permutation as string[] | null)?.map(Number) ?? null }));
     expect(got).toEqual(await rowsOf('labels'));
     expect(got.map((r) => r.scores)).toEqual([null, [9, 6, 2.5], null]);
   });
