@@ -33,6 +33,14 @@ async function main(): Promise<void> {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc = { max: Math.max(gc.max, e.duration), sum: gc.sum + e.duration };
   }).observe({ entryTypes: ['gc'] });
+  // Says when a long stall happened (how far into the export): a stall at the start, the end or throughout reads differently.
+  let since = performance.now();
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last > 1000) console.error(`[server] event loop blocked ${(now - last).toFixed(0)} ms, ending ${((now - since) / 1000).toFixed(1)} s after the reset`);
+    last = now;
+  }, 100).unref();
   process.on('message', (m: ToServer) => {
     if (m.type === 'reset') {
       collectGarbage();
@@ -41,6 +49,7 @@ async function main(): Promise<void> {
       setTimeout(() => {
         stall.reset();
         gc = { max: 0, sum: 0 };
+        since = performance.now();
         send({ type: 'reset', rss: process.memoryUsage().rss });
       }, 50);
     } else if (m.type === 'read') {
