@@ -13,12 +13,12 @@ import {
   PAIRWISE_VALUES,
   QUALIFICATION_NEEDS_GOLD,
   RATIONALE_MODES,
-  REDUNDANCY_STOPS,
   SHOWN_ORDERS,
   TASK_TYPES,
 } from './constants';
 import { issueMessage } from './zod-messages';
 import { ExternalId, Options, RankingValue } from './item-schemas';
+import { Redundancy } from './redundancy-schema';
 
 /** Messages a person can act on, for every schema that does not set its own (shared/zod-messages.ts). */
 z.config({ customError: issueMessage });
@@ -58,40 +58,11 @@ const leaseSeconds = z.int().min(1).max(LIMITS.leaseSeconds);
 /** A change to a project's lease times: either may be left out (it keeps its value, or the default). */
 const LeaseSecondsChange = z.strictObject({ human: leaseSeconds.optional(), llm: leaseSeconds.optional() });
 
-const labelsPerItem = z.int().min(1).max(LIMITS.redundancy);
-
-/** Adaptive redundancy (issue 13): `min` labels per item, more one at a time up to `max` until `stop` holds. */
-export const AdaptiveRedundancy = z
-  .strictObject({
-    min: labelsPerItem,
-    max: labelsPerItem,
-    stop: z.enum(REDUNDANCY_STOPS),
-    posterior: z.number().gt(0.5, { error: 'must be above 0.5' }).lt(1, { error: 'must be below 1' }).optional(),
-  })
-  .superRefine((r, ctx) => {
-    if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['max'], message: `must be at least min (${r.min})` });
-    if (r.stop === 'posterior' && r.posterior === undefined)
-      ctx.addIssue({ code: 'custom', path: ['posterior'], message: 'is required when stop is "posterior" (a target above 0.5 and below 1)' });
-    if (r.stop !== 'posterior' && r.posterior !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['posterior'], message: 'applies only when stop is "posterior"' });
-  });
-
-/**
- * A union's issue names the branch the input was meant for: an object's own fields' problems, not "Invalid input"
- * (a branch that failed only on the input's type is the one it was not meant for).
- */
-function redundancyError(iss: z.core.$ZodRawIssue): string | undefined {
-  if (iss.code !== 'invalid_union') return undefined;
-  const meant = iss.errors.find((e) => !(e.length === 1 && e[0]!.code === 'invalid_type' && e[0]!.path.length === 0));
-  if (!meant) return 'must be a whole number of human labels per item, or an object { "min", "max", "stop" }';
-  return meant.map((i) => (i.path.length ? `${i.path.join('.')} ${i.message}` : i.message)).join('; ');
-}
-
 /** Settings of a project that a researcher may change after creation (everything but the type). */
 export const ProjectSettingsShape = {
   name: z.string().trim().min(1, { error: 'name cannot be empty' }).max(LIMITS.nameChars),
   /** Human labels per item: a fixed number, or adaptive `{ min, max, stop }` (docs/decisions/0010). */
-  redundancy: z.union([labelsPerItem, AdaptiveRedundancy], { error: redundancyError }),
+  redundancy: Redundancy,
   options: Options.nullable(),
   scale: RatingScale.nullable(),
   /** `true` turns certainty on with the default 1–100 scale; `false`/`null` turns it off. */

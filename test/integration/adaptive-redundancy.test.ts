@@ -56,6 +56,9 @@ function ruleBreaches(values: Map<string, string[]>, items: number, min: number,
   return wrong;
 }
 
+/** The value to send for a canonical pairwise value: a task shown BA has its answers swapped on screen. */
+const shown = (t: Task, canonical: string) => (t.order === 'BA' ? ({ A: 'B', B: 'A' } as Record<string, string>)[canonical] ?? canonical : canonical);
+
 /** Labels until nothing is left, waiting while items it could take are held by others; returns its label ids. */
 async function labelAll(c: Client, answer: () => string): Promise<number[]> {
   const ids: number[] = [];
@@ -66,7 +69,7 @@ async function labelAll(c: Client, answer: () => string): Promise<number[]> {
       await new Promise((r) => setTimeout(r, 5));
       continue;
     }
-    const r = await ok<SubmitResult>(c, 'label:submit', { leaseId: t.leaseId, value: answer(), clientLabelId: `l${n}` });
+    const r = await ok<SubmitResult>(c, 'label:submit', { leaseId: t.leaseId, value: shown(t, answer()), clientLabelId: `l${n}` });
     ids.push(r.labelId);
   }
 }
@@ -122,7 +125,7 @@ describe('adaptive redundancy: serving', () => {
     const pid = await makeProject(s, { redundancy: ADAPTIVE }, pairwiseItems(items));
     const token = await invite(s, pid);
     const clients = await Promise.all(Array.from({ length: 30 }, (_, i) => s.connect({ token, worker: `w${i}` })));
-    // Two in three always answer A; the rest answer at random among A, B and tie.
+    // Two in three always answer A (the item's own answer_a, whichever side it is shown on); the rest answer at random among A, B and tie.
     const answers = clients.map((_, i) => {
       const random = seeded(i + 1);
       return i % 3 === 0 ? () => ['A', 'B', 'tie'][Math.floor(random() * 3)]! : () => 'A';
@@ -155,7 +158,7 @@ describe('adaptive redundancy: serving', () => {
     // h2 takes all three: the two fresh items first (fewer labels), then q1.
     const held = [(await ok<Task>(h2!, 'task:next'))!, (await ok<Task>(h2!, 'task:next'))!, (await ok<Task>(h2!, 'task:next'))!];
     expect(held.map((t) => t.item.id)).toEqual([expect.stringMatching(/^q[23]$/), expect.stringMatching(/^q[23]$/), 'q1']);
-    await ok(h2!, 'label:submit', { leaseId: held[2]!.leaseId, value: 'B', clientLabelId: 'b' });
+    await ok(h2!, 'label:submit', { leaseId: held[2]!.leaseId, value: shown(held[2]!, 'B'), clientLabelId: 'b' });
     for (const t of held.slice(0, 2)) await ok(h2!, 'task:release', { leaseId: t.leaseId });
     // q1 (A, B) is served before q2 and q3, which have no label; while h3 holds it nobody else gets it.
     const t3 = (await ok<Task>(h3!, 'task:next'))!;
@@ -177,7 +180,7 @@ describe('adaptive redundancy: serving', () => {
       const c = await s.connect({ token, worker: `first${k}` });
       for (let n = 0; n < 5; n++) {
         const t = (await ok<Task>(c, 'task:next'))!;
-        await ok(c, 'label:submit', { leaseId: t.leaseId, value: k % 2 ? 'B' : 'A', clientLabelId: `l${n}` });
+        await ok(c, 'label:submit', { leaseId: t.leaseId, value: shown(t, k % 2 ? 'B' : 'A'), clientLabelId: `l${n}` });
       }
       c.disconnect();
     }
