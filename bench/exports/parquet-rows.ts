@@ -64,9 +64,12 @@ class CompactReader {
       case 7:
         this.at += 8;
         return;
-      case 8:
-        this.at += this.varint();
+      case 8: {
+        // Not `this.at += this.varint()`: that adds to the position before the length was read.
+        const length = this.varint();
+        this.at += length;
         return;
+      }
       case 9: // list, set
       case 10: {
         const h = this.byte();

@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { AGGREGATION_METHODS, REPORT_TEST_DEFAULTS, TASK_TYPES } from '../../shared/constants';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
-import { fail, request, requestJson, type Remote } from './api';
+import { fail, requestJson, type Remote } from './api';
 import { importForm } from './import-files';
 import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
 import { addPresetOptions, presetQuery, type PresetCliOptions } from './import-preset';
@@ -117,43 +115,7 @@ remote(
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
 });
 
-remote(
-  program
-    .command('export')
-    .description('Export a gold set (one consensus label per item, with the labels behind it), every raw label, or judge-training data (sft, dpo, preference), as JSONL or CSV')
-    .argument('<project>', 'project id')
-    .addOption(new Option('--kind <kind>', 'gold set, raw labels, or judge-training data').choices(['gold', 'labels', 'sft', 'dpo', 'preference']).default('gold'))
-    .option('--template <name>', 'sft, dpo: the built-in judge template the prompt is rendered with')
-    .option('--swap', "sft: every item in both orders (JudgeLM's swap augmentation)")
-    .option('--no-reference-answer', "sft, dpo: leave the item's reference answer out of the prompt")
-    .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'csv']).default('jsonl'))
-    .option('--out <file>', 'write to a file instead of standard output')
-    .option('--min-labels <n>', 'gold: least number of labels behind a consensus')
-    .option('--min-agreement <share>', 'gold: least share (0–1) of labels agreeing with the consensus')
-    .option('--min-certainty <c>', 'gold: leave out labels below this certainty')
-    .option('--include-llm', 'gold: let LLM judges take part in the consensus'),
-).action(
-  async (
-    project: string,
-    opts: Remote & { kind: string; format: string; out?: string; minLabels?: string; minAgreement?: string; minCertainty?: string; includeLlm?: boolean; template?: string; swap?: boolean; referenceAnswer: boolean },
-  ) => {
-    const q = new URLSearchParams({ kind: opts.kind, format: opts.format });
-    if (opts.template) q.set('template', opts.template);
-    if (opts.swap) q.set('swap', '1');
-    if (!opts.referenceAnswer) q.set('reference_answer', '0');
-    if (opts.minLabels) q.set('min_labels', opts.minLabels);
-    if (opts.minAgreement) q.set('min_agreement', opts.minAgreement);
-    if (opts.minCertainty) q.set('min_certainty', opts.minCertainty);
-    if (opts.includeLlm) q.set('include_llm', '1');
-    const res = await request(opts, 'GET', `/projects/${encodeURIComponent(project)}/export?${q}`);
-    if (!res.body) fail('The server sent no export');
-    const sink = opts.out ? fs.createWriteStream(opts.out) : process.stdout;
-    // `concord export 1 | head` closes the pipe early: that is the reader's choice, not an error.
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : fail(e.message)));
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), sink);
-  },
-);
-
+program.addCommand((require('./export') as typeof import('./export')).exportCommand(remote, program.version()!));
 program.addCommand((require('./judge') as typeof import('./judge')).judgeCommand());
 program.addCommand((require('./pairs') as typeof import('./pairs')).pairsCommand());
 program.parseAsync(process.argv).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -15,6 +15,3 @@ export function conversationFields(c: ItemContent): ConversationFields {
   if (c.conversation) return { turn: c.turn, conversation: c.conversation };
   return {};
 }
-
-/** The CSV columns of conversation items, by project type (pairwise holds two conversations, rating one). */
-export const conversationColumns = (type: string): string[] => (type === 'pairwise' ? ['turn', 'conversation_a', 'conversation_b'] : ['turn', 'conversation']);

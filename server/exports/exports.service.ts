@@ -6,17 +6,20 @@ import { oneVote, tally, type Tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
 import { AggregationMethod as Method, Flag } from '../../shared/schemas';
 import { consensusOf, type Consensus } from '../reports/consensus';
-import { conversationColumns, conversationFields, type ConversationFields } from './conversation-fields';
+import { EXPORT_FORMATS, EXPORT_KINDS } from '../../shared/constants';
+import { conversationFields, type ConversationFields } from './conversation-fields';
+import { columnNames, goldColumns, labelColumns, TRAINING_COLUMNS, type Column } from './columns';
 import { toCsv } from './csv';
+import { parquetChunks, type RecordPage } from './parquet';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
 import { decideRanking, type Decided, type ExportLabel } from './ranking-gold';
 import { TrainingOptions } from './training-options';
 import { trainingChunks } from './training';
 
 export const ExportQuery = z.object({
-  kind: z.enum(['gold', 'labels', 'sft', 'dpo', 'preference']).default('gold'),
+  kind: z.enum(EXPORT_KINDS).default('gold'),
   ...TrainingOptions.shape,
-  format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  format: z.enum(EXPORT_FORMATS).default('jsonl'),
   /** Gold: least number of votes (annotators, one each) behind a consensus label. */
   min_labels: z.coerce.number().int().min(1).default(1),
   /** Gold: least share of votes that agree with the consensus label (0–1). */
@@ -51,20 +54,42 @@ export class ExportsService {
   }
 
   contentType(q: ExportQuery): string {
-    return q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+    // Parquet's media type, registered with IANA in 2024 (www.iana.org/assignments/media-types/application/vnd.apache.parquet).
+    return q.format === 'csv' ? 'text/csv; charset=utf-8' : q.format === 'parquet' ? 'application/vnd.apache.parquet' : 'application/x-ndjson; charset=utf-8';
   }
 
   /**
-   * The export as a lazy sequence of text chunks (one per page), so the caller can respect backpressure. A gold
-   * export under a model needs the model's `consensus` (ReportsService.consensus); under majority it is null.
+   * The export as a lazy sequence of chunks, text (JSONL, CSV: one per page) or bytes (Parquet: one per row group),
+   * so the caller can respect backpressure. A gold export under a model needs the model's `consensus`
+   * (ReportsService.consensus); under majority it is null.
    */
-  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string> {
+  stream(project: Project, q: ExportQuery, consensus: Consensus | null = null): AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> {
+    const chunks = this.chunks(project, q, consensus);
+    return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<string>);
+  }
+
+  /**
+   * The export's typed columns, as its CSV header, Parquet schema and a dataset card name them. A gold export of a
+   * project holding conversation items has their columns (a JSONL record has them only when its item is one).
+   */
+  columns(project: Project, q: Pick<ExportQuery, 'kind'>): Column[] {
+    if (q.kind === 'labels') return labelColumns(project);
+    if (q.kind === 'gold') return goldColumns(project, this.hasConversations(project));
+    return TRAINING_COLUMNS[q.kind];
+  }
+
+  private hasConversations(project: Project): boolean {
+    return project.type !== 'ranking' && project.type !== 'choice' && this.repo.hasConversations(project.id);
+  }
+
+  /** The export's pages: text chunks for JSONL and CSV, pages of records for Parquet (see {@link encode}). */
+  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string | RecordPage> {
     if (q.kind === 'labels') yield* this.labelChunks(project, q);
     else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus);
     else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus);
   }
 
-  private *labelChunks(project: Project, q: ExportQuery): Generator<string> {
+  private *labelChunks(project: Project, q: ExportQuery): Generator<string | RecordPage> {
     // A judge's registration, read once per judge: the model and template of labels whose meta does not name them.
     const registrations = new Map<number, JudgeRegistration>();
     const registration = (l: ExportLabelRow): JudgeRegistration => {
@@ -73,22 +98,24 @@ export class ExportsService {
       return r;
     };
     const pages = keysetPages((after) => this.repo.labels(project.id, after, PAGE));
+    const columns = labelColumns(project);
     if (project.type !== 'ranking') {
-      yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, LABEL_COLUMNS);
+      yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, columns);
       return;
     }
     // Ranking labels: the display order and scores last, as the label import takes them (lists; JSON text in a CSV).
     const csv = q.format === 'csv';
     const ranked = (l: ExportLabelRow) => ({ ...toLabelRecord(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) });
-    yield* encode(mapPages(pages, ranked), q.format, [...LABEL_COLUMNS, 'permutation', 'scores']);
+    yield* encode(mapPages(pages, ranked), q.format, columns);
   }
 
-  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string> {
+  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string | RecordPage> {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
-    // Conversation items' columns come last, and only in a project that has such items (a CSV's header is fixed first).
-    const conversations = q.format === 'csv' && project.type !== 'ranking' && project.type !== 'choice' && repo.hasConversations(project.id);
+    // Conversation items' columns come last, and only in a project that has such items (a CSV's header and a Parquet
+    // schema are fixed first).
+    const conversations = q.format !== 'jsonl' && this.hasConversations(project);
     function* records(): Generator<GoldRecord[]> {
       for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
         const byItem = new Map<number, ExportLabel[]>();
@@ -113,7 +140,7 @@ export class ExportsService {
       conversation_b: json(r.conversation_b),
       conversation: json(r.conversation),
     });
-    yield* encode(records(), q.format, [...goldColumns(project), ...(conversations ? conversationColumns(project.type) : [])], csvRow);
+    yield* encode(records(), q.format, goldColumns(project, conversations), csvRow);
   }
 }
 
@@ -127,31 +154,22 @@ function* mapPages<T, R>(pages: Iterable<T[]>, f: (x: T) => R): Generator<R[]> {
 }
 
 /**
- * Pages of records as text chunks, one per page: JSON lines, or CSV rows with the header before the first (a CSV
- * export with no record is its header alone). A page with no record yields nothing.
+ * Pages of records as chunks, one per page: JSON lines; CSV rows with the header before the first (a CSV export with
+ * no record is its header alone), each record through `csvRow`; or, for Parquet, the records themselves with their
+ * typed columns (parquet.ts encodes them; the first page is yielded even when empty, so the file has its schema).
+ * A page with no record yields nothing otherwise.
  */
-export function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: string[], csvRow: (r: R) => object = (r) => r as object): Generator<string> {
+export function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: Column[], csvRow: (r: R) => object = (r) => r as object): Generator<string | RecordPage> {
   let first = true;
   for (const records of pages) {
     if (records.length === 0) continue;
     if (format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    else yield toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columns, first);
+    else if (format === 'parquet') yield { columns, rows: records as Array<Record<string, unknown>> };
+    else yield toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columnNames(columns), first);
     first = false;
   }
-  if (first && format === 'csv') yield toCsv([], columns, true);
-}
-
-/** The label import format's columns, then the label's provenance (see {@link toLabelRecord}). */
-const LABEL_COLUMNS = [
-  'item', 'annotator', 'kind', 'value', 'certainty', 'rationale', 'order', 'sample', 'seconds', 'created_at',
-  'excluded', 'model', 'template', 'template_version', 'raw_output', 'prompt_tokens', 'completion_tokens', 'latency_ms',
-  'invite_id', 'study_id', 'session_id',
-];
-
-function goldColumns(project: Project): string[] {
-  const content =
-    project.type === 'pairwise' ? ['answer_a', 'answer_b'] : project.type === 'rating' ? ['answer', 'rubric'] : project.type === 'ranking' ? ['answers'] : ['options'];
-  return ['id', 'question', ...content, 'reference', 'persona', 'label', 'agreement', 'n', 'source', 'labels', 'meta', 'posterior'];
+  if (first && format === 'csv') yield toCsv([], columnNames(columns), true);
+  if (first && format === 'parquet') yield { columns, rows: [] };
 }
 
 type JudgeRegistration = Record<string, unknown>;

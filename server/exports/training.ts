@@ -24,6 +24,8 @@ import type { Consensus } from '../reports/consensus';
 import { taskItem } from '../tasks/task-item';
 import type { ExportItemRow, ExportsRepo, TrainingLabelRow } from './exports.repo';
 import { annotatorVotes, decide, encode, keysetPages, objectOf, type ExportQuery } from './exports.service';
+import { TRAINING_COLUMNS } from './columns';
+import type { RecordPage } from './parquet';
 import type { ExportLabel } from './ranking-gold';
 
 
@@ -39,8 +41,8 @@ interface Ctx {
   consensus: Consensus | null;
 }
 
-/** The export's text chunks, one per page of items. */
-export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string> {
+/** The export's chunks, one per page of items (exports.service `encode`). */
+export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string | RecordPage> {
   if (project.type !== 'pairwise') throw new AppError('invalid-input', `The ${q.kind} export covers pairwise projects; this project is ${project.type}`);
   const template = q.template === undefined ? null : BUILT_IN_TEMPLATES.find((t) => t.name === q.template && t.type === 'pairwise');
   if (template === undefined) throw new AppError('invalid-input', `template: no built-in pairwise template "${q.template}"`);
@@ -61,14 +63,11 @@ export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQu
       yield items.flatMap((it) => record(ctx, it, byItem.get(it.id) ?? []));
     }
   }
-  const columns = q.kind === 'sft' ? SFT_COLUMNS : q.kind === 'dpo' ? DPO_COLUMNS : PREFERENCE_COLUMNS;
+  const columns = TRAINING_COLUMNS[q.kind as keyof typeof TRAINING_COLUMNS];
   const csvRow = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
   yield* encode(pages(), q.format, columns, csvRow);
 }
 
-const SFT_COLUMNS = ['id', 'order', 'verdict', 'label', 'source', 'rationale', 'rationale_from', 'rationale_swapped', 'question_id', 'question_body', 'answer1_body', 'answer2_body', 'score', 'text', 'reference_answer', 'messages'];
-const DPO_COLUMNS = ['id', 'judge', 'order', 'reference', 'source', 'chosen_verdict', 'rejected_verdict', 'prompt', 'chosen', 'rejected'];
-const PREFERENCE_COLUMNS = ['id', 'prompt', 'chosen', 'rejected', 'label', 'agreement', 'n', 'source'];
 
 /** What the judge worker is told of the project (tasks.service `session`), for rendering. */
 function projectInfo(p: Project): SessionInfo['project'] {

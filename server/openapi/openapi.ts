@@ -106,7 +106,14 @@ function responses(route: ApiRoute): Json {
   const { status, description, view, stream } = route.ok;
   const ok: Json = { description };
   if (view) ok.content = { 'application/json': { schema: { $ref: `#/components/schemas/${view}` } } };
-  else if (stream) ok.content = { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } };
+  else if (stream)
+    ok.content = {
+      'application/x-ndjson': { schema: { type: 'string' } },
+      'text/csv': { schema: { type: 'string' } },
+      'application/vnd.apache.parquet': { schema: { type: 'string', format: 'binary' } },
+    };
+  // The export's typed columns, for a client that describes the file (the CLI's dataset card, ADR 0009).
+  if (stream) ok.headers = { 'X-Concord-Columns': { description: 'the columns as JSON: `[{"name","type"}]`, type `string`|`int64`|`float64`|`bool`|`json` (JSON text)|`{"list": type or columns}`', schema: { type: 'string' } } };
   else if (route.open) ok.content = { 'application/json': { schema: { type: 'object' } } };
   const errors = new Set<number>(route.open ? [] : [401, 403]);
   if (route.body || route.file || route.query || route.params) errors.add(400);

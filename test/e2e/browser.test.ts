@@ -195,7 +195,9 @@ describe('researcher dashboard with live labelling', () => {
 
   test('export downloads gold and labels files', async () => {
     await dash.getByRole('link', { name: 'Export' }).click();
-    const [dl] = await Promise.all([dash.waitForEvent('download'), dash.getByRole('button', { name: 'Labels as CSV' }).click()]);
+    await dash.getByRole('radio', { name: 'All labels' }).check();
+    await dash.getByRole('radio', { name: 'CSV' }).check();
+    const [dl] = await Promise.all([dash.waitForEvent('download'), dash.getByRole('link', { name: /^Download project-\d+-labels\.csv$/ }).click()]);
     expect(dl.suggestedFilename()).toBe(`project-${projectId}-labels.csv`);
     const csv = await streamText(await dl.createReadStream());
     expect(csv.trim().split('\n')).toHaveLength(1 + 32);

@@ -128,7 +128,9 @@ describe('Content-Security-Policy in the browser', () => {
     expect((await streamBytes(await png.createReadStream())).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
 
     await page.getByRole('link', { name: 'Export' }).click();
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Labels as CSV' }).click()]);
+    await page.getByRole('radio', { name: 'All labels' }).check();
+    await page.getByRole('radio', { name: 'CSV' }).check();
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /^Download project-\d+-labels\.csv$/ }).click()]);
     expect((await streamBytes(await csv.createReadStream())).toString('utf8')).toMatch(/^item,annotator/);
     await expectNoViolations(page, w);
     await page.close();

@@ -165,14 +165,17 @@ describe('dashboard import presets and field maps', () => {
     await page.close();
   });
 
-  test('at 375 px the import box with a field map fits the screen and every control is labelled', async () => {
+  test('at 375 px the import box with a field map fits the screen, every control is labelled and reached by keyboard', async () => {
     const pid = (await api('POST', '/api/projects', { name: 'Phone import', type: 'pairwise' })).id as number;
     const ctx = await suite.context({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     const page = await openProject(pid, ctx);
-    await page.getByLabel('File format').selectOption('rewardbench');
-    await page.getByLabel("Seed for the answers' positions").waitFor();
-    await page.getByLabel('File format').selectOption('map');
-    await page.getByLabel('Field map').fill('question=instruction');
+    // By keyboard: the format list is reached and changed with keys, the map field follows it in the tab order.
+    await page.getByLabel('File format').focus();
+    await page.keyboard.press('End');
+    await expect(page.getByLabel('File format').inputValue()).resolves.toBe('map');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('question=instruction');
+    await expect(page.getByLabel('Field map').inputValue()).resolves.toBe('question=instruction');
     const problems = await page.evaluate(() => {
       const out: string[] = [];
       const w = window.innerWidth;

@@ -148,6 +148,10 @@ export function mapPreset(spec: string, targets: readonly string[] = MAP_TARGETS
     fields[target] = source;
   }
   if (!Object.keys(fields).length) return 'the map is empty: give target=source pairs, e.g. question=instruction,answer_a=output_1,answer_b=output_2';
+  // A target the map leaves out is read from the source field of its own name, when no other target takes that
+  // field: a file with an `id` column needs no `id=id`.
+  const sources = new Set(Object.values(fields));
+  for (const t of targets) if (!fields[t] && !sources.has(t)) fields[t] = t;
   // Only the fields a record has are copied: the item validation names any required one still missing.
   return { name: 'map', description: spec, fields, optional: Object.values(fields) };
 }

@@ -22,7 +22,13 @@ test('value rules: numbers and booleans become text (booleans as PandaLM\'s Pyth
 
 test('--map: target=source pairs, unknown targets and malformed pairs named', () => {
   const m = mapPreset('question=instruction, answer_a=output_1,answer_b=output_2');
-  expect(typeof m === 'string' ? m : m.fields).toEqual({ question: 'instruction', answer_a: 'output_1', answer_b: 'output_2' });
+  // Targets left out are read from the field of their own name (a file's `id` needs no id=id), unless a target takes it.
+  const same = { id: 'id', conversation_a: 'conversation_a', conversation_b: 'conversation_b', turn: 'turn', gold: 'gold', reference: 'reference', persona: 'persona', meta: 'meta' };
+  expect(typeof m === 'string' ? m : m.fields).toEqual({ question: 'instruction', answer_a: 'output_1', answer_b: 'output_2', ...same });
+  const fromId = mapPreset('question=id,answer_a=x,answer_b=y');
+  expect(typeof fromId === 'string' ? fromId : fromId.fields.id).toBeUndefined();
+  const withId = run(m as Preset, [{ id: 'p1', instruction: 'Q', output_1: 'a', output_2: 'b', extra: 1 }]);
+  expect(withId.items).toEqual([{ line: 1, value: { id: 'p1', question: 'Q', answer_a: 'a', answer_b: 'b', meta: { extra: 1 } } }]);
   expect(mapPreset('prompt=instruction')).toBe('"prompt" is not an item field: map to one of id, question, answer_a, answer_b, conversation_a, conversation_b, turn, gold, reference, persona, meta');
   expect(mapPreset('question')).toBe('"question" is not target=source (e.g. question=instruction)');
   expect(mapPreset('question=a,question=b')).toBe('question is mapped twice');

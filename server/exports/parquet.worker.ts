@@ -1,0 +1,70 @@
+/**
+ * The Parquet export's encoder, off the main thread (ADR 0009): the server sends each page of records as it reads
+ * them; this thread gathers them into row groups (at most `rows` records or `bytes` of their JSON text, see
+ * parquet.ts), encodes each with hyparquet-writer and sends its bytes back, then the file's footer at the end. One
+ * worker per export, ended by the export (or by its client going away). Holds at most one row group of records.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Column } from './columns';
+import { columnData, parquetSchema } from './parquet-schema';
+
+// hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
+type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ByteWriter, ParquetWriter } = require('hyparquet-writer') as HyparquetWriter;
+
+export interface ParquetWorkerData {
+  columns: Column[];
+  /** A row group ends at this many records or this much of their JSON text, whichever comes first (parquet.ts). */
+  rowGroup: { rows: number; bytes: number };
+  /** The file's `created_by`. */
+  createdBy: string;
+}
+/** `rows`: a page of records, answered with the bytes of the row groups it completed (maybe none); `end`: the rest and the footer. */
+export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>> } | { type: 'end' };
+export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number } | { ok: false; message: string };
+
+const { columns, rowGroup, createdBy } = workerData as ParquetWorkerData;
+const writer = new ByteWriter();
+const file = new ParquetWriter({ writer, schema: parquetSchema(columns) as ConstructorParameters<typeof ParquetWriter>[0]['schema'], createdBy });
+let pending: Array<Record<string, unknown>> = [];
+let pendingBytes = 0;
+
+/** Encodes `records` as one row group; the time it took is reported so the row-group size can be checked (ADR 0009). */
+function group(records: Array<Record<string, unknown>>): number {
+  const start = performance.now();
+  file.write({ columnData: columnData(records, columns) as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: records.length });
+  return performance.now() - start;
+}
+
+/** The bytes written since the last call (the writer's buffer is reused: its `offset` keeps the file position). */
+function take(): ArrayBuffer {
+  const bytes = writer.getBuffer();
+  writer.index = 0;
+  return bytes;
+}
+
+parentPort!.on('message', (m: ParquetRequest) => {
+  try {
+    let ms = 0;
+    if (m.type === 'rows') {
+      for (const r of m.rows) {
+        pending.push(r);
+        // JSON text's length: a cheap measure of what encoding the record costs (ADR 0009).
+        pendingBytes += JSON.stringify(r).length;
+        if (pending.length < rowGroup.rows && pendingBytes < rowGroup.bytes) continue;
+        ms = Math.max(ms, group(pending));
+        pending = [];
+        pendingBytes = 0;
+      }
+    } else {
+      if (pending.length > 0) ms = group(pending);
+      pending = [];
+      file.finish();
+    }
+    const bytes = take();
+    parentPort!.postMessage({ ok: true, bytes: new Uint8Array(bytes), ms } satisfies ParquetReply, [bytes]);
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies ParquetReply);
+  }
+});
