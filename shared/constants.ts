@@ -41,6 +41,17 @@ export const DEFAULT_LEASE_SECONDS: Readonly<{ human: number; llm: number }> = {
 /** Human labels per item a new project asks for unless it says otherwise. */
 export const DEFAULT_REDUNDANCY = 3;
 
+/**
+ * When an item with adaptive redundancy (`redundancy: { min, max, stop }`, issue 13) stops collecting human labels
+ * once it has `min`: when they all agree (`unanimous`), or when its consensus posterior reaches a target
+ * (`posterior`: refused for now, see docs/decisions/0010-adaptive-redundancy.md).
+ */
+export const REDUNDANCY_STOPS = ['unanimous', 'posterior'] as const;
+
+/** Why `stop: "posterior"` is refused: no stub pretends to compute it (docs/decisions/0010-adaptive-redundancy.md). */
+export const POSTERIOR_STOP_NOT_YET =
+  'stop "posterior" is not available yet: the pool has no fitted annotator model to read a posterior from. Use stop "unanimous", or a fixed number of labels';
+
 /** The largest values settings and inputs accept (the schemas check them; the dashboard's inputs say them). */
 export const LIMITS = {
   /** Characters of a short name: a project's name and public title, a judge's name, a join link's label, a completion code. */

@@ -127,6 +127,11 @@ export interface ProjectProgress {
   labels_per_minute: { human: number; llm: number };
   connected: { human: number; llm: number };
   leases: { human: number; llm: number };
+  /**
+   * Human labels spent against the fixed-redundancy budget (items × the most labels an item may get: `redundancy`,
+   * or its `max` when adaptive), and `per_item[k]` = how many items have k human labels.
+   */
+  human_budget: { spent: number; budget: number; per_item: number[] };
   annotators: Array<{
     id: number;
     name: string;

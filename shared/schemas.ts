@@ -18,6 +18,7 @@ import {
 } from './constants';
 import { issueMessage } from './zod-messages';
 import { ExternalId, Options, RankingValue } from './item-schemas';
+import { Redundancy } from './redundancy-schema';
 
 /** Messages a person can act on, for every schema that does not set its own (shared/zod-messages.ts). */
 z.config({ customError: issueMessage });
@@ -60,7 +61,8 @@ const LeaseSecondsChange = z.strictObject({ human: leaseSeconds.optional(), llm:
 /** Settings of a project that a researcher may change after creation (everything but the type). */
 export const ProjectSettingsShape = {
   name: z.string().trim().min(1, { error: 'name cannot be empty' }).max(LIMITS.nameChars),
-  redundancy: z.int().min(1).max(LIMITS.redundancy),
+  /** Human labels per item: a fixed number, or adaptive `{ min, max, stop }` (docs/decisions/0010). */
+  redundancy: Redundancy,
   options: Options.nullable(),
   scale: RatingScale.nullable(),
   /** `true` turns certainty on with the default 1–100 scale; `false`/`null` turns it off. */

@@ -7,6 +7,7 @@
 import type { TaskItem } from './protocol';
 import type { ChatTurn } from './conversation';
 import type { AggregationMethod } from './stats/crowd/types';
+import type { Redundancy } from './redundancy';
 import type { AnnotatorKind, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 /** A project as the API returns it (`GET/POST/PATCH /api/projects…`). Certainty is resolved to a range or null. */
@@ -14,7 +15,8 @@ export interface Project {
   id: number;
   name: string;
   type: TaskType;
-  redundancy: number;
+  /** Human labels per item: the number given (fixed), or the adaptive rule `{ min, max, stop }` as given. */
+  redundancy: Redundancy;
   options: string[] | null;
   scale: RatingScale | null;
   certainty: Range | null;

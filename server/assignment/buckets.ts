@@ -1,7 +1,7 @@
 /**
- * The human half's index of items with room: every item with free capacity sits in the list of its `used` count
- * (human labels + live human leases), so the items with the fewest labels are found first, in O(1) of the
- * number of items, and an item at its redundancy is in no list.
+ * The human half's index of items with room: every item with free capacity sits in one list, the one its
+ * redundancy rule names (human-need.ts: for a fixed redundancy, its `used` count = human labels + live human
+ * leases), so the items drawn first are found in O(1) of the number of items, and an item with no room is in no list.
  */
 import { goldKey } from './gold-match';
 
@@ -16,6 +16,10 @@ export interface ItemSlot {
   labels: number;
   /** Live human leases. */
   leased: number;
+  /** Whether all its human labels so far have one value (`first`); `voted` counts them (human-need.ts `vote`). */
+  agree: boolean;
+  first: string | number | null;
+  voted: number;
   /** Index of the bucket list holding it (its `used` count), or -1 when full. */
   bucket: number;
   pos: number;
@@ -26,23 +30,22 @@ export interface ItemSlot {
 /** An item as the pool first knows it: no labels, no leases, in no bucket yet. `answers`: see {@link ItemSlot}. */
 export function itemSlot(id: number, gold: string | number | null, mixGold: boolean, answers = 0): ItemSlot {
   const isGold = gold !== null;
-  return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
+  return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, agree: true, first: null, voted: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
 }
 
 export class Buckets {
   readonly lists: ItemSlot[][];
-  constructor(redundancy: number) {
-    this.lists = Array.from({ length: redundancy }, () => []);
+  constructor(lists: number) {
+    this.lists = Array.from({ length: lists }, () => []);
   }
 
-  /** Moves an item to the list of its `used` count (out of all of them when it is full). */
-  place(s: ItemSlot): void {
-    const used = s.labels + s.leased;
-    if (used === s.bucket) return;
+  /** Moves an item to list `at` (out of all of them when `at` is −1: it has no room). */
+  place(s: ItemSlot, at: number): void {
+    if (at === s.bucket) return;
     if (s.bucket >= 0) this.remove(s);
-    if (used < this.lists.length) {
-      const list = this.lists[used]!;
-      s.bucket = used;
+    if (at >= 0) {
+      const list = this.lists[at]!;
+      s.bucket = at;
       s.pos = list.length;
       list.push(s);
     }
@@ -59,7 +62,7 @@ export class Buckets {
     s.pos = -1;
   }
 
-  /** Random among the items with the fewest labels that `eligible` lets this annotator take. */
+  /** Random among the items of the lowest list (for a fixed redundancy: the fewest labels) that `eligible` lets this annotator take. */
   pick(random: () => number, eligible: (s: ItemSlot) => boolean): ItemSlot | null {
     for (const list of this.lists) {
       const n = list.length;

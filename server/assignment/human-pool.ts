@@ -1,6 +1,7 @@
 /**
- * The human half of a project's assignment pool: no item is leased or labelled past the project's redundancy
- * (a claim takes a random item from the lowest bucket this human may take, so the least-labelled go first), gold
+ * The human half of a project's assignment pool: no item is leased or labelled past what the project's redundancy
+ * rule allows (human-need.ts), leases in flight counted (a claim takes a random item from the lowest bucket this
+ * human may take: for a fixed redundancy the least-labelled go first; adaptive: reopened items before fresh), gold
  * items are mixed in at the project's gold rate, and caps stop one person hogging tasks. Node runs this on one
  * thread, so no two claims interleave: the race for the last slot of an item is decided here, exactly once.
  */
@@ -9,6 +10,7 @@ import { humanSlot } from '../labels/labels.repo';
 import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
+import { needOf, vote, type HumanNeed } from './human-need';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -34,9 +36,13 @@ export class HumanPool {
   private regular: Buckets;
   private gold: Buckets;
   private readonly humans = new Map<number, HumanState>();
-  /** Items whose human labels reached redundancy. */
+  /** The redundancy rule: which bucket an item belongs in, and whether it is closed. */
+  need: HumanNeed;
+  /** Items closed by the redundancy rule (at a fixed redundancy: with that many human labels). */
   complete = 0;
   goldItems = 0;
+  /** `perItem[k]`: how many items have k human labels. */
+  perItem: number[] = [];
 
   constructor(
     private settings: PoolSettings,
@@ -44,17 +50,20 @@ export class HumanPool {
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {
-    this.regular = new Buckets(settings.redundancy);
-    this.gold = new Buckets(settings.redundancy);
+    this.need = needOf(settings.redundancy);
+    this.regular = new Buckets(this.need.lists);
+    this.gold = new Buckets(this.need.lists);
   }
 
   /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
   reset(settings: PoolSettings): void {
     this.settings = settings;
-    this.regular = new Buckets(settings.redundancy);
-    this.gold = new Buckets(settings.redundancy);
+    this.need = needOf(settings.redundancy);
+    this.regular = new Buckets(this.need.lists);
+    this.gold = new Buckets(this.need.lists);
     this.complete = 0;
     this.goldItems = 0;
+    this.perItem = [];
     for (const h of this.humans.values()) {
       h.done.clear();
       h.labels = 0;
@@ -67,7 +76,9 @@ export class HumanPool {
     const h = this.human(annotatorId);
     h.done.add(itemId);
     h.labels++;
-    this.scoreGold(h, this.items.get(itemId), value);
+    const s = this.items.get(itemId);
+    if (s) vote(s, value);
+    this.scoreGold(h, s, value);
   }
 
   /** Files the items (their stored labels counted) in the buckets, with the live leases still holding their places. */
@@ -78,9 +89,16 @@ export class HumanPool {
     }
     for (const s of order) {
       if (s.gold) this.goldItems++;
-      if (s.labels >= this.settings.redundancy) this.complete++;
-      this.bucketsOf(s).place(s);
+      if (this.need.closed(s)) this.complete++;
+      this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
+      this.place(s);
     }
+    for (let k = 0; k < this.perItem.length; k++) this.perItem[k] ??= 0;
+  }
+
+  /** Files the item where its redundancy rule says (or in no list). */
+  private place(s: ItemSlot): void {
+    this.bucketsOf(s).place(s, this.need.listOf(s));
   }
 
   private bucketsOf(s: ItemSlot): Buckets {
@@ -134,7 +152,7 @@ export class HumanPool {
       : (this.regular.pick(this.random, eligible) ?? this.gold.pick(this.random, eligible));
     if (!slot) return null;
     slot.leased++;
-    this.bucketsOf(slot).place(slot);
+    this.place(slot);
     const order: Order | null = this.settings.pairwise ? (this.random() < 0.5 ? 'AB' : 'BA') : null;
     // Ranking: each person sees the answers in an order of their own, so no position is any answer's for everyone.
     const permutation = slot.answers > 0 ? randomPermutation(slot.answers, this.random) : null;
@@ -165,7 +183,7 @@ export class HumanPool {
     for (const l of this.book.live.values()) {
       if (l.kind !== 'human' || l.annotatorId === annotatorId) continue;
       const s = this.items.get(l.itemId);
-      if (s && s.labels < this.settings.redundancy && !h?.done.has(s.id)) return true;
+      if (s && !this.need.closed(s) && !h?.done.has(s.id)) return true;
     }
     return false;
   }
@@ -200,7 +218,7 @@ export class HumanPool {
     const s = this.items.get(lease.itemId);
     if (s) {
       s.leased--;
-      this.bucketsOf(s).place(s);
+      this.place(s);
     }
   }
 
@@ -218,10 +236,16 @@ export class HumanPool {
     const s = this.items.get(lease.itemId);
     this.scoreGold(h, s, value);
     if (s) {
+      // A label that breaks unanimity reopens its item: `place` files it in a list drawn before fresh items.
+      const was = this.need.closed(s);
       s.leased--;
+      this.perItem[s.labels]!--;
       s.labels++;
-      if (s.labels === this.settings.redundancy) this.complete++;
-      this.bucketsOf(s).place(s);
+      this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
+      vote(s, value);
+      const is = this.need.closed(s);
+      if (is !== was) this.complete += is ? 1 : -1;
+      this.place(s);
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AnnotatorKind, Order } from '../../shared/schemas';
+import type { Redundancy } from '../../shared/redundancy';
 import { MinHeap } from './heap';
 
 export interface Lease {
@@ -30,7 +31,7 @@ export interface Lease {
 /** What a project's pool is run by (TasksService derives it from the project's settings). */
 export interface PoolSettings {
   pairwise: boolean;
-  redundancy: number;
+  redundancy: Redundancy;
   goldRate: number;
   maxPerAnnotator: number | null;
   leaseMs: { human: number; llm: number };

@@ -71,9 +71,17 @@ export class ProjectPool {
     this.humans.index(this.order);
   }
 
-  /** Items whose human labels reached redundancy. */
+  /** Items closed by the redundancy rule: a fixed redundancy's count reached; adaptive: stopped, or at `max`. */
   get complete(): number {
     return this.humans.complete;
+  }
+  /** `[k]`: how many items have k human labels. */
+  get labelsPerItem(): readonly number[] {
+    return this.humans.perItem;
+  }
+  /** The fixed-redundancy budget of human labels: every item at the rule's maximum. */
+  get humanBudget(): number {
+    return this.order.length * this.humans.need.max;
   }
   get goldItems(): number {
     return this.humans.goldItems;

@@ -116,6 +116,7 @@ export class ProgressService {
       labels_per_minute: this.windows.get(projectId)?.total(now) ?? { human: 0, llm: 0 },
       connected,
       leases: { ...pool.leaseCount },
+      human_budget: { spent: pool.labelCount.human, budget: pool.humanBudget, per_item: [...pool.labelsPerItem] },
       annotators: this.annotators.list(projectId).map((a) => ({
         id: a.id,
         name: a.name,

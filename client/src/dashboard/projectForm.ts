@@ -12,7 +12,12 @@ import { ServerError } from '../lib/errors';
 export interface ProjectForm {
   name: string;
   type: TaskType;
+  /** A fixed number of human labels per item (the input shown unless `adaptive`). */
   redundancy: number | null;
+  /** Adaptive redundancy (issue 13): `redMin` labels per item, more while they disagree, up to `redMax`. */
+  adaptive: boolean;
+  redMin: number | null;
+  redMax: number | null;
   /** Choice options, one per line. */
   options: string;
   scaleMin: number | null;
@@ -44,12 +49,18 @@ export interface ProjectForm {
 /** The gold-check bar the form offers when a researcher turns it on (the server has no default: it is off). */
 const SUGGESTED_BAR = { min_checks: 5, min_accuracy: 0.7 };
 
+/** The bounds the form offers when a researcher turns adaptive redundancy on. */
+const ADAPTIVE_SUGGESTED = { min: 2, max: 5 };
+
 /** A new project's form, with the server's defaults. */
 export function blankForm(): ProjectForm {
   return {
     name: '',
     type: 'pairwise',
     redundancy: DEFAULT_REDUNDANCY,
+    adaptive: false,
+    redMin: ADAPTIVE_SUGGESTED.min,
+    redMax: ADAPTIVE_SUGGESTED.max,
     options: '',
     scaleMin: DEFAULT_SCALE.min,
     scaleMax: DEFAULT_SCALE.max,
@@ -80,7 +91,10 @@ export function formOf(p: Project): ProjectForm {
   return {
     name: p.name,
     type: p.type,
-    redundancy: p.redundancy,
+    redundancy: typeof p.redundancy === 'number' ? p.redundancy : p.redundancy.max,
+    adaptive: typeof p.redundancy !== 'number',
+    redMin: typeof p.redundancy === 'number' ? ADAPTIVE_SUGGESTED.min : p.redundancy.min,
+    redMax: typeof p.redundancy === 'number' ? Math.max(p.redundancy, ADAPTIVE_SUGGESTED.min) : p.redundancy.max,
     options: (p.options ?? []).join('\n'),
     scaleMin: p.scale?.min ?? DEFAULT_SCALE.min,
     scaleMax: p.scale?.max ?? DEFAULT_SCALE.max,
@@ -116,7 +130,7 @@ export function bodyOf(f: ProjectForm, mode: 'create' | 'edit'): Record<string, 
   const options = f.options.split('\n').map((o) => o.trim()).filter(Boolean);
   const body: Record<string, unknown> = {
     name: f.name,
-    redundancy: f.redundancy,
+    redundancy: f.adaptive ? { min: f.redMin, max: f.redMax, stop: 'unanimous' } : f.redundancy,
     rationale: f.rationale,
     instructions: f.instructions,
     gold_rate: f.goldRate,

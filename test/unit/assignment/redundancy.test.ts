@@ -5,6 +5,7 @@
  */
 import type { Lease, PoolSettings } from '../../../server/assignment/leases';
 import type { ProjectPool } from '../../../server/assignment/pool';
+import { redundancyBounds } from '../../../shared/redundancy';
 import { LEASE_MS, makePool, poolSettings, seeded } from './pool-fixtures';
 
 const ITEMS = 20;
@@ -98,7 +99,7 @@ function walk(settings: PoolSettings, seed: number, counts: Counts): { pool: Pro
       now += LEASE_MS / 2;
       counts.lapse += pool.expire(now);
     }
-    const wrong = violations(pool, settings.redundancy, labels);
+    const wrong = violations(pool, redundancyBounds(settings.redundancy).max, labels);
     if (wrong.length > 0) throw new Error(`seed ${seed}, step ${step}: ${wrong.join('; ')}`);
   }
   for (const sent of inFlight) {
