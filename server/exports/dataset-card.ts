@@ -38,8 +38,28 @@ export interface CardInput {
   date: Date;
 }
 
+/**
+ * User text (a project's name) as inline Markdown that shows as itself on the Hub: on one line, HTML's `<`, `>`
+ * and `&` as entities, and every other ASCII punctuation Markdown reads backslash-escaped (CommonMark lets any be).
+ */
+export function inlineText(text: string): string {
+  const html: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;' };
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[<>&]/g, (ch) => html[ch]!)
+    .replace(/[\\`*_{}[\]()#+\-.!|~"]/g, '\\$&');
+}
+
+/** A fenced code block whose fence is longer than any run of backticks in the text, so the text cannot close it. */
+function fenced(info: string, text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}${info}`, text, fence].join('\n');
+}
+
 /** The card's text: front matter, then the description and the citation section. */
 export function datasetCard(c: CardInput): string {
+  const name = inlineText(c.project.name);
   const header = {
     license: c.license,
     pretty_name: `${c.project.name} (${c.kind})`,
@@ -48,9 +68,9 @@ export function datasetCard(c: CardInput): string {
     dataset_info: { features: features(c.columns), splits: [{ name: 'train', num_examples: c.records }] },
   };
   const body = [
-    `# ${c.project.name}: ${c.kind} export`,
+    `# ${name}: ${c.kind} export`,
     '',
-    `Exported by Concord ${c.version} on ${c.date.toISOString()} from project ${c.project.id} ("${c.project.name}", a ${c.project.type} project):`,
+    `Exported by Concord ${c.version} on ${c.date.toISOString()} from project ${c.project.id} ("${name}", a ${c.project.type} project):`,
     `the \`${c.kind}\` export, ${c.records} record${c.records === 1 ? '' : 's'} in \`${c.dataFile}\`, with the options \`${c.options}\`.`,
     'Columns of variable shape (an item\'s meta, conversations) hold their JSON text.',
     '',
@@ -61,7 +81,7 @@ export function datasetCard(c: CardInput): string {
     '',
     '## Citation',
     '',
-    c.citation ? ['```bibtex', c.citation.trim(), '```'].join('\n') : 'No citation was given when this folder was written (`concord export --citation <file.bib>`).',
+    c.citation ? fenced('bibtex', c.citation.trim()) : 'No citation was given when this folder was written (`concord export --citation <file.bib>`).',
     '',
   ];
   return `---\n${stringify(header, { lineWidth: 0 })}---\n\n${body.join('\n')}`;
