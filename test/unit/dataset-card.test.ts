@@ -4,12 +4,11 @@
  * `marked` (a CommonMark renderer independent of the card's writer).
  */
 import path from 'node:path';
-import type { marked as Marked } from 'marked';
 import { datasetCard, type CardInput } from '../../server/exports/dataset-card';
 
 // marked's CommonJS build (its ES module is not loadable by jest's require on Node 20; the package's exports name no other).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { marked } = require(path.resolve(__dirname, '../../node_modules/marked/lib/marked.umd.js')) as { marked: typeof Marked };
+const { marked } = require(path.resolve(__dirname, '../../node_modules/marked/lib/marked.umd.js')) as typeof import('marked', { with: { 'resolution-mode': 'import' } });
 
 const input = (over: Partial<CardInput> = {}): CardInput => ({
   project: { id: 3, name: 'PandaLM', type: 'pairwise' },
