@@ -11,7 +11,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { EXPORT_FORMATS, EXPORT_KINDS } from '../../shared/constants';
+import { AGGREGATION_METHODS, EXPORT_FORMATS, EXPORT_KINDS } from '../../shared/constants';
 import type { Column, ColumnType } from '../exports/columns';
 import { datasetCard } from '../exports/dataset-card';
 import { fail, request, requestJson, type Remote } from './api';
@@ -24,6 +24,7 @@ interface ExportOptions extends Remote {
   license: string;
   citation?: string;
   force?: boolean;
+  method?: string;
   minLabels?: string;
   minAgreement?: string;
   minCertainty?: string;
@@ -51,6 +52,7 @@ export function exportCommand(remote: (c: Command) => Command, version: string):
     .option('--license <id>', 'with --hf-dir: the data\'s licence, a Hugging Face licence id (e.g. cc-by-4.0); "unknown" when not said', 'unknown')
     .option('--citation <file>', 'with --hf-dir: a BibTeX file for the card\'s Citation section')
     .option('--force', 'with --hf-dir: write into a folder that is not empty (its files of the same names are replaced)')
+    .addOption(new Option('--method <method>', "how each item's consensus (the reference) is reached (default: the project's aggregation)").choices([...AGGREGATION_METHODS]))
     .option('--min-labels <n>', 'gold: least number of labels behind a consensus')
     .option('--min-agreement <share>', 'gold: least share (0–1) of labels agreeing with the consensus')
     .option('--min-certainty <c>', 'gold: leave out labels below this certainty')
@@ -63,6 +65,7 @@ function exportQuery(opts: ExportOptions, format: string): URLSearchParams {
   if (opts.template) q.set('template', opts.template);
   if (opts.swap) q.set('swap', '1');
   if (!opts.referenceAnswer) q.set('reference_answer', '0');
+  if (opts.method) q.set('method', opts.method);
   if (opts.minLabels) q.set('min_labels', opts.minLabels);
   if (opts.minAgreement) q.set('min_agreement', opts.minAgreement);
   if (opts.minCertainty) q.set('min_certainty', opts.minCertainty);

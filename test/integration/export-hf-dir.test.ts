@@ -94,6 +94,17 @@ describe('concord export --hf-dir', () => {
     expect(body).toContain('No citation was given');
   });
 
+  test('--method dawid-skene: the consensus the records carry, named in the card\'s options', async () => {
+    const dir = path.join(root, 'gold-ds');
+    const r = await concord('--kind', 'gold', '--method', 'dawid-skene', '--hf-dir', dir);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(card(dir).body).toContain('`kind=gold&format=parquet&method=dawid-skene`');
+    // Under majority no record has a posterior; under Dawid-Skene every voted item has the model's, in (0, 1].
+    const file = path.join(dir, 'data/gold.parquet');
+    const [c] = await sql(`SELECT count(*) AS n, count(posterior) AS with_posterior, count_if(posterior > 0 AND posterior <= 1) AS in_range FROM read_parquet('${file}')`);
+    expect(c).toEqual({ n: '999', with_posterior: '999', in_range: '999' });
+  });
+
   test('a folder that is not empty is refused unless --force; a CSV folder is refused', async () => {
     const dir = path.join(root, 'busy');
     fs.mkdirSync(dir);
