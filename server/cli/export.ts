@@ -83,10 +83,30 @@ async function toFile(project: string, opts: ExportOptions): Promise<void> {
   const format = opts.format ?? 'jsonl';
   if (format === 'parquet' && !opts.out && process.stdout.isTTY) fail('A Parquet export is binary: write it to a file with -o/--out <file> (or redirect standard output)');
   const { body } = await fetchExport(project, exportQuery(opts, format), opts);
-  const sink = opts.out ? fs.createWriteStream(opts.out) : process.stdout;
+  if (opts.out) {
+    const out = opts.out;
+    await whole(out, () => pipeline(body, fs.createWriteStream(out)));
+    return;
+  }
   // `concord export 1 | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : fail(e.message)));
-  await pipeline(body, sink);
+  await pipeline(body, process.stdout).catch((e: unknown) => fail(`The export stopped before its end (${messageOf(e)}): the output is incomplete`));
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Writes `file` with `write`; an export cut short (the server failed after its first byte, or the connection
+ * dropped) removes the file rather than leave a truncated one (a Parquet file without its footer, a JSONL file
+ * missing records) that looks whole.
+ */
+async function whole<T>(file: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    fail(`The export stopped before its end (${messageOf(e)}): ${file} was removed, nothing was written`);
+  }
 }
 
 /** The folder, refused when it holds anything unless --force (it is made when missing). */
@@ -112,7 +132,7 @@ async function hfDir(project: string, opts: ExportOptions, dir: string, version:
   const columns = parsed.data;
   const dataFile = `data/${opts.kind}.${format}`;
   const file = path.join(dir, dataFile);
-  const records = format === 'parquet' ? await writeParquet(body, file) : await writeJsonl(body, file, columns);
+  const records = await whole(file, () => (format === 'parquet' ? writeParquet(body, file) : writeJsonl(body, file, columns)));
   const card = datasetCard({ project: info, kind: opts.kind, options: q.toString(), dataFile, columns, records, license: opts.license, citation, version, date: new Date() });
   fs.writeFileSync(path.join(dir, 'README.md'), card);
   process.stdout.write(`Wrote ${records} record${records === 1 ? '' : 's'} to ${file} and the dataset card ${path.join(dir, 'README.md')}\n`);

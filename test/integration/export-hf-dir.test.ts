@@ -4,6 +4,8 @@
  * read with js-yaml (not the `yaml` library that wrote it) and the Parquet file with DuckDB (not its writer).
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runConcord } from '../helpers/cli';
@@ -103,6 +105,38 @@ describe('concord export --hf-dir', () => {
     const file = path.join(dir, 'data/gold.parquet');
     const [c] = await sql(`SELECT count(*) AS n, count(posterior) AS with_posterior, count_if(posterior > 0 AND posterior <= 1) AS in_range FROM read_parquet('${file}')`);
     expect(c).toEqual({ n: '999', with_posterior: '999', in_range: '999' });
+  });
+
+  test('an export cut short after its first bytes leaves no file that looks whole (-o and --hf-dir, Parquet and JSONL)', async () => {
+    // A server that answers as Concord does, then drops the connection halfway through the real export's bytes.
+    const proxy = http.createServer((req, res) => {
+      void (async () => {
+        const real = await fetch(s.url + req.url!, { headers: { authorization: `Bearer ${s.token}` } });
+        const bytes = Buffer.from(await real.arrayBuffer());
+        if (!req.url!.includes('/export')) return void res.writeHead(real.status, { 'content-type': 'application/json' }).end(bytes);
+        res.writeHead(200, { 'content-type': real.headers.get('content-type')!, 'x-concord-columns': real.headers.get('x-concord-columns')! });
+        res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
+      })();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const cut = { ...s, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` };
+    try {
+      const out = path.join(root, 'cut.parquet');
+      const r = await runConcord(cut, 'export', String(pid), '--kind', 'preference', '--format', 'parquet', '-o', out);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`The export stopped before its end`);
+      expect(fs.existsSync(out)).toBe(false);
+      for (const format of ['parquet', 'jsonl']) {
+        const dir = path.join(root, `cut-${format}`);
+        const h = await runConcord(cut, 'export', String(pid), '--kind', 'preference', '--format', format, '--hf-dir', dir);
+        expect(h.code).toBe(1);
+        expect(h.stderr).toContain(`${path.join(dir, `data/preference.${format}`)} was removed`);
+        expect(fs.readdirSync(path.join(dir, 'data'))).toEqual([]);
+        expect(fs.existsSync(path.join(dir, 'README.md'))).toBe(false);
+      }
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   test('a folder that is not empty is refused unless --force; a CSV folder is refused', async () => {
