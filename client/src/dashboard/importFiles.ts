@@ -91,7 +91,7 @@ export const chosenFiles = (list: FileList | null | undefined): NamedFile[] => [
  */
 export type ImportFormat = { kind: 'concord' } | { kind: 'preset'; name: string; seed: string } | { kind: 'map'; spec: string };
 
-/** An example map per project type, shown as the map field's placeholder: `id` too, which every item needs (a file's own `id` field is kept in meta unless mapped). */
+/** An example map per project type, shown as the map field's placeholder: `id` too, which every item needs (a file's own `id` field is read as the id when the map leaves `id` out: mapping.ts `mapPreset`). */
 export const MAP_EXAMPLES: Record<string, string> = {
   pairwise: 'id=id,question=instruction,answer_a=output_1,answer_b=output_2',
   rating: 'id=id,question=prompt,answer=response',
