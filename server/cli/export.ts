@@ -123,8 +123,9 @@ async function hfDir(project: string, opts: ExportOptions, dir: string, version:
   if (format === 'csv') fail('--hf-dir writes parquet (the default) or jsonl: a CSV loses the columns\' types');
   if (opts.out) fail('--hf-dir and --out: choose one');
   const citation = opts.citation ? readCitation(opts.citation) : null;
-  prepareDir(dir, opts.force);
+  // The project first: a folder is made only for an export that can be asked for.
   const info = await requestJson<{ id: number; name: string; type: string }>(opts, 'GET', `/projects/${encodeURIComponent(project)}`);
+  prepareDir(dir, opts.force);
   const q = exportQuery(opts, format);
   const { res, body } = await fetchExport(project, q, opts);
   const parsed = z.array(ColumnSchema).safeParse(JSON.parse(res.headers.get('x-concord-columns') ?? 'null'));

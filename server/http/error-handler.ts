@@ -9,6 +9,13 @@ import { formatBytes } from '../imports/spool';
  */
 export function errorHandler({ errors, maxBodyBytes }: { errors: ErrorMapper; /** The limit named when a parser gives none. */ maxBodyBytes: number }): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
+    // A streamed answer (an export) that fails after its first byte can no longer be an error answer: log it and
+    // cut the connection, so the client sees a broken transfer, not a body that ends as if whole.
+    if (res.headersSent) {
+      errors(err, { module: 'http', method: req.method, path: req.path }, 'response failed after its first byte');
+      res.destroy();
+      return;
+    }
     let e: AppError;
     if (err instanceof AppError) e = err;
     // A body parser's verify step (json-body.ts) carries its AppError as the cause.

@@ -155,5 +155,9 @@ describe('concord export --hf-dir', () => {
     const csv = await concord('--format', 'csv', '--hf-dir', path.join(root, 'csv'));
     expect(csv.code).toBe(1);
     expect(csv.stderr).toContain('--hf-dir writes parquet (the default) or jsonl');
+    // A project that is not there makes no folder.
+    const none = await runConcord(s, 'export', '999999', '--kind', 'gold', '--hf-dir', path.join(root, 'none'));
+    expect(none.code).toBe(1);
+    expect(fs.existsSync(path.join(root, 'none'))).toBe(false);
   });
 });
