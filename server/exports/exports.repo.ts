@@ -51,9 +51,11 @@ export interface TrainingLabelRow {
 }
 
 /**
- * Keyset-paged reads for exports (`+project_id` keeps SQLite on the rowid order instead of a project index
- * followed by a sort of the whole project on every page): each page is one short statement, so an export of millions of labels never
- * holds a read open across the awaits that wait for the client to drain.
+ * Keyset-paged reads for exports: items through the (project_id, id) index (migration 0006), which reads a page
+ * of the project in id order without sorting the project or walking other projects' items; labels by `+project_id`
+ * on the rowid order (in a database of one project the same thing; an index for many projects is issue 14's). Each
+ * page is one short statement, so an export of millions of labels never holds a read open across the awaits that
+ * wait for the client to drain.
  */
 export class ExportsRepo {
   private readonly itemsPage;
@@ -67,7 +69,7 @@ export class ExportsRepo {
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
       `SELECT i.id, i.external_id, i.content, i.gold, i.meta, a.value AS adj_value, a.note AS adj_note, a.by AS adj_by, a.created_at AS adj_at
        FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
-       WHERE +i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+       WHERE i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
     );
     const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
        l.shown_order, l.sample, l.duration_ms, l.created_at, l.annotator_id,

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Router } from 'express';
 import type { ProjectsService } from '../projects/projects.service';
 import type { ReportsService } from '../reports/reports.service';
@@ -30,6 +31,9 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
         await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]);
         done.abort();
       }
+      // A write the kernel takes at once drains within the same tick ('drain' is emitted from process.nextTick), so
+      // without this the loop would run the whole export without the event loop getting a turn: give it one a page.
+      await nextTurn();
     }
     res.end();
   });
