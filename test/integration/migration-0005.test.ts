@@ -63,7 +63,7 @@ describe('migration 0005 on a database in use at version 4', () => {
     expect(before.labels).toHaveLength(3);
     expect(() => db.prepare("INSERT INTO projects (name, type, config, created_at, updated_at) VALUES ('R', 'ranking', '{}', 0, 0)").run()).toThrow(/CHECK constraint failed/);
 
-    expect(migrate(db, all)).toEqual([5]);
+    expect(migrate(db, all.filter((m) => m.version <= 5))).toEqual([5]);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(snapshot(db, columns)).toEqual(before);
     // The rebuilt table keeps its columns in their order (code reading rows by position would notice otherwise).
@@ -94,11 +94,11 @@ describe('migration 0005 on a database in use at version 4', () => {
     const file = db.name;
     migrate(db, readMigrations().filter((m) => m.version <= 4));
     fill(db);
-    migrate(db);
+    migrate(db, readMigrations().filter((m) => m.version <= 5));
     db.close();
     db = openDatabase(file);
     expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(5);
-    expect(migrate(db)).toEqual([]);
+    expect(migrate(db, readMigrations().filter((m) => m.version <= 5))).toEqual([]);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.prepare('SELECT count(*) FROM labels').pluck().get()).toBe(3);
   });
