@@ -29,7 +29,8 @@ export const assign = defineBenchmark({
     clients: { default: 1000, help: 'concurrent annotators (socket.io connections)' },
     items: { default: 100_000, help: 'items in the project' },
     images: { default: 1000, help: '--kind images: distinct PNG files stored (items share them at random)' },
-    redundancy: { default: 3, help: 'human labels wanted per item' },
+    redundancy: { default: 3, help: 'human labels wanted per item (with --min: the most an item may get)' },
+    min: { default: 0, help: 'adaptive redundancy (issue 13): 0 = fixed; n = each item takes n labels, then one more at a time up to --redundancy unless its first n agree' },
     warmup: { default: 5, help: 'seconds of paced load before measuring (JIT, caches)' },
     paced: { default: 25, help: 'seconds of the paced phase (latency)' },
     saturated: { default: 20, help: 'seconds of the saturated phase (throughput)' },
@@ -41,6 +42,7 @@ export const assign = defineBenchmark({
   },
   async run(o, { command }) {
     if (o.clients < 1 || o.items < 1 || o.redundancy < 1 || o.thinkMax < o.thinkMin) throw new Error('clients, items and redundancy must be ≥ 1, and think-max ≥ think-min');
+    if (o.min > o.redundancy) throw new Error('--min must be at most --redundancy (the most an item may get)');
     if (!(o.synchronous in SYNCHRONOUS)) throw new Error('--synchronous must be 0, 1, 2 or 3 (OFF, NORMAL, FULL, EXTRA)');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-assign-'));
     const dbFile = path.join(dir, 'concord.db');
@@ -97,12 +99,13 @@ export const assign = defineBenchmark({
 
       // ---- The record, read on a separate connection while the server still runs.
       const t = performance.now();
-      const checks = verify(dbFile, projectId, o.redundancy, labelsFile);
+      const checks = verify(dbFile, projectId, o.redundancy, labelsFile, o.min);
       log(`checked ${checks.acked} acknowledged labels against ${checks.stored} stored in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
       const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks });
       print(result);
-      console.log(`\nwrote ${path.relative(process.cwd(), writeResult(o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`, result))}`);
+      const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? '-adaptive' : ''}`;
+      console.log(`\nwrote ${path.relative(process.cwd(), writeResult(name, result))}`);
       return result.violations === 0 ? 0 : 1;
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -6,6 +6,11 @@ import type { AckedLabel } from './messages';
 export interface Verification {
   /** Items with more human labels than the project's redundancy. */
   overRedundancy: number;
+  /**
+   * Adaptive redundancy (--min > 0): items that went past `min` labels although their first `min` (in the order
+   * stored) agreed. (Over the most, `max` = --redundancy, is `overRedundancy`.)
+   */
+  pastUnanimous: number;
   /** (item, annotator) pairs with more than one label. */
   duplicateLabels: number;
   /** Acknowledged labels not in the database, or stored with another item or id than the ack said. */
@@ -27,7 +32,7 @@ export interface Verification {
  * Checks the record against what the annotators were told, on a separate read-only connection opened while the
  * server is still running: an acknowledged label must already be committed, not merely queued.
  */
-export function verify(dbFile: string, projectId: number, redundancy: number, labelsFile: string): Verification {
+export function verify(dbFile: string, projectId: number, redundancy: number, labelsFile: string, min = 0): Verification {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     const scalar = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params) as number;
@@ -42,6 +47,19 @@ export function verify(dbFile: string, projectId: number, redundancy: number, la
       projectId,
     );
     const stored = scalar('SELECT count(*) FROM labels WHERE project_id = ?', projectId);
+    let pastUnanimous = 0;
+    if (min > 0) {
+      // Each item's values in the order stored; the first `min` agreeing and more after them breaks the rule.
+      const items = db.prepare<[number], { values: string }>(
+        `SELECT json_group_array(value) AS "values" FROM (SELECT l.item_id, l.value FROM labels l JOIN annotators a ON a.id = l.annotator_id
+          WHERE l.project_id = ? AND a.kind = 'human' ORDER BY l.item_id, l.id) GROUP BY item_id`,
+      );
+      for (const r of items.iterate(projectId)) {
+        const values = JSON.parse(r.values) as unknown[];
+        const first = values.slice(0, min).map((v) => JSON.stringify(v));
+        if (values.length > min && first.every((v) => v === first[0])) pastUnanimous++;
+      }
+    }
     const histogram = db
       .prepare<[number, number], { n: number; items: number }>(
         `SELECT coalesce(c.n, 0) AS n, count(*) AS items FROM items i
@@ -76,6 +94,7 @@ export function verify(dbFile: string, projectId: number, redundancy: number, la
     }
     return {
       overRedundancy,
+      pastUnanimous,
       duplicateLabels,
       ackedMissing,
       ackedTwice,
