@@ -16,6 +16,8 @@ export interface HumanNeed {
   listOf(s: ItemSlot): number;
   /** Whether the item has all the human labels the rule will give it (stopped, or at its maximum). */
   closed(s: ItemSlot): boolean;
+  /** Counts one more human label's value, for a rule that looks at values (a fixed redundancy does not). */
+  vote(s: ItemSlot, value: unknown): void;
 }
 
 /** Today's rule: every item takes n labels, leases in flight counted; lists by `used`, the fewest first. */
@@ -33,6 +35,7 @@ export class FixedNeed implements HumanNeed {
   closed(s: ItemSlot): boolean {
     return s.labels >= this.max;
   }
+  vote(): void {}
 }
 
 /**
@@ -59,6 +62,9 @@ export class UnanimousNeed implements HumanNeed {
   closed(s: ItemSlot): boolean {
     return s.labels >= this.max || (s.labels >= this.min && s.agree);
   }
+  vote(s: ItemSlot, value: unknown): void {
+    countVote(s, value);
+  }
 }
 
 /** The rule of a project's `redundancy` setting (the settings route refuses `stop: "posterior"` for now). */
@@ -75,7 +81,7 @@ export function agreementKey(value: unknown): string | number | null {
 }
 
 /** Counts one more human label of the item towards unanimity (`agree`: all its labels so far have one value). */
-export function vote(s: ItemSlot, value: unknown): void {
+function countVote(s: ItemSlot, value: unknown): void {
   const key = agreementKey(value);
   if (s.voted === 0) s.first = key;
   else if (key !== s.first) s.agree = false;

@@ -10,7 +10,7 @@ import { humanSlot } from '../labels/labels.repo';
 import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
-import { needOf, vote, type HumanNeed } from './human-need';
+import { needOf, type HumanNeed } from './human-need';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -77,7 +77,7 @@ export class HumanPool {
     h.done.add(itemId);
     h.labels++;
     const s = this.items.get(itemId);
-    if (s) vote(s, value);
+    if (s) this.need.vote(s, value);
     this.scoreGold(h, s, value);
   }
 
@@ -242,7 +242,7 @@ export class HumanPool {
       this.perItem[s.labels]!--;
       s.labels++;
       this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
-      vote(s, value);
+      this.need.vote(s, value);
       const is = this.need.closed(s);
       if (is !== was) this.complete += is ? 1 : -1;
       this.place(s);

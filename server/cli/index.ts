@@ -10,12 +10,13 @@ import { importForm } from './import-files';
 import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
 import { addPresetOptions, presetQuery, type PresetCliOptions } from './import-preset';
 import type { ImportResult } from '../../shared/views';
+import { concordVersion } from '../version';
 
 const program = new Command();
 program
   .name('concord')
   .description('Label LLM outputs with human annotators and LLM judges side by side, and measure how far to trust each.')
-  .version((JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
+  .version(concordVersion(), '-V, --version', 'print the version')
   .showHelpAfterError();
 
 /**

@@ -21,9 +21,10 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
     res.setHeader('content-type', exports.contentType(q));
     res.setHeader('content-disposition', `attachment; filename="project-${project.id}-${q.kind}.${q.format}"`);
     // The typed columns (name, type), for a client that describes the file (the CLI's dataset card).
-    res.setHeader('x-concord-columns', JSON.stringify(exports.columns(project, q)));
+    const columns = exports.columns(project, q);
+    res.setHeader('x-concord-columns', JSON.stringify(columns));
     // Page by page (row group by row group), waiting for the client to drain: a million labels never sit in memory.
-    for await (const chunk of exports.stream(project, q, consensus)) {
+    for await (const chunk of exports.stream(project, q, consensus, columns)) {
       if (res.destroyed) return;
       // Wait for the client to drain, or to go away (a closed response never drains); then drop the other listener.
       if (!res.write(chunk)) {

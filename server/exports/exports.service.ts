@@ -63,8 +63,8 @@ export class ExportsService {
    * so the caller can respect backpressure. A gold export under a model needs the model's `consensus`
    * (ReportsService.consensus); under majority it is null.
    */
-  stream(project: Project, q: ExportQuery, consensus: Consensus | null = null): AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> {
-    const chunks = this.chunks(project, q, consensus);
+  stream(project: Project, q: ExportQuery, consensus: Consensus | null = null, columns = this.columns(project, q)): AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> {
+    const chunks = this.chunks(project, q, consensus, columns);
     return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<string>);
   }
 
@@ -82,14 +82,17 @@ export class ExportsService {
     return project.type !== 'ranking' && project.type !== 'choice' && this.repo.hasConversations(project.id);
   }
 
-  /** The export's pages: text chunks for JSONL and CSV, pages of records for Parquet (see {@link encode}). */
-  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null): Generator<string | RecordPage> {
-    if (q.kind === 'labels') yield* this.labelChunks(project, q);
-    else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus);
-    else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus);
+  /**
+   * The export's pages: text chunks for JSONL and CSV, pages of records for Parquet (see {@link encode}), in the
+   * export's `columns` ({@link columns}, asked once: a gold export's looks for conversation items).
+   */
+  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null, columns = this.columns(project, q)): Generator<string | RecordPage> {
+    if (q.kind === 'labels') yield* this.labelChunks(project, q, columns);
+    else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus, columns);
+    else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus, columns);
   }
 
-  private *labelChunks(project: Project, q: ExportQuery): Generator<string | RecordPage> {
+  private *labelChunks(project: Project, q: ExportQuery, columns: Column[]): Generator<string | RecordPage> {
     // A judge's registration, read once per judge: the model and template of labels whose meta does not name them.
     const registrations = new Map<number, JudgeRegistration>();
     const registration = (l: ExportLabelRow): JudgeRegistration => {
@@ -98,7 +101,6 @@ export class ExportsService {
       return r;
     };
     const pages = keysetPages((after) => this.repo.labels(project.id, after, PAGE));
-    const columns = labelColumns(project);
     if (project.type !== 'ranking') {
       yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, columns);
       return;
@@ -109,13 +111,10 @@ export class ExportsService {
     yield* encode(mapPages(pages, ranked), q.format, columns);
   }
 
-  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string | RecordPage> {
+  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<string | RecordPage> {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
-    // Conversation items' columns come last, and only in a project that has such items (a CSV's header and a Parquet
-    // schema are fixed first).
-    const conversations = q.format !== 'jsonl' && this.hasConversations(project);
     function* records(): Generator<GoldRecord[]> {
       for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
         const byItem = new Map<number, ExportLabel[]>();
@@ -140,7 +139,9 @@ export class ExportsService {
       conversation_b: json(r.conversation_b),
       conversation: json(r.conversation),
     });
-    yield* encode(records(), q.format, goldColumns(project, conversations), csvRow);
+    // Conversation items' columns come last, and only in a project that has such items (a CSV's header and a Parquet
+    // schema are fixed first): `columns` has them then.
+    yield* encode(records(), q.format, columns, csvRow);
   }
 }
 

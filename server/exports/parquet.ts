@@ -4,10 +4,10 @@
  * backpressure as the text exports. The main thread only builds the records, as for JSONL, and the worker holds at
  * most one row group, so memory stays flat in the number of records.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { typescriptExecArgv } from '../typescript-exec-argv';
+import { concordVersion } from '../version';
 import type { Column } from './columns';
 import type { ParquetReply, ParquetRequest, ParquetWorkerData } from './parquet.worker';
 
@@ -26,9 +26,7 @@ export interface RecordPage {
   rows: Array<Record<string, unknown>>;
 }
 
-let version: string | undefined;
-const createdBy = () =>
-  `Concord ${(version ??= (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version)} (hyparquet-writer)`;
+const createdBy = () => `Concord ${concordVersion()} (hyparquet-writer)`;
 
 /** Sends one request and waits for the worker's answer (or its failure). */
 function ask(w: Worker, m: ParquetRequest): Promise<ParquetReply> {

@@ -24,7 +24,7 @@ import type { Consensus } from '../reports/consensus';
 import { taskItem } from '../tasks/task-item';
 import type { ExportItemRow, ExportsRepo, TrainingLabelRow } from './exports.repo';
 import { annotatorVotes, decide, encode, keysetPages, objectOf, type ExportQuery } from './exports.service';
-import { TRAINING_COLUMNS } from './columns';
+import type { Column } from './columns';
 import type { RecordPage } from './parquet';
 import type { ExportLabel } from './ranking-gold';
 
@@ -44,7 +44,7 @@ interface Ctx {
 }
 
 /** The export's chunks, one per page of items (exports.service `encode`). */
-export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null): Generator<string | RecordPage> {
+export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<string | RecordPage> {
   if (project.type !== 'pairwise') throw new AppError('invalid-input', `The ${q.kind} export covers pairwise projects; this project is ${project.type}`);
   const template = q.template === undefined ? null : BUILT_IN_TEMPLATES.find((t) => t.name === q.template && t.type === 'pairwise');
   if (template === undefined) throw new AppError('invalid-input', `template: no built-in pairwise template "${q.template}"`);
@@ -65,7 +65,6 @@ export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQu
       yield items.flatMap((it) => record(ctx, it, byItem.get(it.id) ?? []));
     }
   }
-  const columns = TRAINING_COLUMNS[q.kind as keyof typeof TRAINING_COLUMNS];
   const csvRow = (r: object) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : v]));
   yield* encode(pages(), q.format, columns, csvRow);
 }

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runConcord } from '../helpers/cli';
+import { pandalmProject } from '../helpers/pandalm';
 import { startServer, tempDir, type TestServer } from '../helpers/server';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const jsYaml = require('js-yaml') as { load(text: string): unknown };
-const PANDALM = fs.readFileSync(path.resolve(__dirname, '../fixtures/pandalm/testset-v1.json'));
 let s: TestServer;
 let pid: number;
 let duck: DuckDBConnection;
@@ -43,8 +43,7 @@ const concord = (...args: string[]) => runConcord(s, 'export', String(pid), ...a
 beforeAll(async () => {
   s = await startServer();
   duck = await (await DuckDBInstance.create(':memory:')).connect();
-  pid = (await s.api('POST', '/api/projects', { name: 'PandaLM', type: 'pairwise' })).body.id;
-  expect((await s.api('POST', `/api/projects/${pid}/items?preset=pandalm`, PANDALM, { type: 'application/json' })).body).toEqual({ imported: 999, labels: 2997 });
+  pid = await pandalmProject(s);
 }, 60_000);
 
 afterAll(async () => {

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { runConcord } from '../helpers/cli';
+import { pandalmProject } from '../helpers/pandalm';
 import { startServer, tempDir, jsonl, type TestServer } from '../helpers/server';
 
-const PANDALM = fs.readFileSync(path.resolve(__dirname, '../fixtures/pandalm/testset-v1.json'));
 let s: TestServer;
 let pid: number;
 let duck: DuckDBConnection;
@@ -41,8 +41,7 @@ async function rows(file: string): Promise<Row[]> {
 beforeAll(async () => {
   s = await startServer();
   duck = await (await DuckDBInstance.create(':memory:')).connect();
-  pid = (await s.api('POST', '/api/projects', { name: 'PandaLM', type: 'pairwise' })).body.id;
-  expect((await s.api('POST', `/api/projects/${pid}/items?preset=pandalm`, PANDALM, { type: 'application/json' })).body).toEqual({ imported: 999, labels: 2997 });
+  pid = await pandalmProject(s);
 }, 60_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@
  * refuses what is not an image; the dashboard only sorts files by their name.
  */
 import { contentTypeOf } from '../lib/api';
+import { parseMapSpec } from '../../../shared/map-spec';
 
 /** A file to send with its name on the server: the relative path an item uses. */
 export interface NamedFile {
@@ -101,19 +102,11 @@ export const MAP_EXAMPLES: Record<string, string> = {
 
 /**
  * The problem with a map spec's shape, or null when every part is `target=source` and no target comes twice (the
- * server's own check, mapping.ts `mapPreset`, in its words; which targets exist it alone says, per project type).
+ * server's own check, shared/map-spec.ts `parseMapSpec`, the same code; which targets exist it alone says, per project type).
  */
 export function mapSpecProblem(spec: string): string | null {
-  const targets = new Set<string>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) return `"${part}" is not target=source (e.g. question=instruction)`;
-    const target = part.slice(0, eq).trim();
-    if (targets.has(target)) return `${target} is mapped twice`;
-    targets.add(target);
-  }
-  if (!targets.size) return 'the map is empty: give target=source pairs, e.g. question=instruction,answer_a=output_1,answer_b=output_2';
-  return null;
+  const parsed = parseMapSpec(spec);
+  return typeof parsed === 'string' ? parsed : null;
 }
 
 /** The query an items import is sent with (`preset`, `seed`, `map`, `upsert`), or the problem that stops it. */

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ErrorDetail } from '../../../shared/errors';
+import { parseMapSpec } from '../../../shared/map-spec';
 
 export interface CarriedLabel {
   annotator: string;
@@ -137,17 +138,8 @@ const KEEP = new Set(['meta', 'conversation', 'conversation_a', 'conversation_b'
  * preset, or the problem with the spec in plain words.
  */
 export function mapPreset(spec: string, targets: readonly string[] = MAP_TARGETS): Preset | string {
-  const fields: Record<string, string> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0 || eq === part.length - 1) return `"${part}" is not target=source (e.g. question=instruction)`;
-    const target = part.slice(0, eq).trim();
-    const source = part.slice(eq + 1).trim();
-    if (!targets.includes(target)) return `"${target}" is not an item field: map to one of ${targets.join(', ')}`;
-    if (fields[target]) return `${target} is mapped twice`;
-    fields[target] = source;
-  }
-  if (!Object.keys(fields).length) return 'the map is empty: give target=source pairs, e.g. question=instruction,answer_a=output_1,answer_b=output_2';
+  const fields = parseMapSpec(spec, targets);
+  if (typeof fields === 'string') return fields;
   // A target the map leaves out is read from the source field of its own name, when no other target takes that
   // field: a file with an `id` column needs no `id=id`.
   const sources = new Set(Object.values(fields));
