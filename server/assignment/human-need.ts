@@ -16,8 +16,8 @@ export interface HumanNeed {
   listOf(s: ItemSlot): number;
   /** Whether the item has all the human labels the rule will give it (stopped, or at its maximum). */
   closed(s: ItemSlot): boolean;
-  /** Counts one more human label's value, for a rule that looks at values (a fixed redundancy does not). */
-  vote(s: ItemSlot, value: unknown): void;
+  /** Counts one more human label's value (by `annotatorId`), for a rule that looks at values (a fixed redundancy does not). */
+  vote(s: ItemSlot, value: unknown, annotatorId: number): void;
 }
 
 /** Today's rule: every item takes n labels, leases in flight counted; lists by `used`, the fewest first. */

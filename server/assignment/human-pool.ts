@@ -77,7 +77,7 @@ export class HumanPool {
     h.done.add(itemId);
     h.labels++;
     const s = this.items.get(itemId);
-    if (s) this.need.vote(s, value);
+    if (s) this.need.vote(s, value, annotatorId);
     this.scoreGold(h, s, value);
   }
 
@@ -94,6 +94,23 @@ export class HumanPool {
       this.place(s);
     }
     for (let k = 0; k < this.perItem.length; k++) this.perItem[k] ??= 0;
+  }
+
+  /**
+   * The rule's view of items changed by something other than a label (a model snapshot, a judge's decision):
+   * `change` runs on the item, then it is counted and filed again.
+   */
+  reroute(s: ItemSlot, change: () => void): void {
+    const was = this.need.closed(s);
+    change();
+    const is = this.need.closed(s);
+    if (is !== was) this.complete += is ? 1 : -1;
+    this.place(s);
+  }
+
+  /** Every item counted and filed again: the rule's view of all of them changed (a new model snapshot). */
+  refileAll(): void {
+    for (const s of this.items.values()) this.reroute(s, () => {});
   }
 
   /** Files the item where its redundancy rule says (or in no list). */
@@ -242,7 +259,7 @@ export class HumanPool {
       this.perItem[s.labels]!--;
       s.labels++;
       this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
-      this.need.vote(s, value);
+      this.need.vote(s, value, lease.annotatorId);
       const is = this.need.closed(s);
       if (is !== was) this.complete += is ? 1 : -1;
       this.place(s);

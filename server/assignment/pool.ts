@@ -71,6 +71,11 @@ export class ProjectPool {
     this.humans.index(this.order);
   }
 
+  /** The redundancy rule's view of every item changed (a new model snapshot): they are counted and filed again. */
+  refileHumans(): void {
+    this.humans.refileAll();
+  }
+
   /** Items closed by the redundancy rule: a fixed redundancy's count reached; adaptive: stopped, or at `max`. */
   get complete(): number {
     return this.humans.complete;
