@@ -48,6 +48,9 @@ export const DEFAULT_REDUNDANCY = 3;
  */
 export const REDUNDANCY_STOPS = ['unanimous', 'posterior'] as const;
 
+/** How a project routes items between judges and humans (issue 13: shared/routing.ts). */
+export const ROUTING_MODES = ['parallel', 'escalate'] as const;
+
 /** Why `stop: "posterior"` is refused: no stub pretends to compute it (docs/decisions/0010-adaptive-redundancy.md). */
 export const POSTERIOR_STOP_NOT_YET =
   'stop "posterior" is not available yet: the pool has no fitted annotator model to read a posterior from. Use stop "unanimous", or a fixed number of labels';
@@ -70,6 +73,8 @@ export const LIMITS = {
   noteChars: 10_000,
   /** Samples a judge may take per item and order. */
   judgeSamples: 100,
+  /** Judges in one project's escalation cascade. */
+  routingJudges: 8,
   /** Tasks a judge may work on at once. */
   judgeConcurrency: 256,
   /** Highest sampling temperature a judge may be given. */

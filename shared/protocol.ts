@@ -7,6 +7,7 @@
  */
 import type { ErrorBody } from './errors';
 import type { ChatTurn, ImageRef } from './conversation';
+import type { RoutingState } from './routing';
 import type { z } from 'zod';
 import type { AnnotatorKind, COMMAND_INPUTS as CommandInputs, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
@@ -132,6 +133,8 @@ export interface ProjectProgress {
    * or its `max` when adaptive), and `per_item[k]` = how many items have k human labels.
    */
   human_budget: { spent: number; budget: number; per_item: number[] };
+  /** Under `escalate` routing: who decides the items, and each judge's certified threshold; null otherwise. */
+  routing: RoutingState | null;
   annotators: Array<{
     id: number;
     name: string;

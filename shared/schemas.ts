@@ -19,6 +19,7 @@ import {
 import { issueMessage } from './zod-messages';
 import { ExternalId, Options, RankingValue } from './item-schemas';
 import { Redundancy } from './redundancy-schema';
+import { RoutingSetting } from './routing-schema';
 
 /** Messages a person can act on, for every schema that does not set its own (shared/zod-messages.ts). */
 z.config({ customError: issueMessage });
@@ -93,6 +94,8 @@ export const ProjectSettingsShape = {
     .nullable(),
   /** The consensus method of the gold export and the report, unless a request names another (`?method=`). */
   aggregation: AggregationMethod,
+  /** Judges first and humans where they are unsure (`escalate`), or side by side (`parallel`, null): shared/routing.ts. */
+  routing: RoutingSetting.nullable(),
 };
 
 export const ProjectCreate = z
@@ -114,6 +117,7 @@ export const ProjectCreate = z
     public_title: ProjectSettingsShape.public_title.optional(),
     qualification: ProjectSettingsShape.qualification.optional(),
     aggregation: ProjectSettingsShape.aggregation.default(DEFAULT_AGGREGATION),
+    routing: ProjectSettingsShape.routing.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.type !== 'rating' && p.scale) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'a scale applies only to rating projects' });
@@ -140,6 +144,7 @@ export const ProjectPatch = z
     public_title: ProjectSettingsShape.public_title,
     qualification: ProjectSettingsShape.qualification,
     aggregation: ProjectSettingsShape.aggregation,
+    routing: ProjectSettingsShape.routing,
   })
   .partial();
 export type ProjectPatch = z.infer<typeof ProjectPatch>;

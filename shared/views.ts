@@ -8,6 +8,7 @@ import type { TaskItem } from './protocol';
 import type { ChatTurn } from './conversation';
 import type { AggregationMethod } from './stats/crowd/types';
 import type { Redundancy } from './redundancy';
+import type { Routing } from './routing';
 import type { AnnotatorKind, JudgeCreate, Order, RatingScale, Range, RationaleMode, TaskType } from './schemas';
 
 /** A project as the API returns it (`GET/POST/PATCH /api/projects…`). Certainty is resolved to a range or null. */
@@ -32,6 +33,8 @@ export interface Project {
   qualification: { min_checks: number; min_accuracy: number; completion_code: 'give' | 'withhold' } | null;
   /** The consensus method of the gold export and the report unless a request names another. */
   aggregation: AggregationMethod;
+  /** Judges first, humans where they are unsure (`escalate`); null: side by side (shared/routing.ts). */
+  routing: Routing | null;
   created_at: string;
   updated_at: string;
 }

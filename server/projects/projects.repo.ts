@@ -22,7 +22,7 @@ interface ProjectRow {
 
 export function toProject(row: ProjectRow): Project {
   // Settings added after a project was made read as their defaults.
-  const c = { public_title: null, qualification: null, ...(JSON.parse(row.config) as Partial<ProjectConfig>) } as ProjectConfig;
+  const c = { public_title: null, qualification: null, routing: null, ...(JSON.parse(row.config) as Partial<ProjectConfig>) } as ProjectConfig;
   return {
     id: row.id,
     name: row.name,

@@ -41,6 +41,7 @@ export class ProjectsService {
       public_title: p.public_title ?? null,
       qualification: p.qualification ?? null,
       aggregation: p.aggregation,
+      routing: p.routing ?? null,
     };
     return this.repo.insert(p.name, p.type, config, this.clock());
   }
