@@ -3,6 +3,10 @@
  * token) and loops `task:next` → model → `label:submit` in `concurrency` lanes until the server has nothing left
  * for it. The CLI and in-server runs (`POST …/judges/:judge/run`) both run this.
  *
+ * - Nothing to take is not always the end: when `session:get` says `waiting` (a later judge of an escalation
+ *   cascade whose items the judge before it has not passed on yet, items held by others), a lane asks again after
+ *   a pause (250 ms, doubling up to 2 s) until work comes or the server says none will; `stop()` ends the pause.
+ *
  * - A label carries a client id made once per task, so a submit whose ack was lost (dropped connection, ack
  *   timeout) is sent again after the reconnect and stored once.
  * - A task whose model request fails for good is released back to the pool and the error recorded; if the pool
@@ -12,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { JudgeInfo, SessionInfo, Task } from '../shared/protocol';
 import { tokenCost } from '../shared/judge-cost';
@@ -48,6 +53,10 @@ export interface WorkerOptions {
   onProgress?: (s: WorkerSummary) => void;
 }
 
+/** The first pause before asking again while the server says work may still come, and the longest (doubling between). */
+export const WAIT_FIRST_MS = 250;
+export const WAIT_MAX_MS = 2_000;
+
 const keyOf = (t: Task) => `${t.item.id}\u0000${t.order ?? ''}\u0000${t.sample ?? 0}`;
 
 export class JudgeWorker {
@@ -57,6 +66,8 @@ export class JudgeWorker {
   private session: SessionInfo | undefined;
   private stopping = false;
   private readonly abort = new AbortController();
+  /** Aborted by any `stop()`: ends the lanes' pauses while they wait for work. */
+  private readonly halted = new AbortController();
   private readonly held = new Set<string>();
   private readonly parked = new Set<string>();
   private readonly gaveUp = new Set<string>();
@@ -69,7 +80,7 @@ export class JudgeWorker {
 
   constructor(private readonly o: WorkerOptions) {
     // Every request in flight listens on the one abort signal.
-    setMaxListeners(0, this.abort.signal);
+    setMaxListeners(0, this.abort.signal, this.halted.signal);
     this.server = new ServerConnection({
       server: o.server,
       token: o.token,
@@ -85,6 +96,7 @@ export class JudgeWorker {
   /** Stops taking tasks; with `abort`, cancels the model requests in flight and releases their tasks. */
   stop({ abort = false }: { abort?: boolean } = {}): void {
     this.stopping = true;
+    this.halted.abort();
     if (abort) this.abort.abort();
   }
 
@@ -158,11 +170,13 @@ export class JudgeWorker {
   }
 
   /**
-   * Leases the lane's next task, or null when the lane is done (nothing left, stopping, or every lease this judge may
-   * hold is taken). A lease handed back after a reconnect that another lane already holds is skipped; a task whose
-   * tries ran out earlier in this run is held aside. The lease is kept alive from the moment it is taken.
+   * Leases the lane's next task, or null when the lane is done (nothing left and none to wait for, stopping, or every
+   * lease this judge may hold is taken). While the server says work may still come, it waits and asks again. A lease
+   * handed back after a reconnect that another lane already holds is skipped; a task whose tries ran out earlier in
+   * this run is held aside. The lease is kept alive from the moment it is taken.
    */
   private async take(): Promise<{ task: Task; heartbeat: NodeJS.Timeout } | null> {
+    let wait = WAIT_FIRST_MS;
     for (;;) {
       if (this.stopping || this.fatal) return null;
       let next;
@@ -178,7 +192,12 @@ export class JudgeWorker {
         return null;
       }
       const task = next.data;
-      if (!task) return null;
+      if (!task) {
+        if (!(await this.workMayCome())) return null;
+        await pause(wait, undefined, { signal: this.halted.signal }).catch(() => undefined);
+        wait = Math.min(2 * wait, WAIT_MAX_MS);
+        continue;
+      }
       if (this.held.has(task.leaseId) || this.parked.has(task.leaseId)) continue; // our own, handed back after a reconnect
       if (this.gaveUp.has(keyOf(task))) {
         this.parked.add(task.leaseId);
@@ -187,6 +206,24 @@ export class JudgeWorker {
       this.held.add(task.leaseId);
       return { task, heartbeat: this.keepAlive(task) };
     }
+  }
+
+  /** Whether the server says work may still come for this judge (`session:get`'s `waiting`) though none is free now. */
+  private async workMayCome(): Promise<boolean> {
+    if (this.stopping || this.fatal) return false;
+    let session;
+    try {
+      session = await this.server.command('session:get', {});
+    } catch (e) {
+      this.fatal ??= e as Error;
+      return false;
+    }
+    if (!session.ok) {
+      this.summary.last_error = `session:get: ${session.error.message}`;
+      return false;
+    }
+    this.summary.progress = session.data.progress;
+    return session.data.waiting;
   }
 
   /**
