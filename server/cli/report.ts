@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { AggregationMethod } from '../../shared/stats/crowd/types';
 import { clean } from './api';
 import type { ComparisonJson, ComparisonTestJson, ReportJson, SliceGroupJson } from '../../shared/stats/report/json';
+import type { RoutingState } from '../../shared/routing';
 
 const f = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '–' : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);
@@ -145,6 +146,8 @@ function testSections(r: ReportJson): string[] {
     out.push(selectiveTable(r.judges));
   }
   if (r.slices) out.push('', ...slicesSection(r.slices, r.judges.map((j) => j.annotator)));
+  const routing = (r as ReportJson & { routing?: RoutingState | null }).routing;
+  if (routing) out.push('', ...routingSection(routing));
   return out;
 }
 
@@ -186,6 +189,23 @@ function selectiveTable(judges: ReportJson['judges']): string {
       return [j.annotator, s.target, s.delta, s.threshold === null ? 'none certified' : `certainty ≥ ${s.threshold}`, pct(s.coverage), pct(s.agreement), s.calibration_items];
     }),
   );
+}
+
+/**
+ * Escalate routing (issue 13 part 2): who decided the items, and per judge of the cascade the guarantee its
+ * threshold was certified at beside the agreement it reached on the calibration share.
+ */
+export function routingSection(g: RoutingState): string[] {
+  const share = (x: number) => `${Number((x * 100).toFixed(1))}%`;
+  const i = g.items;
+  return [
+    `Routing: judges first, humans where the judge is unsure (target ${share(g.target)} agreement with the humans, with probability ≥ ${share(1 - g.delta)})`,
+    `${plural(i.judges, 'item')} decided by judges, ${i.humans} by the humans (${g.calibration_items} in the ${share(g.calibration)} calibration share), ${i.pending} waiting for a judge`,
+    table(
+      ['stage', 'judge', 'threshold', 'calibration items', 'agreement', 'coverage', 'accepted', 'escalated', 'pending'],
+      g.judges.map((j) => [j.stage + 1, j.name, j.threshold === null ? 'not certified yet' : `certainty ≥ ${Number(j.threshold.toPrecision(6))}`, j.calibration_points, pct(j.agreement), pct(j.coverage), j.accepted, j.escalated, j.pending]),
+    ),
+  ];
 }
 
 /** Beyond this many slice values the table turns (slices as rows) so it still fits a terminal. */
