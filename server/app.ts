@@ -133,10 +133,10 @@ function buildResearch({ db, config, clock, logger, secret, judgeWorker, events 
   return {
     judgeRuns,
     judges: new JudgesService({ annotators: r.annotators, judges: new JudgesRepo(db), tasks, clock, runs: judgeRuns, events }),
-    projects: new ProjectsService(r.projects, clock, events),
+    projects: new ProjectsService(r.projects, clock, events, (id) => r.annotators.list(id).flatMap((a) => (a.kind === 'llm' ? [{ id: a.id, archived: a.archived_at !== null }] : []))),
     imports: new ImportsService(db, r.items, r.labels, r.annotators, r.files, config.maxRecordBytes, clock),
     invites: new InvitesService(r.invites, clock, events),
-    exports: new ExportsService(new ExportsRepo(db)),
+    exports: new ExportsService(new ExportsRepo(db), (p) => tasks.decisionsOf(p.id)),
     adjudications: new AdjudicationsService(new AdjudicationsRepo(db), r.items, clock),
   };
 }

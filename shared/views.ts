@@ -256,7 +256,7 @@ export interface GoldRecord {
    * and `majority` are the plurality's; `dawid-skene` and `mace` the models'; `mean-rank` a ranking project's order
    * of the answers by their mean rank over the votes, whose `label` is the ranking's JSON text).
    */
-  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority' | 'dawid-skene' | 'mace' | 'mean-rank';
+  source: 'adjudicated' | 'gold' | 'unanimous' | 'majority' | 'dawid-skene' | 'mace' | 'mean-rank' | 'judge';
   /**
    * The consensus method's probability of `label`: the model's posterior, or for the plurality the winning share of
    * the votes; null when the label rests on an adjudication or gold.
@@ -269,6 +269,15 @@ export interface GoldRecord {
   conversation_a?: ChatTurn[];
   conversation_b?: ChatTurn[];
   conversation?: ChatTurn[];
+  /**
+   * Projects that escalate from judges to humans (issue 13), last of all: who decided the item (`judge`: a cascade
+   * judge's verdict at or above its certified threshold, `source: "judge"`; `humans`: everything else), and for a
+   * judge its name, the verdict's certainty and the threshold it cleared.
+   */
+  decided_by?: 'judge' | 'humans';
+  decided_judge?: string | null;
+  decided_certainty?: number | null;
+  decided_threshold?: number | null;
 }
 
 /**

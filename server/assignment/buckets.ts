@@ -20,6 +20,13 @@ export interface ItemSlot {
   agree: boolean;
   first: string | number | null;
   voted: number;
+  /** Its place in the project's import order (0-based): the index of its row in a router's per-item arrays. */
+  idx: number;
+  /**
+   * Under escalation (router.ts): 0 = the humans' (and always, without escalation); k + 1 = waiting for cascade
+   * judge k; −(k + 1) = decided by judge k's accepted verdict.
+   */
+  route: number;
   /** Index of the bucket list holding it (its `used` count), or -1 when full. */
   bucket: number;
   pos: number;
@@ -30,7 +37,7 @@ export interface ItemSlot {
 /** An item as the pool first knows it: no labels, no leases, in no bucket yet. `answers`: see {@link ItemSlot}. */
 export function itemSlot(id: number, gold: string | number | null, mixGold: boolean, answers = 0): ItemSlot {
   const isGold = gold !== null;
-  return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, agree: true, first: null, voted: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
+  return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, agree: true, first: null, voted: 0, idx: -1, route: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
 }
 
 export class Buckets {

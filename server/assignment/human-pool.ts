@@ -11,6 +11,7 @@ import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
 import { needOf, type HumanNeed } from './human-need';
+import { RoutedNeed } from './router';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -32,6 +33,12 @@ interface HumanState {
   lapsed: Set<number>;
 }
 
+/** The project's redundancy rule, behind the router's gate when judges decide first. */
+function ruleOf(settings: PoolSettings): HumanNeed {
+  const need = needOf(settings.redundancy);
+  return settings.routing ? new RoutedNeed(need) : need;
+}
+
 export class HumanPool {
   private regular: Buckets;
   private gold: Buckets;
@@ -50,7 +57,7 @@ export class HumanPool {
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {
-    this.need = needOf(settings.redundancy);
+    this.need = ruleOf(settings);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
   }
@@ -58,7 +65,7 @@ export class HumanPool {
   /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
   reset(settings: PoolSettings): void {
     this.settings = settings;
-    this.need = needOf(settings.redundancy);
+    this.need = ruleOf(settings);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
     this.complete = 0;
@@ -81,12 +88,16 @@ export class HumanPool {
     this.scoreGold(h, s, value);
   }
 
-  /** Files the items (their stored labels counted) in the buckets, with the live leases still holding their places. */
-  index(order: readonly ItemSlot[]): void {
+  /** The live human leases (kept over a reload) hold their places on their items again. */
+  holdLeases(): void {
     for (const l of this.book.live.values()) {
       const s = this.items.get(l.itemId);
       if (l.kind === 'human' && s) s.leased++;
     }
+  }
+
+  /** Files the items (their stored labels and held leases counted) in the buckets. */
+  index(order: readonly ItemSlot[]): void {
     for (const s of order) {
       if (s.gold) this.goldItems++;
       if (this.need.closed(s)) this.complete++;

@@ -23,6 +23,7 @@ interface Task {
 }
 
 interface JudgeState {
+  id: number;
   plan: JudgePlan;
   /** (item, slot) keys labelled. */
   done: Set<string>;
@@ -44,6 +45,8 @@ export class JudgePool {
   private readonly backlog = new Map<number, string[]>();
   /** Items in import order (each judge's cursor walks it). */
   private order: ReadonlyArray<{ id: number }> = [];
+  /** A cascade judge's own walk under escalation (router.ts), which grows as items are escalated to it. */
+  walkOf: (judgeId: number) => ReadonlyArray<{ id: number }> | undefined = () => undefined;
 
   constructor(
     private settings: PoolSettings,
@@ -84,7 +87,7 @@ export class JudgePool {
   private judge(annotatorId: number, plan: JudgePlan): JudgeState {
     let j = this.judges.get(annotatorId);
     if (!j) {
-      j = { plan, done: new Set(), leases: new Map(), leasedKeys: new Set(), cursor: 0, sub: 0, retry: [], labels: 0 };
+      j = { id: annotatorId, plan, done: new Set(), leases: new Map(), leasedKeys: new Set(), cursor: 0, sub: 0, retry: [], labels: 0 };
       const backlog = this.backlog.get(annotatorId);
       if (backlog) {
         for (const k of backlog) j.done.add(k);
@@ -98,7 +101,7 @@ export class JudgePool {
 
   progress(annotatorId: number, plan: JudgePlan): { done: number; target: number } {
     const j = this.judge(annotatorId, plan);
-    return { done: j.labels, target: this.order.length * plan.samples * (this.settings.pairwise && plan.swap ? 2 : 1) };
+    return { done: j.labels, target: (this.walkOf(annotatorId) ?? this.order).length * plan.samples * (this.settings.pairwise && plan.swap ? 2 : 1) };
   }
 
   /** A judge's live leases by id, or undefined for an id that is not a judge's here. */
@@ -141,8 +144,9 @@ export class JudgePool {
       if (free(t.itemId, t.order, t.sample)) return t;
     }
     const perItem = orders.length * plan.samples;
-    while (j.cursor < this.order.length) {
-      const s = this.order[j.cursor]!;
+    const walk = this.walkOf(j.id) ?? this.order;
+    while (j.cursor < walk.length) {
+      const s = walk[j.cursor]!;
       const order = orders[j.sub % orders.length]!;
       const sample = Math.floor(j.sub / orders.length);
       if (++j.sub >= perItem) {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnnotatorKind, Order } from '../../shared/schemas';
 import type { Redundancy } from '../../shared/redundancy';
 import { MinHeap } from './heap';
+import type { RoutingPlan } from './router';
 
 export interface Lease {
   id: string;
@@ -35,6 +36,8 @@ export interface PoolSettings {
   goldRate: number;
   maxPerAnnotator: number | null;
   leaseMs: { human: number; llm: number };
+  /** Escalation from judges to humans (router.ts); null or absent when judges and humans work side by side. */
+  routing?: RoutingPlan | null;
 }
 
 /**

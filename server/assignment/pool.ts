@@ -11,6 +11,7 @@ import { itemSlot, type ItemSlot } from './buckets';
 import { HumanPool } from './human-pool';
 import { JudgePool, type JudgePlan } from './judge-pool';
 import { LeaseBook, type Lease, type PoolSettings } from './leases';
+import { Router, type RoutedNeed } from './router';
 
 export class ProjectPool {
   readonly items = new Map<number, ItemSlot>();
@@ -23,6 +24,8 @@ export class ProjectPool {
   readonly leases: ReadonlyMap<string, Lease>;
   readonly leaseCount: Readonly<Record<AnnotatorKind, number>>;
   readonly labelCount = { human: 0, llm: 0 };
+  /** Escalation from judges to humans, when the project routes so (router.ts); null otherwise. */
+  router: Router | null = null;
 
   constructor(settings: PoolSettings, random: () => number = Math.random) {
     this.book = new LeaseBook(settings.leaseMs);
@@ -40,7 +43,7 @@ export class ProjectPool {
     settings: PoolSettings,
     items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>,
     humanCounts: Iterable<{ item_id: number; n: number }>,
-    done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string; value: unknown }>,
+    done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string; value: unknown; certainty?: number | null }>,
   ): void {
     this.book.leaseMs = settings.leaseMs;
     this.items.clear();
@@ -48,6 +51,7 @@ export class ProjectPool {
     const mixGold = settings.goldRate > 0;
     for (const r of items) {
       const s = itemSlot(r.id, r.gold, mixGold, r.answers ?? 0);
+      s.idx = this.order.length;
       this.items.set(r.id, s);
       this.order.push(s);
     }
@@ -57,18 +61,44 @@ export class ProjectPool {
     }
     this.humans.reset(settings);
     this.judges.reset(settings, this.order);
+    const router = settings.routing ? this.routerFor(settings) : null;
+    this.router = router;
+    this.judges.walkOf = router ? (id) => router.walkOf(id) : () => undefined;
+    router?.reset(this.order);
     this.labelCount.human = 0;
     this.labelCount.llm = 0;
     for (const d of done) {
+      const s = this.items.get(d.item_id);
       if (d.kind === 'human') {
         this.humans.restore(d.annotator_id, d.item_id, d.value);
+        if (router && s) router.humanLabel(s, d.value);
         this.labelCount.human++;
       } else {
         this.judges.restore(d.annotator_id, d.item_id, d.slot);
+        if (router && s) router.judgeLabel(d.annotator_id, s, d.value, d.certainty ?? null, false);
         this.labelCount.llm++;
       }
     }
+    this.humans.holdLeases();
+    router?.start();
     this.humans.index(this.order);
+  }
+
+  private routerFor(settings: PoolSettings): Router {
+    const humans = this.humans;
+    const need = humans.need as RoutedNeed;
+    return new Router(settings.routing!, (s) => need.inner.closed(s), (s, change) => humans.reroute(s, change));
+  }
+
+  /** Recertifies escalation's thresholds if labels asked for it (the sweep: `force`); true when an item moved. */
+  recertify(now: number, force = false): boolean {
+    return this.router?.maybeRecertify(now, force) ?? false;
+  }
+
+  /** Whether a cascade judge may yet get more items (judges before it still hold some undecided). */
+  judgeWaiting(annotatorId: number): boolean {
+    const k = this.router?.stageOf(annotatorId);
+    return k !== undefined && this.router!.waitingBefore(k) > 0;
   }
 
   /** The redundancy rule's view of every item changed (a new model snapshot): they are counted and filed again. */
@@ -143,7 +173,7 @@ export class ProjectPool {
 
   /** Whether items this human could still label are held by others' leases (they come back if those lapse). */
   heldByOthers(annotatorId: number): boolean {
-    return this.humans.heldByOthers(annotatorId);
+    return this.humans.heldByOthers(annotatorId) || (this.router?.waitingBefore() ?? 0) > 0;
   }
 
   /** A crowd worker's first label created their annotator row: their state moves from the provisional id to it. */
@@ -178,12 +208,17 @@ export class ProjectPool {
    * The lease's label (`value`, canonical as stored: a ranking's rankingText in the item's frame) is stored: it
    * keeps the slot it held, now as a label, and counts towards its human's gold checks (gold-match.ts).
    */
-  commit(lease: Lease, value: unknown): void {
+  commit(lease: Lease, value: unknown, certainty: number | null = null): void {
     if (!this.book.isLive(lease)) return;
     this.book.drop(lease);
     this.labelCount[lease.kind]++;
     if (lease.kind === 'human') this.humans.commit(lease, value);
     else this.judges.commit(lease);
+    const s = this.router && this.items.get(lease.itemId);
+    if (!s) return;
+    if (lease.kind === 'human') this.router!.humanLabel(s, value);
+    else this.router!.judgeLabel(lease.annotatorId, s, value, certainty, true);
+    this.router!.maybeRecertify(Date.now());
   }
 
   /** Returns every lapsed lease's item to the pool; returns how many lapsed. */

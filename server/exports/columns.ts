@@ -49,7 +49,7 @@ export function labelColumns(project: Pick<Project, 'type'>): Column[] {
 }
 
 /** A gold record's columns (exports.service `goldRecord`); a project holding conversation items adds theirs. */
-export function goldColumns(project: Pick<Project, 'type'>, conversations: boolean): Column[] {
+export function goldColumns(project: Pick<Project, 'type' | 'routing'>, conversations: boolean): Column[] {
   const list = (t: Scalar): ColumnType => ({ list: t });
   const content: Column[] =
     project.type === 'pairwise'
@@ -73,6 +73,8 @@ export function goldColumns(project: Pick<Project, 'type'>, conversations: boole
     { name: 'meta', type: 'json' },
     ...f64('posterior'),
     ...(conversations ? conversationColumns(project.type) : []),
+    // Escalating projects (issue 13): who decided each item, last so every other column keeps its place.
+    ...(project.routing?.mode === 'escalate' ? [...str('decided_by', 'decided_judge'), ...f64('decided_certainty', 'decided_threshold')] : []),
   ];
 }
 

@@ -15,6 +15,7 @@ import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo'
 import { decideRanking, type Decided, type ExportLabel } from './ranking-gold';
 import { TrainingOptions } from './training-options';
 import { trainingChunks } from './training';
+import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
 
 export const ExportQuery = z.object({
   kind: z.enum(EXPORT_KINDS).default('gold'),
@@ -46,7 +47,11 @@ const PAGE = 500;
  * report (excluded humans, archived judges) take no part; the labels export keeps them, flagged.
  */
 export class ExportsService {
-  constructor(private readonly repo: ExportsRepo) {}
+  constructor(
+    private readonly repo: ExportsRepo,
+    /** An escalating project's judge decisions by item (the live router's: server/assignment/router.ts); null otherwise. */
+    private readonly decisions: (project: Project) => DecisionOf | null = () => null,
+  ) {}
 
   parse(query: unknown, project: Project): ExportQuery {
     const q = parseOrThrow(ExportQuery, query, 'export options');
@@ -115,6 +120,8 @@ export class ExportsService {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
+    const routed = this.decisions(project);
+    const route = routed && { of: routed, key: (id: number) => annotators.get(id)?.key };
     function* records(): Generator<GoldRecord[]> {
       for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
         const byItem = new Map<number, ExportLabel[]>();
@@ -125,7 +132,7 @@ export class ExportsService {
           if (!list) byItem.set(itemId, (list = []));
           list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
         }
-        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q, consensus) ?? []);
+        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q, consensus, route) ?? []);
       }
     }
     const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -260,13 +267,25 @@ export function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery
   return { ...d, agreement: shareOf(d.label), n: votes.total };
 }
 
-function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: ExportQuery, consensus: Consensus | null): (GoldRecord & ConversationFields) | null {
-  const used = all.filter(
+function goldRecord(
+  project: Project,
+  it: ExportItemRow,
+  all: ExportLabel[],
+  q: ExportQuery,
+  consensus: Consensus | null,
+  route: { of: DecisionOf; key: (judgeId: number) => string | undefined } | null,
+): (GoldRecord & ConversationFields) | null {
+  let used = all.filter(
     (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
   );
   const c = JSON.parse(it.content) as ItemContent;
+  const judged = route?.of(it.id) ?? null;
+  const judgeKey = judged ? route!.key(judged.judge) : undefined;
+  const byJudge = judgeDecided(it, all, judged, judgeKey, project.type === 'pairwise');
+  if (byJudge) used = byJudge.labels;
   const decided =
-    project.type === 'ranking' ? decideRanking(it, used, c.answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus);
+    byJudge?.decided ??
+    (project.type === 'ranking' ? decideRanking(it, used, c.answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus));
   if (!decided) return null;
   const { label, source, posterior, agreement, n } = decided;
   const content: Partial<GoldRecord> =
@@ -293,6 +312,7 @@ function goldRecord(project: Project, it: ExportItemRow, all: ExportLabel[], q: 
     posterior,
     // Conversation items (issue 11), after everything else: the judged turn and the whole conversations.
     ...conversationFields(c),
+    ...(route ? decidedFields(judged, judgeKey, byJudge !== null) : {}),
   };
 }
 

@@ -65,8 +65,8 @@ export class LabelsRepo {
       `SELECT l.item_id, count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id
        WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id`,
     );
-    this.doneStmt = db.prepare<[number], { annotator_id: number; item_id: number; slot: string; kind: string; value: unknown }>(
-      'SELECT l.annotator_id, l.item_id, l.slot, a.kind, l.value FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ?',
+    this.doneStmt = db.prepare<[number], { annotator_id: number; item_id: number; slot: string; kind: string; value: unknown; certainty: number | null }>(
+      'SELECT l.annotator_id, l.item_id, l.slot, a.kind, l.value, l.certainty FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ?',
     );
     this.countsStmt = db.prepare<[number], { annotator_id: number; n: number }>(
       'SELECT annotator_id, count(*) AS n FROM labels WHERE project_id = ? GROUP BY annotator_id',

@@ -117,7 +117,7 @@ export class ProgressService {
       connected,
       leases: { ...pool.leaseCount },
       human_budget: { spent: pool.labelCount.human, budget: pool.humanBudget, per_item: [...pool.labelsPerItem] },
-      routing: null,
+      routing: pool.router?.state((id) => this.annotators.get(id)?.name ?? `judge ${id}`) ?? null,
       annotators: this.annotators.list(projectId).map((a) => ({
         id: a.id,
         name: a.name,

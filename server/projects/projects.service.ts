@@ -6,6 +6,7 @@ import type { Project } from '../../shared/views';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import type { DomainEvents } from '../events';
 import { configOf, resolveCertainty, type ProjectConfig, type ProjectsRepo } from './projects.repo';
+import { checkRouting, type RoutingJudge } from './routing-check';
 
 /** A valid redundancy rule the pool cannot run yet (`stop: "posterior"`) is refused, never stored as if it worked. */
 function refuseUnavailable(r: Redundancy): void {
@@ -19,11 +20,14 @@ export class ProjectsService {
     private readonly clock: () => number,
     /** Raises `project:changed` and `project:deleted`. */
     private readonly events: DomainEvents,
+    /** A project's judges, for checking an escalation cascade (none before any is registered). */
+    private readonly judgesOf: (projectId: number) => RoutingJudge[] = () => [],
   ) {}
 
   create(body: unknown): Project {
     const p = parseOrThrow(ProjectCreate, body, 'project');
     refuseUnavailable(p.redundancy);
+    checkRouting(p.routing ?? null, { type: p.type, certainty: resolveCertainty(p.certainty) }, []);
     if (p.type === 'rating' && p.scale === undefined) p.scale = { ...DEFAULT_SCALE };
     const config: ProjectConfig = {
       redundancy: p.redundancy,
@@ -71,6 +75,7 @@ export class ProjectsService {
       const field = patch.qualification ? 'qualification' : 'gold_rate';
       throw new AppError('invalid-input', `Invalid project settings (${field}: ${QUALIFICATION_NEEDS_GOLD})`, [{ field, message: QUALIFICATION_NEEDS_GOLD }]);
     }
+    checkRouting(config.routing, { type: current.type, certainty: config.certainty }, this.judgesOf(id));
     const updated = this.repo.update(id, name ?? current.name, config, this.clock());
     this.events.emit('project:changed', { projectId: id });
     return updated;

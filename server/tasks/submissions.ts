@@ -101,7 +101,7 @@ export class Submissions {
     if (provisional !== null) this.promote(actor, pool, provisional, written.annotatorId);
     const id = written.id;
     if (id === undefined) return this.notWritten(actor, pool, lease, label, written, input);
-    pool.commit(lease, label.value);
+    pool.commit(lease, label.value, label.certainty);
     if (actor.crowd) this.deps.crowd.labelledVia(actor.crowd.inviteId, written.annotatorId);
     const stored: StoredLabel = {
       id,
@@ -162,7 +162,7 @@ export class Submissions {
     const again = this.deps.labels.byClientId(written.annotatorId, input.clientLabelId);
     if (again) {
       if (again.lease_id !== input.leaseId) throw reusedId(); // the task stays this annotator's, to submit under a new id
-      pool.commit(lease, label.value);
+      pool.commit(lease, label.value, label.certainty);
       return { labelId: again.id, duplicate: true, progress: this.deps.progress(actor) };
     }
     pool.release(lease);

@@ -16,12 +16,15 @@ import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool } from '../assignment/pool';
 import type { JudgePlan } from '../assignment/judge-pool';
 import type { Lease, PoolSettings } from '../assignment/leases';
+import type { CascadeJudge, RoutingPlan } from '../assignment/router';
+import type { DecisionOf } from '../exports/routed-gold';
+import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate } from './actor';
 import { Submissions } from './submissions';
 import { taskItem, type FileSource } from './task-item';
 
-const poolSettings = (p: Project): PoolSettings => ({
+const basePoolSettings = (p: Project): PoolSettings => ({
   pairwise: p.type === 'pairwise',
   redundancy: p.redundancy,
   goldRate: p.gold_rate,
@@ -116,7 +119,7 @@ export class TasksService {
     if (!s) {
       const project = this.projects.get(projectId);
       if (!project) throw notFound('Project');
-      s = { project, pool: new ProjectPool(poolSettings(project), this.random) };
+      s = { project, pool: new ProjectPool(this.poolSettings(project), this.random) };
       this.load(s.project, s.pool);
       this.pools.set(projectId, s);
     }
@@ -130,7 +133,29 @@ export class TasksService {
       const counts = this.items.answerCounts(project.id);
       items = items.map((r) => ({ ...r, answers: counts.get(r.id) ?? null }));
     }
-    pool.load(poolSettings(project), items, this.labels.humanCounts(project.id), this.labels.done(project.id));
+    pool.load(this.poolSettings(project), items, this.labels.humanCounts(project.id), this.labels.done(project.id));
+  }
+
+  /** What the project's pool runs by, with its escalation cascade read from the judges' registrations. */
+  private poolSettings(p: Project): PoolSettings {
+    return { ...basePoolSettings(p), routing: this.routingPlan(p) };
+  }
+
+  /**
+   * The cascade of an `escalate` project: its routing's judges that are still this project's and not archived (an
+   * archived judge is passed over: its token is refused, so items would wait for it for ever); null when none is left.
+   */
+  private routingPlan(p: Project): RoutingPlan | null {
+    if (p.routing?.mode !== 'escalate') return null;
+    const judges: CascadeJudge[] = [];
+    for (const id of p.routing.judges) {
+      const a = this.annotators.get(id);
+      if (!a || a.project_id !== p.id || a.kind !== 'llm' || a.archived_at !== null) continue;
+      const c = judgeConfig(a);
+      judges.push({ id, swap: c.swap ?? false, samples: c.samples ?? 1 });
+    }
+    if (judges.length === 0) return null;
+    return { projectId: p.id, pairwise: p.type === 'pairwise', routing: p.routing, judges, minItems: REPORT_TEST_DEFAULTS.minItems };
   }
 
   /** Rebuilds a loaded project's pool from the database (after an import or a settings change). */
@@ -144,6 +169,17 @@ export class TasksService {
     }
     this.events.emit('pool:reloaded', { projectId });
     this.events.emit('pool:changed', { projectId });
+  }
+
+  /** An escalating project's judge decisions by item id, from its live router (the gold export's `decided_*`); null otherwise. */
+  decisionsOf(projectId: number): DecisionOf | null {
+    const { pool } = this.state(projectId);
+    const router = pool.router;
+    if (!router) return null;
+    return (itemId) => {
+      const s = pool.items.get(itemId);
+      return s ? router.decision(s) : null;
+    };
   }
 
   /** Forgets a deleted project. */
@@ -168,7 +204,11 @@ export class TasksService {
   /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
   sweep(): void {
     const now = this.clock();
-    for (const [id, s] of this.pools) if (s.pool.expire(now) > 0) this.events.emit('pool:changed', { projectId: id });
+    for (const [id, s] of this.pools) {
+      // Escalation's thresholds left for the sweep by a burst of labels are recertified here.
+      const lapsed = s.pool.expire(now) > 0;
+      if (s.pool.recertify(now, true) || lapsed) this.events.emit('pool:changed', { projectId: id });
+    }
     this.evict();
   }
 
@@ -201,7 +241,8 @@ export class TasksService {
     const blocked = this.gate.blocked(actor.projectId, actor.annotatorId);
     const human = actor.kind === 'human' && blocked === null;
     const work = human && pool.hasWorkFor(actor.annotatorId, this.clock());
-    const waiting = human && !work && pool.heldByOthers(actor.annotatorId);
+    // A cascade judge waits while judges before it may still escalate items to it.
+    const waiting = (human && !work && pool.heldByOthers(actor.annotatorId)) || (actor.kind === 'llm' && pool.judgeWaiting(actor.annotatorId));
     const finished = actor.kind === 'human' && progress.done > 0 && (blocked !== null || (!work && !waiting));
     // A human stopped by the gold-check bar is paid as the bar's policy says; one a researcher blocked is not.
     const paid = finished && (blocked === null || (blocked === 'qualification' && project.qualification?.completion_code !== 'withhold'));

@@ -3,6 +3,7 @@
  * lie in [0, 1]; a statistic that is undefined on the data (0/0, e.g. kappa when everyone always chose one
  * category) is `null`, never NaN.
  */
+import type { RoutingState } from '../../routing';
 import type { AggregationMethod } from '../crowd/types';
 import type { Category } from '../ratings';
 
@@ -149,6 +150,12 @@ export interface RankingJudgeJson {
 }
 
 export interface ReportJson {
+  /**
+   * Escalating projects (issue 13; shared/routing.ts): who decides the items, each cascade judge's certified
+   * threshold with the guarantee (`target`, `delta`) and its observed agreement on the calibration share; null for
+   * other projects. Added by the server from the live router, last of all.
+   */
+  routing?: RoutingState | null;
   /**
    * `answer_pairs`, ranking projects only: the answer pairs every pairwise statistic below is computed on (each
    * ranking is decomposed into the preferences it implies on each pair of the item's answers, `A` = the lower index).

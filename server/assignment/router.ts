@@ -1,0 +1,352 @@
+/**
+ * Escalation (issue 13, part 2; docs/decisions/0011-escalation.md): the judges of a project's cascade label first,
+ * and an item goes to the humans only where they are unsure. Judge k's verdict on an item is all its labels of it
+ * (both orders when it swaps, every sample) agreeing and valid, at the least of their certainties; it is accepted
+ * when that certainty is at or above the judge's threshold, certified on the calibration share (Jung, Brahman &
+ * Choi 2025: shared/stats/selective.ts) for the project's target agreement at error level δ. Otherwise the item
+ * goes to judge k + 1, and after the last judge to the humans. Calibration items (a fixed hash of the item, and every
+ * gold item) always go to the humans, and to every judge first, so thresholds can be certified early; they are
+ * recertified as their labels arrive, and every undecided item is decided again when a threshold moves.
+ *
+ * The router is the humans' redundancy rule's gatekeeper ({@link RoutedNeed}: an item not routed to them is in no
+ * bucket) and the cascade judges' walk over the items (`walks`). It runs on the pool's thread, so a decision and
+ * the claims that read it never interleave.
+ */
+import { inCalibration, type Routing, type RoutingState } from '../../shared/routing';
+import { certifiedThreshold, type SelectiveResult } from '../../shared/stats/selective';
+import type { ItemSlot } from './buckets';
+import { agreementKey, type HumanNeed } from './human-need';
+
+/** A cascade judge as the router needs it: how many labels make its verdict on an item. */
+export interface CascadeJudge {
+  id: number;
+  swap: boolean;
+  samples: number;
+}
+
+/** What the pool is told about escalation (null without it). */
+export interface RoutingPlan {
+  projectId: number;
+  pairwise: boolean;
+  routing: Routing;
+  /** The cascade, in order: the routing's judges that are this project's and not archived. */
+  judges: CascadeJudge[];
+  /** Least calibration labels at or above a certainty for it to be tested (the report's `min_items`). */
+  minItems: number;
+}
+
+const HUMANS = 0;
+const pendingAt = (k: number) => k + 1;
+const acceptedBy = (k: number) => -(k + 1);
+
+/** Recertifies at most this often on labels (the pool's sweep runs what is left): a run reads the calibration share. */
+export const RECERTIFY_MS = 250;
+
+/** The humans' rule behind the router: an item is theirs only when routed to them; one a judge decided is closed. */
+export class RoutedNeed implements HumanNeed {
+  readonly lists: number;
+  readonly max: number;
+  constructor(readonly inner: HumanNeed) {
+    this.lists = inner.lists;
+    this.max = inner.max;
+  }
+  listOf(s: ItemSlot): number {
+    return s.route === HUMANS ? this.inner.listOf(s) : -1;
+  }
+  closed(s: ItemSlot): boolean {
+    return s.route < 0 || (s.route === HUMANS && this.inner.closed(s));
+  }
+  vote(s: ItemSlot, value: unknown, annotatorId: number): void {
+    this.inner.vote(s, value, annotatorId);
+  }
+}
+
+/** One cascade judge's labels per item (by `ItemSlot.idx`). */
+interface Verdicts {
+  slots: number;
+  done: Uint8Array;
+  code: Int32Array;
+  bad: Uint8Array;
+  cert: Float64Array;
+}
+
+export class Router {
+  readonly K: number;
+  private readonly stage = new Map<number, number>();
+  private verdicts: Verdicts[] = [];
+  private readonly codes = new Map<string | number, number>();
+  private order: readonly ItemSlot[] = [];
+  private calib = new Uint8Array(0);
+  private calibIdx: number[] = [];
+  /** Calibration items' human votes: item idx → (value code → count). */
+  private readonly votes = new Map<number, Map<number, number>>();
+  /** Each cascade judge's walk: calibration items first, then (judge 0) every item or (k > 0) those escalated to it. */
+  readonly walks: ItemSlot[][] = [];
+  private offered: Uint8Array[] = [];
+  private thresholds: Array<number | null> = [];
+  private fits: Array<SelectiveResult | null> = [];
+  private settled: boolean[] = [];
+  private pending: number[] = [];
+  private accepted: number[] = [];
+  private humansEscalated = 0;
+  private dirty = false;
+  private lastAt = -Infinity;
+
+  constructor(
+    private readonly plan: RoutingPlan,
+    /** Whether the humans' own rule has closed an item (a calibration item's consensus is then final). */
+    private readonly humansClosed: (s: ItemSlot) => boolean,
+    /** Runs a change of an item's route through the human pool, so its counts and buckets follow. */
+    private readonly reroute: (s: ItemSlot, change: () => void) => void,
+  ) {
+    this.K = plan.judges.length;
+    plan.judges.forEach((j, k) => this.stage.set(j.id, k));
+  }
+
+  /** Forgets everything, before the record is read again into items `order` (their `idx` set). */
+  reset(order: readonly ItemSlot[]): void {
+    const n = order.length;
+    this.order = order;
+    this.codes.clear();
+    this.votes.clear();
+    this.verdicts = this.plan.judges.map((j) => ({
+      slots: (this.plan.pairwise && j.swap ? 2 : 1) * j.samples,
+      done: new Uint8Array(n),
+      code: new Int32Array(n).fill(-1),
+      bad: new Uint8Array(n),
+      cert: new Float64Array(n).fill(Number.NaN),
+    }));
+    this.calib = new Uint8Array(n);
+    this.calibIdx = [];
+    const { projectId, routing } = this.plan;
+    for (const s of order) {
+      if (s.gold || inCalibration(projectId, s.id, routing.calibration)) {
+        this.calib[s.idx] = 1;
+        this.calibIdx.push(s.idx);
+      }
+    }
+    this.offered = this.plan.judges.map(() => new Uint8Array(n));
+    this.walks.length = 0;
+    for (let k = 0; k < this.K; k++) {
+      const walk = this.calibIdx.map((i) => order[i]!);
+      for (const i of this.calibIdx) this.offered[k]![i] = 1;
+      if (k === 0) for (const s of order) if (!this.calib[s.idx]) (this.offered[0]![s.idx] = 1), walk.push(s);
+      this.walks.push(walk);
+    }
+    this.thresholds = this.plan.judges.map(() => null);
+    this.fits = this.plan.judges.map(() => null);
+    this.settled = this.plan.judges.map(() => false);
+    this.pending = this.plan.judges.map(() => 0);
+    this.accepted = this.plan.judges.map(() => 0);
+    this.humansEscalated = 0;
+  }
+
+  /** The cascade judge's walk, or undefined for a judge outside the cascade (it walks every item). */
+  walkOf(judgeId: number): readonly ItemSlot[] | undefined {
+    const k = this.stage.get(judgeId);
+    return k === undefined ? undefined : this.walks[k];
+  }
+
+  /** After the record is read: certify, then route every item (set directly: the human pool files them next). */
+  start(): void {
+    this.certify();
+    for (const s of this.order) {
+      s.route = this.calib[s.idx] ? HUMANS : this.decide(s);
+      this.count(s, s.route, 1);
+      this.offer(s);
+    }
+    this.dirty = false;
+  }
+
+  private code(value: unknown): number {
+    const key = agreementKey(value);
+    if (key === null) return -1;
+    let c = this.codes.get(key);
+    if (c === undefined) this.codes.set(key, (c = this.codes.size));
+    return c;
+  }
+
+  /** A human label (stored or read back): a calibration item's vote towards its reference. */
+  humanLabel(s: ItemSlot, value: unknown): void {
+    if (!this.calib[s.idx]) return;
+    const c = this.code(value);
+    if (c < 0) return;
+    let m = this.votes.get(s.idx);
+    if (!m) this.votes.set(s.idx, (m = new Map()));
+    m.set(c, (m.get(c) ?? 0) + 1);
+    this.dirty = true;
+  }
+
+  /**
+   * A judge's label (stored or read back; `live` once the pool runs): counts towards its verdict on the item; the
+   * verdict complete, a calibration item marks the thresholds for recertifying and any other item is decided again.
+   */
+  judgeLabel(judgeId: number, s: ItemSlot, value: unknown, certainty: number | null, live: boolean): void {
+    const k = this.stage.get(judgeId);
+    if (k === undefined) return;
+    const v = this.verdicts[k]!;
+    const i = s.idx;
+    const c = value === null || value === undefined ? -1 : this.code(value);
+    if (c < 0) v.bad[i] = 1;
+    else if (v.done[i] === 0) v.code[i] = c;
+    else if (v.code[i] !== c) v.bad[i] = 1;
+    const cert = typeof certainty === 'number' && Number.isFinite(certainty) ? certainty : Number.NaN;
+    v.cert[i] = v.done[i] === 0 ? cert : Math.min(v.cert[i]!, cert);
+    if (v.done[i]! < 255) v.done[i]!++;
+    if (v.done[i] !== v.slots || !live) return;
+    if (this.calib[i]) this.dirty = true;
+    else this.apply(s);
+  }
+
+  /** Recertifies when labels asked for it and {@link RECERTIFY_MS} has passed (`force`: whenever asked); true when any item moved. */
+  maybeRecertify(now: number, force = false): boolean {
+    if (!this.dirty || (!force && now - this.lastAt < RECERTIFY_MS)) return false;
+    this.lastAt = now;
+    this.dirty = false;
+    if (!this.certify()) return false;
+    let moved = false;
+    for (const s of this.order) if (!this.calib[s.idx] && this.apply(s)) moved = true;
+    return moved;
+  }
+
+  /** Items waiting for a judge before stage `k` (all stages when k is K): more may yet come to it. */
+  waitingBefore(k: number = this.K): number {
+    let n = 0;
+    for (let j = 0; j < k; j++) n += this.pending[j]!;
+    return n;
+  }
+
+  stageOf(judgeId: number): number | undefined {
+    return this.stage.get(judgeId);
+  }
+
+  /** Where the items stand, and each judge's certified threshold (progress and the report). */
+  state(name: (judgeId: number) => string): RoutingState {
+    const { routing } = this.plan;
+    let judges = 0;
+    let pending = 0;
+    for (let k = 0; k < this.K; k++) (judges += this.accepted[k]!), (pending += this.pending[k]!);
+    return {
+      target: routing.target,
+      delta: routing.delta,
+      calibration: routing.calibration,
+      calibration_items: this.calibIdx.length,
+      items: { judges, humans: this.humansEscalated + this.calibIdx.length, pending },
+      judges: this.plan.judges.map((j, k) => {
+        const fit = this.fits[k];
+        let escalated = this.humansEscalated;
+        for (let m = k + 1; m < this.K; m++) escalated += this.pending[m]! + this.accepted[m]!;
+        return {
+          id: j.id,
+          name: name(j.id),
+          stage: k,
+          threshold: this.thresholds[k]!,
+          calibration_points: fit?.calibrationItems ?? 0,
+          agreement: fit?.agreement ?? null,
+          coverage: fit?.coverage ?? null,
+          accepted: this.accepted[k]!,
+          escalated,
+          pending: this.pending[k]!,
+        };
+      }),
+    };
+  }
+
+  /** The decision on an item outside the calibration share and how sure it was (the gold export's `decided_*`). */
+  decision(s: ItemSlot): { judge: number; certainty: number; threshold: number } | null {
+    if (s.route >= 0) return null;
+    const k = -s.route - 1;
+    return { judge: this.plan.judges[k]!.id, certainty: this.verdicts[k]!.cert[s.idx]!, threshold: this.thresholds[k]! };
+  }
+
+  /**
+   * Where an item outside the calibration share goes now. Once the humans have it (a label, or a lease out) it
+   * stays theirs; otherwise the first judge without a complete verdict holds it, the first whose verdict clears its
+   * threshold decides it, and one with no threshold yet holds it until its calibration is settled (every
+   * calibration item closed by the humans and judged by it), after which it passes items on.
+   */
+  private decide(s: ItemSlot): number {
+    if (s.labels > 0 || s.leased > 0) return HUMANS;
+    const i = s.idx;
+    for (let k = 0; k < this.K; k++) {
+      const v = this.verdicts[k]!;
+      if (v.done[i]! < v.slots) return pendingAt(k);
+      const t = this.thresholds[k]!;
+      if (t !== null && !v.bad[i] && v.cert[i]! >= t) return acceptedBy(k);
+      if (t === null && !this.settled[k]) return pendingAt(k);
+    }
+    return HUMANS;
+  }
+
+  /** Decides the item again; true when its route moved. */
+  private apply(s: ItemSlot): boolean {
+    const r = this.decide(s);
+    if (r === s.route) return false;
+    this.reroute(s, () => {
+      this.count(s, s.route, -1);
+      s.route = r;
+      this.count(s, r, 1);
+    });
+    this.offer(s);
+    return true;
+  }
+
+  private count(s: ItemSlot, r: number, d: number): void {
+    if (r > 0) this.pending[r - 1]! += d;
+    else if (r < 0) this.accepted[-r - 1]! += d;
+    else if (!this.calib[s.idx]) this.humansEscalated += d;
+  }
+
+  /** Puts the item on the walk of every cascade judge it has reached (once each). */
+  private offer(s: ItemSlot): void {
+    const reached = s.route > 0 ? s.route - 1 : s.route < 0 ? -s.route - 1 : this.K - 1;
+    for (let k = 1; k <= reached; k++) {
+      if (this.offered[k]![s.idx]) continue;
+      this.offered[k]![s.idx] = 1;
+      this.walks[k]!.push(s);
+    }
+  }
+
+  /** A calibration item's reference: its gold label, else the humans' plurality once their rule closed it (none on a tie). */
+  private reference(s: ItemSlot): number {
+    if (s.gold) return this.code(s.goldKey);
+    if (!this.humansClosed(s)) return -1;
+    let best = -1;
+    let top = 0;
+    let tied = false;
+    for (const [c, n] of this.votes.get(s.idx) ?? []) {
+      if (n > top) (best = c), (top = n), (tied = false);
+      else if (n === top) tied = true;
+    }
+    return tied ? -1 : best;
+  }
+
+  /** Certifies every judge's threshold on the calibration share; true when a threshold or a settled state changed. */
+  private certify(): boolean {
+    const refs = this.calibIdx.map((i) => this.reference(this.order[i]!));
+    const closed = this.calibIdx.reduce((n, i) => n + (this.order[i]!.gold || this.humansClosed(this.order[i]!) ? 1 : 0), 0);
+    let changed = false;
+    for (let k = 0; k < this.K; k++) {
+      const v = this.verdicts[k]!;
+      const cert = new Float64Array(this.calibIdx.length);
+      const correct = new Uint8Array(this.calibIdx.length);
+      let n = 0;
+      let judged = 0;
+      this.calibIdx.forEach((i, t) => {
+        if (v.done[i]! < v.slots) return;
+        judged++;
+        if (v.bad[i] || Number.isNaN(v.cert[i]!) || refs[t]! < 0) return;
+        cert[n] = v.cert[i]!;
+        correct[n++] = v.code[i] === refs[t] ? 1 : 0;
+      });
+      const { target, delta } = this.plan.routing;
+      const fit = certifiedThreshold(cert.subarray(0, n), correct.subarray(0, n), { target, delta, minItems: this.plan.minItems });
+      const settled = closed === this.calibIdx.length && judged === this.calibIdx.length;
+      if (fit.threshold !== this.thresholds[k] || settled !== this.settled[k]) changed = true;
+      this.fits[k] = fit;
+      this.thresholds[k] = fit.threshold;
+      this.settled[k] = settled;
+    }
+    return changed;
+  }
+}
