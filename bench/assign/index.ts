@@ -3,7 +3,9 @@
  * one, looping `task:next` → `label:submit` on a 100,000-item pairwise project with redundancy 3. A paced phase
  * (about one label a second per annotator) measures latency; a saturated one (no think time) throughput. Then
  * the database is checked against every acknowledged label. `--kind` (issue 11) seeds conversations, rankings or
- * items with stored images instead of plain pairs (./setup.ts).
+ * items with stored images instead of plain pairs (./setup.ts). `--routing escalate` (issue 13, part 2) puts
+ * `--judges` simulated judges first (./swarm.ts, ./simulate.ts), goes on after the saturated phase until every item
+ * is decided (`drain`), and checks the routing on the stored labels (./verify-routing.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +22,8 @@ import type { FromSwarm, Phase, ToSwarm } from './messages';
 import { verify } from './verify';
 import { PHASES, print, summarise, SYNCHRONOUS, type ServerPhase } from './summary';
 import { startBenchServer } from '../lib/server';
-import { ASSIGN_KINDS, setUpProject } from './setup';
+import { ASSIGN_KINDS, ROUTINGS, setUpProject } from './setup';
+import { verifyRouting, type RoutingChecks } from './verify-routing';
 
 export const assign = defineBenchmark({
   summary: 'socket.io annotators looping task:next → label:submit, paced then saturated (issue 2; --kind: issue 11)',
@@ -38,12 +41,23 @@ export const assign = defineBenchmark({
     thinkMax: { default: 1500, help: 'longest think time in ms (paced; the mean makes ~1 label/s)' },
     connectConcurrency: { default: 50, help: 'connections opened at once' },
     synchronous: { default: 2, help: "SQLite synchronous: 2 = FULL (the server's setting), 1 = NORMAL to see what fsync costs" },
+    routing: choice(ROUTINGS, "issue 13 part 2: parallel leaves the project's routing unset; escalate puts --judges simulated judges first and humans where they are unsure"),
+    judges: { default: 1, help: '--routing escalate: judges in the cascade' },
+    judgeLanes: { default: 8, help: "--routing escalate: each judge's concurrent task loops (its registered concurrency)" },
+    calibration: { default: 0.1, help: '--routing escalate: the calibration share humans always label' },
+    humanAccuracy: { default: 0.9, help: "--routing escalate: chance a human answers the item's drawn truth" },
+    seed: { default: 13, help: '--routing escalate: seed of the drawn truths, verdicts and certainties' },
+    drain: { default: 600, help: '--routing escalate: most seconds to go on after the saturated phase until every item is decided' },
     keep: { default: 0, help: '1 keeps the temporary database folder' },
   },
   async run(o, { command }) {
     if (o.clients < 1 || o.items < 1 || o.redundancy < 1 || o.thinkMax < o.thinkMin) throw new Error('clients, items and redundancy must be ≥ 1, and think-max ≥ think-min');
     if (o.min > o.redundancy) throw new Error('--min must be at most --redundancy (the most an item may get)');
     if (!(o.synchronous in SYNCHRONOUS)) throw new Error('--synchronous must be 0, 1, 2 or 3 (OFF, NORMAL, FULL, EXTRA)');
+    const escalate = o.routing === 'escalate';
+    if (escalate && o.kind === 'ranking') throw new Error('--routing escalate simulates verdicts (A, B, tie): use a pairwise --kind, not ranking');
+    if (escalate && (o.judges < 1 || o.judgeLanes < 1 || o.calibration <= 0 || o.calibration > 1 || o.humanAccuracy > 1))
+      throw new Error('--routing escalate needs --judges ≥ 1, --judge-lanes ≥ 1, 0 < --calibration ≤ 1 and --human-accuracy ≤ 1');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-assign-'));
     const dbFile = path.join(dir, 'concord.db');
     const labelsFile = path.join(dir, 'acked-labels.ndjson');
@@ -66,7 +80,7 @@ export const assign = defineBenchmark({
       child = forkTypescript(path.join(__dirname, 'swarm.ts'));
       const swarm = child;
       const messages = inbox(swarm);
-      const deadline = setTimeout(() => swarm.kill('SIGKILL'), (o.warmup + o.paced + o.saturated + 150) * 1000);
+      const deadline = setTimeout(() => swarm.kill('SIGKILL'), (o.warmup + o.paced + o.saturated + (escalate ? o.drain : 0) + 150) * 1000);
       deadline.unref();
       const tell = (m: ToSwarm) => swarm.send(m);
       tell({
@@ -81,6 +95,7 @@ export const assign = defineBenchmark({
           ackTimeoutMs: 15_000,
           labelsFile,
           kind: o.kind,
+          ...(escalate ? { escalate: { judges: setup.judges.map(({ name, token }) => ({ name, token })), lanes: o.judgeLanes, humanAccuracy: o.humanAccuracy, seed: o.seed } } : {}),
         },
       });
       const connected = await messages.next('connected');
@@ -89,7 +104,9 @@ export const assign = defineBenchmark({
       const withClients = await settledMemory(1000);
 
       const peak = peakRss();
-      const phases = await runPhases(o, swarm, tell, recorder);
+      // Escalate: on without think time until every client is told nothing is left, so every item ends decided.
+      const drain = escalate ? () => drained(messages.next('drained'), o.drain) : undefined;
+      const phases = await runPhases(o, swarm, tell, recorder, drain);
       const peakRssBytes = peak.stop();
       tell({ type: 'stop' });
       const report = (await messages.next('report')).report;
@@ -100,11 +117,12 @@ export const assign = defineBenchmark({
       // ---- The record, read on a separate connection while the server still runs.
       const t = performance.now();
       const checks = verify(dbFile, projectId, o.redundancy, labelsFile, o.min);
-      log(`checked ${checks.acked} acknowledged labels against ${checks.stored} stored in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const routing: RoutingChecks | null = escalate ? await verifyRouting(server, dbFile, projectId, o) : null;
+      log(`checked ${checks.acked} acknowledged labels against ${checks.stored} stored${routing ? ' and every item\'s routing' : ''} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-      const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks });
+      const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks, routing });
       print(result);
-      const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? '-adaptive' : ''}`;
+      const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? '-adaptive' : ''}${escalate ? `-escalate-${o.judges}` : ''}`;
       console.log(`\nwrote ${path.relative(process.cwd(), writeResult(name, result))}`);
       return result.violations === 0 ? 0 : 1;
     } finally {
@@ -141,14 +159,26 @@ async function settledMemory(pauseMs: number): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
-/** The phases: the parent switches them so server-side samples and round trips cover the same span. */
-async function runPhases(o: Record<Phase, number>, swarm: ChildProcess, tell: (m: ToSwarm) => void, recorder: CommandRecorder): Promise<Partial<Record<Phase, ServerPhase>>> {
+/** Resolves when the swarm says every client was told nothing is left, or after `capSeconds`. */
+async function drained(done: Promise<{ seconds: number; finished: boolean }>, capSeconds: number): Promise<void> {
+  let cap: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<null>((resolve) => (cap = setTimeout(() => resolve(null), capSeconds * 1000)));
+  const r = await Promise.race([done, timedOut]);
+  clearTimeout(cap);
+  log(r ? `drained: every annotator and judge told nothing is left after ${r.seconds.toFixed(1)} s` : `drain stopped at its cap of ${capSeconds} s with clients still working`);
+}
+
+/**
+ * The phases: the parent switches them so server-side samples and round trips cover the same span. The timed
+ * phases sleep their seconds; `drain` (escalate) lasts until `drain` resolves.
+ */
+async function runPhases(o: Record<Exclude<Phase, 'drain'>, number>, swarm: ChildProcess, tell: (m: ToSwarm) => void, recorder: CommandRecorder, drain?: () => Promise<void>): Promise<Partial<Record<Phase, ServerPhase>>> {
   const server: Partial<Record<Phase, ServerPhase>> = {};
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  for (const phase of PHASES) {
-    const seconds = o[phase];
-    if (seconds <= 0) continue;
+  for (const phase of [...PHASES, ...(drain ? (['drain'] as const) : [])]) {
+    const seconds = phase === 'drain' ? 0 : o[phase];
+    if (seconds <= 0 && phase !== 'drain') continue;
     const samples = new EventSamples();
     recorder.samples = samples;
     loop.reset();
@@ -157,8 +187,8 @@ async function runPhases(o: Record<Phase, number>, swarm: ChildProcess, tell: (m
     const sched = schedSnapshot(pids);
     const started = performance.now();
     tell({ type: 'phase', phase });
-    log(`${phase} phase: ${seconds} s`);
-    await sleep(seconds * 1000);
+    log(phase === 'drain' ? 'drain phase: until every item is decided' : `${phase} phase: ${seconds} s`);
+    await (phase === 'drain' ? drain!() : sleep(seconds * 1000));
     const used = process.cpuUsage(cpu);
     const wall = performance.now() - started;
     const machineUse = schedUse(sched, schedSnapshot(pids));

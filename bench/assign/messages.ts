@@ -5,7 +5,19 @@ import type { AssignKind } from './setup';
  * The IPC contract between the assign benchmark's server process (parent) and its annotator swarm (child).
  * The parent drives the phases so that its server-side samples and the swarm's round trips cover the same span.
  */
-export type Phase = 'warmup' | 'paced' | 'saturated';
+export type Phase = 'warmup' | 'paced' | 'saturated' | 'drain';
+
+/**
+ * `--routing escalate` (issue 13, part 2): the project's judges, simulated in the swarm (one socket per judge token,
+ * `lanes` loops each answering at once), and the humans' accuracy against each item's drawn truth.
+ */
+export interface EscalateConfig {
+  judges: Array<{ name: string; token: string }>;
+  lanes: number;
+  /** Chance a human answers an item's truth (the rest split between the other two verdicts). */
+  humanAccuracy: number;
+  seed: number;
+}
 
 export interface SwarmConfig {
   url: string;
@@ -22,15 +34,21 @@ export interface SwarmConfig {
   labelsFile: string;
   /** What the items are, so the swarm answers each task with a value of the right type and checks its shape. */
   kind: AssignKind;
+  /** Escalation: judges first, humans answer the drawn truth, and every client waits while the server says `waiting`. */
+  escalate?: EscalateConfig;
 }
 
+/** `drain`: go on without think time until every annotator and judge is told nothing is left (escalate only). */
 export type ToSwarm = { type: 'config'; config: SwarmConfig } | { type: 'phase'; phase: Phase } | { type: 'stop' };
 
 export interface PhaseReport {
   seconds: number;
-  /** Labels whose ack arrived during the phase. */
+  /** Human labels whose ack arrived during the phase. */
   labels: number;
   labelsPerSecond: number;
+  /** Judge labels whose ack arrived during the phase (escalate), and per second. */
+  judgeLabels: number;
+  judgeLabelsPerSecond: number;
   /** Round trips of commands sent during the phase, ms. */
   rtt: { 'task:next': Summary; 'label:submit': Summary };
   /** Swarm process CPU during the phase, as a share of one core. */
@@ -47,6 +65,9 @@ export interface SwarmReport {
   errors: Record<string, number>;
   /** Annotators told nothing was left for them. */
   exhausted: number;
+  /** Escalate: judge labels acknowledged, `session:get` asks after a `task:next` of null that said to wait (humans, judges). */
+  judgeLabels: number;
+  waits: { humans: number; judges: number };
   disconnects: number;
   rssMiB: number;
   /** What the tasks carried (issue 11): each task's shape is checked; sizes are of the `task:next` ack's data. */
@@ -75,4 +96,5 @@ export type AckedLabel = [worker: string, item: string, leaseId: string, clientL
 export type FromSwarm =
   | { type: 'connected'; connected: number; seconds: number; errors: string[] }
   | { type: 'report'; report: SwarmReport }
+  | { type: 'drained'; seconds: number; finished: boolean }
   | { type: 'fatal'; message: string };

@@ -4,6 +4,8 @@
  * Items go through the real REST import (in bodies of at most 64 MiB, as a big data set would be sent); a stored
  * image is written straight into the `files` table and the item's content, as the multipart import leaves them
  * (`file:<sha256>`, the import path as `name`), so what is measured is the task path, not the upload.
+ * `--routing escalate` (issue 13, part 2) turns certainty on, registers `--judges` judges and sets the project's
+ * `routing` to escalate through them in that order, calibration share `--calibration`.
  */
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +14,16 @@ import { conversationPair, noisePng, plainPair, rankingItem, seeded } from '../l
 
 export const ASSIGN_KINDS = ['pairwise', 'conversation', 'ranking', 'images'] as const;
 export type AssignKind = (typeof ASSIGN_KINDS)[number];
+export const ROUTINGS = ['parallel', 'escalate'] as const;
+export type RoutingChoice = (typeof ROUTINGS)[number];
+
+/** How the project routes items: `parallel` leaves `routing` unset (judges and humans side by side; none here). */
+export interface RoutingOptions {
+  routing: RoutingChoice;
+  judges: number;
+  judgeLanes: number;
+  calibration: number;
+}
 
 export interface SetUp {
   projectId: number;
@@ -20,25 +32,46 @@ export interface SetUp {
   token: string;
   /** Images kind: distinct files stored, their total size, and images referenced by items. */
   files?: { count: number; mib: number; meanKB: number; references: number };
+  /** Escalate: the registered judges, in cascade order. */
+  judges: Array<{ id: number; name: string; token: string }>;
 }
 
 const log = (s: string) => console.log(`[assign] ${s}`);
 const BODY_LIMIT = 64 * 2 ** 20;
 
 /** The project, through the real REST API: items imported (timed), an invite, and its pool loaded. */
-export async function setUpProject(server: BenchServer, o: { kind: AssignKind; items: number; redundancy: number; min: number; images: number }): Promise<SetUp> {
+export async function setUpProject(server: BenchServer, o: { kind: AssignKind; items: number; redundancy: number; min: number; images: number } & RoutingOptions): Promise<SetUp> {
   const { api } = server;
   const type = o.kind === 'ranking' ? 'ranking' : 'pairwise';
   // --min: adaptive redundancy (issue 13), stopping at min when the first labels agree, else up to --redundancy.
   const redundancy = o.min > 0 ? { min: o.min, max: o.redundancy, stop: 'unanimous' } : o.redundancy;
-  const project = await api<{ id: number }>('POST', '/api/projects', JSON.stringify({ name: `Assignment benchmark (${o.kind})`, type, redundancy }));
+  // Escalation reads the judges' certainties: the project asks for them (the default 1–100 scale).
+  const escalate = o.routing === 'escalate';
+  const project = await api<{ id: number }>('POST', '/api/projects', JSON.stringify({ name: `Assignment benchmark (${o.kind})`, type, redundancy, ...(escalate ? { certainty: true } : {}) }));
   const { seconds, bytes } = await importItems(server, project.id, o.kind, o.items);
   log(`imported ${o.items} ${o.kind} items (${(bytes / 2 ** 20).toFixed(1)} MiB of JSONL) in ${seconds.toFixed(1)} s`);
   const files = o.kind === 'images' ? storeImages(server, project.id, o.images) : undefined;
+  const judges = escalate ? await setUpRouting(server, project.id, o) : [];
   const invite = await api<{ token: string }>('POST', `/api/projects/${project.id}/invites`, '{}');
   // A running server has its pool loaded: load it now (progress reads it) so it is not counted per annotator.
   await api('GET', `/api/projects/${project.id}/progress`);
-  return { projectId: project.id, importSeconds: seconds, importMiB: bytes / 2 ** 20, token: invite.token, files };
+  return { projectId: project.id, importSeconds: seconds, importMiB: bytes / 2 ** 20, token: invite.token, files, judges };
+}
+
+/**
+ * Registers the cascade's judges over REST (each may hold 2 × `judgeLanes` leases, as a worker of that concurrency)
+ * and sets `routing` to escalate through them, at the default target and δ.
+ */
+async function setUpRouting(server: BenchServer, projectId: number, o: RoutingOptions): Promise<SetUp['judges']> {
+  const judges: SetUp['judges'] = [];
+  for (let k = 1; k <= o.judges; k++) {
+    const body = { name: `bench-judge-${k}`, model: `simulated-${k}`, concurrency: o.judgeLanes };
+    judges.push(await server.api<{ id: number; name: string; token: string }>('POST', `/api/projects/${projectId}/judges`, JSON.stringify(body)));
+  }
+  const routing = { mode: 'escalate', judges: judges.map((j) => j.id), calibration: o.calibration };
+  await server.api('PATCH', `/api/projects/${projectId}`, JSON.stringify({ routing }));
+  log(`routing: escalate through ${judges.map((j) => j.name).join(' → ')}, calibration share ${o.calibration}`);
+  return judges;
 }
 
 function record(kind: AssignKind, i: number, rnd: () => number): object {

@@ -9,8 +9,11 @@ import { ms, round, table, type Summary } from '../lib/stats';
 import type { Phase, SwarmReport } from './messages';
 import type { SetUp } from './setup';
 import type { Verification } from './verify';
+import type { RoutingChecks } from './verify-routing';
 
-export const PHASES: Phase[] = ['warmup', 'paced', 'saturated'];
+/** The timed phases; `drain` (escalate) follows them until every item is decided. */
+export const PHASES: Array<Exclude<Phase, 'drain'>> = ['warmup', 'paced', 'saturated'];
+const ALL_PHASES: Phase[] = [...PHASES, 'drain'];
 
 export const SYNCHRONOUS: Record<number, string> = { 0: 'OFF', 1: 'NORMAL', 2: 'FULL', 3: 'EXTRA' };
 
@@ -26,6 +29,9 @@ interface PhaseResult {
   seconds: number | null;
   labels: number;
   labelsPerSecond: number | null;
+  /** Escalate: judge labels in the phase, and per second. */
+  judgeLabels: number;
+  judgeLabelsPerSecond: number | null;
   serverSide: Commands;
   roundTrip: Commands;
   serverCpuCores: number | null;
@@ -56,7 +62,7 @@ function roundSummary(s: Summary | undefined): Summary | null {
 
 function phaseResults(report: SwarmReport, server: Partial<Record<Phase, ServerPhase>>): Partial<Record<Phase, PhaseResult>> {
   const phases: Partial<Record<Phase, PhaseResult>> = {};
-  for (const p of PHASES) {
+  for (const p of ALL_PHASES) {
     const c = report.phases[p];
     if (!c) continue;
     const s = server[p];
@@ -64,6 +70,8 @@ function phaseResults(report: SwarmReport, server: Partial<Record<Phase, ServerP
       seconds: round(c.seconds),
       labels: c.labels,
       labelsPerSecond: round(c.labelsPerSecond, 1),
+      judgeLabels: c.judgeLabels,
+      judgeLabelsPerSecond: round(c.judgeLabelsPerSecond, 1),
       serverSide: { 'task:next': roundSummary(s?.commands['task:next']), 'label:submit': roundSummary(s?.commands['label:submit']) },
       roundTrip: { 'task:next': roundSummary(c.rtt['task:next']), 'label:submit': roundSummary(c.rtt['label:submit']) },
       serverCpuCores: round(s?.cpu ?? 0),
@@ -90,8 +98,9 @@ export function summarise(x: {
   server: Partial<Record<Phase, ServerPhase>>;
   report: SwarmReport;
   checks: Verification;
+  routing: RoutingChecks | null;
 }) {
-  const { o, report, checks } = x;
+  const { o, report, checks, routing } = x;
   const n = x.connected.connected;
   // KB = 1,000 bytes (the stricter reading of the target).
   const perAnnotatorKB = (x.withClients.rss - x.before.rss) / n / 1000;
@@ -99,12 +108,15 @@ export function summarise(x: {
   // what the sockets themselves hold.
   const heapPerAnnotatorKB = (x.withClients.heapUsed + x.withClients.external - x.before.heapUsed - x.before.external) / n / 1000;
   const phases = phaseResults(report, x.server);
-  const violations = checks.overRedundancy + checks.pastUnanimous + checks.duplicateLabels + checks.ackedMissing + checks.ackedTwice + checks.rankingMismatch + report.tasks.malformed;
+  const routed = routing ? routing.humanOnJudged + routing.judgedCalibration + routing.undecided + routing.stateMismatch : 0;
+  const violations = checks.overRedundancy + checks.pastUnanimous + checks.duplicateLabels + checks.ackedMissing + checks.ackedTwice + checks.rankingMismatch + report.tasks.malformed + routed;
   const nextP99 = phases.paced?.serverSide['task:next']?.p99 ?? null;
-  const saturated = phases.saturated?.labelsPerSecond ?? null;
+  // Under escalation the judges take the items the humans no longer get: the server's throughput is both together.
+  const sat = phases.saturated;
+  const saturated = sat && sat.labelsPerSecond !== null ? round(sat.labelsPerSecond + (routing ? (sat.judgeLabelsPerSecond ?? 0) : 0), 1) : null;
   const targets = [
     { name: 'paced task:next p99, server-side', target: `≤ ${TARGETS.pacedNextP99Ms} ms`, value: nextP99, unit: 'ms', met: nextP99 !== null && nextP99 <= TARGETS.pacedNextP99Ms },
-    { name: 'saturated throughput, every label durable', target: `≥ ${TARGETS.saturatedLabelsPerSecond} labels/s`, value: saturated, unit: 'labels/s', met: saturated !== null && saturated >= TARGETS.saturatedLabelsPerSecond && checks.ackedMissing === 0 },
+    { name: routing ? 'saturated throughput, humans + judges, every label durable' : 'saturated throughput, every label durable', target: `≥ ${TARGETS.saturatedLabelsPerSecond} labels/s`, value: saturated, unit: 'labels/s', met: saturated !== null && saturated >= TARGETS.saturatedLabelsPerSecond && checks.ackedMissing === 0 },
     { name: 'RSS per connected annotator', target: `≤ ${TARGETS.rssPerAnnotatorKB} KB`, value: round(perAnnotatorKB, 1), unit: 'KB', met: perAnnotatorKB <= TARGETS.rssPerAnnotatorKB },
     { name: 'violations', target: '0', value: violations, unit: '', met: violations === 0 },
   ];
@@ -130,9 +142,10 @@ export function summarise(x: {
       heapPerAnnotatorKB: round(heapPerAnnotatorKB, 1),
       swarmRssMiB: round(report.rssMiB, 1),
     },
-    swarm: { labels: report.labels, errors: report.errors, exhausted: report.exhausted, disconnects: report.disconnects },
+    swarm: { labels: report.labels, judgeLabels: report.judgeLabels, waits: report.waits, errors: report.errors, exhausted: report.exhausted, disconnects: report.disconnects },
     tasks: { ...report.tasks, meanJsonChars: round(report.tasks.meanJsonChars, 0), meanImageBytes: round(report.tasks.meanImageBytes, 0) },
     checks,
+    routing,
     violations,
     targets,
   };
@@ -141,14 +154,15 @@ export function summarise(x: {
 type Result = ReturnType<typeof summarise>;
 
 function printPhases(r: Result): void {
-  const phases = PHASES.filter((p) => r.phases[p]);
+  const phases = ALL_PHASES.filter((p) => r.phases[p]);
+  const judged = r.routing !== null;
   console.log(
     table(
-      ['phase', 'seconds', 'labels', 'labels/s', 'server CPU', 'swarm CPU', 'all CPUs busy', 'server waits for CPU', 'server loop delay p99'],
+      ['phase', 'seconds', judged ? 'human labels' : 'labels', judged ? 'human labels/s' : 'labels/s', ...(judged ? ['judge labels/s'] : []), 'server CPU', 'swarm CPU', 'all CPUs busy', 'server waits for CPU', 'server loop delay p99'],
       phases.map((p) => {
         const x = r.phases[p]!;
         const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
-        return [p, String(x.seconds), String(x.labels), String(x.labelsPerSecond), `${x.serverCpuCores} cores`, `${x.swarmCpuCores} cores`, x.machineBusyCores === null ? '–' : `${x.machineBusyCores} cores`, pct(x.serverRunQueueWait), ms(x.serverLoopDelayP99Ms)];
+        return [p, String(x.seconds), String(x.labels), String(x.labelsPerSecond), ...(judged ? [String(x.judgeLabelsPerSecond)] : []), `${x.serverCpuCores} cores`, `${x.swarmCpuCores} cores`, x.machineBusyCores === null ? '–' : `${x.machineBusyCores} cores`, pct(x.serverRunQueueWait), ms(x.serverLoopDelayP99Ms)];
       }),
     ),
   );
@@ -162,7 +176,8 @@ function printPhases(r: Result): void {
       rows.push([p, e, ms(s?.p50), ms(s?.p99), ms(c?.p50), ms(c?.p99), String(c?.count ?? 0)]);
     }
   }
-  console.log(table(['phase', 'command', 'server p50', 'server p99', 'round trip p50', 'round trip p99', 'commands'], rows));
+  // Server-side times are every client's (judges' too); round trips are the humans'.
+  console.log(table(['phase', 'command', 'server p50', 'server p99', 'human round trip p50', 'human round trip p99', 'human commands'], rows));
 }
 
 function printChecks(r: Result): void {
@@ -179,17 +194,38 @@ function printChecks(r: Result): void {
         ['clientLabelId acknowledged twice', String(c.ackedTwice)],
         ['ranking not stored as sent through its permutation', String(c.rankingMismatch)],
         [`task without what its kind needs (of ${t.received})${t.problems.length ? `: ${t.problems.join('; ')}` : ''}`, String(t.malformed)],
+        ...routingRows(r.routing),
       ],
     ),
   );
   console.log(`items by human label count: ${Object.entries(c.itemsByLabelCount).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
 }
 
+function routingRows(c: RoutingChecks | null): string[][] {
+  if (!c) return [];
+  return [
+    ['item a judge decided with a human label, outside the calibration share', String(c.humanOnJudged)],
+    ['calibration item decided by a judge', String(c.judgedCalibration)],
+    ['item neither a judge nor the humans decided', String(c.undecided)],
+    ['final routing state: items pending + its judge-decided count off the export', String(c.stateMismatch)],
+  ];
+}
+
+/** The cascade at the end: who decided the items, and each judge's threshold as the server certified it. */
+function printRouting(r: Result): void {
+  const c = r.routing;
+  if (!c) return;
+  console.log(`items decided: by judges ${c.decidedByJudges} (${Object.entries(c.byJudge).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), by humans ${c.decidedByHumans} (calibration share ${c.calibrationItems}); judge labels ${r.swarm.judgeLabels}; waits asked: humans ${r.swarm.waits.humans}, judges ${r.swarm.waits.judges}`);
+  for (const j of c.state?.judges ?? [])
+    console.log(`  ${j.name} (stage ${j.stage}): threshold ${j.threshold ?? '–'}, agreement ${j.agreement === null ? '–' : round(j.agreement, 3)} on ${j.calibration_points} calibration points (coverage ${j.coverage === null ? '–' : round(j.coverage, 3)}); accepted ${j.accepted}, escalated ${j.escalated}, pending ${j.pending}`);
+}
+
 export function print(r: Result): void {
   const o = r.options;
   const m = r.machine;
   const s = r.setup;
-  console.log(`\nAssignment benchmark: ${s.connected} annotators, ${o.items} ${o.kind} items, redundancy ${o.min ? `adaptive ${o.min}–${o.redundancy} (unanimous)` : o.redundancy}, synchronous = ${r.synchronous}`);
+  const routing = r.routing ? `; escalate through ${o.judges} judge(s) × ${o.judgeLanes} lanes, calibration ${o.calibration}` : '';
+  console.log(`\nAssignment benchmark: ${s.connected} annotators, ${o.items} ${o.kind} items, redundancy ${o.min ? `adaptive ${o.min}–${o.redundancy} (unanimous)` : o.redundancy}${routing}, synchronous = ${r.synchronous}`);
   console.log(`${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; import ${s.importSeconds} s (${s.importMiB} MiB), connect ${s.connectSeconds} s`);
   if (s.files) console.log(`stored images: ${s.files.count} PNG files, ${s.files.mib} MiB (mean ${s.files.meanKB} KB), ${s.files.references} references from items`);
   console.log('');
@@ -201,6 +237,7 @@ export function print(r: Result): void {
   console.log(`tasks received ${t.received}: mean ${t.meanJsonChars ?? '–'} characters as JSON${t.images ? `; ${t.images} images, mean ${t.meanImageBytes} bytes of attached image files per task` : ''}`);
   const errs = Object.entries(r.swarm.errors);
   console.log(`swarm: ${r.swarm.labels} labels acknowledged; errors ${errs.length ? errs.map(([k, v]) => `${k} ${v}`).join(', ') : 'none'}; disconnects ${r.swarm.disconnects}; told nothing left ${r.swarm.exhausted}`);
+  printRouting(r);
   console.log('');
   printChecks(r);
   console.log('');

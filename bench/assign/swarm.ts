@@ -1,18 +1,22 @@
 /**
  * The annotator swarm: a separate process (forked by ./index.ts) so that 1,000 socket.io clients do not share
  * an event loop with the server they measure. Every annotator loops `task:next` → `label:submit`; the parent
- * switches the phases over IPC (see ./messages.ts).
+ * switches the phases over IPC (see ./messages.ts). Under `--routing escalate` the project's judges loop here too
+ * (one socket per judge token, answering at once), humans answer each item's drawn truth (./simulate.ts), and a
+ * `task:next` of null is followed by `session:get`: while it says `waiting`, the client asks again after a pause.
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SubmitResult, Task } from '../../shared/protocol';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { Samples } from '../lib/stats';
 import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
+import { humanAnswer, judgeAnswer } from './simulate';
 import { answer, TaskShapeCheck } from './task-shape';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-type Command = 'task:next' | 'label:submit';
+type Command = 'task:next' | 'label:submit' | 'session:get';
+type Measured = 'task:next' | 'label:submit';
 
 const send = (m: FromSwarm) => process.send!(m);
 // The parent owns this process: if it goes away, so do we.
@@ -25,6 +29,11 @@ const acked: AckedLabel[] = [];
 const errors: Record<string, number> = {};
 let exhausted = 0;
 let disconnects = 0;
+let judgeLabels = 0;
+const waits = { humans: 0, judges: 0 };
+/** The first pause before asking again while the server says `waiting`, and the longest (as the judge worker's). */
+const WAIT_FIRST_MS = 250;
+const WAIT_MAX_MS = 2_000;
 
 interface PhaseStats {
   startedAt: number;
@@ -33,7 +42,8 @@ interface PhaseStats {
   cpu?: number;
   loopDelayP99?: number;
   labels: number;
-  rtt: Record<Command, Samples>;
+  judgeLabels: number;
+  rtt: Record<Measured, Samples>;
 }
 const stats = new Map<Phase, PhaseStats>();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -49,12 +59,12 @@ function enter(next: Phase | 'stopped'): void {
   }
   loopDelay.reset();
   if (next !== 'stopped') {
-    stats.set(next, { startedAt: now, cpuAt: process.cpuUsage(), labels: 0, rtt: { 'task:next': new Samples(), 'label:submit': new Samples() } });
+    stats.set(next, { startedAt: now, cpuAt: process.cpuUsage(), labels: 0, judgeLabels: 0, rtt: { 'task:next': new Samples(), 'label:submit': new Samples() } });
   }
   const wasIdle = phase === 'idle';
   phase = next;
   // Think times end at once when pacing stops, so the saturated phase starts saturated.
-  if (next === 'saturated' || next === 'stopped') wakeAll();
+  if (next === 'saturated' || next === 'drain' || next === 'stopped') wakeAll();
   if (wasIdle && next !== 'stopped') startLoops();
 }
 
@@ -81,6 +91,7 @@ function wakeAll(): void {
 
 let config: SwarmConfig;
 const clients: Array<{ worker: string; socket: Client }> = [];
+const judges: Array<{ name: string; socket: Client }> = [];
 const loops: Array<Promise<void>> = [];
 
 /** Sends a command and resolves with its ack; a missing ack after the timeout counts as `timeout`. */
@@ -98,7 +109,7 @@ async function request<T>(socket: Client, event: Command, input?: unknown): Prom
   }
 }
 
-function record(event: Command, r: { rtt: number; phase: Phase | 'idle' | 'stopped' }): void {
+function record(event: Measured, r: { rtt: number; phase: Phase | 'idle' | 'stopped' }): void {
   if (r.phase !== 'idle' && r.phase !== 'stopped') stats.get(r.phase)!.rtt[event].add(r.rtt);
 }
 
@@ -125,14 +136,17 @@ async function annotate(worker: string, socket: Client): Promise<void> {
     }
     const task = (next.ack as { ok: true; data: Task | null }).data;
     if (task === null) {
-      exhausted++;
+      if (config.escalate && (await waitForWork(socket, 'humans'))) continue;
+      if (current() !== 'stopped') exhausted++;
       return;
     }
+    waitedMs.delete(socket);
     shapes.check(task);
     if (paced()) await think(thinkMs());
     if (current() === 'stopped') return;
     const clientLabelId = `${worker}-${++seq}`;
-    const value = answer(config.kind, task);
+    const e = config.escalate;
+    const value = e ? humanAnswer(e.seed, worker, task.item.id, e.humanAccuracy) : answer(config.kind, task);
     const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId });
     record('label:submit', submit);
     if (failed(submit.ack)) continue;
@@ -143,14 +157,61 @@ async function annotate(worker: string, socket: Client): Promise<void> {
   }
 }
 
-function startLoops(): void {
-  for (const c of clients) loops.push(annotate(c.worker, c.socket));
+/**
+ * After a `task:next` of null: whether the server says work may still come (`session:get`'s `waiting`); if so, pauses
+ * first (250 ms, doubling to 2 s for as long as the client keeps waiting; a phase change ends the pause).
+ */
+const waitedMs = new WeakMap<Client, number>();
+async function waitForWork(socket: Client, who: 'humans' | 'judges'): Promise<boolean> {
+  const r = await request<SessionInfo>(socket, 'session:get', {});
+  if (failed(r.ack)) return current() !== 'stopped';
+  if (!(r.ack as { ok: true; data: SessionInfo }).data.waiting) return false;
+  waits[who]++;
+  const ms = waitedMs.get(socket) ?? WAIT_FIRST_MS;
+  waitedMs.set(socket, Math.min(2 * ms, WAIT_MAX_MS));
+  await think(ms);
+  return current() !== 'stopped';
 }
 
-function connectOne(worker: string): Promise<Client> {
+/** One lane of cascade judge `k`: takes a task and answers at once with the drawn verdict and certainty. */
+async function judgeLane(k: number, name: string, socket: Client, lane: number): Promise<void> {
+  const seed = config.escalate!.seed;
+  let seq = 0;
+  while (current() !== 'stopped' && socket.connected) {
+    const next = await request<Task | null>(socket, 'task:next');
+    if (failed(next.ack)) {
+      await think(100);
+      continue;
+    }
+    const task = (next.ack as { ok: true; data: Task | null }).data;
+    if (task === null) {
+      if (await waitForWork(socket, 'judges')) continue;
+      return;
+    }
+    waitedMs.delete(socket);
+    const { value, certainty } = judgeAnswer(seed, k, task.item.id);
+    const clientLabelId = `${name}-${lane}-${++seq}`;
+    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, certainty, clientLabelId });
+    if (failed(submit.ack)) continue;
+    acked.push([name, task.item.id, task.leaseId, clientLabelId, (submit.ack as { ok: true; data: SubmitResult }).data.labelId]);
+    judgeLabels++;
+    const now = current();
+    if (now !== 'idle' && now !== 'stopped') stats.get(now)!.judgeLabels++;
+  }
+}
+
+function startLoops(): void {
+  for (const c of clients) loops.push(annotate(c.worker, c.socket));
+  judges.forEach((j, k) => {
+    for (let lane = 0; lane < config.escalate!.lanes; lane++) loops.push(judgeLane(k, j.name, j.socket, lane));
+  });
+}
+
+/** One connection: a crowd annotator (the invite token and a worker id), or a judge (its own token, no worker). */
+function connectOne(worker: string, judgeToken?: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const socket: Client = ioClient(config.url, {
-      auth: { token: config.token, worker },
+      auth: judgeToken ? { token: judgeToken } : { token: config.token, worker },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -185,6 +246,13 @@ async function connectAll(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.connectConcurrency, config.clients) }, worker));
+  for (const j of config.escalate?.judges ?? []) {
+    try {
+      judges.push({ name: j.name, socket: await connectOne(j.name, j.token) });
+    } catch (e) {
+      errs.push(`judge ${j.name}: ${(e as Error).message}`);
+    }
+  }
   send({ type: 'connected', connected: clients.length, seconds: (performance.now() - started) / 1000, errors: errs });
 }
 
@@ -194,6 +262,8 @@ function phaseReport(s: PhaseStats): PhaseReport {
     seconds,
     labels: s.labels,
     labelsPerSecond: s.labels / seconds,
+    judgeLabels: s.judgeLabels,
+    judgeLabelsPerSecond: s.judgeLabels / seconds,
     rtt: { 'task:next': s.rtt['task:next'].summary(), 'label:submit': s.rtt['label:submit'].summary() },
     cpu: s.cpu ?? 0,
     loopDelayP99: s.loopDelayP99 ?? 0,
@@ -208,14 +278,16 @@ async function stop(): Promise<void> {
   const report: SwarmReport = {
     connected: clients.length,
     phases: Object.fromEntries([...stats].map(([p, s]) => [p, phaseReport(s)])),
-    labels: acked.length,
+    labels: acked.length - judgeLabels,
+    judgeLabels,
+    waits,
     errors,
     exhausted,
     disconnects,
     rssMiB: process.memoryUsage().rss / 2 ** 20,
     tasks: shapes.report(),
   };
-  for (const c of clients) c.socket.disconnect();
+  for (const c of [...clients, ...judges]) c.socket.disconnect();
   send({ type: 'report', report });
   process.disconnect();
 }
@@ -227,8 +299,15 @@ process.on('message', (m: ToSwarm) => {
       shapes = new TaskShapeCheck(config.kind);
       loopDelay.enable();
       await connectAll();
-    } else if (m.type === 'phase') enter(m.phase);
-    else await stop();
+    } else if (m.type === 'phase') {
+      enter(m.phase);
+      if (m.phase === 'drain') {
+        // Until every annotator and judge is told nothing is left (the parent stops it at its cap).
+        const started = performance.now();
+        await Promise.all(loops);
+        send({ type: 'drained', seconds: (performance.now() - started) / 1000, finished: current() === 'drain' });
+      }
+    } else await stop();
   };
   run().catch((e: unknown) => {
     send({ type: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

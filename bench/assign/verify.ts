@@ -63,7 +63,8 @@ export function verify(dbFile: string, projectId: number, redundancy: number, la
     const histogram = db
       .prepare<[number, number], { n: number; items: number }>(
         `SELECT coalesce(c.n, 0) AS n, count(*) AS items FROM items i
-         LEFT JOIN (SELECT item_id, count(*) AS n FROM labels WHERE project_id = ? GROUP BY item_id) c ON c.item_id = i.id
+         LEFT JOIN (SELECT l.item_id, count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id
+                    WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id) c ON c.item_id = i.id
          WHERE i.project_id = ? GROUP BY 1 ORDER BY 1`,
       )
       .all(projectId, projectId);
