@@ -5,14 +5,15 @@
  * human as socket.io clients), and the Live progress card, the report's routing section and `concord report`'s
  * table show the figures the REST API returns.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ProjectProgress, Task } from '../../shared/protocol';
 import { inCalibration, type RoutingState } from '../../shared/routing';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { formatReport } from '../../server/cli/report';
-import { guarantee, pct, thresholdText } from '../../client/src/dashboard/routingForm';
+import { guarantee, pct, reached, thresholdText } from '../../client/src/dashboard/routingForm';
 import { invite, makeProject, ok, pairwiseItems, type Client } from '../helpers/server';
-import { browserSuite, shot, watchErrors } from './browser';
+import { browserSuite, SCREENSHOTS, shot, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -45,7 +46,7 @@ async function retype(page: Page, value: string): Promise<void> {
   await page.keyboard.type(value);
 }
 
-const ITEMS = 120;
+const ITEMS = 160;
 const CALIBRATION = 0.4;
 /** Item qN's truth in the canonical frame: answer_a better for odd N, answer_b for even. */
 const truth = (n: number): 'A' | 'B' => (n % 2 ? 'A' : 'B');
@@ -142,11 +143,17 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     const r = p.routing as RoutingState;
     expect(r).not.toBeNull();
     // The share drawn by the fixed hash of the item (the project's first items: database ids 1 to ITEMS).
-    expect(r.calibration_items).toBe(Array.from({ length: ITEMS }, (_, i) => i + 1).filter((n) => inCalibration(pid, n, CALIBRATION)).length);
-    expect(r.items.judges + r.items.humans + r.items.pending).toBe(ITEMS);
-    expect(r.items.pending).toBe(0);
-    expect(r.items.judges).toBeGreaterThan(0);
-    expect(r.items.humans).toBeGreaterThanOrEqual(r.calibration_items);
+    const calibration = Array.from({ length: ITEMS }, (_, i) => i + 1).filter((n) => inCalibration(pid, n, CALIBRATION));
+    expect(r.calibration_items).toBe(calibration.length);
+    // Outside the calibration share: the cheap judge decides what it is sure of, the strong one what it is sure of
+    // among the rest (qN with N % 8 = 4), the humans get qN with N % 8 = 0 and every calibration item.
+    const outside = Array.from({ length: ITEMS }, (_, i) => i + 1).filter((n) => !calibration.includes(n));
+    const count = (f: (n: number) => boolean) => outside.filter(f).length;
+    expect(r.items).toEqual({ judges: count((n) => n % 8 !== 0), humans: calibration.length + count((n) => n % 8 === 0), pending: 0 });
+    expect(r.judges.map((j) => [j.accepted, j.escalated, j.pending])).toEqual([
+      [count((n) => n % 4 !== 0), count((n) => n % 4 === 0), 0],
+      [count((n) => n % 8 === 4), count((n) => n % 8 === 0), 0],
+    ]);
     expect(r.judges.map((j) => [j.id, j.stage])).toEqual([[j1.id, 0], [j2.id, 1]]);
     expect(r.judges.map((j) => j.threshold)).toEqual([90, 95]);
 
@@ -162,7 +169,7 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
       const cells = (await page.getByTestId(`routing-judge-${j.id}`).locator('td').allTextContents()).map((x) => x.trim());
       expect(cells).toEqual([String(j.stage + 1), j.name, thresholdText(j.threshold), String(j.calibration_points), String(j.accepted), String(j.escalated), String(j.pending), `${pct(j.agreement)} / ${pct(r.target)}`]);
     }
-    await shot(page, 'dashboard-routing-progress-375', true);
+    await page.locator('section.routing').screenshot({ path: path.join(SCREENSHOTS, 'dashboard-routing-progress-375.png') });
 
     // The report: each judge's guarantee in words, its agreement beside the target.
     const report = (await s.api('GET', `/api/projects/${pid}/report`)).body as ReportJson & { routing: RoutingState };
@@ -170,12 +177,16 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     await page.getByRole('link', { name: 'Report' }).click();
     await page.getByTestId(`routing-guarantee-${j1.id}`).waitFor();
     for (const j of report.routing.judges) {
-      expect(await text(page.getByTestId(`routing-guarantee-${j.id}`).textContent())).toBe(`${j.name}: ${guarantee(report.routing, j)}.`);
+      expect(await text(page.getByTestId(`routing-guarantee-${j.id}`).textContent())).toBe(`${j.name}: ${guarantee(report.routing, j)}${reached(j)}.`);
+      // Every sure verdict is right and the human always is: 100% agreement, on the calibration items it was sure of.
+      expect(j.calibration_points).toBe(calibration.length);
+      expect(j.agreement).toBe(1);
+      expect(j.coverage).toBeCloseTo(calibration.filter((n) => n % (j.id === j1.id ? 4 : 8) !== 0).length / calibration.length, 12);
       expect(guarantee(report.routing, j)).toBe(`at least 85% agreement with the humans, with probability ≥ 80%, certified on ${j.calibration_points} calibration items`);
       const cells = (await page.getByTestId(`routing-row-${j.id}`).locator('td').allTextContents()).map((x) => x.trim());
       expect(cells).toEqual([String(j.stage + 1), j.name, thresholdText(j.threshold), String(j.calibration_points), pct(j.agreement), '85%', pct(j.coverage), String(j.accepted), String(j.escalated)]);
     }
-    await shot(page, 'dashboard-routing-report-375', true);
+    await page.locator('.panel', { has: page.locator('#rr-title') }).screenshot({ path: path.join(SCREENSHOTS, 'dashboard-routing-report-375.png') });
 
     // `concord report` prints the same as a table.
     const cli = formatReport(report);

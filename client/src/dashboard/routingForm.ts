@@ -94,5 +94,11 @@ export function guarantee(r: Pick<RoutingState, 'target' | 'delta'>, j: Pick<Rou
   return `at least ${pct(r.target)} agreement with the humans, with probability ≥ ${pct(1 - r.delta)}, certified on ${items}`;
 }
 
+/** What a judge reached on the calibration share (the empirical side of the guarantee), in words; '' while uncertified. */
+export function reached(j: Pick<RoutingJudgeState, 'agreement' | 'coverage'>): string {
+  if (j.agreement === null) return '';
+  return `; reached ${pct(j.agreement)} agreement on its calibration verdicts at or above the threshold (${pct(j.coverage)} of them)`;
+}
+
 /** A threshold on the project's certainty scale, without float noise; "not certified yet" while none is. */
 export const thresholdText = (t: number | null): string => (t === null ? 'not certified yet' : `certainty ≥ ${Number(t.toPrecision(6))}`);
