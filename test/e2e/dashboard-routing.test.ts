@@ -195,4 +195,23 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     expect(cli).toMatch(new RegExp(`│ 1\\s+│ cheap\\s+│ certainty ≥ 90\\s+│ ${report.routing.judges[0]!.calibration_points}\\s+│`));
     expect(errors).toEqual([]);
   });
+
+  test('without certainty, escalate is disabled and the page says why; turning certainty on enables it', async () => {
+    const s = suite.server;
+    const pid = await makeProject(s, { name: 'No certainty', redundancy: 2 }, pairwiseItems(2));
+    const page = await suite.ctx.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${s.url}/projects/${pid}/settings?token=${s.token}`);
+    const escalate = page.getByRole('radio', { name: /Escalate: judges first/ });
+    await escalate.waitFor();
+    expect(await escalate.isDisabled()).toBe(true);
+    expect(await text(page.locator('#rt-escalate-note').textContent())).toMatch(/^Escalation needs certainty on \(Settings above: “Ask how sure each annotator is”, then Save settings\)/);
+    await page.getByLabel('Ask how sure each annotator is').focus();
+    await page.keyboard.press('Space');
+    await tabTo(page, 'Save settings');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: /Settings saved/ }).waitFor();
+    expect(await escalate.isDisabled()).toBe(false);
+    expect(errors).toEqual([]);
+  });
 });
