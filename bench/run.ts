@@ -9,6 +9,7 @@ import { exportsBench } from './exports';
 import { importBench } from './import';
 import { judge } from './judge';
 import { report } from './report';
+import { routing } from './routing';
 
 const BENCHMARKS: Record<string, Benchmark<any>> = {
   assign,
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   annotator,
   import: importBench,
   exports: exportsBench,
+  routing,
 };
 
 function usage(): string {

@@ -1,0 +1,160 @@
+/**
+ * What one mode of the routing benchmark measured, read back from the server as a researcher would (progress,
+ * the gold export), and the invariants checked against what the simulated annotators sent: the server's record
+ * must agree with the replay item by item, or the benchmark fails.
+ */
+import type { ProjectProgress } from '../../shared/protocol';
+import type { RoutingState } from '../../shared/routing';
+import { inCalibration } from '../../shared/routing';
+import type { BenchServer } from '../lib/server';
+import { majority, type Crowd } from './data';
+import type { ModeSpec, Replayed } from './replay';
+
+/** A gold export record's fields the benchmark reads (escalation adds the `decided_*` columns). */
+interface GoldRow {
+  id: string;
+  label: string | number;
+  n: number;
+  source: string;
+  labels: Array<{ annotator: string; kind: string; value: string | number | null }>;
+  decided_by?: 'judge' | 'humans';
+  decided_judge?: string | null;
+  decided_certainty?: number | null;
+  decided_threshold?: number | null;
+}
+
+export interface ModeResult {
+  mode: string;
+  redundancy: ModeSpec['redundancy'];
+  items: number;
+  /** Human labels spent (progress `human_budget.spent`) against the fixed budget (items × the most an item may take). */
+  humanLabels: number;
+  budget: number;
+  /** Items by how many human labels they took (`per_item[k]`). */
+  perItem: number[];
+  /** Share of items whose consensus (the judge's verdict where a judge decided) is the expert key's class. */
+  accuracy: number;
+  correct: number;
+  escalate: null | {
+    target: number;
+    delta: number;
+    calibration: number;
+    decidedByJudges: number;
+    judgeShare: number;
+    /** Agreement with the expert key of the verdicts judges decided (null when they decided none). */
+    judgeAccuracy: number | null;
+    byJudge: Record<string, { decided: number; correct: number; threshold: number | null; calibrationPoints: number; calibrationAgreement: number | null }>;
+    routing: RoutingState | null;
+  };
+  seconds: number;
+  crowdWaits: number;
+  errors: Record<string, number>;
+  violations: string[];
+}
+
+async function goldRows(server: BenchServer, projectId: number): Promise<GoldRow[]> {
+  const res = await fetch(`${server.url}/api/projects/${projectId}/export?kind=gold&format=jsonl`, { headers: { authorization: `Bearer ${server.app.adminToken}` } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`gold export of project ${projectId}: ${res.status} ${text.slice(0, 300)}`);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as GoldRow);
+}
+
+/** The human-label rule's bounds for an item whose first labels are `first` (what adaptive redundancy may do with it). */
+function allowed(r: ModeSpec['redundancy'], labels: string[]): { least: number; most: number; rule: string } {
+  if (typeof r === 'number') return { least: r, most: r, rule: `fixed ${r}` };
+  const unanimous = new Set(labels.slice(0, r.min)).size <= 1;
+  return unanimous ? { least: r.min, most: r.min, rule: `first ${r.min} unanimous: exactly ${r.min}` } : { least: r.max, most: r.max, rule: `first ${r.min} disagree: exactly ${r.max}` };
+}
+
+export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec, run: Replayed): Promise<ModeResult> {
+  const progress = await server.api<ProjectProgress>('GET', `/api/projects/${run.projectId}/progress`);
+  const gold = new Map((await goldRows(server, run.projectId)).map((g) => [g.id, g]));
+  const violations: string[] = [];
+  const v = (s: string) => violations.length < 50 && violations.push(s);
+  if (run.timedOut) v(`the mode did not finish before its deadline (items still waiting or being labelled)`);
+  const internal = new Map(
+    (server.db.prepare('SELECT id, external_id FROM items WHERE project_id = ?').all(run.projectId) as Array<{ id: number; external_id: string }>).map((r) => [r.external_id, r.id]),
+  );
+
+  let correct = 0;
+  let decidedByJudges = 0;
+  let judgeCorrect = 0;
+  const byJudge: Record<string, { decided: number; correct: number }> = {};
+  const human = (g: GoldRow | undefined) => (g?.labels ?? []).filter((l) => l.kind === 'human').length;
+  for (const it of crowd.items) {
+    const g = gold.get(it.id);
+    const given = run.given.get(it.id) ?? [];
+    if (!g) {
+      v(`${it.id}: no gold record (lost between judge and humans?)`);
+      continue;
+    }
+    if (human(g) !== given.length) v(`${it.id}: the gold record lists ${human(g)} human labels, the crowd had ${given.length} acknowledged`);
+    if (String(g.label) === it.truth) correct++;
+    const byJudgeHere = spec.escalate && g.decided_by === 'judge';
+    if (byJudgeHere) {
+      const name = g.decided_judge ?? '?';
+      const verdict = run.verdicts.get(name)?.get(it.id);
+      decidedByJudges++;
+      const mine = (byJudge[name] ??= { decided: 0, correct: 0 });
+      mine.decided++;
+      if (String(g.label) === it.truth) {
+        judgeCorrect++;
+        mine.correct++;
+      }
+      if (!verdict) v(`${it.id}: decided by judge ${name}, which gave it no verdict`);
+      else if (String(g.label) !== verdict.value) v(`${it.id}: decided by judge ${name} as ${g.label}, but it said ${verdict.value}`);
+      if (g.decided_threshold != null && (g.decided_certainty ?? -Infinity) < g.decided_threshold) v(`${it.id}: accepted at certainty ${g.decided_certainty} below the threshold ${g.decided_threshold}`);
+      const calibration = inCalibration(run.projectId, internal.get(it.id)!, spec.escalate!.calibration);
+      if (given.length > 0 && !calibration) v(`${it.id}: decided by a judge, outside the calibration share, yet served to humans ${given.length} times`);
+    } else {
+      const rule = allowed(spec.redundancy, it.labels);
+      if (given.length < rule.least || given.length > rule.most) v(`${it.id}: ${given.length} human labels, the rule (${rule.rule}) allows ${rule.least}–${rule.most}`);
+      const m = majority(given);
+      if (m !== null && String(g.label) !== m) v(`${it.id}: gold ${g.label}, but the majority of the labels given is ${m}`);
+    }
+  }
+  const acked = [...run.given.values()].reduce((a, l) => a + l.length, 0);
+  if (progress.human_budget.spent !== acked) v(`progress says ${progress.human_budget.spent} human labels spent, the crowd had ${acked} acknowledged`);
+  if (progress.human_budget.spent !== run.crowd.labels) v(`progress says ${progress.human_budget.spent} human labels spent, the crowd's loops counted ${run.crowd.labels}`);
+
+  const routing = progress.routing;
+  let escalate: ModeResult['escalate'] = null;
+  if (spec.escalate) {
+    if (!routing) v('an escalate project whose progress carries no routing state');
+    else if (routing.items.pending !== 0) v(`${routing.items.pending} items still wait for a judge at the end`);
+    escalate = {
+      target: spec.escalate.target,
+      delta: spec.escalate.delta,
+      calibration: spec.escalate.calibration,
+      decidedByJudges,
+      judgeShare: decidedByJudges / crowd.items.length,
+      judgeAccuracy: decidedByJudges ? judgeCorrect / decidedByJudges : null,
+      byJudge: Object.fromEntries(
+        spec.escalate.judges.map((j) => {
+          const state = routing?.judges.find((s) => s.name === j.name);
+          const mine = byJudge[j.name] ?? { decided: 0, correct: 0 };
+          return [j.name, { ...mine, threshold: state?.threshold ?? null, calibrationPoints: state?.calibration_points ?? 0, calibrationAgreement: state?.agreement ?? null }];
+        }),
+      ),
+      routing,
+    };
+  }
+  return {
+    mode: spec.name,
+    redundancy: spec.redundancy,
+    items: crowd.items.length,
+    humanLabels: progress.human_budget.spent,
+    budget: progress.human_budget.budget,
+    perItem: progress.human_budget.per_item,
+    accuracy: correct / crowd.items.length,
+    correct,
+    escalate,
+    seconds: run.seconds,
+    crowdWaits: run.crowd.waits,
+    errors: { ...run.crowd.errors, ...Object.fromEntries(Object.entries(run.judges).flatMap(([n, s]) => Object.entries(s.errors).map(([k, c]) => [`${n}:${k}`, c]))) },
+    violations,
+  };
+}
