@@ -72,5 +72,5 @@ export function inCalibration(projectId: number, itemId: number, share: number):
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35) >>> 0;
   h ^= h >>> 16;
-  return h / 2 ** 32 < share;
+  return (h >>> 0) / 2 ** 32 < share;
 }

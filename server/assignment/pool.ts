@@ -98,7 +98,7 @@ export class ProjectPool {
   /** Whether a cascade judge may yet get more items (judges before it still hold some undecided). */
   judgeWaiting(annotatorId: number): boolean {
     const k = this.router?.stageOf(annotatorId);
-    return k !== undefined && this.router!.waitingBefore(k) > 0;
+    return k !== undefined && this.router!.moreMayCome(k);
   }
 
   /** The redundancy rule's view of every item changed (a new model snapshot): they are counted and filed again. */
@@ -171,9 +171,19 @@ export class ProjectPool {
     return this.humans.hasWorkFor(annotatorId);
   }
 
-  /** Whether items this human could still label are held by others' leases (they come back if those lapse). */
+  /**
+   * Whether items this human could still label are held by others' leases (they come back if those lapse), or,
+   * under escalation, more may yet be routed to the humans (router.ts `humansMayGetMore`).
+   */
   heldByOthers(annotatorId: number): boolean {
-    return this.humans.heldByOthers(annotatorId) || (this.router?.waitingBefore() ?? 0) > 0;
+    if (this.humans.heldByOthers(annotatorId)) return true;
+    const router = this.router;
+    if (!router) return false;
+    const calibrating = () => {
+      for (const l of this.leases.values()) if (l.kind === 'human' && l.annotatorId !== annotatorId && router.isCalibration(this.items.get(l.itemId)!)) return true;
+      return false;
+    };
+    return router.humansMayGetMore(calibrating);
   }
 
   /** A crowd worker's first label created their annotator row: their state moves from the provisional id to it. */

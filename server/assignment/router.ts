@@ -86,6 +86,8 @@ export class Router {
   private thresholds: Array<number | null> = [];
   private fits: Array<SelectiveResult | null> = [];
   private settled: boolean[] = [];
+  /** Judges that have not yet judged every calibration item (as of the last certification). */
+  private judging: boolean[] = [];
   private pending: number[] = [];
   private accepted: number[] = [];
   private humansEscalated = 0;
@@ -136,6 +138,7 @@ export class Router {
     this.thresholds = this.plan.judges.map(() => null);
     this.fits = this.plan.judges.map(() => null);
     this.settled = this.plan.judges.map(() => false);
+    this.judging = this.plan.judges.map(() => true);
     this.pending = this.plan.judges.map(() => 0);
     this.accepted = this.plan.judges.map(() => 0);
     this.humansEscalated = 0;
@@ -209,11 +212,31 @@ export class Router {
     return moved;
   }
 
-  /** Items waiting for a judge before stage `k` (all stages when k is K): more may yet come to it. */
-  waitingBefore(k: number = this.K): number {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += this.pending[j]!;
-    return n;
+  /**
+   * Whether stage `k` (the humans when k is K) may yet be given more items: some wait for a judge before it, or a
+   * judge before it is not settled (its calibration items are not all closed and judged, so its threshold may move
+   * and send back items it decided).
+   */
+  moreMayCome(k: number = this.K): boolean {
+    for (let j = 0; j < k; j++) if (this.pending[j]! > 0 || !this.settled[j]) return true;
+    return false;
+  }
+
+  /**
+   * Whether the humans may yet be given items they cannot take now, so one with nothing to do should wait rather
+   * than be told they are done: items wait for a judge, a recertification is due, a judge has not judged every
+   * calibration item (its threshold may still move), or `calibrating()` (another human holds a calibration item).
+   * Calibration items nobody holds do not keep anyone waiting: they are there to take, or for people yet to come.
+   */
+  humansMayGetMore(calibrating: () => boolean): boolean {
+    if (this.dirty) return true;
+    for (let k = 0; k < this.K; k++) if (this.pending[k]! > 0 || this.judging[k]!) return true;
+    return !this.settled.every(Boolean) && calibrating();
+  }
+
+  /** Whether the item is in the calibration share (humans always label it). */
+  isCalibration(s: ItemSlot): boolean {
+    return this.calib[s.idx] === 1;
   }
 
   stageOf(judgeId: number): number | undefined {
@@ -346,6 +369,7 @@ export class Router {
       this.fits[k] = fit;
       this.thresholds[k] = fit.threshold;
       this.settled[k] = settled;
+      this.judging[k] = judged < this.calibIdx.length;
     }
     return changed;
   }
