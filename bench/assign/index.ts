@@ -45,7 +45,7 @@ export const assign = defineBenchmark({
     judges: { default: 1, help: '--routing escalate: judges in the cascade' },
     judgeLanes: { default: 8, help: "--routing escalate: each judge's concurrent task loops (its registered concurrency)" },
     calibration: { default: 0.1, help: '--routing escalate: the calibration share humans always label' },
-    humanAccuracy: { default: 0.9, help: "--routing escalate: chance a human answers the item's drawn truth" },
+    humanAccuracy: { default: 0.95, help: "--routing escalate: chance a human answers the item's drawn truth" },
     seed: { default: 13, help: '--routing escalate: seed of the drawn truths, verdicts and certainties' },
     drain: { default: 600, help: '--routing escalate: most seconds to go on after the saturated phase until every item is decided' },
     keep: { default: 0, help: '1 keeps the temporary database folder' },

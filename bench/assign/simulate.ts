@@ -34,6 +34,11 @@ export function humanAnswer(seed: number, worker: string, item: string, accuracy
   return answerWith(truth(seed, item), accuracy, unit(seed, 'human', worker, item), unit(seed, 'human-wrong', worker, item));
 }
 
+/** A human's certainty (the project asks for one under escalation): 60–100, not read by the routing. */
+export function humanCertainty(seed: number, worker: string, item: string): number {
+  return 60 + Math.round(40 * unit(seed, 'human-certainty', worker, item));
+}
+
 /** Judge `k`'s verdict and certainty (1–100) on an item: right with probability certainty/100. */
 export function judgeAnswer(seed: number, k: number, item: string): { value: Verdict; certainty: number } {
   const certainty = Math.round(50 + 50 * Math.cbrt(unit(seed, 'certainty', k, item)));

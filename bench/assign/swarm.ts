@@ -11,7 +11,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { Samples } from '../lib/stats';
 import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
-import { humanAnswer, judgeAnswer } from './simulate';
+import { humanAnswer, humanCertainty, judgeAnswer } from './simulate';
 import { answer, TaskShapeCheck } from './task-shape';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -147,7 +147,8 @@ async function annotate(worker: string, socket: Client): Promise<void> {
     const clientLabelId = `${worker}-${++seq}`;
     const e = config.escalate;
     const value = e ? humanAnswer(e.seed, worker, task.item.id, e.humanAccuracy) : answer(config.kind, task);
-    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId });
+    const certainty = e ? { certainty: humanCertainty(e.seed, worker, task.item.id) } : {};
+    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId, ...certainty });
     record('label:submit', submit);
     if (failed(submit.ack)) continue;
     const result = (submit.ack as { ok: true; data: SubmitResult }).data;
