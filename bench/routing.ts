@@ -129,10 +129,11 @@ function print(modes: ModeResult[], fixed: number): void {
       e ? `${pct(e.judgeAccuracy)} vs ${e.target}` : '–',
       thresholds,
       `${round(m.seconds, 1)} s`,
+      m.waves.length === 1 ? '1' : m.waves.map((w) => w.humanLabels).join(' + '),
       String(m.violations.length),
     ];
   });
-  console.log('\n' + table(['mode', 'human labels', 'of budget', `saved vs fixed ${fixed}`, 'accuracy (key)', 'judge-decided', 'judge acc. (key)', 'thresholds (calibration)', 'wall', 'violations'], rows));
+  console.log('\n' + table(['mode', 'human labels', 'of budget', `saved vs fixed ${fixed}`, 'accuracy (key)', 'judge-decided', 'judge acc. (key)', 'thresholds (calibration)', 'wall', 'crowd waves', 'violations'], rows));
   for (const m of modes) for (const v of m.violations.slice(0, 10)) console.log(`  ${m.mode}: ${v}`);
 }
 

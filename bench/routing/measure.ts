@@ -47,6 +47,8 @@ export interface ModeResult {
     routing: RoutingState | null;
   };
   seconds: number;
+  /** Human labels per wave of annotators (one wave when nobody was sent home early). */
+  waves: Replayed['waves'];
   crowdWaits: number;
   errors: Record<string, number>;
   violations: string[];
@@ -75,6 +77,9 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
   const violations: string[] = [];
   const v = (s: string) => violations.length < 50 && violations.push(s);
   if (run.timedOut) v(`the mode did not finish before its deadline (items still waiting or being labelled)`);
+  run.waves.forEach((w, i) => {
+    if (w.leftAfter) v(`wave ${i + 1}: every annotator was told nothing is left and nothing waits, yet a new one was then served ${w.leftAfter}`);
+  });
   const internal = new Map(
     (server.db.prepare('SELECT id, external_id FROM items WHERE project_id = ?').all(run.projectId) as Array<{ id: number; external_id: string }>).map((r) => [r.external_id, r.id]),
   );
@@ -153,6 +158,7 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
     correct,
     escalate,
     seconds: run.seconds,
+    waves: run.waves,
     crowdWaits: run.crowd.waits,
     errors: { ...run.crowd.errors, ...Object.fromEntries(Object.entries(run.judges).flatMap(([n, s]) => Object.entries(s.errors).map(([k, c]) => [`${n}:${k}`, c]))) },
     violations,

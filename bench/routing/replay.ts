@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Task } from '../../shared/protocol';
-import type { CommandSocket } from '../../shared/socket-command';
+import { sendCommand, type CommandSocket } from '../../shared/socket-command';
 import type { BenchServer } from '../lib/server';
 import { annotate, connect, type Answerer, type LoopStats } from './clients';
 import type { Crowd } from './data';
@@ -31,6 +31,8 @@ export interface Replayed {
   judgeIds: Map<string, number>;
   crowd: LoopStats;
   judges: Record<string, LoopStats>;
+  /** The crowds that came one after another (more than one: annotators were sent home while work remained). */
+  waves: Wave[];
   seconds: number;
   timedOut: boolean;
 }
@@ -106,6 +108,37 @@ function judgeAnswerer(crowd: Crowd, judge: PersonaJudge, verdicts: Map<string, 
   };
 }
 
+/** Waves of fresh annotators a mode may take before the benchmark gives up on it. */
+const MAX_WAVES = 10;
+
+export interface Wave {
+  humanLabels: number;
+  /** Seconds from the mode's start to the wave's end. */
+  seconds: number;
+  /** What a new annotator was served once the wave had stopped (an item id), or null when nothing was left. */
+  leftAfter: string | null;
+}
+
+function add(to: LoopStats, s: LoopStats): void {
+  to.labels += s.labels;
+  to.waits += s.waits;
+  for (const [k, v] of Object.entries(s.errors)) to.errors[k] = (to.errors[k] ?? 0) + v;
+}
+
+/** Whether a new human would still be served a task (released at once, unanswered): its item id, or null. */
+async function workLeft(url: string, invite: string, worker: string): Promise<string | null> {
+  const probe = await connect(url, { token: invite, worker });
+  try {
+    const next = await sendCommand(probe, 'task:next', {}, 30_000);
+    if (!next.ok) throw new Error(`probe: task:next refused: ${next.error.message}`);
+    if (!next.data) return null;
+    await sendCommand(probe, 'task:release', { leaseId: next.data.leaseId }, 30_000);
+    return next.data.item.id;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** Runs one mode to the end (or the deadline); the sockets are closed before it returns. */
 export async function replay(server: BenchServer, crowd: Crowd, spec: ModeSpec, o: { clients: number; pollMs: number; deadlineSeconds: number }): Promise<Replayed> {
   const longest = Math.min(...crowd.items.map((it) => it.labels.length));
@@ -122,24 +155,38 @@ export async function replay(server: BenchServer, crowd: Crowd, spec: ModeSpec, 
     10_000,
   );
   const started = performance.now();
+  const answerer = crowdAnswerer(crowd, given);
+  const judgeAnswerers = judges.map((j) => {
+    const mine = new Map<string, Verdict>();
+    verdicts.set(j.judge.name, mine);
+    return judgeAnswerer(crowd, j.judge, mine);
+  });
+  const crowdStats: LoopStats = { labels: 0, waits: 0, errors: {} };
+  const judgeStats: LoopStats[] = judges.map(() => ({ labels: 0, waits: 0, errors: {} }));
+  const loop = { pollMs: o.pollMs, stopped: () => timedOut };
+  const waves: Wave[] = [];
   try {
-    const humans = await Promise.all(Array.from({ length: o.clients }, (_, i) => connect(server.url, { token: invite, worker: `turker-${String(i + 1).padStart(3, '0')}` })));
-    const judgeSockets = await Promise.all(judges.map((j) => connect(server.url, { token: j.token })));
-    sockets.push(...humans, ...judgeSockets);
-    const loop = { pollMs: o.pollMs, stopped: () => timedOut };
-    const answerer = crowdAnswerer(crowd, given);
-    const judgeRuns = judges.map((j, i) => {
-      const mine = new Map<string, Verdict>();
-      verdicts.set(j.judge.name, mine);
-      return annotate(judgeSockets[i]!, `judge-${j.judge.name}`, judgeAnswerer(crowd, j.judge, mine), loop);
-    });
-    const humanRuns = humans.map((s, i) => annotate(s, `turker-${i + 1}`, answerer, loop));
-    const [judgeStats, humanStats] = await Promise.all([Promise.all(judgeRuns), Promise.all(humanRuns)]);
-    const crowdStats: LoopStats = { labels: 0, waits: 0, errors: {} };
-    for (const s of humanStats) {
-      crowdStats.labels += s.labels;
-      crowdStats.waits += s.waits;
-      for (const [k, v] of Object.entries(s.errors)) crowdStats.errors[k] = (crowdStats.errors[k] ?? 0) + v;
+    // A wave: a fresh crowd (and the judges) labels until each is told nothing is left and nothing waits. If a new
+    // annotator then still finds a task, the first were sent home too early: another wave comes (as new workers
+    // would on a crowd platform), and the benchmark counts it as a violation.
+    for (let w = 1; !timedOut; w++) {
+      const tag = w === 1 ? '' : `w${w}-`;
+      const humans = await Promise.all(Array.from({ length: o.clients }, (_, i) => connect(server.url, { token: invite, worker: `turker-${tag}${String(i + 1).padStart(3, '0')}` })));
+      const judgeSockets = await Promise.all(judges.map((j) => connect(server.url, { token: j.token })));
+      sockets.push(...humans, ...judgeSockets);
+      const before = count(given);
+      const [js, hs] = await Promise.all([
+        Promise.all(judgeSockets.map((s, i) => annotate(s, `judge-${judges[i]!.judge.name}-${w}`, judgeAnswerers[i]!, loop))),
+        Promise.all(humans.map((s, i) => annotate(s, `turker-${tag}${i + 1}`, answerer, loop))),
+      ]);
+      js.forEach((s, i) => add(judgeStats[i]!, s));
+      hs.forEach((s) => add(crowdStats, s));
+      for (const s of [...humans, ...judgeSockets]) s.disconnect();
+      const left = await workLeft(server.url, invite, `probe-${w}`);
+      waves.push({ humanLabels: count(given) - before, seconds: (performance.now() - started) / 1000, leftAfter: left });
+      if (!left) break;
+      console.log(`[routing]   ${spec.name}: every annotator of wave ${w} was told nothing waits, yet a new one is served ${left}: wave ${w + 1}`);
+      if (w >= MAX_WAVES) break;
     }
     return {
       projectId,
@@ -148,6 +195,7 @@ export async function replay(server: BenchServer, crowd: Crowd, spec: ModeSpec, 
       judgeIds: new Map(judges.map((j) => [j.judge.name, j.id])),
       crowd: crowdStats,
       judges: Object.fromEntries(judges.map((j, i) => [j.judge.name, judgeStats[i]!])),
+      waves,
       seconds: (performance.now() - started) / 1000,
       timedOut,
     };
