@@ -11,7 +11,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { Samples } from '../lib/stats';
 import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
-import { humanAnswer, humanCertainty, judgeAnswer } from './simulate';
+import { asShown, humanAnswer, humanCertainty, judgeAnswer } from './simulate';
 import { answer, TaskShapeCheck } from './task-shape';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -146,7 +146,7 @@ async function annotate(worker: string, socket: Client): Promise<void> {
     if (current() === 'stopped') return;
     const clientLabelId = `${worker}-${++seq}`;
     const e = config.escalate;
-    const value = e ? humanAnswer(e.seed, worker, task.item.id, e.humanAccuracy) : answer(config.kind, task);
+    const value = e ? asShown(humanAnswer(e.seed, worker, task.item.id, e.humanAccuracy), task.order) : answer(config.kind, task);
     const certainty = e ? { certainty: humanCertainty(e.seed, worker, task.item.id) } : {};
     const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, clientLabelId, ...certainty });
     record('label:submit', submit);
@@ -192,7 +192,7 @@ async function judgeLane(k: number, name: string, socket: Client, lane: number):
     waitedMs.delete(socket);
     const { value, certainty } = judgeAnswer(seed, k, task.item.id);
     const clientLabelId = `${name}-${lane}-${++seq}`;
-    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value, certainty, clientLabelId });
+    const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value: asShown(value, task.order), certainty, clientLabelId });
     if (failed(submit.ack)) continue;
     acked.push([name, task.item.id, task.leaseId, clientLabelId, (submit.ack as { ok: true; data: SubmitResult }).data.labelId]);
     judgeLabels++;
