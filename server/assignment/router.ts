@@ -349,6 +349,9 @@ export class Router {
     const refs = this.calibIdx.map((i) => this.reference(this.order[i]!));
     const closed = this.calibIdx.reduce((n, i) => n + (this.order[i]!.gold || this.humansClosed(this.order[i]!) ? 1 : 0), 0);
     let changed = false;
+    // As the authors' cascade calibrates (cascaded_classifier.py `calibrate`): each judge on the calibration items
+    // no judge before it decided at its threshold, the items that would reach it.
+    const taken = new Uint8Array(this.calibIdx.length);
     for (let k = 0; k < this.K; k++) {
       const v = this.verdicts[k]!;
       const cert = new Float64Array(this.calibIdx.length);
@@ -358,7 +361,7 @@ export class Router {
       this.calibIdx.forEach((i, t) => {
         if (v.done[i]! < v.slots) return;
         judged++;
-        if (v.bad[i] || Number.isNaN(v.cert[i]!) || refs[t]! < 0) return;
+        if (taken[t] || v.bad[i] || Number.isNaN(v.cert[i]!) || refs[t]! < 0) return;
         cert[n] = v.cert[i]!;
         correct[n++] = v.code[i] === refs[t] ? 1 : 0;
       });
@@ -368,6 +371,8 @@ export class Router {
       if (fit.threshold !== this.thresholds[k] || settled !== this.settled[k]) changed = true;
       this.fits[k] = fit;
       this.thresholds[k] = fit.threshold;
+      const t = fit.threshold;
+      if (t !== null) this.calibIdx.forEach((i, c) => v.done[i]! >= v.slots && !v.bad[i] && v.cert[i]! >= t && (taken[c] = 1));
       this.settled[k] = settled;
       this.judging[k] = judged < this.calibIdx.length;
     }

@@ -235,11 +235,14 @@ describe('escalation: racing judges and humans', () => {
     expect(seenBy2.size).toBeLessThan(ITEMS);
     for (const c of calib) expect(seenBy2.has(c)).toBe(true);
 
-    // Each threshold is the one certified on the calibration items' stored labels: humans' majority vs the verdict.
+    // Each threshold is the one certified on the calibration items' stored labels: humans' majority vs the verdict,
+    // the second judge's on the calibration items the first did not decide (as the authors' cascade calibrates).
+    const taken = new Set<number>();
     for (const [k, v] of [v1, v2].entries()) {
       const cert: number[] = [];
       const correct: number[] = [];
       for (const c of calib) {
+        if (taken.has(c)) continue;
         const votes = rows.filter((r) => r.item === c && r.kind === 'human').map((r) => r.value);
         const a = votes.filter((x) => x === 'A').length;
         const ref = a * 2 > votes.length ? 'A' : 'B';
@@ -252,6 +255,7 @@ describe('escalation: racing judges and humans', () => {
       expect(routing.judges[k]!.threshold).toBe(fit.threshold);
       expect(routing.judges[k]!.calibration_points).toBe(fit.calibrationItems);
       expect(routing.judges[k]!.agreement).toBe(fit.agreement);
+      for (const c of calib) if (accepted(v.get(c), fit.threshold)) taken.add(c);
     }
     expect(t1).not.toBeNull();
     // The thresholds were recertified as labels arrived: none at first, then certified while labelling went on.
