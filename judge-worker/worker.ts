@@ -177,6 +177,7 @@ export class JudgeWorker {
    */
   private async take(): Promise<{ task: Task; heartbeat: NodeJS.Timeout } | null> {
     let wait = WAIT_FIRST_MS;
+    let lastLook = false;
     for (;;) {
       if (this.stopping || this.fatal) return null;
       let next;
@@ -193,7 +194,13 @@ export class JudgeWorker {
       }
       const task = next.data;
       if (!task) {
-        if (!(await this.workMayCome())) return null;
+        if (!(await this.workMayCome())) {
+          // Work can come between the two questions (then the server no longer says `waiting`): one more look.
+          if (lastLook) return null;
+          lastLook = true;
+          continue;
+        }
+        lastLook = false;
         await pause(wait, undefined, { signal: this.halted.signal }).catch(() => undefined);
         wait = Math.min(2 * wait, WAIT_MAX_MS);
         continue;
