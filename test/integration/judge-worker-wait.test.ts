@@ -16,7 +16,8 @@ let mock: MockOpenAI;
 beforeEach(async () => ({ server: s, mock } = await startServerAndModel()));
 afterEach(() => closeServerAndModel(s, mock));
 
-const ITEMS = 160;
+// Enough calibration items that the second judge, calibrated on those the first did not decide (about a third), has 30.
+const ITEMS = 240;
 const SHARE = 0.5;
 const number = (ext: string) => Number(ext.slice(1));
 /** Item qN's better answer. */
@@ -83,6 +84,8 @@ describe('judge worker in an escalation cascade', () => {
     const { pid, first, second, calibration } = await cascade();
     // "first" is certified on its sure calibration verdicts: the minimum it needs (the report's min_items, 30).
     expect([...calibration].filter((e) => !firstUnsure(number(e))).length).toBeGreaterThanOrEqual(30);
+    // "second" on the rest, the calibration items "first" leaves (as the authors' cascade calibrates): 30 or more too.
+    expect([...calibration].filter((e) => firstUnsure(number(e))).length).toBeGreaterThanOrEqual(30);
 
     expect((await s.api('POST', `/api/projects/${pid}/judges/${second}/run`)).status).toBe(202);
     // It gets the calibration items at once, then nothing until "first" has judged: it waits, still running.
