@@ -46,7 +46,7 @@ async function retype(page: Page, value: string): Promise<void> {
   await page.keyboard.type(value);
 }
 
-const ITEMS = 160;
+const ITEMS = 320;
 const CALIBRATION = 0.4;
 /** Item qN's truth in the canonical frame: answer_a better for odd N, answer_b for even. */
 const truth = (n: number): 'A' | 'B' => (n % 2 ? 'A' : 'B');
@@ -56,11 +56,12 @@ const wrong = (v: 'A' | 'B'): 'A' | 'B' => (v === 'A' ? 'B' : 'A');
 const itemNo = (t: Task) => Number(t.item.id.slice(1));
 
 /**
- * The cheap judge is sure (90) and right on three items in four, unsure (30) and wrong on the fourth; the strong one
- * is sure (95) and right on seven in eight, unsure (40) and wrong on the eighth. Each certifies a threshold at its
- * sure level on the calibration share; its unsure items go on down the cascade.
+ * The cheap judge is sure (90) and right on odd items, unsure (30) and wrong on even ones; the strong one is sure (95)
+ * and right but on every eighth item, where it is unsure (40) and wrong. Each certifies a threshold at its sure level
+ * on the calibration items that reach it (the strong one: the even ones, as the authors' cascade calibrates); its
+ * unsure items go on down the cascade.
  */
-const cheap = (t: Task) => (itemNo(t) % 4 === 0 ? { value: shown(t, wrong(truth(itemNo(t)))), certainty: 30 } : { value: shown(t, truth(itemNo(t))), certainty: 90 });
+const cheap = (t: Task) => (itemNo(t) % 2 === 0 ? { value: shown(t, wrong(truth(itemNo(t)))), certainty: 30 } : { value: shown(t, truth(itemNo(t))), certainty: 90 });
 const strong = (t: Task) => (itemNo(t) % 8 === 0 ? { value: shown(t, wrong(truth(itemNo(t)))), certainty: 40 } : { value: shown(t, truth(itemNo(t))), certainty: 95 });
 const human = (t: Task) => ({ value: shown(t, truth(itemNo(t))), certainty: 80 });
 
@@ -146,13 +147,13 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     const calibration = Array.from({ length: ITEMS }, (_, i) => i + 1).filter((n) => inCalibration(pid, n, CALIBRATION));
     expect(r.calibration_items).toBe(calibration.length);
     // Outside the calibration share: the cheap judge decides what it is sure of, the strong one what it is sure of
-    // among the rest (qN with N % 8 = 4), the humans get qN with N % 8 = 0 and every calibration item.
+    // among the rest (even N but N % 8 ≠ 0), the humans get qN with N % 8 = 0 and every calibration item.
     const outside = Array.from({ length: ITEMS }, (_, i) => i + 1).filter((n) => !calibration.includes(n));
     const count = (f: (n: number) => boolean) => outside.filter(f).length;
     expect(r.items).toEqual({ judges: count((n) => n % 8 !== 0), humans: calibration.length + count((n) => n % 8 === 0), pending: 0 });
     expect(r.judges.map((j) => [j.accepted, j.escalated, j.pending])).toEqual([
-      [count((n) => n % 4 !== 0), count((n) => n % 4 === 0), 0],
-      [count((n) => n % 8 === 4), count((n) => n % 8 === 0), 0],
+      [count((n) => n % 2 !== 0), count((n) => n % 2 === 0), 0],
+      [count((n) => n % 2 === 0 && n % 8 !== 0), count((n) => n % 8 === 0), 0],
     ]);
     expect(r.judges.map((j) => [j.id, j.stage])).toEqual([[j1.id, 0], [j2.id, 1]]);
     expect(r.judges.map((j) => j.threshold)).toEqual([90, 95]);
@@ -178,10 +179,12 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     await page.getByTestId(`routing-guarantee-${j1.id}`).waitFor();
     for (const j of report.routing.judges) {
       expect(await text(page.getByTestId(`routing-guarantee-${j.id}`).textContent())).toBe(`${j.name}: ${guarantee(report.routing, j)}${reached(j)}.`);
-      // Every sure verdict is right and the human always is: 100% agreement, on the calibration items it was sure of.
-      expect(j.calibration_points).toBe(calibration.length);
+      // Every sure verdict is right and the human always is: 100% agreement, on the calibration items it was sure of;
+      // the strong judge is calibrated on the calibration items the cheap one left (the even ones).
+      const reaching = j.id === j1.id ? calibration : calibration.filter((n) => n % 2 === 0);
+      expect(j.calibration_points).toBe(reaching.length);
       expect(j.agreement).toBe(1);
-      expect(j.coverage).toBeCloseTo(calibration.filter((n) => n % (j.id === j1.id ? 4 : 8) !== 0).length / calibration.length, 12);
+      expect(j.coverage).toBeCloseTo(reaching.filter((n) => n % (j.id === j1.id ? 2 : 8) !== 0).length / reaching.length, 12);
       expect(guarantee(report.routing, j)).toBe(`at least 85% agreement with the humans, with probability ≥ 80%, certified on ${j.calibration_points} calibration items`);
       const cells = (await page.getByTestId(`routing-row-${j.id}`).locator('td').allTextContents()).map((x) => x.trim());
       expect(cells).toEqual([String(j.stage + 1), j.name, thresholdText(j.threshold), String(j.calibration_points), pct(j.agreement), '85%', pct(j.coverage), String(j.accepted), String(j.escalated)]);
