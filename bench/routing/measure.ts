@@ -5,7 +5,9 @@
  */
 import type { ProjectProgress } from '../../shared/protocol';
 import type { RoutingState } from '../../shared/routing';
+import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import { inCalibration } from '../../shared/routing';
+import { certifiedThreshold } from '../../shared/stats/selective';
 import type { BenchServer } from '../lib/server';
 import { majority, type Crowd } from './data';
 import type { ModeSpec, Replayed } from './replay';
@@ -71,6 +73,28 @@ function allowed(r: ModeSpec['redundancy'], labels: string[]): { least: number; 
   return unanimous ? { least: r.min, most: r.min, rule: `first ${r.min} unanimous: exactly ${r.min}` } : { least: r.max, most: r.max, rule: `first ${r.min} disagree: exactly ${r.max}` };
 }
 
+/**
+ * Each judge's threshold certified again from the replay's own record (what the judges said, the human labels the
+ * crowd gave on the calibration share, their plurality as the reference), as the router does it: judge k on the
+ * calibration items no judge before it took at its threshold (Jung, Brahman & Choi 2025's cascade calibration).
+ */
+function independentThresholds(crowd: Crowd, spec: ModeSpec, run: Replayed, internal: Map<string, number>): Array<number | null> {
+  const { target, delta, calibration, judges } = spec.escalate!;
+  const calib = crowd.items.filter((it) => inCalibration(run.projectId, internal.get(it.id)!, calibration));
+  const taken = new Set<string>();
+  return judges.map((j) => {
+    const said = run.verdicts.get(j.name)!;
+    const points = calib.flatMap((it) => {
+      const ref = majority(run.given.get(it.id) ?? []);
+      const v = said.get(it.id);
+      return ref === null || !v || taken.has(it.id) ? [] : [{ id: it.id, certainty: v.certainty, agree: v.value === ref ? 1 : 0 }];
+    });
+    const fit = certifiedThreshold(Float64Array.from(points, (p) => p.certainty), Uint8Array.from(points, (p) => p.agree), { target, delta, minItems: REPORT_TEST_DEFAULTS.minItems });
+    if (fit.threshold !== null) for (const p of points) if (p.certainty >= fit.threshold) taken.add(p.id);
+    return fit.threshold;
+  });
+}
+
 export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec, run: Replayed): Promise<ModeResult> {
   const progress = await server.api<ProjectProgress>('GET', `/api/projects/${run.projectId}/progress`);
   const gold = new Map((await goldRows(server, run.projectId)).map((g) => [g.id, g]));
@@ -130,6 +154,11 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
   if (spec.escalate) {
     if (!routing) v('an escalate project whose progress carries no routing state');
     else if (routing.items.pending !== 0) v(`${routing.items.pending} items still wait for a judge at the end`);
+    const recomputed = independentThresholds(crowd, spec, run, internal);
+    spec.escalate.judges.forEach((j, k) => {
+      const server = routing?.judges.find((s) => s.name === j.name)?.threshold ?? null;
+      if (server !== recomputed[k]) v(`judge ${j.name}: the server certified ${server}, the replay's own calibration record certifies ${recomputed[k]}`);
+    });
     escalate = {
       target: spec.escalate.target,
       delta: spec.escalate.delta,
