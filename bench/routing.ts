@@ -12,7 +12,7 @@ import path from 'node:path';
 import { choice, list, type ChoiceOption } from './lib/args';
 import { defineBenchmark } from './lib/benchmark';
 import { machine } from './lib/machine';
-import { resultHead } from './lib/results';
+import { resultHead, writeResult } from './lib/results';
 import { startBenchServer } from './lib/server';
 import { round, table } from './lib/stats';
 import { DATASETS, loadCrowd } from './routing/data';
@@ -52,7 +52,7 @@ export const routing = defineBenchmark({
     poll: { default: 50, help: 'ms an annotator sleeps when told items are waiting' },
     seed: { default: 13, help: "seed of the simulated judges' draws" },
     deadline: { default: 900, help: 'seconds a mode may take before it counts as stuck' },
-    json: text('', 'also write the result to this file'),
+    json: text('', 'also write the result to this file (besides bench/results/routing-<dataset>.json)'),
     keep: { default: 0, help: '1 keeps the temporary database folder' },
   },
   async run(o, { command }) {
@@ -102,6 +102,7 @@ export const routing = defineBenchmark({
       violations: results.reduce((a, r) => a + r.violations.length, 0),
     };
     print(result.modes, o.fixed);
+    console.log(`\nwrote ${path.relative(process.cwd(), writeResult(`routing-${crowd.dataset}`, result))}`);
     if (o.json) {
       fs.writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');
       console.log(`\nwrote ${o.json}`);
