@@ -116,7 +116,6 @@ const log = (s: string) => console.log(`[routing] ${s}`);
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${(100 * n).toFixed(1)}%`);
 
 function print(modes: ModeResult[], fixed: number): void {
-  const fixedRun = modes.find((m) => m.redundancy === fixed);
   const rows = modes.map((m) => {
     const e = m.escalate;
     const thresholds = e ? Object.entries(e.byJudge).map(([n, j]) => `${n}: ${j.threshold ?? 'none'} (${j.calibrationPoints} pts, ${pct(j.calibrationAgreement)})`).join('; ') : '–';
@@ -124,7 +123,7 @@ function print(modes: ModeResult[], fixed: number): void {
       m.mode,
       String(m.humanLabels),
       `${pct(m.humanLabels / m.budget)} of ${m.budget}`,
-      fixedRun ? pct(1 - m.humanLabels / fixedRun.humanLabels) : '–',
+      pct(1 - m.humanLabels / (m.items * fixed)),
       `${pct(m.accuracy)} (${m.correct}/${m.items})`,
       e ? `${pct(e.judgeShare)} (${e.decidedByJudges})` : '–',
       e ? `${pct(e.judgeAccuracy)} vs ${e.target}` : '–',

@@ -102,7 +102,11 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
   const v = (s: string) => violations.length < 50 && violations.push(s);
   if (run.timedOut) v(`the mode did not finish before its deadline (items still waiting or being labelled)`);
   run.waves.forEach((w, i) => {
-    if (w.leftAfter) v(`wave ${i + 1}: every annotator was told nothing is left and nothing waits, yet a new one was then served ${w.leftAfter}`);
+    if (w.leftAfter)
+      v(
+        `wave ${i + 1}: every annotator was told nothing is left and nothing waits, yet a new one was then served ${w.leftAfter} (${w.labelsSoFar} human labels so far), ` +
+          (w.leftForOld ? `and so was the wave's first annotator asking again (${w.leftForOld})` : "the wave's first annotator asking again was not"),
+      );
   });
   const internal = new Map(
     (server.db.prepare('SELECT id, external_id FROM items WHERE project_id = ?').all(run.projectId) as Array<{ id: number; external_id: string }>).map((r) => [r.external_id, r.id]),

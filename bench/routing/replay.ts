@@ -117,6 +117,10 @@ export interface Wave {
   seconds: number;
   /** What a new annotator was served once the wave had stopped (an item id), or null when nothing was left. */
   leftAfter: string | null;
+  /** That item's human labels at the time. */
+  labelsSoFar: number;
+  /** What the wave's first annotator, asking again then, was served (null: nothing). */
+  leftForOld: string | null;
 }
 
 function add(to: LoopStats, s: LoopStats): void {
@@ -183,9 +187,12 @@ export async function replay(server: BenchServer, crowd: Crowd, spec: ModeSpec, 
       hs.forEach((s) => add(crowdStats, s));
       for (const s of [...humans, ...judgeSockets]) s.disconnect();
       const left = await workLeft(server.url, invite, `probe-${w}`);
-      waves.push({ humanLabels: count(given) - before, seconds: (performance.now() - started) / 1000, leftAfter: left });
+      // The same question for one of the wave's own annotators: is the work new, or was it there for them too?
+      const leftForOld = left && (await workLeft(server.url, invite, `turker-${tag}001`));
+      const labelsSoFar = left ? (given.get(left)?.length ?? 0) : 0;
+      waves.push({ humanLabels: count(given) - before, seconds: (performance.now() - started) / 1000, leftAfter: left, labelsSoFar, leftForOld: leftForOld || null });
       if (!left) break;
-      console.log(`[routing]   ${spec.name}: every annotator of wave ${w} was told nothing waits, yet a new one is served ${left}: wave ${w + 1}`);
+      console.log(`[routing]   ${spec.name}: every annotator of wave ${w} was told nothing waits, yet a new one is served ${left} (${labelsSoFar} human labels so far; the wave's first annotator ${leftForOld ? `is served ${leftForOld}` : 'is not'}): wave ${w + 1}`);
       if (w >= MAX_WAVES) break;
     }
     return {
