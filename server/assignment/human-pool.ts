@@ -10,7 +10,7 @@ import { humanSlot } from '../labels/labels.repo';
 import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
-import { needOf, type HumanNeed } from './human-need';
+import { needOf, PosteriorSource, type HumanNeed } from './human-need';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -43,6 +43,8 @@ export class HumanPool {
   goldItems = 0;
   /** `perItem[k]`: how many items have k human labels. */
   perItem: number[] = [];
+  /** The crowd model a posterior rule reads (kept across resets: a rebuilt rule reads the same snapshot). */
+  readonly posterior = new PosteriorSource();
 
   constructor(
     private settings: PoolSettings,
@@ -50,7 +52,7 @@ export class HumanPool {
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {
-    this.need = needOf(settings.redundancy);
+    this.need = needOf(settings.redundancy, this.posterior);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
   }
@@ -58,7 +60,7 @@ export class HumanPool {
   /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
   reset(settings: PoolSettings): void {
     this.settings = settings;
-    this.need = needOf(settings.redundancy);
+    this.need = needOf(settings.redundancy, this.posterior);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
     this.complete = 0;
