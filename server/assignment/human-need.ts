@@ -19,8 +19,11 @@ export interface HumanNeed {
   closed(s: ItemSlot): boolean;
   /** Counts one more human label's value (by `annotatorId`), for a rule that looks at values (a fixed redundancy does not). */
   vote(s: ItemSlot, value: unknown, annotatorId: number): void;
-  /** Reads the item again after the rule's view changed otherwise (a new model snapshot); run inside HumanPool.reroute. */
-  refresh?(s: ItemSlot): void;
+  /**
+   * The rule's view changed otherwise (a new model snapshot): the change to make to this item, to run inside
+   * HumanPool.reroute, or null when its filing cannot change.
+   */
+  refresh?(s: ItemSlot): (() => void) | null;
 }
 
 /** Today's rule: every item takes n labels, leases in flight counted; lists by `used`, the fewest first. */
@@ -111,9 +114,12 @@ export class PosteriorNeed extends UnanimousNeed {
     v.keys.push(key);
     v.stop = this.posteriorOf(s.id) >= this.target;
   }
-  refresh(s: ItemSlot): void {
+  /** Only an item between min and max labels is filed by its stop; others take the new model with their next vote. */
+  refresh(s: ItemSlot): (() => void) | null {
     const v = this.votes.get(s.id);
-    if (v) v.stop = this.posteriorOf(s.id) >= this.target;
+    if (!v || s.labels < this.min || s.labels >= this.max) return null;
+    const stop = this.posteriorOf(s.id) >= this.target;
+    return stop === v.stop ? null : () => void (v.stop = stop);
   }
   /** The item's top-class posterior under the model in force (NaN with no vote). */
   posteriorOf(itemId: number): number {

@@ -87,7 +87,11 @@ export class ProjectPool {
   usePosterior(model: PosteriorModel): void {
     this.humans.posterior.current = model;
     const need = this.humans.need;
-    for (const s of this.items.values()) this.humans.reroute(s, () => need.refresh?.(s));
+    if (!need.refresh) return;
+    for (const s of this.items.values()) {
+      const change = need.refresh(s);
+      if (change) this.humans.reroute(s, change);
+    }
   }
 
   /** Items closed by the redundancy rule: a fixed redundancy's count reached; adaptive: stopped, or at `max`. */

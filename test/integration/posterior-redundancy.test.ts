@@ -106,7 +106,7 @@ function closedUnder(model: PosteriorModel | null, votes: Map<number, { annotato
 const shown = (t: Task, canonical: string) => (t.order === 'BA' ? ({ A: 'B', B: 'A' } as Record<string, string>)[canonical] ?? canonical : canonical);
 
 /** Labels until nothing is left (or `limit` labels), waiting while items it could take are held by others. */
-async function labelAll(c: Client, answer: (t: Task) => string, limit = Infinity): Promise<number[]> {
+async function labelAll(c: Client, answer: (t: Task) => string, limit = Infinity, tag = 'l'): Promise<number[]> {
   const ids: number[] = [];
   for (let n = 0; n < limit; n++) {
     const t = await ok<Task | null>(c, 'task:next');
@@ -116,7 +116,7 @@ async function labelAll(c: Client, answer: (t: Task) => string, limit = Infinity
       n--;
       continue;
     }
-    const r = await ok<SubmitResult>(c, 'label:submit', { leaseId: t.leaseId, value: shown(t, answer(t)), clientLabelId: `l${n}` });
+    const r = await ok<SubmitResult>(c, 'label:submit', { leaseId: t.leaseId, value: shown(t, answer(t)), clientLabelId: `${tag}${n}` });
     ids.push(r.labelId);
   }
   return ids;
@@ -159,14 +159,17 @@ describe('adaptive redundancy, stop "posterior"', () => {
     const token = await invite(s, pid);
     const clients = await Promise.all(Array.from({ length: 30 }, (_, i) => s.connect({ token, worker: `w${i}` })));
     const answers = answerers(30);
-    const acked = (await Promise.all(clients.map((c, i) => labelAll(c, answers[i]!)))).flat();
+    // A first round of 30 labels, until a model fitted on them is in force (the worker started); then the race.
+    const warm = (await Promise.all(clients.slice(0, 6).map((c, i) => labelAll(c, answers[i]!, 5, 'warm')))).flat();
+    await settled(s, pid, pool);
+    const acked = [...warm, ...(await Promise.all(clients.map((c, i) => labelAll(c, answers[i]!)))).flat()];
 
     expect(leasesPastTarget(log)).toEqual([]);
     const votes = storedVotes(s, pid);
     expect([...votes.values()].filter((v) => v.keys.length > RULE.max)).toEqual([]);
     const stored = s.db.prepare('SELECT id FROM labels WHERE project_id = ? ORDER BY id').all(pid) as Array<{ id: number }>;
     expect(acked.sort((a, b) => a - b)).toEqual(stored.map((r) => r.id));
-    expect(log.snapshots.length).toBeGreaterThan(3);
+    expect(log.snapshots.length).toBeGreaterThanOrEqual(2); // the first, and refits during the race
     // Both ways out of the rule happen: items stopped at min, and items that went on (Dawid–Skene learns who is
     // reliable: two of them agreeing pass 0.99; majority's pooled accuracy of about 0.75 never lets two votes pass 0.95).
     const counts = [...votes.values()].map((v) => v.keys.length);

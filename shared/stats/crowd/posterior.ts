@@ -126,7 +126,7 @@ export class PosteriorModel {
   private readonly logPrior: Float64Array;
   private readonly spamming: Float64Array = new Float64Array(0);
   private readonly thetas: Float64Array = new Float64Array(0);
-  private readonly scratch: Float64Array;
+  private readonly q: Float64Array;
 
   constructor(readonly data: PosteriorModelData) {
     this.method = data.method;
@@ -134,7 +134,7 @@ export class PosteriorModel {
     const k = this.k;
     data.classes.forEach((c, i) => this.classIndex.set(c, i));
     this.logPrior = new Float64Array(k);
-    this.scratch = new Float64Array(k);
+    this.q = new Float64Array(k);
     if (data.method === 'majority') return;
     data.annotators.forEach((a, j) => this.annotatorIndex.set(a, j));
     const n = data.annotators.length;
@@ -176,29 +176,35 @@ export class PosteriorModel {
   /** P(true class = the top class | votes): vote v is annotator `annotators[v]`'s value `keys[v]`. NaN for no vote. */
   posterior(annotators: readonly number[], keys: readonly VoteKey[]): number {
     if (keys.length === 0) return NaN;
-    for (const key of keys) if (!this.classIndex.has(key)) return priorPosterior(keys);
+    const { k, q, classIndex, annotatorIndex } = this;
     if (this.data.method === 'majority') {
-      const counts = new Array<number>(this.k).fill(0);
-      for (const key of keys) counts[this.classIndex.get(key)!]!++;
-      return oneCoinPosterior(counts, this.data.accuracy, max(2, this.k));
+      const counts = new Array<number>(k).fill(0);
+      for (const key of keys) {
+        const c = classIndex.get(key);
+        if (c === undefined) return priorPosterior(keys);
+        counts[c]!++;
+      }
+      return oneCoinPosterior(counts, this.data.accuracy, max(2, k));
     }
-    const q = this.scratch;
-    const k = this.k;
     const mean = this.data.annotators.length;
     if (this.data.method === 'dawid-skene') {
       q.set(this.logPrior);
       for (let v = 0; v < keys.length; v++) {
-        const row = ((this.annotatorIndex.get(annotators[v]!) ?? mean) * k + this.classIndex.get(keys[v]!)!) * k;
+        const obs = classIndex.get(keys[v]!);
+        if (obs === undefined) return priorPosterior(keys);
+        const row = ((annotatorIndex.get(annotators[v]!) ?? mean) * k + obs) * k;
         for (let t = 0; t < k; t++) q[t]! += this.logErrors[row + t]!;
       }
     } else {
       q.fill(0);
       for (let v = 0; v < keys.length; v++) {
-        const j = this.annotatorIndex.get(annotators[v]!) ?? mean;
-        const obs = this.classIndex.get(keys[v]!)!;
+        const obs = classIndex.get(keys[v]!);
+        if (obs === undefined) return priorPosterior(keys);
+        const j = annotatorIndex.get(annotators[v]!) ?? mean;
         const guess = this.spamming[2 * j]! * this.thetas[j * k + obs]!;
         const knows = this.spamming[2 * j + 1]!;
-        for (let t = 0; t < k; t++) q[t]! += log(t === obs ? guess + knows : guess);
+        const lg = log(guess);
+        for (let t = 0; t < k; t++) q[t]! += t === obs ? log(guess + knows) : lg;
       }
     }
     let top = -Infinity;
