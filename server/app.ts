@@ -34,6 +34,7 @@ import { ProgressService, type ProgressWatchers } from './progress/progress.serv
 import { ProjectsRepo } from './projects/projects.repo';
 import { ProjectsService } from './projects/projects.service';
 import { ReportsService } from './reports/reports.service';
+import { PosteriorRefits } from './assignment/posterior-refits';
 import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { TasksService } from './tasks/tasks.service';
@@ -181,6 +182,8 @@ export function createApp(deps: AppDeps): App {
   judgeRuns.subscribe(events);
   standing.subscribe(events);
   progress.subscribe(events);
+  const refits = new PosteriorRefits({ state: (id) => tasks.state(id), fit: (p) => reports.posteriorModel(p), logger });
+  refits.subscribe(events);
 
   // The express app takes the server's requests before socket.io attaches (it passes on all but its own).
   server.on('request', httpApp({ config, errors, auth, projects, imports, items: repos.items, files: repos.files, tasks, progress, invites, judges, standing, judgeRuns, exports, adjudications, reports, disagreements: new DisagreementsRepo(db) }));
@@ -203,6 +206,7 @@ export function createApp(deps: AppDeps): App {
     tasks,
     async close() {
       clearInterval(timer);
+      refits.close();
       await judgeRuns.close();
       repos.writer.flush();
       await reports.close();

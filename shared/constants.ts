@@ -44,16 +44,12 @@ export const DEFAULT_REDUNDANCY = 3;
 /**
  * When an item with adaptive redundancy (`redundancy: { min, max, stop }`, issue 13) stops collecting human labels
  * once it has `min`: when they all agree (`unanimous`), or when its consensus posterior reaches a target
- * (`posterior`: refused for now, see docs/decisions/0010-adaptive-redundancy.md).
+ * (`posterior`, under the project's aggregation: docs/decisions/0010-adaptive-redundancy.md).
  */
 export const REDUNDANCY_STOPS = ['unanimous', 'posterior'] as const;
 
 /** How a project routes items between judges and humans (issue 13: shared/routing.ts). */
 export const ROUTING_MODES = ['parallel', 'escalate'] as const;
-
-/** Why `stop: "posterior"` is refused: no stub pretends to compute it (docs/decisions/0010-adaptive-redundancy.md). */
-export const POSTERIOR_STOP_NOT_YET =
-  'stop "posterior" is not available yet: the pool has no fitted annotator model to read a posterior from. Use stop "unanimous", or a fixed number of labels';
 
 /** The largest values settings and inputs accept (the schemas check them; the dashboard's inputs say them). */
 export const LIMITS = {

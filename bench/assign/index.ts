@@ -34,6 +34,7 @@ export const assign = defineBenchmark({
     images: { default: 1000, help: '--kind images: distinct PNG files stored (items share them at random)' },
     redundancy: { default: 3, help: 'human labels wanted per item (with --min: the most an item may get)' },
     min: { default: 0, help: 'adaptive redundancy (issue 13): 0 = fixed; n = each item takes n labels, then one more at a time up to --redundancy unless its first n agree' },
+    posterior: { default: 0, help: 'with --min: stop when the posterior (the project\'s aggregation, majority) reaches this instead of on agreement; 0 = unanimous' },
     warmup: { default: 5, help: 'seconds of paced load before measuring (JIT, caches)' },
     paced: { default: 25, help: 'seconds of the paced phase (latency)' },
     saturated: { default: 20, help: 'seconds of the saturated phase (throughput)' },
@@ -116,13 +117,14 @@ export const assign = defineBenchmark({
 
       // ---- The record, read on a separate connection while the server still runs.
       const t = performance.now();
-      const checks = verify(dbFile, projectId, o.redundancy, labelsFile, o.min);
+      // The unanimity check does not apply to the posterior stop (its snapshots are the server's): max still does.
+      const checks = verify(dbFile, projectId, o.redundancy, labelsFile, o.posterior > 0 ? 0 : o.min);
       const routing: RoutingChecks | null = escalate ? await verifyRouting(server, dbFile, projectId, o) : null;
       log(`checked ${checks.acked} acknowledged labels against ${checks.stored} stored${routing ? ' and every item\'s routing' : ''} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
       const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks, routing });
       print(result);
-      const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? '-adaptive' : ''}${escalate ? `-escalate-${o.judges}` : ''}`;
+      const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? (o.posterior > 0 ? '-posterior' : '-adaptive') : ''}${escalate ? `-escalate-${o.judges}` : ''}`;
       console.log(`\nwrote ${path.relative(process.cwd(), writeResult(name, result))}`);
       return result.violations === 0 ? 0 : 1;
     } finally {

@@ -40,11 +40,13 @@ const log = (s: string) => console.log(`[assign] ${s}`);
 const BODY_LIMIT = 64 * 2 ** 20;
 
 /** The project, through the real REST API: items imported (timed), an invite, and its pool loaded. */
-export async function setUpProject(server: BenchServer, o: { kind: AssignKind; items: number; redundancy: number; min: number; images: number } & RoutingOptions): Promise<SetUp> {
+export async function setUpProject(server: BenchServer, o: { kind: AssignKind; items: number; redundancy: number; min: number; posterior: number; images: number } & RoutingOptions): Promise<SetUp> {
   const { api } = server;
   const type = o.kind === 'ranking' ? 'ranking' : 'pairwise';
   // --min: adaptive redundancy (issue 13), stopping at min when the first labels agree, else up to --redundancy.
-  const redundancy = o.min > 0 ? { min: o.min, max: o.redundancy, stop: 'unanimous' } : o.redundancy;
+  // --posterior x: stop once the item's posterior reaches x (issue 13) instead.
+  const stop = o.posterior > 0 ? { stop: 'posterior', posterior: o.posterior } : { stop: 'unanimous' };
+  const redundancy = o.min > 0 ? { min: o.min, max: o.redundancy, ...stop } : o.redundancy;
   // Escalation reads the judges' certainties: the project asks for them (the default 1–100 scale).
   const escalate = o.routing === 'escalate';
   const project = await api<{ id: number }>('POST', '/api/projects', JSON.stringify({ name: `Assignment benchmark (${o.kind})`, type, redundancy, ...(escalate ? { certainty: true } : {}) }));

@@ -188,7 +188,7 @@ function printChecks(r: Result): void {
       ['check (must be 0)', 'violations'],
       [
         ['items over redundancy', String(c.overRedundancy)],
-        ...(r.options.min ? [['items past --min although their first labels agreed', String(c.pastUnanimous)]] : []),
+        ...(r.options.min && !r.options.posterior ? [['items past --min although their first labels agreed', String(c.pastUnanimous)]] : []),
         ['annotator labelled an item twice', String(c.duplicateLabels)],
         [`acknowledged label not in the database (of ${c.acked}; ${c.stored} stored)`, String(c.ackedMissing)],
         ['clientLabelId acknowledged twice', String(c.ackedTwice)],
@@ -225,7 +225,7 @@ export function print(r: Result): void {
   const m = r.machine;
   const s = r.setup;
   const routing = r.routing ? `; escalate through ${o.judges} judge(s) × ${o.judgeLanes} lanes, calibration ${o.calibration}` : '';
-  console.log(`\nAssignment benchmark: ${s.connected} annotators, ${o.items} ${o.kind} items, redundancy ${o.min ? `adaptive ${o.min}–${o.redundancy} (unanimous)` : o.redundancy}${routing}, synchronous = ${r.synchronous}`);
+  console.log(`\nAssignment benchmark: ${s.connected} annotators, ${o.items} ${o.kind} items, redundancy ${o.min ? `adaptive ${o.min}–${o.redundancy} (${o.posterior ? `posterior ≥ ${o.posterior}` : 'unanimous'})` : o.redundancy}${routing}, synchronous = ${r.synchronous}`);
   console.log(`${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; import ${s.importSeconds} s (${s.importMiB} MiB), connect ${s.connectSeconds} s`);
   if (s.files) console.log(`stored images: ${s.files.count} PNG files, ${s.files.mib} MiB (mean ${s.files.meanKB} KB), ${s.files.references} references from items`);
   console.log('');

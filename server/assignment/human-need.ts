@@ -5,6 +5,7 @@
  * disagree, up to `max`. Other rules (a judge's low confidence escalating an item to humans) plug in here.
  */
 import type { Redundancy } from '../../shared/redundancy';
+import { priorPosterior, type PosteriorModel, type VoteKey } from '../../shared/stats/crowd/posterior';
 import type { ItemSlot } from './buckets';
 
 export interface HumanNeed {
@@ -18,6 +19,11 @@ export interface HumanNeed {
   closed(s: ItemSlot): boolean;
   /** Counts one more human label's value (by `annotatorId`), for a rule that looks at values (a fixed redundancy does not). */
   vote(s: ItemSlot, value: unknown, annotatorId: number): void;
+  /**
+   * The rule's view changed otherwise (a new model snapshot): the change to make to this item, to run inside
+   * HumanPool.reroute, or null when its filing cannot change.
+   */
+  refresh?(s: ItemSlot): (() => void) | null;
 }
 
 /** Today's rule: every item takes n labels, leases in flight counted; lists by `used`, the fewest first. */
@@ -62,15 +68,72 @@ export class UnanimousNeed implements HumanNeed {
   closed(s: ItemSlot): boolean {
     return s.labels >= this.max || (s.labels >= this.min && s.agree);
   }
-  vote(s: ItemSlot, value: unknown): void {
+  vote(s: ItemSlot, value: unknown, _annotatorId?: number): void {
     countVote(s, value);
   }
 }
 
-/** The rule of a project's `redundancy` setting (the settings route refuses `stop: "posterior"` for now). */
-export function needOf(r: Redundancy): HumanNeed {
+/**
+ * Where a posterior rule reads the crowd model in force: its project's pool holds one for its life (so a rule
+ * rebuilt by a settings change or an import reads the same snapshot), and each refit replaces `current`
+ * (server/assignment/posterior-refits.ts). Null until the first fit: the prior model answers meanwhile.
+ */
+export class PosteriorSource {
+  current: PosteriorModel | null = null;
+}
+
+/**
+ * `stop: "posterior"`: as {@link UnanimousNeed} (min labels, leases counted; then one lease at a time, reopened items
+ * first, never past max), but an item stops once the posterior of its top class given its human votes reaches
+ * `target` under the model in force (shared/stats/crowd/posterior.ts; before any fit, its prior model). Each item's
+ * votes are kept by annotator; its stop is decided when a vote arrives and again when a new snapshot comes in.
+ */
+export class PosteriorNeed extends UnanimousNeed {
+  private readonly votes = new Map<number, { annotators: number[]; keys: VoteKey[]; stop: boolean }>();
+  constructor(
+    min: number,
+    max: number,
+    readonly target: number,
+    readonly source: PosteriorSource,
+  ) {
+    super(min, max);
+  }
+  override closed(s: ItemSlot): boolean {
+    return s.labels >= this.max || (s.labels >= this.min && this.votes.get(s.id)?.stop === true);
+  }
+  /**
+   * `annotatorId` is never a crowd worker's provisional id: their first label's submit moves them to their new row
+   * (HumanPool.rekey) before the pool commits it, and the record has only real ids.
+   */
+  override vote(s: ItemSlot, value: unknown, annotatorId: number): void {
+    const key = agreementKey(value);
+    if (key === null) return;
+    let v = this.votes.get(s.id);
+    if (!v) this.votes.set(s.id, (v = { annotators: [], keys: [], stop: false }));
+    v.annotators.push(annotatorId);
+    v.keys.push(key);
+    v.stop = this.posteriorOf(s.id) >= this.target;
+  }
+  /** Only an item between min and max labels is filed by its stop; others take the new model with their next vote. */
+  refresh(s: ItemSlot): (() => void) | null {
+    const v = this.votes.get(s.id);
+    if (!v || s.labels < this.min || s.labels >= this.max) return null;
+    const stop = this.posteriorOf(s.id) >= this.target;
+    return stop === v.stop ? null : () => void (v.stop = stop);
+  }
+  /** The item's top-class posterior under the model in force (NaN with no vote). */
+  posteriorOf(itemId: number): number {
+    const v = this.votes.get(itemId);
+    if (!v) return NaN;
+    const m = this.source.current;
+    return m ? m.posterior(v.annotators, v.keys) : priorPosterior(v.keys);
+  }
+}
+
+/** The rule of a project's `redundancy` setting; a posterior rule reads its model from `source`. */
+export function needOf(r: Redundancy, source: PosteriorSource = new PosteriorSource()): HumanNeed {
   if (typeof r === 'number') return new FixedNeed(r);
-  if (r.stop !== 'unanimous') throw new Error(`redundancy stop "${r.stop}" has no rule in the pool yet`);
+  if (r.stop === 'posterior') return new PosteriorNeed(r.min, r.max, r.posterior ?? 0.95, source);
   return new UnanimousNeed(r.min, r.max);
 }
 

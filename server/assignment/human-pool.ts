@@ -10,7 +10,7 @@ import { humanSlot } from '../labels/labels.repo';
 import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
-import { needOf, type HumanNeed } from './human-need';
+import { needOf, PosteriorSource, type HumanNeed } from './human-need';
 import { RoutedNeed } from './router';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
@@ -34,8 +34,8 @@ interface HumanState {
 }
 
 /** The project's redundancy rule, behind the router's gate when judges decide first. */
-function ruleOf(settings: PoolSettings): HumanNeed {
-  const need = needOf(settings.redundancy);
+function ruleOf(settings: PoolSettings, posterior: PosteriorSource): HumanNeed {
+  const need = needOf(settings.redundancy, posterior);
   return settings.routing ? new RoutedNeed(need) : need;
 }
 
@@ -50,6 +50,8 @@ export class HumanPool {
   goldItems = 0;
   /** `perItem[k]`: how many items have k human labels. */
   perItem: number[] = [];
+  /** The crowd model a posterior rule reads (kept across resets: a rebuilt rule reads the same snapshot). */
+  readonly posterior = new PosteriorSource();
 
   constructor(
     private settings: PoolSettings,
@@ -57,7 +59,7 @@ export class HumanPool {
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {
-    this.need = ruleOf(settings);
+    this.need = ruleOf(settings, this.posterior);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
   }
@@ -65,7 +67,7 @@ export class HumanPool {
   /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
   reset(settings: PoolSettings): void {
     this.settings = settings;
-    this.need = ruleOf(settings);
+    this.need = ruleOf(settings, this.posterior);
     this.regular = new Buckets(this.need.lists);
     this.gold = new Buckets(this.need.lists);
     this.complete = 0;

@@ -7,6 +7,7 @@
  * leases from one lease book (leases.ts), so expiry, heartbeats and the lease counts work the same for either.
  */
 import type { AnnotatorKind } from '../../shared/schemas';
+import type { PosteriorModel } from '../../shared/stats/crowd/posterior';
 import { itemSlot, type ItemSlot } from './buckets';
 import { HumanPool } from './human-pool';
 import { JudgePool, type JudgePlan } from './judge-pool';
@@ -104,6 +105,23 @@ export class ProjectPool {
   /** The redundancy rule's view of every item changed (a new model snapshot): they are counted and filed again. */
   refileHumans(): void {
     this.humans.refileAll();
+  }
+
+  /**
+   * A new crowd model snapshot for a posterior rule: every item's stop is read again under it, then counted and
+   * filed (a lease already out stays out).
+   */
+  get posteriorModel(): PosteriorModel | null {
+    return this.humans.posterior.current;
+  }
+  usePosterior(model: PosteriorModel): void {
+    this.humans.posterior.current = model;
+    const need = this.humans.need;
+    if (!need.refresh) return;
+    for (const s of this.items.values()) {
+      const change = need.refresh(s);
+      if (change) this.humans.reroute(s, change);
+    }
   }
 
   /** Items closed by the redundancy rule: a fixed redundancy's count reached; adaptive: stopped, or at `max`. */

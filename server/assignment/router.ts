@@ -46,9 +46,12 @@ export const RECERTIFY_MS = 250;
 export class RoutedNeed implements HumanNeed {
   readonly lists: number;
   readonly max: number;
+  /** The inner rule's own refiling on a new model (a posterior stop), passed through. */
+  readonly refresh?: (s: ItemSlot) => (() => void) | null;
   constructor(readonly inner: HumanNeed) {
     this.lists = inner.lists;
     this.max = inner.max;
+    if (inner.refresh) this.refresh = (s) => inner.refresh!(s);
   }
   listOf(s: ItemSlot): number {
     return s.route === HUMANS ? this.inner.listOf(s) : -1;

@@ -1,18 +1,11 @@
 /** Projects' rules: creating one with its defaults, checking a settings change, and telling the others (events). */
-import { DEFAULT_LEASE_SECONDS, DEFAULT_SCALE, POSTERIOR_STOP_NOT_YET, QUALIFICATION_NEEDS_GOLD } from '../../shared/constants';
-import type { Redundancy } from '../../shared/redundancy';
+import { DEFAULT_LEASE_SECONDS, DEFAULT_SCALE, QUALIFICATION_NEEDS_GOLD } from '../../shared/constants';
 import { ProjectCreate, ProjectPatch } from '../../shared/schemas';
 import type { Project } from '../../shared/views';
 import { AppError, notFound, parseOrThrow } from '../errors';
 import type { DomainEvents } from '../events';
 import { configOf, resolveCertainty, type ProjectConfig, type ProjectsRepo } from './projects.repo';
 import { checkRouting, type RoutingJudge } from './routing-check';
-
-/** A valid redundancy rule the pool cannot run yet (`stop: "posterior"`) is refused, never stored as if it worked. */
-function refuseUnavailable(r: Redundancy): void {
-  if (typeof r === 'object' && r.stop === 'posterior')
-    throw new AppError('invalid-input', `Invalid project settings (redundancy.stop: ${POSTERIOR_STOP_NOT_YET})`, [{ field: 'redundancy.stop', message: POSTERIOR_STOP_NOT_YET }]);
-}
 
 export class ProjectsService {
   constructor(
@@ -26,7 +19,6 @@ export class ProjectsService {
 
   create(body: unknown): Project {
     const p = parseOrThrow(ProjectCreate, body, 'project');
-    refuseUnavailable(p.redundancy);
     checkRouting(p.routing ?? null, { type: p.type, certainty: resolveCertainty(p.certainty) }, []);
     if (p.type === 'rating' && p.scale === undefined) p.scale = { ...DEFAULT_SCALE };
     const config: ProjectConfig = {
@@ -63,7 +55,6 @@ export class ProjectsService {
   patch(id: number, body: unknown): Project {
     const current = this.get(id);
     const patch = parseOrThrow(ProjectPatch, body, 'project settings');
-    if (patch.redundancy !== undefined) refuseUnavailable(patch.redundancy);
     if (patch.scale && current.type !== 'rating') throw new AppError('invalid-input', 'A scale applies only to rating projects', [{ field: 'scale', message: 'rating projects only' }]);
     if (patch.options && current.type !== 'choice') throw new AppError('invalid-input', 'Options apply only to choice projects', [{ field: 'options', message: 'choice projects only' }]);
     const { name, certainty, lease_seconds, ...rest } = patch;

@@ -162,6 +162,11 @@ export class ProjectColumns {
     }
   }
 
+  /** Each annotator's database id, by the columns' annotator index. */
+  get annotatorIds(): number[] {
+    return this.annotators.map((a) => a.dbId);
+  }
+
   /** Each item's database id by row, ascending (a view: copy it before transferring). */
   get itemIds(): Float64Array {
     return this.ids;

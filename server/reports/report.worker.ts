@@ -6,6 +6,7 @@ import type { ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
 import { readMetaKeys } from '../items/meta-keys';
 import { computeConsensus, consensusBuffers, type ConsensusRequest } from './consensus';
+import { computePosteriorModel } from './posterior-model';
 import { ProjectColumns } from './label-columns';
 import { OptionRefused } from './slices';
 
@@ -19,7 +20,8 @@ export type WorkerRequest =
   | { type: 'reset'; projectId: number }
   | { type: 'report'; id: number; project: Project; options: ReportOptions }
   | ({ type: 'consensus'; id: number; project: Project } & ConsensusRequest)
-  | { type: 'meta-keys'; id: number; projectId: number };
+  | { type: 'meta-keys'; id: number; projectId: number }
+  | { type: 'posterior-model'; id: number; project: Project };
 
 /** A failure names the request's `field` when the data refused an option (OptionRefused: a 400, not a 500). */
 export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; field?: string };
@@ -50,6 +52,9 @@ function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' }>): void {
     const p = columnsOf(m.project);
     const c = computeConsensus(p.columns(m.project, {}), p.itemIds, m);
     parentPort!.postMessage({ id: m.id, ok: true, result: c } satisfies WorkerReply, consensusBuffers(c));
+  } else if (m.type === 'posterior-model') {
+    const p = columnsOf(m.project);
+    parentPort!.postMessage({ id: m.id, ok: true, result: computePosteriorModel(m.project, p.columns(m.project, {}), p.annotatorIds) } satisfies WorkerReply);
   } else {
     parentPort!.postMessage({ id: m.id, ok: true, result: readMetaKeys(db, m.projectId) } satisfies WorkerReply);
   }

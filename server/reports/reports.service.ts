@@ -13,6 +13,8 @@ import { readMetaKeys } from '../items/meta-keys';
 import { computeConsensus, type Consensus, type ConsensusRequest } from './consensus';
 import { ProjectColumns } from './label-columns';
 import { OptionRefused } from './slices';
+import { computePosteriorModel } from './posterior-model';
+import type { PosteriorModelData } from '../../shared/stats/crowd/posterior';
 import type { WorkerReply, WorkerRequest } from './report.worker';
 import { reportOptions } from './report-query';
 
@@ -125,6 +127,14 @@ export class ReportsService {
         return computeConsensus(p.columns(project, {}), p.itemIds, request);
       }),
     );
+  }
+
+  /** The project's aggregation fitted on its human votes, as adaptive redundancy's posterior stop reads it (not cached). */
+  posteriorModel(project: Project): Promise<PosteriorModelData> {
+    return this.ask({ type: 'posterior-model', project }, () => {
+      const p = new ProjectColumns(this.db, project);
+      return computePosteriorModel(project, p.columns(project, {}), p.annotatorIds);
+    });
   }
 
   /** The top-level keys of the items' meta (cached until the project's items change). */

@@ -46,6 +46,14 @@ describe('dashboard: adaptive redundancy', () => {
     expect((await s.api('GET', `/api/projects/${pid}`)).body.redundancy).toEqual({ min: 2, max: 4, stop: 'unanimous' });
     await expect(text(page.locator('h1 + p').textContent())).resolves.toMatch(/2–4 human labels per item/);
 
+    // The posterior rule: picked from the list (a native select: keyboard reachable), its target typed, saved.
+    await page.getByLabel('When an item stops').selectOption('posterior');
+    await page.getByLabel('Stop when the posterior reaches').fill('0.9');
+    const [saved] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'PATCH'), page.getByRole('button', { name: 'Save settings' }).click()]);
+    expect(saved.status()).toBe(200);
+    expect((await s.api('GET', `/api/projects/${pid}`)).body.redundancy).toEqual({ min: 2, max: 4, stop: 'posterior', posterior: 0.9 });
+    await expect(text(page.locator('h1 + p').textContent())).resolves.toMatch(/2–4 human labels per item \(stops at posterior 0.9\)/);
+
     // At least above at most: the server refuses it, and its message shows by the inputs.
     await page.getByLabel('Fewest human labels per item').fill('5');
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'PATCH'), page.getByRole('button', { name: 'Save settings' }).click()]);
@@ -54,7 +62,7 @@ describe('dashboard: adaptive redundancy', () => {
     await expect(page.locator(`#${describedBy}`).textContent()).resolves.toBe('must be at least min (5)');
 
     // Back to a fixed count.
-    await page.getByLabel('Adaptive: stop at the fewest once they all agree').uncheck();
+    await page.getByLabel('Adaptive: stop early once the first labels settle an item').uncheck();
     await page.getByLabel('Human labels per item', { exact: true }).fill('3');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: /Settings saved/ }).waitFor();

@@ -108,13 +108,13 @@ describe('adaptive redundancy: settings', () => {
     expect((await refused({ min: 1, max: 2, stop: 'unanimous', extra: 1 })).details).toEqual([{ field: 'redundancy', message: 'Unrecognized key: "extra"' }]);
     expect((await refused('three')).details).toEqual([{ field: 'redundancy', message: 'must be a whole number of human labels per item, or an object { "min", "max", "stop" }' }]);
     expect((await refused(0)).details).toEqual([{ field: 'redundancy', message: 'must be at least 1' }]);
-    // A valid posterior rule is refused as not available yet, on create and on a change: nothing pretends to run it.
-    const posterior = await refused({ min: 1, max: 3, stop: 'posterior', posterior: 0.9 });
-    expect(posterior.details).toEqual([{ field: 'redundancy.stop', message: expect.stringContaining('stop "posterior" is not available yet') }]);
-    expect(posterior.message).toContain('redundancy.stop');
-    const patch = await s.api('PATCH', `/api/projects/${fixed.body.id}`, { redundancy: { min: 1, max: 3, stop: 'posterior', posterior: 0.9 } });
-    expect([patch.status, patch.body.error.details[0].field]).toEqual([400, 'redundancy.stop']);
-    expect((await s.api('GET', `/api/projects/${fixed.body.id}`)).body.redundancy).toBe(4);
+    // A posterior rule is taken, on create and on a change, and reads back as given.
+    const POSTERIOR = { min: 1, max: 3, stop: 'posterior', posterior: 0.9 };
+    const posterior = await s.api('POST', '/api/projects', { name: 'Posterior', type: 'pairwise', redundancy: POSTERIOR });
+    expect([posterior.status, posterior.body.redundancy]).toEqual([201, POSTERIOR]);
+    const patch = await s.api('PATCH', `/api/projects/${fixed.body.id}`, { redundancy: POSTERIOR });
+    expect([patch.status, patch.body.redundancy]).toEqual([200, POSTERIOR]);
+    expect((await s.api('GET', `/api/projects/${fixed.body.id}`)).body.redundancy).toEqual(POSTERIOR);
   });
 });
 

@@ -3,6 +3,7 @@
  * form, how the form becomes a request body, and how the server's per-field errors land by each field.
  */
 import { DEFAULT_AGGREGATION, DEFAULT_CERTAINTY, DEFAULT_LEASE_SECONDS, DEFAULT_REDUNDANCY, DEFAULT_SCALE } from '../../../shared/constants';
+import type { RedundancyStop } from '../../../shared/redundancy';
 import type { RationaleMode, TaskType } from '../../../shared/schemas';
 import type { AggregationMethod } from '../../../shared/stats/crowd/types';
 import type { Project } from '../../../shared/views';
@@ -14,10 +15,15 @@ export interface ProjectForm {
   type: TaskType;
   /** A fixed number of human labels per item (the input shown unless `adaptive`). */
   redundancy: number | null;
-  /** Adaptive redundancy (issue 13): `redMin` labels per item, more while they disagree, up to `redMax`. */
+  /**
+   * Adaptive redundancy (issue 13): `redMin` labels per item, more one at a time up to `redMax` until they all
+   * agree (`redStop` unanimous) or the item's posterior under the project's aggregation reaches `redPosterior`.
+   */
   adaptive: boolean;
   redMin: number | null;
   redMax: number | null;
+  redStop: RedundancyStop;
+  redPosterior: number | null;
   /** Choice options, one per line. */
   options: string;
   scaleMin: number | null;
@@ -50,7 +56,7 @@ export interface ProjectForm {
 const SUGGESTED_BAR = { min_checks: 5, min_accuracy: 0.7 };
 
 /** The bounds the form offers when a researcher turns adaptive redundancy on. */
-const ADAPTIVE_SUGGESTED = { min: 2, max: 5 };
+const ADAPTIVE_SUGGESTED = { min: 2, max: 5, posterior: 0.95 };
 
 /** A new project's form, with the server's defaults. */
 export function blankForm(): ProjectForm {
@@ -61,6 +67,8 @@ export function blankForm(): ProjectForm {
     adaptive: false,
     redMin: ADAPTIVE_SUGGESTED.min,
     redMax: ADAPTIVE_SUGGESTED.max,
+    redStop: 'unanimous',
+    redPosterior: ADAPTIVE_SUGGESTED.posterior,
     options: '',
     scaleMin: DEFAULT_SCALE.min,
     scaleMax: DEFAULT_SCALE.max,
@@ -95,6 +103,8 @@ export function formOf(p: Project): ProjectForm {
     adaptive: typeof p.redundancy !== 'number',
     redMin: typeof p.redundancy === 'number' ? ADAPTIVE_SUGGESTED.min : p.redundancy.min,
     redMax: typeof p.redundancy === 'number' ? Math.max(p.redundancy, ADAPTIVE_SUGGESTED.min) : p.redundancy.max,
+    redStop: typeof p.redundancy === 'number' ? 'unanimous' : p.redundancy.stop,
+    redPosterior: (typeof p.redundancy === 'number' ? undefined : p.redundancy.posterior) ?? ADAPTIVE_SUGGESTED.posterior,
     options: (p.options ?? []).join('\n'),
     scaleMin: p.scale?.min ?? DEFAULT_SCALE.min,
     scaleMax: p.scale?.max ?? DEFAULT_SCALE.max,
@@ -130,7 +140,7 @@ export function bodyOf(f: ProjectForm, mode: 'create' | 'edit'): Record<string, 
   const options = f.options.split('\n').map((o) => o.trim()).filter(Boolean);
   const body: Record<string, unknown> = {
     name: f.name,
-    redundancy: f.adaptive ? { min: f.redMin, max: f.redMax, stop: 'unanimous' } : f.redundancy,
+    redundancy: f.adaptive ? { min: f.redMin, max: f.redMax, stop: f.redStop, ...(f.redStop === 'posterior' ? { posterior: f.redPosterior } : {}) } : f.redundancy,
     rationale: f.rationale,
     instructions: f.instructions,
     gold_rate: f.goldRate,

@@ -40,6 +40,12 @@ export interface DawidSkeneFit extends CrowdFit {
   probas: Float64Array;
   /** EM iterations run (0: the majority-vote initialisation only). */
   iterations: number;
+  /**
+   * The π and θ the final E-step used, so `probas` = E-step(model) exactly, as crowd-kit's `probas_` (whose
+   * `priors_` and `errors_`, like `priors` and `errors` here, are one M-step later): what a posterior computed from
+   * an item's votes against this fit must use to give the fit's own posterior (posterior.ts).
+   */
+  model: { priors: Float64Array; errors: Float64Array };
 }
 
 interface State {
@@ -93,12 +99,15 @@ export function dawidSkene(input: CrowdInput, options: DawidSkeneOptions = {}): 
     s.seen[g.worker[v]! * k + g.code[v]!] = 1;
     s.row[v] = (g.worker[v]! * k + g.code[v]!) * k;
   }
-  const fit = { ...emptyFit('dawid-skene', nItems, nWorkers), classOf: g.classOf, priors: s.priors, errors: s.errors, probas: s.q, iterations: 0 };
+  const model = { priors: new Float64Array(k), errors: new Float64Array(nWorkers * k * k) };
+  const fit = { ...emptyFit('dawid-skene', nItems, nWorkers), classOf: g.classOf, priors: s.priors, errors: s.errors, probas: s.q, iterations: 0, model };
   if (g.code.length === 0) return fit;
   softMajority(s);
   mStep(s);
   let loss = -Infinity;
   while (fit.iterations < maxIterations) {
+    model.priors.set(s.priors);
+    model.errors.set(s.errors);
     eStep(s);
     finishM(s);
     fit.iterations++;
