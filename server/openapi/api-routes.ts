@@ -154,7 +154,8 @@ export const API_ROUTES: ApiRoute[] = [
     method: 'patch',
     path: '/projects/:id',
     summary: 'change settings (all but the type)',
-    description: 'Any setting of POST, `aggregation` among them; a change makes cached reports stale.',
+    description:
+      'Any setting of POST, `aggregation` among them; a change makes cached reports stale. `redundancy` may be adaptive (`{min, max, stop: "unanimous"|"posterior", posterior?}`); `routing: {mode: "escalate", judges: [ids], target, delta, calibration}` lets the judges decide first and the humans label what they are unsure of (it needs certainty on, and judges of this project: register them first).',
     body: { schema: ProjectPatch },
     ok: { status: 200, description: 'the project', view: 'Project' },
   },
