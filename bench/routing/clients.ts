@@ -42,6 +42,8 @@ export async function annotate(socket: CommandSocket, name: string, a: Answerer,
   const stats: LoopStats = { labels: 0, waits: 0, errors: {} };
   const fail = (code: string) => (stats.errors[code] = (stats.errors[code] ?? 0) + 1);
   let seq = 0;
+  /** The last `task:next` was null and nothing waited then. */
+  let idle = false;
   while (!o.stopped()) {
     if (!socket.connected) throw new Error(`${name} lost its connection`);
     const next = await sendCommand(socket, 'task:next', {}, ACK_MS);
@@ -50,11 +52,22 @@ export async function annotate(socket: CommandSocket, name: string, a: Answerer,
     if (task === null) {
       const session = await sendCommand(socket, 'session:get', {}, ACK_MS);
       if (!session.ok) throw new Error(`${name}: session:get failed: ${session.error.message}`);
-      if (!session.data.waiting) return stats;
-      stats.waits++;
-      await sleep(o.pollMs);
+      const { waiting, finished, kind } = session.data;
+      if (waiting) {
+        stats.waits++;
+        await sleep(o.pollMs);
+        continue;
+      }
+      // `waiting` is false both when nothing is left and when work arrived between the two calls (a judge just
+      // passed an item on): a human who has labelled is told which by `finished`; otherwise a second null in a
+      // row, with nothing waiting, is the end.
+      if (finished) return stats;
+      const told = kind === 'human' && session.data.progress.done > 0; // then `finished` is the answer: work arrived
+      if (!told && idle) return stats;
+      idle = true;
       continue;
     }
+    idle = false;
     const given = a.answer(task);
     if (given === null) {
       await sendCommand(socket, 'task:release', { leaseId: task.leaseId }, ACK_MS);
