@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
+import { WAIT_FIRST_MS, WAIT_MAX_MS } from '../../judge-worker/worker';
 import { Samples } from '../lib/stats';
 import type { AckedLabel, FromSwarm, Phase, PhaseReport, SwarmConfig, SwarmReport, ToSwarm } from './messages';
 import { asShown, humanAnswer, humanCertainty, judgeAnswer } from './simulate';
@@ -31,9 +32,6 @@ let exhausted = 0;
 let disconnects = 0;
 let judgeLabels = 0;
 const waits = { humans: 0, judges: 0 };
-/** The first pause before asking again while the server says `waiting`, and the longest (as the judge worker's). */
-const WAIT_FIRST_MS = 250;
-const WAIT_MAX_MS = 2_000;
 
 interface PhaseStats {
   startedAt: number;
@@ -160,7 +158,7 @@ async function annotate(worker: string, socket: Client): Promise<void> {
 
 /**
  * After a `task:next` of null: whether the server says work may still come (`session:get`'s `waiting`); if so, pauses
- * first (250 ms, doubling to 2 s for as long as the client keeps waiting; a phase change ends the pause).
+ * first (the judge worker's pauses: 250 ms, doubling to 2 s while the client keeps waiting; a phase change ends one).
  */
 const waitedMs = new WeakMap<Client, number>();
 async function waitForWork(socket: Client, who: 'humans' | 'judges'): Promise<boolean> {
