@@ -95,11 +95,78 @@ function independentThresholds(crowd: Crowd, spec: ModeSpec, run: Replayed, inte
   });
 }
 
+type Note = (violation: string) => void;
+
+/** Item by item against the replay: consensus, human labels against the rule, and who decided. */
+function checkItems(crowd: Crowd, spec: ModeSpec, run: Replayed, gold: Map<string, GoldRow>, internal: Map<string, number>, v: Note) {
+  const tally = { correct: 0, decidedByJudges: 0, judgeCorrect: 0, byJudge: {} as Record<string, { decided: number; correct: number }> };
+  const human = (g: GoldRow) => g.labels.filter((l) => l.kind === 'human').length;
+  for (const it of crowd.items) {
+    const g = gold.get(it.id);
+    const given = run.given.get(it.id) ?? [];
+    if (!g) {
+      v(`${it.id}: no gold record (lost between judge and humans?)`);
+      continue;
+    }
+    if (human(g) !== given.length) v(`${it.id}: the gold record lists ${human(g)} human labels, the crowd had ${given.length} acknowledged`);
+    const right = String(g.label) === it.truth;
+    if (right) tally.correct++;
+    if (spec.escalate && g.decided_by === 'judge') {
+      const name = g.decided_judge ?? '?';
+      const verdict = run.verdicts.get(name)?.get(it.id);
+      const mine = (tally.byJudge[name] ??= { decided: 0, correct: 0 });
+      tally.decidedByJudges++;
+      mine.decided++;
+      if (right) tally.judgeCorrect++, mine.correct++;
+      if (!verdict) v(`${it.id}: decided by judge ${name}, which gave it no verdict`);
+      else if (String(g.label) !== verdict.value) v(`${it.id}: decided by judge ${name} as ${g.label}, but it said ${verdict.value}`);
+      if (g.decided_threshold != null && (g.decided_certainty ?? -Infinity) < g.decided_threshold) v(`${it.id}: accepted at certainty ${g.decided_certainty} below the threshold ${g.decided_threshold}`);
+      const calibration = inCalibration(run.projectId, internal.get(it.id)!, spec.escalate.calibration);
+      if (given.length > 0 && !calibration) v(`${it.id}: decided by a judge, outside the calibration share, yet served to humans ${given.length} times`);
+    } else {
+      const rule = allowed(spec.redundancy, it.labels);
+      if (given.length < rule.least || given.length > rule.most) v(`${it.id}: ${given.length} human labels, the rule (${rule.rule}) allows ${rule.least}–${rule.most}`);
+      const m = majority(given);
+      if (m !== null && String(g.label) !== m) v(`${it.id}: gold ${g.label}, but the majority of the labels given is ${m}`);
+    }
+  }
+  return tally;
+}
+
+/** Escalation's figures, and its checks: nothing left waiting, thresholds as the replay certifies them. */
+function escalation(crowd: Crowd, spec: ModeSpec, run: Replayed, routing: RoutingState | null, tally: ReturnType<typeof checkItems>, internal: Map<string, number>, v: Note): ModeResult['escalate'] {
+  if (!spec.escalate) return null;
+  if (!routing) v('an escalate project whose progress carries no routing state');
+  else if (routing.items.pending !== 0) v(`${routing.items.pending} items still wait for a judge at the end`);
+  const recomputed = independentThresholds(crowd, spec, run, internal);
+  spec.escalate.judges.forEach((j, k) => {
+    const server = routing?.judges.find((s) => s.name === j.name)?.threshold ?? null;
+    if (server !== recomputed[k]) v(`judge ${j.name}: the server certified ${server}, the replay's own calibration record certifies ${recomputed[k]}`);
+  });
+  const { target, delta, calibration } = spec.escalate;
+  return {
+    target,
+    delta,
+    calibration,
+    decidedByJudges: tally.decidedByJudges,
+    judgeShare: tally.decidedByJudges / crowd.items.length,
+    judgeAccuracy: tally.decidedByJudges ? tally.judgeCorrect / tally.decidedByJudges : null,
+    byJudge: Object.fromEntries(
+      spec.escalate.judges.map((j) => {
+        const state = routing?.judges.find((s) => s.name === j.name);
+        const mine = tally.byJudge[j.name] ?? { decided: 0, correct: 0 };
+        return [j.name, { ...mine, threshold: state?.threshold ?? null, calibrationPoints: state?.calibration_points ?? 0, calibrationAgreement: state?.agreement ?? null }];
+      }),
+    ),
+    routing,
+  };
+}
+
 export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec, run: Replayed): Promise<ModeResult> {
   const progress = await server.api<ProjectProgress>('GET', `/api/projects/${run.projectId}/progress`);
   const gold = new Map((await goldRows(server, run.projectId)).map((g) => [g.id, g]));
   const violations: string[] = [];
-  const v = (s: string) => violations.length < 50 && violations.push(s);
+  const v: Note = (s) => void (violations.length < 50 && violations.push(s));
   if (run.timedOut) v(`the mode did not finish before its deadline (items still waiting or being labelled)`);
   run.waves.forEach((w, i) => {
     if (w.leftAfter)
@@ -111,75 +178,10 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
   const internal = new Map(
     (server.db.prepare('SELECT id, external_id FROM items WHERE project_id = ?').all(run.projectId) as Array<{ id: number; external_id: string }>).map((r) => [r.external_id, r.id]),
   );
-
-  let correct = 0;
-  let decidedByJudges = 0;
-  let judgeCorrect = 0;
-  const byJudge: Record<string, { decided: number; correct: number }> = {};
-  const human = (g: GoldRow | undefined) => (g?.labels ?? []).filter((l) => l.kind === 'human').length;
-  for (const it of crowd.items) {
-    const g = gold.get(it.id);
-    const given = run.given.get(it.id) ?? [];
-    if (!g) {
-      v(`${it.id}: no gold record (lost between judge and humans?)`);
-      continue;
-    }
-    if (human(g) !== given.length) v(`${it.id}: the gold record lists ${human(g)} human labels, the crowd had ${given.length} acknowledged`);
-    if (String(g.label) === it.truth) correct++;
-    const byJudgeHere = spec.escalate && g.decided_by === 'judge';
-    if (byJudgeHere) {
-      const name = g.decided_judge ?? '?';
-      const verdict = run.verdicts.get(name)?.get(it.id);
-      decidedByJudges++;
-      const mine = (byJudge[name] ??= { decided: 0, correct: 0 });
-      mine.decided++;
-      if (String(g.label) === it.truth) {
-        judgeCorrect++;
-        mine.correct++;
-      }
-      if (!verdict) v(`${it.id}: decided by judge ${name}, which gave it no verdict`);
-      else if (String(g.label) !== verdict.value) v(`${it.id}: decided by judge ${name} as ${g.label}, but it said ${verdict.value}`);
-      if (g.decided_threshold != null && (g.decided_certainty ?? -Infinity) < g.decided_threshold) v(`${it.id}: accepted at certainty ${g.decided_certainty} below the threshold ${g.decided_threshold}`);
-      const calibration = inCalibration(run.projectId, internal.get(it.id)!, spec.escalate!.calibration);
-      if (given.length > 0 && !calibration) v(`${it.id}: decided by a judge, outside the calibration share, yet served to humans ${given.length} times`);
-    } else {
-      const rule = allowed(spec.redundancy, it.labels);
-      if (given.length < rule.least || given.length > rule.most) v(`${it.id}: ${given.length} human labels, the rule (${rule.rule}) allows ${rule.least}–${rule.most}`);
-      const m = majority(given);
-      if (m !== null && String(g.label) !== m) v(`${it.id}: gold ${g.label}, but the majority of the labels given is ${m}`);
-    }
-  }
+  const tally = checkItems(crowd, spec, run, gold, internal, v);
   const acked = [...run.given.values()].reduce((a, l) => a + l.length, 0);
   if (progress.human_budget.spent !== acked) v(`progress says ${progress.human_budget.spent} human labels spent, the crowd had ${acked} acknowledged`);
   if (progress.human_budget.spent !== run.crowd.labels) v(`progress says ${progress.human_budget.spent} human labels spent, the crowd's loops counted ${run.crowd.labels}`);
-
-  const routing = progress.routing;
-  let escalate: ModeResult['escalate'] = null;
-  if (spec.escalate) {
-    if (!routing) v('an escalate project whose progress carries no routing state');
-    else if (routing.items.pending !== 0) v(`${routing.items.pending} items still wait for a judge at the end`);
-    const recomputed = independentThresholds(crowd, spec, run, internal);
-    spec.escalate.judges.forEach((j, k) => {
-      const server = routing?.judges.find((s) => s.name === j.name)?.threshold ?? null;
-      if (server !== recomputed[k]) v(`judge ${j.name}: the server certified ${server}, the replay's own calibration record certifies ${recomputed[k]}`);
-    });
-    escalate = {
-      target: spec.escalate.target,
-      delta: spec.escalate.delta,
-      calibration: spec.escalate.calibration,
-      decidedByJudges,
-      judgeShare: decidedByJudges / crowd.items.length,
-      judgeAccuracy: decidedByJudges ? judgeCorrect / decidedByJudges : null,
-      byJudge: Object.fromEntries(
-        spec.escalate.judges.map((j) => {
-          const state = routing?.judges.find((s) => s.name === j.name);
-          const mine = byJudge[j.name] ?? { decided: 0, correct: 0 };
-          return [j.name, { ...mine, threshold: state?.threshold ?? null, calibrationPoints: state?.calibration_points ?? 0, calibrationAgreement: state?.agreement ?? null }];
-        }),
-      ),
-      routing,
-    };
-  }
   return {
     mode: spec.name,
     redundancy: spec.redundancy,
@@ -187,9 +189,9 @@ export async function measure(server: BenchServer, crowd: Crowd, spec: ModeSpec,
     humanLabels: progress.human_budget.spent,
     budget: progress.human_budget.budget,
     perItem: progress.human_budget.per_item,
-    accuracy: correct / crowd.items.length,
-    correct,
-    escalate,
+    accuracy: tally.correct / crowd.items.length,
+    correct: tally.correct,
+    escalate: escalation(crowd, spec, run, progress.routing, tally, internal, v),
     seconds: run.seconds,
     waves: run.waves,
     crowdWaits: run.crowd.waits,
