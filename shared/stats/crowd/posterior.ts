@@ -46,23 +46,52 @@ function knownWorkers(fit: CrowdFit): number[] {
 }
 
 /**
+ * The pooled accuracy's counts for majority: each vote against the plurality of the item's OTHER votes (items with
+ * two votes or more; a vote whose others tie is not counted). Against a plurality it helped make, a vote agrees too
+ * often: coin-flipping annotators on items of one to three votes would count 85% agreement and stop items on noise.
+ */
+function leaveOneOut(input: CrowdInput): { agree: number; counted: number } {
+  const byItem = new Map<number, Map<number, number>>();
+  for (let v = 0; v < input.n; v++) {
+    const i = input.item[v]!;
+    let m = byItem.get(i);
+    if (!m) byItem.set(i, (m = new Map()));
+    m.set(input.code[v]!, (m.get(input.code[v]!) ?? 0) + 1);
+  }
+  let agree = 0;
+  let counted = 0;
+  for (const counts of byItem.values()) {
+    let total = 0;
+    for (const n of counts.values()) total += n;
+    if (total < 2) continue;
+    for (const [code, n] of counts) {
+      // The others of one of these n votes: this code has n − 1 of them.
+      let best = -1;
+      let top = -1;
+      let tied = false;
+      for (const [c, m] of counts) {
+        const others = c === code ? m - 1 : m;
+        if (others > top) (best = c), (top = others), (tied = false);
+        else if (others === top) tied = true;
+      }
+      if (tied || top <= 0) continue;
+      counted += n;
+      if (best === code) agree += n;
+    }
+  }
+  return { agree, counted };
+}
+
+/**
  * The snapshot of a fit: `categories[code]` is an input code's value, `annotatorIds[w]` the input's worker w's
  * annotator id; `input` is what was fitted (majority's pooled accuracy is counted from it).
  */
 export function modelOf(fit: CrowdFit, input: CrowdInput, categories: readonly VoteKey[], annotatorIds: readonly number[]): PosteriorModelData {
   const votes = input.n;
   if (fit.method === 'majority') {
-    const perItem = new Int32Array(input.nItems);
-    for (let v = 0; v < input.n; v++) perItem[input.item[v]!]!++;
     const seen = new Set<number>();
     for (let v = 0; v < input.n; v++) seen.add(input.code[v]!);
-    let agree = 0;
-    let counted = 0;
-    for (let i = 0; i < input.nItems; i++) {
-      if (fit.label[i]! < 0) continue;
-      agree += Math.round(fit.posterior[i]! * perItem[i]!);
-      counted += perItem[i]!;
-    }
+    const { agree, counted } = leaveOneOut(input);
     const classes = [...seen].sort((a, b) => a - b).map((c) => categories[c]!);
     return { method: 'majority', classes, votes, accuracy: (agree + 1) / (counted + 2) };
   }

@@ -92,19 +92,39 @@ describe('posterior: a snapshot of a fit gives the fit’s own posteriors with e
     expect(worst).toBeLessThan(1e-9);
   });
 
-  test('majority: the pooled accuracy is the plurality’s share of the votes, add-one', () => {
+  test('majority: the pooled accuracy is each vote against the plurality of its item’s other votes, add-one', () => {
     const fit = majority(data.input);
     const m = modelOf(fit, data.input, data.classes, ids(data.input.nWorkers));
     let agree = 0;
     let n = 0;
     for (const it of items) {
-      const counts = new Map<string, number>();
-      for (const k of it.keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-      const top = Math.max(...counts.values());
-      if ([...counts.values()].filter((c) => c === top).length > 1) continue;
-      agree += top;
-      n += it.keys.length;
+      it.keys.forEach((key, j) => {
+        const counts = new Map<string, number>();
+        it.keys.forEach((k, i) => i !== j && counts.set(k, (counts.get(k) ?? 0) + 1));
+        if (counts.size === 0) return;
+        const top = Math.max(...counts.values());
+        const winners = [...counts].filter(([, c]) => c === top);
+        if (winners.length > 1) return;
+        n++;
+        if (winners[0]![0] === key) agree++;
+      });
     }
+    expect(n).toBeGreaterThan(1000);
     expect(m).toMatchObject({ method: 'majority', accuracy: (agree + 1) / (n + 2), classes: ['A', 'B', 'tie'] });
+  });
+
+  test('majority: coin-flipping annotators are not taken for reliable ones (two agreeing flips do not reach 0.95)', () => {
+    // 3,000 items of two classes, 1–3 votes each, every vote a fair coin: a vote agrees with its item's other votes
+    // half the time, so the pooled accuracy is about 0.5 (counting a vote against a plurality it made gave 0.85).
+    let seed = 7;
+    const rng = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const item: number[] = [];
+    const code: number[] = [];
+    const worker: number[] = [];
+    for (let i = 0; i < 3000; i++) for (let v = 0, k = 1 + (i % 3); v < k; v++) (item.push(i), code.push(rng() < 0.5 ? 0 : 1), worker.push(v));
+    const input: CrowdInput = { n: item.length, nItems: 3000, nWorkers: 3, nClasses: 2, item: Int32Array.from(item), worker: Int32Array.from(worker), code: Int32Array.from(code) };
+    const model = modelOf(majority(input), input, ['A', 'B'], [1, 2, 3]);
+    expect(model.method === 'majority' && Math.abs(model.accuracy - 0.5)).toBeLessThan(0.03);
+    expect(new PosteriorModel(model).posterior([1, 2], ['A', 'A'])).toBeLessThan(0.6);
   });
 });
