@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { choice } from '../lib/args';
+import { choice, type Options } from '../lib/args';
 import { defineBenchmark } from '../lib/benchmark';
 import { forkTypescript } from '../lib/child';
 import { collectGarbage, schedSnapshot, schedUse, sleep } from '../lib/machine';
@@ -52,13 +52,8 @@ export const assign = defineBenchmark({
     keep: { default: 0, help: '1 keeps the temporary database folder' },
   },
   async run(o, { command }) {
-    if (o.clients < 1 || o.items < 1 || o.redundancy < 1 || o.thinkMax < o.thinkMin) throw new Error('clients, items and redundancy must be ≥ 1, and think-max ≥ think-min');
-    if (o.min > o.redundancy) throw new Error('--min must be at most --redundancy (the most an item may get)');
-    if (!(o.synchronous in SYNCHRONOUS)) throw new Error('--synchronous must be 0, 1, 2 or 3 (OFF, NORMAL, FULL, EXTRA)');
+    checkOptions(o);
     const escalate = o.routing === 'escalate';
-    if (escalate && o.kind === 'ranking') throw new Error('--routing escalate simulates verdicts (A, B, tie): use a pairwise --kind, not ranking');
-    if (escalate && (o.judges < 1 || o.judgeLanes < 1 || o.calibration <= 0 || o.calibration > 1 || o.humanAccuracy > 1))
-      throw new Error('--routing escalate needs --judges ≥ 1, --judge-lanes ≥ 1, 0 < --calibration ≤ 1 and --human-accuracy ≤ 1');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-assign-'));
     const dbFile = path.join(dir, 'concord.db');
     const labelsFile = path.join(dir, 'acked-labels.ndjson');
@@ -137,6 +132,17 @@ export const assign = defineBenchmark({
 });
 
 const log = (s: string) => console.log(`[assign] ${s}`);
+
+/** Refuses options that cannot run, naming the flag. */
+function checkOptions(o: Options<typeof assign.options>): void {
+  if (o.clients < 1 || o.items < 1 || o.redundancy < 1 || o.thinkMax < o.thinkMin) throw new Error('clients, items and redundancy must be ≥ 1, and think-max ≥ think-min');
+  if (o.min > o.redundancy) throw new Error('--min must be at most --redundancy (the most an item may get)');
+  if (!(o.synchronous in SYNCHRONOUS)) throw new Error('--synchronous must be 0, 1, 2 or 3 (OFF, NORMAL, FULL, EXTRA)');
+  if (o.routing !== 'escalate') return;
+  if (o.kind === 'ranking') throw new Error('--routing escalate simulates verdicts (A, B, tie): use a pairwise --kind, not ranking');
+  if (o.judges < 1 || o.judgeLanes < 1 || o.calibration <= 0 || o.calibration > 1 || o.humanAccuracy > 1)
+    throw new Error('--routing escalate needs --judges ≥ 1, --judge-lanes ≥ 1, 0 < --calibration ≤ 1 and --human-accuracy ≤ 1');
+}
 
 /** Where the server's command hook records, while a phase is measured. */
 type CommandRecorder = { samples?: EventSamples };
