@@ -125,6 +125,7 @@ async function annotate(worker: string, socket: Client): Promise<void> {
   // Stagger the start over one think time so the paced load arrives as a steady stream, not in waves.
   if (paced()) await think(Math.random() * config.thinkMaxMs);
   let seq = 0;
+  let waiter = newWaiter();
   while (current() !== 'stopped' && socket.connected) {
     const next = await request<Task | null>(socket, 'task:next');
     record('task:next', next);
@@ -134,11 +135,11 @@ async function annotate(worker: string, socket: Client): Promise<void> {
     }
     const task = (next.ack as { ok: true; data: Task | null }).data;
     if (task === null) {
-      if (config.escalate && (await waitForWork(socket, 'humans'))) continue;
+      if (config.escalate && (await waitForWork(socket, 'humans', waiter))) continue;
       if (current() !== 'stopped') exhausted++;
       return;
     }
-    waitedMs.delete(socket);
+    waiter = newWaiter();
     shapes.check(task);
     if (paced()) await think(thinkMs());
     if (current() === 'stopped') return;
@@ -156,18 +157,31 @@ async function annotate(worker: string, socket: Client): Promise<void> {
   }
 }
 
+/** A client loop's waiting state (a human's, or one judge lane's): its next pause, and whether it took its last look. */
+interface Waiter {
+  pauseMs: number;
+  lastLook: boolean;
+}
+const newWaiter = (): Waiter => ({ pauseMs: WAIT_FIRST_MS, lastLook: false });
+
 /**
- * After a `task:next` of null: whether the server says work may still come (`session:get`'s `waiting`); if so, pauses
- * first (the judge worker's pauses: 250 ms, doubling to 2 s while the client keeps waiting; a phase change ends one).
+ * After a `task:next` of null: whether to ask again. While the server says work may still come (`session:get`'s
+ * `waiting`), after a pause (the judge worker's: 250 ms, doubling to 2 s; a phase change ends one). Told not to
+ * wait, the client looks once more, as the judge worker does: work can arrive between the two questions, and then
+ * the server no longer says `waiting`.
  */
-const waitedMs = new WeakMap<Client, number>();
-async function waitForWork(socket: Client, who: 'humans' | 'judges'): Promise<boolean> {
+async function waitForWork(socket: Client, who: 'humans' | 'judges', w: Waiter): Promise<boolean> {
   const r = await request<SessionInfo>(socket, 'session:get', {});
   if (failed(r.ack)) return current() !== 'stopped';
-  if (!(r.ack as { ok: true; data: SessionInfo }).data.waiting) return false;
+  if (!(r.ack as { ok: true; data: SessionInfo }).data.waiting) {
+    if (w.lastLook) return false;
+    w.lastLook = true;
+    return current() !== 'stopped';
+  }
   waits[who]++;
-  const ms = waitedMs.get(socket) ?? WAIT_FIRST_MS;
-  waitedMs.set(socket, Math.min(2 * ms, WAIT_MAX_MS));
+  w.lastLook = false;
+  const ms = w.pauseMs;
+  w.pauseMs = Math.min(2 * ms, WAIT_MAX_MS);
   await think(ms);
   return current() !== 'stopped';
 }
@@ -176,6 +190,7 @@ async function waitForWork(socket: Client, who: 'humans' | 'judges'): Promise<bo
 async function judgeLane(k: number, name: string, socket: Client, lane: number): Promise<void> {
   const seed = config.escalate!.seed;
   let seq = 0;
+  let waiter = newWaiter();
   while (current() !== 'stopped' && socket.connected) {
     const next = await request<Task | null>(socket, 'task:next');
     if (failed(next.ack)) {
@@ -184,10 +199,10 @@ async function judgeLane(k: number, name: string, socket: Client, lane: number):
     }
     const task = (next.ack as { ok: true; data: Task | null }).data;
     if (task === null) {
-      if (await waitForWork(socket, 'judges')) continue;
+      if (await waitForWork(socket, 'judges', waiter)) continue;
       return;
     }
-    waitedMs.delete(socket);
+    waiter = newWaiter();
     const { value, certainty } = judgeAnswer(seed, k, task.item.id);
     const clientLabelId = `${name}-${lane}-${++seq}`;
     const submit = await request<SubmitResult>(socket, 'label:submit', { leaseId: task.leaseId, value: asShown(value, task.order), certainty, clientLabelId });
