@@ -11,7 +11,7 @@ import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
 import { matchesGold } from './gold-match';
 import { needOf, PosteriorSource, type HumanNeed } from './human-need';
-import { RoutedNeed } from './router';
+import { RoutedNeed } from './routed-need';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 /** Most tasks a human may hold at once: the one on screen, the prefetched next, and one spare for a reconnect race. */
@@ -119,11 +119,6 @@ export class HumanPool {
     const is = this.need.closed(s);
     if (is !== was) this.complete += is ? 1 : -1;
     this.place(s);
-  }
-
-  /** Every item counted and filed again: the rule's view of all of them changed (a new model snapshot). */
-  refileAll(): void {
-    for (const s of this.items.values()) this.reroute(s, () => {});
   }
 
   /** Files the item where its redundancy rule says (or in no list). */

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { AnnotatorKind, Order } from '../../shared/schemas';
 import type { Redundancy } from '../../shared/redundancy';
 import { MinHeap } from './heap';
-import type { RoutingPlan } from './router';
+import type { RoutingPlan } from './routed-need';
 
 export interface Lease {
   id: string;

@@ -12,7 +12,8 @@ import { itemSlot, type ItemSlot } from './buckets';
 import { HumanPool } from './human-pool';
 import { JudgePool, type JudgePlan } from './judge-pool';
 import { LeaseBook, type Lease, type PoolSettings } from './leases';
-import { Router, type RoutedNeed } from './router';
+import { Router } from './router';
+import type { RoutedNeed } from './routed-need';
 
 export class ProjectPool {
   readonly items = new Map<number, ItemSlot>();
@@ -92,8 +93,8 @@ export class ProjectPool {
   }
 
   /** Recertifies escalation's thresholds if labels asked for it (the sweep: `force`); true when an item moved. */
-  recertify(now: number, force = false): boolean {
-    return this.router?.maybeRecertify(now, force) ?? false;
+  recertify(force = false): boolean {
+    return this.router?.maybeRecertify(Date.now(), force) ?? false;
   }
 
   /** Whether a cascade judge may yet get more items (judges before it still hold some undecided). */
@@ -102,26 +103,28 @@ export class ProjectPool {
     return k !== undefined && this.router!.moreMayCome(k);
   }
 
-  /** The redundancy rule's view of every item changed (a new model snapshot): they are counted and filed again. */
-  refileHumans(): void {
-    this.humans.refileAll();
+  /** The crowd model snapshot a posterior rule reads now (null before the first fit). */
+  get posteriorModel(): PosteriorModel | null {
+    return this.humans.posterior.current;
   }
 
   /**
    * A new crowd model snapshot for a posterior rule: every item's stop is read again under it, then counted and
-   * filed (a lease already out stays out).
+   * filed (a lease already out stays out). Under escalation, items it closed or reopened may change calibration
+   * references, so the router recertifies.
    */
-  get posteriorModel(): PosteriorModel | null {
-    return this.humans.posterior.current;
-  }
   usePosterior(model: PosteriorModel): void {
     this.humans.posterior.current = model;
     const need = this.humans.need;
     if (!need.refresh) return;
+    let changed = false;
     for (const s of this.items.values()) {
       const change = need.refresh(s);
-      if (change) this.humans.reroute(s, change);
+      if (!change) continue;
+      this.humans.reroute(s, change);
+      changed = true;
     }
+    if (changed) this.router?.humansChanged();
   }
 
   /** Items closed by the redundancy rule: a fixed redundancy's count reached; adaptive: stopped, or at `max`. */
@@ -229,7 +232,11 @@ export class ProjectPool {
     if (!this.book.isLive(lease)) return;
     this.book.drop(lease);
     if (lease.kind === 'human') this.humans.release(lease);
-    else this.judges.release(lease);
+    else {
+      this.judges.release(lease);
+      const s = this.router && this.items.get(lease.itemId);
+      if (s) this.router!.judgeLetGo(lease.annotatorId, s);
+    }
   }
 
   /**
@@ -246,7 +253,7 @@ export class ProjectPool {
     if (!s) return;
     if (lease.kind === 'human') this.router!.humanLabel(s, value);
     else this.router!.judgeLabel(lease.annotatorId, s, value, certainty, true);
-    this.router!.maybeRecertify(Date.now());
+    this.recertify();
   }
 
   /** Returns every lapsed lease's item to the pool; returns how many lapsed. */

@@ -4,9 +4,9 @@
  * (both orders when it swaps, every sample) agreeing and valid, at the least of their certainties; it is accepted
  * when that certainty is at or above the judge's threshold, certified on the calibration share (Jung, Brahman &
  * Choi 2025: shared/stats/selective.ts) for the project's target agreement at error level δ. Otherwise the item
- * goes to judge k + 1, and after the last judge to the humans. Calibration items (a fixed hash of the item, and every
- * gold item) always go to the humans, and to every judge first, so thresholds can be certified early; they are
- * recertified as their labels arrive, and every undecided item is decided again when a threshold moves.
+ * goes to judge k + 1, and after the last judge to the humans. Calibration items (a fixed hash of the item) always
+ * go to the humans, and to every judge first, so thresholds can be certified early; they are recertified as their
+ * labels arrive, and every undecided item is decided again when a threshold moves. Gold checks go to the humans too.
  *
  * The router is the humans' redundancy rule's gatekeeper ({@link RoutedNeed}: an item not routed to them is in no
  * bucket) and the cascade judges' walk over the items (`walks`). It runs on the pool's thread, so a decision and
@@ -15,63 +15,27 @@
 import { inCalibration, type Routing, type RoutingState } from '../../shared/routing';
 import { certifiedThreshold, type SelectiveResult } from '../../shared/stats/selective';
 import type { ItemSlot } from './buckets';
-import { agreementKey, type HumanNeed } from './human-need';
+import { agreementKey } from './human-need';
+import { Verdicts, type RoutingPlan } from './routed-need';
 
-/** A cascade judge as the router needs it: how many labels make its verdict on an item. */
-export interface CascadeJudge {
-  id: number;
-  swap: boolean;
-  samples: number;
-}
 
-/** What the pool is told about escalation (null without it). */
-export interface RoutingPlan {
-  projectId: number;
-  pairwise: boolean;
-  routing: Routing;
-  /** The cascade, in order: the routing's judges that are this project's and not archived. */
-  judges: CascadeJudge[];
-  /** Least calibration labels at or above a certainty for it to be tested (the report's `min_items`). */
-  minItems: number;
-}
 
 const HUMANS = 0;
+/** `calib` per item: routed (0), in the calibration share (1), a gold check the humans are served whatever the judges say (2). */
+const ROUTED = 0;
+const CALIBRATION = 1;
+const GOLD_CHECK = 2;
+/** A calibration item's reference: not yet (its humans' rule has not closed it), or their plurality tied. */
+const NO_REFERENCE = -1;
+const TIED = -2;
+/** A cascade judge that lets the same item go this many times (released or lapsed) has its verdict there counted invalid. */
+export const RELEASES_BEFORE_INVALID = 3;
 const pendingAt = (k: number) => k + 1;
 const acceptedBy = (k: number) => -(k + 1);
 
-/** Recertifies at most this often on labels (the pool's sweep runs what is left): a run reads the calibration share. */
+/** Recertifies at most this often (more seldom when a run costs more: see `maybeRecertify`); the pool's sweep runs what labels left. */
 export const RECERTIFY_MS = 250;
 
-/** The humans' rule behind the router: an item is theirs only when routed to them; one a judge decided is closed. */
-export class RoutedNeed implements HumanNeed {
-  readonly lists: number;
-  readonly max: number;
-  /** The inner rule's own refiling on a new model (a posterior stop), passed through. */
-  readonly refresh?: (s: ItemSlot) => (() => void) | null;
-  constructor(readonly inner: HumanNeed) {
-    this.lists = inner.lists;
-    this.max = inner.max;
-    if (inner.refresh) this.refresh = (s) => inner.refresh!(s);
-  }
-  listOf(s: ItemSlot): number {
-    return s.route === HUMANS ? this.inner.listOf(s) : -1;
-  }
-  closed(s: ItemSlot): boolean {
-    return s.route < 0 || (s.route === HUMANS && this.inner.closed(s));
-  }
-  vote(s: ItemSlot, value: unknown, annotatorId: number): void {
-    this.inner.vote(s, value, annotatorId);
-  }
-}
-
-/** One cascade judge's labels per item (by `ItemSlot.idx`). */
-interface Verdicts {
-  slots: number;
-  done: Uint8Array;
-  code: Int32Array;
-  bad: Uint8Array;
-  cert: Float64Array;
-}
 
 export class Router {
   readonly K: number;
@@ -80,7 +44,14 @@ export class Router {
   private readonly codes = new Map<string | number, number>();
   private order: readonly ItemSlot[] = [];
   private calib = new Uint8Array(0);
+  /** Calibration items' idx, in import order. */
   private calibIdx: number[] = [];
+  /** Each calibration item's reference (a value code, {@link NO_REFERENCE} or {@link TIED}), kept as labels close items. */
+  private refs = new Int32Array(0);
+  /** The references must be read again (a load, or the humans' rule changed its view of items: a posterior refit). */
+  private stale = true;
+  /** Judges' releases and lapses by item idx (judge k's map), for {@link RELEASES_BEFORE_INVALID}. */
+  private letGo: Array<Map<number, number>> = [];
   /** Calibration items' human votes: item idx → (value code → count). */
   private readonly votes = new Map<number, Map<number, number>>();
   /** Each cascade judge's walk: calibration items first, then (judge 0) every item or (k > 0) those escalated to it. */
@@ -94,8 +65,9 @@ export class Router {
   private pending: number[] = [];
   private accepted: number[] = [];
   private humansEscalated = 0;
+  private goldChecks = 0;
   private dirty = false;
-  private lastAt = -Infinity;
+  private nextAt = -Infinity;
 
   constructor(
     private readonly plan: RoutingPlan,
@@ -114,28 +86,26 @@ export class Router {
     this.order = order;
     this.codes.clear();
     this.votes.clear();
-    this.verdicts = this.plan.judges.map((j) => ({
-      slots: (this.plan.pairwise && j.swap ? 2 : 1) * j.samples,
-      done: new Uint8Array(n),
-      code: new Int32Array(n).fill(-1),
-      bad: new Uint8Array(n),
-      cert: new Float64Array(n).fill(Number.NaN),
-    }));
+    this.verdicts = this.plan.judges.map((j) => new Verdicts((this.plan.pairwise && j.swap ? 2 : 1) * j.samples, n));
     this.calib = new Uint8Array(n);
     this.calibIdx = [];
+    this.refs = new Int32Array(n).fill(NO_REFERENCE);
+    this.stale = true;
+    this.letGo = this.plan.judges.map(() => new Map());
     const { projectId, routing } = this.plan;
     for (const s of order) {
-      if (s.gold || inCalibration(projectId, s.id, routing.calibration)) {
-        this.calib[s.idx] = 1;
+      // The draw is the hash alone: gold items are chosen, not drawn, so they are no sample for the guarantee.
+      if (inCalibration(projectId, s.id, routing.calibration)) {
+        this.calib[s.idx] = CALIBRATION;
         this.calibIdx.push(s.idx);
-      }
+      } else if (s.goldPool) this.calib[s.idx] = GOLD_CHECK;
     }
     this.offered = this.plan.judges.map(() => new Uint8Array(n));
     this.walks.length = 0;
     for (let k = 0; k < this.K; k++) {
       const walk = this.calibIdx.map((i) => order[i]!);
       for (const i of this.calibIdx) this.offered[k]![i] = 1;
-      if (k === 0) for (const s of order) if (!this.calib[s.idx]) (this.offered[0]![s.idx] = 1), walk.push(s);
+      if (k === 0) for (const s of order) if (this.calib[s.idx] === ROUTED) (this.offered[0]![s.idx] = 1), walk.push(s);
       this.walks.push(walk);
     }
     this.thresholds = this.plan.judges.map(() => null);
@@ -145,6 +115,7 @@ export class Router {
     this.pending = this.plan.judges.map(() => 0);
     this.accepted = this.plan.judges.map(() => 0);
     this.humansEscalated = 0;
+    this.goldChecks = 0;
   }
 
   /** The cascade judge's walk, or undefined for a judge outside the cascade (it walks every item). */
@@ -157,9 +128,10 @@ export class Router {
   start(): void {
     this.certify();
     for (const s of this.order) {
-      s.route = this.calib[s.idx] ? HUMANS : this.decide(s);
+      const routed = this.calib[s.idx] === ROUTED;
+      s.route = routed ? this.decide(s) : HUMANS;
       this.count(s, s.route, 1);
-      this.offer(s);
+      if (routed) this.offer(s);
     }
     this.dirty = false;
   }
@@ -172,15 +144,47 @@ export class Router {
     return c;
   }
 
-  /** A human label (stored or read back): a calibration item's vote towards its reference. */
+  /**
+   * A human label (stored or read back): a calibration item's vote towards its reference, which is read (and the
+   * thresholds marked for recertifying) when the label closes the item.
+   */
   humanLabel(s: ItemSlot, value: unknown): void {
-    if (!this.calib[s.idx]) return;
+    if (this.calib[s.idx] !== CALIBRATION) return;
     const c = this.code(value);
     if (c < 0) return;
     let m = this.votes.get(s.idx);
     if (!m) this.votes.set(s.idx, (m = new Map()));
     m.set(c, (m.get(c) ?? 0) + 1);
+    if (this.stale || !this.humansClosed(s)) return;
+    this.refs[s.idx] = this.reference(s);
     this.dirty = true;
+  }
+
+  /** The humans' rule changed its view of items without a label (a posterior refit): references are read again. */
+  humansChanged(): void {
+    this.stale = true;
+    this.dirty = true;
+  }
+
+  /**
+   * A cascade judge's lease on the item was released or lapsed. One that lets the same item go
+   * {@link RELEASES_BEFORE_INVALID} times (a worker that gave up on it, a request that always fails) has its
+   * verdict there counted invalid, so the item passes on instead of holding the cascade and the crowd for ever.
+   */
+  judgeLetGo(judgeId: number, s: ItemSlot): void {
+    const k = this.stage.get(judgeId);
+    if (k === undefined) return;
+    const v = this.verdicts[k]!;
+    const i = s.idx;
+    if (v.done[i]! >= v.slots) return;
+    const n = (this.letGo[k]!.get(i) ?? 0) + 1;
+    this.letGo[k]!.set(i, n);
+    if (n < RELEASES_BEFORE_INVALID) return;
+    this.letGo[k]!.delete(i);
+    v.bad[i] = 1;
+    v.done[i] = v.slots;
+    if (this.calib[i] === CALIBRATION) this.dirty = true;
+    else if (this.calib[i] === ROUTED) this.apply(s);
   }
 
   /**
@@ -192,26 +196,22 @@ export class Router {
     if (k === undefined) return;
     const v = this.verdicts[k]!;
     const i = s.idx;
-    const c = value === null || value === undefined ? -1 : this.code(value);
-    if (c < 0) v.bad[i] = 1;
-    else if (v.done[i] === 0) v.code[i] = c;
-    else if (v.code[i] !== c) v.bad[i] = 1;
     const cert = typeof certainty === 'number' && Number.isFinite(certainty) ? certainty : Number.NaN;
-    v.cert[i] = v.done[i] === 0 ? cert : Math.min(v.cert[i]!, cert);
-    if (v.done[i]! < 255) v.done[i]!++;
-    if (v.done[i] !== v.slots || !live) return;
-    if (this.calib[i]) this.dirty = true;
-    else this.apply(s);
+    if (!v.add(i, value === null || value === undefined ? -1 : this.code(value), cert) || !live) return;
+    if (this.calib[i] === CALIBRATION) this.dirty = true;
+    else if (this.calib[i] === ROUTED) this.apply(s);
   }
 
   /** Recertifies when labels asked for it and {@link RECERTIFY_MS} has passed (`force`: whenever asked); true when any item moved. */
   maybeRecertify(now: number, force = false): boolean {
-    if (!this.dirty || (!force && now - this.lastAt < RECERTIFY_MS)) return false;
-    this.lastAt = now;
+    if (!this.dirty || (!force && now < this.nextAt)) return false;
     this.dirty = false;
-    if (!this.certify()) return false;
+    const t0 = performance.now();
     let moved = false;
-    for (const s of this.order) if (!this.calib[s.idx] && this.apply(s)) moved = true;
+    if (this.certify()) for (const s of this.order) if (this.calib[s.idx] === ROUTED && this.apply(s)) moved = true;
+    // Paced by its own cost: a run of 35 ms (a million items, a tenth of them calibration) waits 0.7 s for the next,
+    // so a stream of labels keeps it to about 5% of the thread.
+    this.nextAt = now + Math.max(RECERTIFY_MS, 20 * (performance.now() - t0));
     return moved;
   }
 
@@ -239,7 +239,7 @@ export class Router {
 
   /** Whether the item is in the calibration share (humans always label it). */
   isCalibration(s: ItemSlot): boolean {
-    return this.calib[s.idx] === 1;
+    return this.calib[s.idx] === CALIBRATION;
   }
 
   stageOf(judgeId: number): number | undefined {
@@ -257,7 +257,7 @@ export class Router {
       delta: routing.delta,
       calibration: routing.calibration,
       calibration_items: this.calibIdx.length,
-      items: { judges, humans: this.humansEscalated + this.calibIdx.length, pending },
+      items: { judges, humans: this.humansEscalated + this.calibIdx.length + this.goldChecks, pending },
       judges: this.plan.judges.map((j, k) => {
         const fit = this.fits[k];
         let escalated = this.humansEscalated;
@@ -298,7 +298,7 @@ export class Router {
       const v = this.verdicts[k]!;
       if (v.done[i]! < v.slots) return pendingAt(k);
       const t = this.thresholds[k]!;
-      if (t !== null && !v.bad[i] && v.cert[i]! >= t) return acceptedBy(k);
+      if (v.clears(i, t)) return acceptedBy(k);
       if (t === null && !this.settled[k]) return pendingAt(k);
     }
     return HUMANS;
@@ -320,7 +320,8 @@ export class Router {
   private count(s: ItemSlot, r: number, d: number): void {
     if (r > 0) this.pending[r - 1]! += d;
     else if (r < 0) this.accepted[-r - 1]! += d;
-    else if (!this.calib[s.idx]) this.humansEscalated += d;
+    else if (this.calib[s.idx] === ROUTED) this.humansEscalated += d;
+    else if (this.calib[s.idx] === GOLD_CHECK) this.goldChecks += d;
   }
 
   /** Puts the item on the walk of every cascade judge it has reached (once each). */
@@ -333,10 +334,12 @@ export class Router {
     }
   }
 
-  /** A calibration item's reference: its gold label, else the humans' plurality once their rule closed it (none on a tie). */
+  /**
+   * A calibration item's reference: the humans' plurality once their rule closed it ({@link TIED} when it ties:
+   * a verdict there counts as disagreeing, not left out, which would drop the hard items and flatter the judge).
+   */
   private reference(s: ItemSlot): number {
-    if (s.gold) return this.code(s.goldKey);
-    if (!this.humansClosed(s)) return -1;
+    if (!this.humansClosed(s)) return NO_REFERENCE;
     let best = -1;
     let top = 0;
     let tied = false;
@@ -344,13 +347,16 @@ export class Router {
       if (n > top) (best = c), (top = n), (tied = false);
       else if (n === top) tied = true;
     }
-    return tied ? -1 : best;
+    return tied ? TIED : best < 0 ? NO_REFERENCE : best;
   }
 
   /** Certifies every judge's threshold on the calibration share; true when a threshold or a settled state changed. */
   private certify(): boolean {
-    const refs = this.calibIdx.map((i) => this.reference(this.order[i]!));
-    const closed = this.calibIdx.reduce((n, i) => n + (this.order[i]!.gold || this.humansClosed(this.order[i]!) ? 1 : 0), 0);
+    if (this.stale) for (const i of this.calibIdx) this.refs[i] = this.reference(this.order[i]!);
+    this.stale = false;
+    const refs = this.calibIdx.map((i) => this.refs[i]!);
+    let closed = 0;
+    for (const i of this.calibIdx) if (this.humansClosed(this.order[i]!)) closed++;
     let changed = false;
     // As the authors' cascade calibrates (cascaded_classifier.py `calibrate`): each judge on the calibration items
     // no judge before it decided at its threshold, the items that would reach it.
@@ -364,7 +370,7 @@ export class Router {
       this.calibIdx.forEach((i, t) => {
         if (v.done[i]! < v.slots) return;
         judged++;
-        if (taken[t] || v.bad[i] || Number.isNaN(v.cert[i]!) || refs[t]! < 0) return;
+        if (taken[t] || v.bad[i] || Number.isNaN(v.cert[i]!) || refs[t] === NO_REFERENCE) return;
         cert[n] = v.cert[i]!;
         correct[n++] = v.code[i] === refs[t] ? 1 : 0;
       });
@@ -375,7 +381,7 @@ export class Router {
       this.fits[k] = fit;
       this.thresholds[k] = fit.threshold;
       const t = fit.threshold;
-      if (t !== null) this.calibIdx.forEach((i, c) => v.done[i]! >= v.slots && !v.bad[i] && v.cert[i]! >= t && (taken[c] = 1));
+      this.calibIdx.forEach((i, c) => v.clears(i, t) && (taken[c] = 1));
       this.settled[k] = settled;
       this.judging[k] = judged < this.calibIdx.length;
     }

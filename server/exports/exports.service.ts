@@ -120,7 +120,8 @@ export class ExportsService {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     const annotators = this.repo.annotators(project.id);
     const repo = this.repo;
-    const routed = this.decisions(project);
+    // An escalating project's records say who decided them (its columns do), even with no cascade judge left to decide.
+    const routed = this.decisions(project) ?? (project.routing?.mode === 'escalate' ? () => null : null);
     const route = routed && { of: routed, key: (id: number) => annotators.get(id)?.key };
     function* records(): Generator<GoldRecord[]> {
       for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {

@@ -101,7 +101,7 @@ export function httpApp(deps: HttpDeps): express.Express {
   api.use(judgeRunsRouter({ projects, runs: deps.judgeRuns }));
   api.use(exportsRouter({ projects, exports: deps.exports, reports: deps.reports }));
   api.use(adjudicationsRouter({ projects, adjudications: deps.adjudications }));
-  api.use(reportsRouter({ projects, reports: deps.reports, routing: (id) => deps.progress.snapshot(id).routing }));
+  api.use(reportsRouter({ projects, reports: deps.reports, routing: (id) => deps.progress.routing(id) }));
   api.use(disagreementsRouter({ projects, repo: deps.disagreements }));
   app.get('/health', (_req, res) => {
     res.json({ ok: true });

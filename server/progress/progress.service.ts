@@ -1,4 +1,5 @@
 import type { ProjectProgress } from '../../shared/protocol';
+import type { RoutingState } from '../../shared/routing';
 import type { AnnotatorKind } from '../../shared/schemas';
 import type { Project } from '../../shared/views';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
@@ -103,6 +104,11 @@ export class ProgressService {
     this.dirty.add(projectId);
   }
 
+  /** Under escalation, who decides the items and each cascade judge's certified threshold (progress, the report); null otherwise. */
+  routing(projectId: number): RoutingState | null {
+    return this.stateOf(projectId).pool.router?.state((id) => this.annotators.get(id)?.name ?? `judge ${id}`) ?? null;
+  }
+
   snapshot(projectId: number): ProjectProgress {
     const { project, pool } = this.stateOf(projectId);
     const now = this.clock();
@@ -117,7 +123,7 @@ export class ProgressService {
       connected,
       leases: { ...pool.leaseCount },
       human_budget: { spent: pool.labelCount.human, budget: pool.humanBudget, per_item: [...pool.labelsPerItem] },
-      routing: pool.router?.state((id) => this.annotators.get(id)?.name ?? `judge ${id}`) ?? null,
+      routing: this.routing(projectId),
       annotators: this.annotators.list(projectId).map((a) => ({
         id: a.id,
         name: a.name,

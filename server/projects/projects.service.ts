@@ -66,7 +66,7 @@ export class ProjectsService {
       const field = patch.qualification ? 'qualification' : 'gold_rate';
       throw new AppError('invalid-input', `Invalid project settings (${field}: ${QUALIFICATION_NEEDS_GOLD})`, [{ field, message: QUALIFICATION_NEEDS_GOLD }]);
     }
-    checkRouting(config.routing, { type: current.type, certainty: config.certainty }, this.judgesOf(id));
+    checkRouting(config.routing, { type: current.type, certainty: config.certainty }, patch.routing === undefined ? null : this.judgesOf(id));
     const updated = this.repo.update(id, name ?? current.name, config, this.clock());
     this.events.emit('project:changed', { projectId: id });
     return updated;

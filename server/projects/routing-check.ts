@@ -15,12 +15,16 @@ export interface RoutingJudge {
 
 const refuse = (field: string, message: string) => new AppError('invalid-input', `Invalid project settings (${field}: ${message})`, [{ field, message }]);
 
-/** Throws `invalid-input` naming the field when `routing` cannot run on this project. */
-export function checkRouting(routing: Routing | null, project: { type: TaskType; certainty: Range | null }, judges: readonly RoutingJudge[]): void {
+/**
+ * Throws `invalid-input` naming the field when `routing` cannot run on this project. `judges` null skips the judges'
+ * check: a change of other settings keeps a stored cascade whose judge was archived since (the pool passes it over).
+ */
+export function checkRouting(routing: Routing | null, project: { type: TaskType; certainty: Range | null }, judges: readonly RoutingJudge[] | null): void {
   if (routing?.mode !== 'escalate') return;
   if (project.type === 'ranking') throw refuse('routing.mode', 'escalate works on pairwise, rating and choice projects: a ranking has no one verdict to accept');
   if (project.certainty === null)
     throw refuse('routing.mode', 'escalate needs the project to ask for a certainty (set certainty): a judge\'s verdict is accepted by how sure it is');
+  if (judges === null) return;
   const byId = new Map(judges.map((j) => [j.id, j]));
   routing.judges.forEach((id, i) => {
     const j = byId.get(id);

@@ -16,7 +16,7 @@ import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool } from '../assignment/pool';
 import type { JudgePlan } from '../assignment/judge-pool';
 import type { Lease, PoolSettings } from '../assignment/leases';
-import type { CascadeJudge, RoutingPlan } from '../assignment/router';
+import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
 import type { DecisionOf } from '../exports/routed-gold';
 import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import { Crowd, STUDY_FULL } from '../auth/crowd';
@@ -205,9 +205,9 @@ export class TasksService {
   sweep(): void {
     const now = this.clock();
     for (const [id, s] of this.pools) {
-      // Escalation's thresholds left for the sweep by a burst of labels are recertified here.
+      // Escalation's thresholds left for the sweep by a burst of labels are recertified here (when their pace allows).
       const lapsed = s.pool.expire(now) > 0;
-      if (s.pool.recertify(now, true) || lapsed) this.events.emit('pool:changed', { projectId: id });
+      if (s.pool.recertify() || lapsed) this.events.emit('pool:changed', { projectId: id });
     }
     this.evict();
   }

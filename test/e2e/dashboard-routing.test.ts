@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { ProjectProgress, Task } from '../../shared/protocol';
+import type { ProjectProgress, SessionInfo, Task } from '../../shared/protocol';
 import { inCalibration, type RoutingState } from '../../shared/routing';
 import type { ReportJson } from '../../shared/stats/report/json';
 import { formatReport } from '../../server/cli/report';
@@ -136,10 +136,13 @@ describe('dashboard: judges first, humans where the judge is unsure', () => {
     const [c1, c2] = await Promise.all([s.connect({ token: j1.token }), s.connect({ token: j2.token })]);
     const h = await s.connect({ token: await invite(s, pid), worker: 'h1' });
     let p!: ProjectProgress;
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 200; round++) {
       const n = (await drain(c1, cheap)) + (await drain(c2, strong)) + (await drain(h, human));
       p = (await s.api('GET', `/api/projects/${pid}/progress`)).body;
-      if (n === 0 && p.routing?.items.pending === 0) break;
+      // Done when nothing is left and the human is not told to wait (no recertification is due either).
+      if (n === 0 && p.routing?.items.pending === 0 && !(await ok<SessionInfo>(h, 'session:get')).waiting) break;
+      // Nothing to take while items wait for a recertification (paced, at most every 250 ms): give it time.
+      if (n === 0) await new Promise((r) => setTimeout(r, 50));
     }
     const r = p.routing as RoutingState;
     expect(r).not.toBeNull();

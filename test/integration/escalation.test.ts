@@ -144,6 +144,11 @@ describe('escalation: settings', () => {
     const p = await s.api('GET', `/api/projects/${pid}/progress`);
     expect(p.body.routing).toMatchObject({ target: 0.9, delta: 0.1, judges: [{ id: a.id, name: 'a', stage: 0, threshold: null }] });
     expect((await s.api('GET', `/api/projects/${noCert}/progress`)).body.routing).toBeNull();
+    // Archiving a cascade judge later does not lock the project's other settings (the pool passes the judge over).
+    expect((await s.api('PATCH', `/api/projects/${pid}/judges/${a.id}`, { archived: true })).status).toBe(200);
+    r = await s.api('PATCH', `/api/projects/${pid}`, { name: 'renamed' });
+    expect(r.status).toBe(200);
+    expect((await s.api('GET', `/api/projects/${pid}/progress`)).body.routing).toBeNull();
 
     const ranking = await s.api('POST', '/api/projects', { name: 'r', type: 'ranking', certainty: true });
     const rj = (await s.api('POST', `/api/projects/${ranking.body.id}/judges`, { name: 'r', model: 'm' })).body;

@@ -5,7 +5,7 @@
  */
 import type { Lease, PoolSettings } from '../../../server/assignment/leases';
 import type { ProjectPool } from '../../../server/assignment/pool';
-import type { RoutingPlan } from '../../../server/assignment/router';
+import type { RoutingPlan } from '../../../server/assignment/routed-need';
 import type { JudgePlan } from '../../../server/assignment/judge-pool';
 import { inCalibration } from '../../../shared/routing';
 import { leaseOf, makePool, poolSettings, seeded, type DoneRow } from './pool-fixtures';
@@ -107,7 +107,7 @@ describe('escalation router', () => {
     humansLabel(pool, calib, () => 'A');
     const cal = (id: number): [string, number] => ['A', calib.includes(id) ? 90 : 0];
     judgeAll(pool, J1, (id) => cal(id), [], calib.length * 2, true);
-    expect(pool.recertify(0, true)).toBe(false); // nothing moves yet: the non-calibration items have no verdict
+    expect(pool.recertify(true)).toBe(false); // nothing moves yet: the non-calibration items have no verdict
     const state = pool.router!.state(String);
     expect(state.judges[0]).toMatchObject({ threshold: 90, calibration_points: calib.length, agreement: 1, coverage: 1 });
 
@@ -136,7 +136,7 @@ describe('escalation router', () => {
 
     // The second judge has no threshold and its calibration is settled (humans closed, judge done): a recertify
     // passes its three on to the humans.
-    pool.recertify(0, true);
+    pool.recertify(true);
     expect(humanItems(pool)).toEqual([unsure!, invalid!, split!].sort((a, b) => a - b));
 
   });
@@ -152,7 +152,7 @@ describe('escalation router', () => {
     judgeAll(pool, J1, (id) => ['A', sure(id) ? 99 : 90], [], cal.length);
     // The humans agree on the first 30: at 90 the judge is right 30 times of 30, certified (bound 0.074 ≤ 0.1).
     humansLabel(pool, cal.slice(0, 30), () => 'A', [], 1);
-    pool.recertify(0, true);
+    pool.recertify(true);
     expect(pool.router!.state(String).judges[0]).toMatchObject({ threshold: 90, calibration_points: 30, agreement: 1 });
     const [x, y] = rest;
     judgeAll(pool, J1, (id) => (id === x ? ['A', 92] : id === y ? ['A', 99] : ['A', 0]), [], 2);
@@ -160,7 +160,7 @@ describe('escalation router', () => {
     expect(humanItems(pool, 0)).toEqual(cal.slice(30));
     // Then the humans disagree with the judge on the next ten (said at 90) and agree on the sure ones.
     humansLabel(pool, cal.slice(30), (id) => (sure(id) ? 'A' : 'B'), [], 1);
-    pool.recertify(0, true);
+    pool.recertify(true);
     expect(pool.router!.state(String).judges[0]!.threshold).toBe(99);
     expect(pool.router!.decision(pool.items.get(x!)!)).toBeNull();
     expect(pool.router!.decision(pool.items.get(y!)!)).toEqual({ judge: J1, certainty: 99, threshold: 99 });
@@ -174,7 +174,7 @@ describe('escalation router', () => {
     humansLabel(pool, calib, () => 'A', done);
     // A sure judge at 99 on calibration and a split of certainties on the rest: 60 passes on, 99 is accepted.
     judgeAll(pool, J1, (id) => (calib.includes(id) ? ['A', 99] : [id % 2 ? 'A' : 'B', id % 2 ? 99 : 60]), done);
-    pool.recertify(0, true);
+    pool.recertify(true);
     const routes = (p: ProjectPool) => [...p.items.values()].map((s) => s.route);
     const live = routes(pool);
     const escalated = humanItems(pool);
@@ -182,7 +182,7 @@ describe('escalation router', () => {
     const held = leaseOf(pool.claimHuman(50, 0));
     // Whatever the thresholds do next, the held item stays with the humans.
     pool.router!.humanLabel(pool.items.get(calib[0]!)!, 'B');
-    pool.recertify(0, true);
+    pool.recertify(true);
     expect(pool.items.get(held.itemId)!.route).toBe(0);
 
     const counts: Record<number, number> = {};
@@ -190,5 +190,46 @@ describe('escalation router', () => {
     const again = makePool(routed([J1]), { items: ITEMS, humanCounts: counts, done, random: seeded(5) });
     expect(routes(again)).toEqual(live);
     expect(again.router!.state(String).items).toEqual({ judges: others.length - escalated.length, humans: calib.length + escalated.length, pending: 0 });
+  });
+
+  test('gold checks go to the humans but are no calibration points; a tie among the humans counts against the judge; an item a judge lets go three times passes on', () => {
+    const gold: Record<number, string> = {};
+    for (const id of others.slice(0, 5)) gold[id] = 'A';
+    const pool = makePool({ ...routed([J1]), goldRate: 0.2 }, { items: ITEMS, gold, random: seeded(7) });
+    const state = () => pool.router!.state(String);
+    expect(state().calibration_items).toBe(calib.length);
+    expect(state().items).toEqual({ judges: 0, humans: calib.length + 5, pending: others.length - 5 });
+    expect(humanItems(pool)).toEqual([...calib, ...others.slice(0, 5)].sort((a, b) => a - b));
+
+    // From the record: humans said A, A, A on every calibration item but one, where they said A, B, C (a tie); the
+    // judge said A at 90 on every calibration item: right everywhere but on the tie, which counts as an error.
+    const tie = calib[0]!;
+    const done: DoneRow[] = [];
+    const counts: Record<number, number> = {};
+    for (const id of calib) {
+      (id === tie ? ['A', 'B', 'C'] : ['A', 'A', 'A']).forEach((value, h) => done.push({ annotator_id: h + 1, item_id: id, slot: '', kind: 'human', value }));
+      counts[id] = 3;
+      done.push({ annotator_id: J1, item_id: id, slot: '-#0', kind: 'llm', value: 'A', certainty: 90 } as DoneRow);
+    }
+    const again = makePool({ ...routed([J1]), goldRate: 0.2 }, { items: ITEMS, gold, humanCounts: counts, done, random: seeded(8) });
+    const j = again.router!.state(String).judges[0]!;
+    expect(j.calibration_points).toBe(calib.length);
+    expect(j.agreement).toBeCloseTo((calib.length - 1) / calib.length, 12);
+
+    // An item the judge takes and lets go three times (released, released, lapsed) passes on to the humans.
+    expect(j.threshold).toBe(90);
+    const stuck = others[10]!;
+    let now = 0;
+    for (let n = 0; n < 3; n++) {
+      let l = leaseOf(again.claimJudge(J1, plan, now));
+      while (l.itemId !== stuck) {
+        again.commit(l, 'A', 0);
+        l = leaseOf(again.claimJudge(J1, plan, now));
+      }
+      if (n < 2) again.release(l);
+      else again.expire((now = l.expiresAt + 1));
+    }
+    expect(again.items.get(stuck)!.route).toBe(0);
+    expect(humanItems(again, now)).toContain(stuck);
   });
 });
