@@ -335,7 +335,7 @@ export class AnnotatorState {
    * Nothing to hand out: show the end screen, with the completion code the server gives only when this person is
    * really done. While the remaining tasks are only held by others (`waiting`), ask again every {@link WAIT_RETRY_MS}.
    */
-  private async finish() {
+  private async finish(lookAgain = true) {
     this.phase = 'empty';
     clearTimeout(this.retry);
     try {
@@ -345,17 +345,19 @@ export class AnnotatorState {
       // Offline at this moment: the end screen still says there is nothing left; "Check again" fetches the code.
     }
     if (this.session?.waiting) this.retry = setTimeout(() => void this.checkAgain(false), WAIT_RETRY_MS);
+    // Neither waiting nor finished: a task came between the two questions (a judge passed an item on). Look once more.
+    else if (lookAgain && this.session && !this.session.finished && this.session.progress.done > 0) await this.checkAgain(false, false);
   }
 
   /** From the end screen (by its button, or by itself while waiting): ask again, as others' tasks may have lapsed. */
-  async checkAgain(asked = true) {
+  async checkAgain(asked = true, lookAgain = true) {
     clearTimeout(this.retry);
     const t = await this.fetchTask();
     if (t) {
       this.phase = 'labelling';
       this.show(t);
     } else {
-      await this.finish();
+      await this.finish(lookAgain);
       if (asked) this.notice = this.session?.waiting ? 'Still taken: this page keeps checking by itself.' : 'Still nothing: there are no tasks left for you right now.';
     }
   }
