@@ -118,3 +118,31 @@ export async function invite(s: TestServer, projectId: number): Promise<string> 
   const r = await s.api('POST', `/api/projects/${projectId}/invites`, {});
   return r.body.token as string;
 }
+
+/**
+ * Servers a test file starts, each closed (and its folder removed) after every test; `restart` stops one as a
+ * crash-free restart would (its database file stays) and starts another on the same file. Call at the top level.
+ */
+export function serversPerTest(): { server(dbFile?: string): Promise<TestServer>; restart(s: TestServer): Promise<TestServer> } {
+  const servers: TestServer[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close().catch(() => {});
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const server = async (dbFile?: string) => {
+    const s = await startServer(dbFile ? { dbFile } : {});
+    servers.push(s);
+    return s;
+  };
+  return {
+    server,
+    async restart(s) {
+      servers.splice(servers.indexOf(s), 1);
+      dirs.push(s.dir);
+      await s.app.close();
+      s.db.close();
+      return server(path.join(s.dir, 'concord.db'));
+    },
+  };
+}

@@ -4,32 +4,11 @@
  * allows (checked on the stored labels, in the order they were stored); a reopened item is served first; a restart
  * rebuilds the same decisions; progress reports labels spent against the fixed budget and the labels per item.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ProjectProgress, SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { seeded } from '../unit/assignment/pool-fixtures';
-import { call, invite, jsonl, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
+import { call, invite, jsonl, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
 
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-async function server(dbFile?: string): Promise<TestServer> {
-  const s = await startServer(dbFile ? { dbFile } : {});
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** Stops the server as a crash-free restart would (the database file stays) and starts another on the same file. */
-async function restart(s: TestServer): Promise<TestServer> {
-  servers.splice(servers.indexOf(s), 1);
-  dirs.push(s.dir);
-  await s.app.close();
-  s.db.close();
-  return server(path.join(s.dir, 'concord.db'));
-}
+const { server, restart } = serversPerTest();
 
 const ADAPTIVE = { min: 2, max: 5, stop: 'unanimous' };
 

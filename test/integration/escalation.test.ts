@@ -6,33 +6,13 @@
  * has no human label unless it is a calibration item, and each judge's threshold is the one certified
  * (shared/stats/selective.ts, Jung et al. 2025) on the calibration share's stored labels, as they stand at the end.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ProjectProgress, SessionInfo, Task } from '../../shared/protocol';
 import { inCalibration, type RoutingState } from '../../shared/routing';
 import { certifiedThreshold } from '../../shared/stats/selective';
 import { mulberry32 } from '../../shared/stats/random';
-import { call, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
+import { call, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
 
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-async function server(dbFile?: string): Promise<TestServer> {
-  const s = await startServer(dbFile ? { dbFile } : {});
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function restart(s: TestServer): Promise<TestServer> {
-  servers.splice(servers.indexOf(s), 1);
-  dirs.push(s.dir);
-  await s.app.close();
-  s.db.close();
-  return server(path.join(s.dir, 'concord.db'));
-}
+const { server, restart } = serversPerTest();
 
 const flip: Record<string, string> = { A: 'B', B: 'A' };
 /** The value to send for a canonical answer: a task shown BA has its answers swapped on screen. */

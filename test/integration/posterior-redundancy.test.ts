@@ -11,25 +11,13 @@
  * label is stored once. (3) Snapshots were applied as labels arrived. (4) The pool's `complete` is the number of
  * items at `max` or at the target under the snapshot in force, recomputed here from the stored labels.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { PosteriorModel, priorPosterior, type VoteKey } from '../../shared/stats/crowd/posterior';
 import type { ProjectPool } from '../../server/assignment/pool';
 import { seeded } from '../unit/assignment/pool-fixtures';
-import { invite, makeProject, ok, pairwiseItems, startServer, type Client, type TestServer } from '../helpers/server';
+import { invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
 
-const servers: TestServer[] = [];
-const dirs: string[] = [];
-async function server(dbFile?: string): Promise<TestServer> {
-  const s = await startServer(dbFile ? { dbFile } : {});
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { server, restart } = serversPerTest();
 
 const RULE = { min: 2, max: 5, stop: 'posterior', posterior: 0.95 } as const;
 
@@ -193,11 +181,7 @@ describe('adaptive redundancy, stop "posterior"', () => {
     expect(s.app.tasks.state(pid).pool.complete).toBe(closedBefore.length);
     expect(closedBefore.length).toBeGreaterThan(0);
 
-    servers.splice(servers.indexOf(s), 1);
-    dirs.push(s.dir);
-    await s.app.close();
-    s.db.close();
-    s = await server(path.join(s.dir, 'concord.db'));
+    s = await restart(s);
     const pool = s.app.tasks.state(pid).pool;
     expect(pool.posteriorModel).toBeNull(); // the prior model until the first fit after the start
     const log = watch(pool, storedVotes(s, pid));
