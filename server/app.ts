@@ -39,6 +39,7 @@ import { createSocketServer, rooms, type IoServer } from './socket/socket';
 import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { TasksService } from './tasks/tasks.service';
 import { httpApp } from './http/app';
+import { scheduleBackups } from './backup/schedule';
 
 export interface AppDeps {
   db: Db;
@@ -197,6 +198,8 @@ export function createApp(deps: AppDeps): App {
     progress.flush(watchers);
   }, tickMs);
   timer.unref();
+  // Scheduled backups (CONCORD_BACKUP_DIR, CONCORD_BACKUP_EVERY), each written by a worker thread.
+  const backups = config.backupDir && config.backupEvery && config.dbFile !== ':memory:' ? scheduleBackups({ dbFile: config.dbFile, dir: config.backupDir, everySeconds: config.backupEvery, keep: config.backupKeep, logger }) : null;
 
   return {
     http: server,
@@ -206,6 +209,7 @@ export function createApp(deps: AppDeps): App {
     tasks,
     async close() {
       clearInterval(timer);
+      await backups?.stop();
       refits.close();
       await judgeRuns.close();
       repos.writer.flush();

@@ -25,8 +25,25 @@ export const ConfigSchema = z.object({
   maxImportBytes: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
   /** Largest single import record (one JSONL line, array element or CSV row), in bytes. */
   maxRecordBytes: z.coerce.number().int().min(256).default(1024 * 1024),
+  /** Scheduled backups (server/backup/schedule.ts): the folder they are written to; none when unset. */
+  backupDir: z.string().min(1).optional(),
+  /** Seconds between scheduled backups: a number of seconds, or a duration such as `90s`, `30m`, `6h`, `1d`. */
+  backupEvery: z
+    .preprocess(durationSeconds, z.number({ error: 'must be a number of seconds or a duration such as 30m, 6h or 1d' }).int().min(1))
+    .optional(),
+  /** How many scheduled backups are kept (the newest). */
+  backupKeep: z.coerce.number().int().min(1).default(7),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** `6h` → 21600; a bare number is seconds; anything else is passed on for zod to refuse. */
+function durationSeconds(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$/i.exec(v);
+  if (!m) return v;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
 
 const ENV: Record<keyof Config, string> = {
   port: 'PORT',
@@ -38,6 +55,9 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'LOG_LEVEL',
   maxImportBytes: 'CONCORD_MAX_IMPORT_BYTES',
   maxRecordBytes: 'CONCORD_MAX_RECORD_BYTES',
+  backupDir: 'CONCORD_BACKUP_DIR',
+  backupEvery: 'CONCORD_BACKUP_EVERY',
+  backupKeep: 'CONCORD_BACKUP_KEEP',
 };
 
 /** Parses the environment (and explicit overrides, e.g. CLI flags); throws naming the variable that is wrong. */
@@ -50,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const problems = parsed.error.issues.map((i) => `${ENV[i.path[0] as keyof Config] ?? String(i.path[0])}: ${i.message}`);
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
+  if ((parsed.data.backupDir === undefined) !== (parsed.data.backupEvery === undefined))
+    throw new Error('Invalid configuration: CONCORD_BACKUP_DIR and CONCORD_BACKUP_EVERY go together (the folder, and the seconds or duration such as 6h between backups)');
   return parsed.data;
 }
 
