@@ -8,7 +8,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../server/config';
 import { migrate, openDatabase, readMigrations } from '../../server/db/database';
-import { runConcord } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { CONCORD_BIN, runConcord } from '../helpers/cli';
 import { makeProject, startServer, tempDir, type TestServer } from '../helpers/server';
 
 jest.setTimeout(60_000);
@@ -104,6 +105,34 @@ test('a target that a running server holds is refused, and left byte-identical',
   const asked = await runConcord(s, 'restore', backup, '--db', t.file);
   expect([asked.code, asked.stderr]).toEqual([1, `concord: ${t.file} exists: give --force to replace it (it is kept as ${t.file}.before-restore-<time>)\n`]);
   t.untouched();
+});
+
+test('a target that `concord serve` holds is refused naming that server (its lock), and left byte-identical', async () => {
+  const { s, dir, backup } = await serverWithBackup();
+  const t = target(dir);
+  const child = spawn(process.execPath, [CONCORD_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', t.file], { env: { ...process.env, LOG_LEVEL: 'silent' } });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Concord is running')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`concord serve exited (${code})`)));
+    });
+    const bytes = fs.readFileSync(t.file);
+    const r = await runConcord(s, 'restore', backup, '--db', t.file, '--force');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^concord: .*concord\\.db is in use by another Concord server \\(PID ${child.pid} on .+\\): stop that one first, or restore into another --db\\n$`));
+    expect(fs.readFileSync(t.file).equals(bytes)).toBe(true);
+    expect(fs.readdirSync(path.dirname(t.file)).filter((n) => n.includes('before-restore') || n.endsWith('.tmp'))).toEqual([]);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
 });
 
 test('an older backup is migrated on the copy; the replaced database is kept beside it', async () => {
