@@ -171,9 +171,20 @@ test('scheduled backups: every period one is written, only the newest KEEP are k
   const s = await startServer({ backupDir: dir, backupEvery: 1, backupKeep: 2 });
   servers.push(s);
   const pid = await makeProject(s);
-  await new Promise((r) => setTimeout(r, 4500));
+  // Watch the folder until a third backup has appeared, then stop the server (which waits for a backup being written).
+  const seen = new Set<string>();
+  const named = () => fs.readdirSync(dir).filter((n) => /^concord-.*Z\.db$/.test(n));
+  const deadline = Date.now() + 20_000;
+  while (seen.size < 3 && Date.now() < deadline) {
+    for (const n of named()) seen.add(n);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await s.close();
+  for (const n of named()) seen.add(n);
+  expect(seen.size).toBeGreaterThanOrEqual(3);
   const files = fs.readdirSync(dir).sort();
-  expect(files).toHaveLength(2);
+  // Only the newest two, and nothing half-written.
+  expect(files).toEqual([...seen].sort().slice(-2));
   for (const f of files) {
     expect(f).toMatch(/^concord-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.db$/);
     expect(integrity(path.join(dir, f))).toBe('ok');
