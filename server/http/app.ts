@@ -34,6 +34,7 @@ import { reportsRouter } from '../reports/reports.routes';
 import type { DisagreementsRepo } from '../disagreements/disagreements.repo';
 import { disagreementsRouter } from '../disagreements/disagreements.routes';
 import { openApiRouter } from '../openapi/openapi.routes';
+import { archiveRouter } from '../archive/archive.routes';
 import { requireAdmin } from './admin';
 import { missingApiPrefix } from './api-hint';
 import { errorHandler } from './error-handler';
@@ -89,6 +90,7 @@ export function httpApp(deps: HttpDeps): express.Express {
       spoolDir: config.dbFile === ':memory:' ? os.tmpdir() : path.dirname(path.resolve(config.dbFile)),
     }),
   );
+  api.use(archiveRouter({ projects, config }));
   api.use(itemsRouter({ projects, items: deps.items, metaKeys: (project) => deps.reports.metaKeys(project) }));
   api.use(filesRouter({ projects, files: deps.files }));
   api.use(progressRouter({ projects, progress: deps.progress }));
