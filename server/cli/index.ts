@@ -61,7 +61,8 @@ remote(
     .description(
       'Import items (or, with --labels, existing labels) into a project on a running server. All or nothing: a file with a bad record imports nothing and every bad line is listed.',
     )
-    .argument('<file>', 'a .jsonl, .json (array) or .csv file')
+    .argument('[file]', 'a .jsonl, .json (array) or .csv file')
+    .option('--project-archive <archive>', 'make a new project of a project archive (`concord export --kind project`); no other option applies')
     .option('--project <id>', 'the project to import into')
     .option('--create <name>', 'create a new project with this name and import into it (needs --type)')
     .addOption(new Option('--type <type>', 'task type of the project --create makes').choices([...TASK_TYPES]))
@@ -69,7 +70,9 @@ remote(
     .option('--files <dir-or-zip>', 'the image files the items name by relative path: a folder (only the files named are sent) or a .zip')
       .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
   ),
-).action(async (file: string, opts: Remote & PresetCliOptions & { project?: string; create?: string; type?: string; upsert?: boolean; files?: string }) => {
+).action(async (file: string | undefined, opts: Remote & PresetCliOptions & { project?: string; create?: string; type?: string; upsert?: boolean; files?: string; projectArchive?: string }) => {
+  if (opts.projectArchive) return (require('./archive') as typeof import('./archive')).importArchive(opts.projectArchive, opts);
+  if (!file) fail('Name the file to import');
   if (!opts.project && !opts.create) fail('Say where to import: --project <id>, or --create <name> --type <type>');
   if (opts.create && !opts.type) fail(`--create needs --type ${TASK_TYPES.join('|')}`);
   if (opts.files && opts.labels) fail('--files goes with an items file: labels name no files');
@@ -116,7 +119,7 @@ remote(
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
 });
 
-program.addCommand((require('./export') as typeof import('./export')).exportCommand(remote, program.version()!));
+program.addCommand((require('./archive') as typeof import('./archive')).withProjectKind((require('./export') as typeof import('./export')).exportCommand(remote, program.version()!)));
 program.addCommand((require('./judge') as typeof import('./judge')).judgeCommand());
 program.addCommand((require('./pairs') as typeof import('./pairs')).pairsCommand());
 program.addCommand((require('./backup') as typeof import('./backup')).backupCommand());
