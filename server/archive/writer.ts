@@ -11,6 +11,7 @@ import { AppError, notFound } from '../errors';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, type ArchiveHeader } from './format';
 
 const PAGE = 2000;
+const BATCH_CHARS = 256 * 1024;
 type Row = Record<string, unknown> & { id: number };
 
 /** Opens a read-only connection to the server's database file (an archive needs a file, not `:memory:`). */
@@ -44,6 +45,11 @@ function header(db: Database.Database, projectId: number): ArchiveHeader {
   };
 }
 
+/**
+ * Keyset pages in id order. Labels walk the rowid (`+project_id` keeps SQLite off labels_project, which would sort
+ * the whole project for every page: 3 s for 100k labels); the walk passes other projects' labels in between at
+ * most once in all.
+ */
 const QUERIES: Record<string, string> = {
   file: 'SELECT id, sha256, media_type, size, data, created_at FROM files WHERE project_id = @p AND id > @after ORDER BY id LIMIT @limit',
   item: 'SELECT id, external_id, content, gold, meta, created_at FROM items WHERE project_id = @p AND id > @after ORDER BY id LIMIT @limit',
@@ -54,7 +60,7 @@ const QUERIES: Record<string, string> = {
     l.shown_order, l.sample, l.slot, l.duration_ms, l.created_at, l.client_label_id, l.source, l.meta, l.study_id, l.session_id,
     l.lease_id, l.permutation, l.scores
     FROM labels l JOIN items i ON i.id = l.item_id JOIN annotators a ON a.id = l.annotator_id
-    WHERE l.project_id = @p AND l.id > @after ORDER BY l.id LIMIT @limit`,
+    WHERE +l.project_id = @p AND l.id > @after ORDER BY l.id LIMIT @limit`,
   adjudication: `SELECT d.item_id AS id, i.external_id AS item, d.value, d.note, d.by, d.created_at
     FROM adjudications d JOIN items i ON i.id = d.item_id WHERE i.project_id = @p AND d.item_id > @after ORDER BY d.item_id LIMIT @limit`,
 };
@@ -102,11 +108,18 @@ export async function writeArchive(dbFile: string, projectId: number, out: Writa
     const it = lines(db, projectId);
     const first = it.next(); // the header: a missing project fails here, before any byte is sent
     if (!first.done) { gzip.write(`${first.value}\n`); n++; }
+    // Lines go to zlib in batches of about 256 KiB: a write per line costs a zlib call per line (9 s for 110k lines).
+    let batch = '';
     for (const line of it) {
       n++;
+      batch += `${line}\n`;
+      if (batch.length < BATCH_CHARS) continue;
       if (out.destroyed) throw new AppError('unavailable', "The archive's reader went away");
-      if (!gzip.write(`${line}\n`)) await drained(gzip, out);
+      const more = gzip.write(batch);
+      batch = '';
+      if (!more) await drained(gzip, out);
     }
+    if (batch) gzip.write(batch);
     db.exec('COMMIT');
   } finally {
     db.close();
