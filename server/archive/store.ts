@@ -8,6 +8,7 @@ import { hashToken, newToken } from '../auth/tokens';
 import { openDatabase, type Db } from '../db/database';
 import { AppError } from '../errors';
 import type { ErrorDetail } from '../../shared/errors';
+import { ProjectPatch } from '../../shared/schemas';
 import { ANNOTATOR_COLUMNS, LABEL_COLUMNS, type ArchiveHeader, type BodyRecord } from './format';
 import { plainLines, type CheckedArchive } from './reader';
 
@@ -96,7 +97,14 @@ export function storeArchive(dbFile: string, archive: CheckedArchive, now: numbe
         if (first) { first = false; continue; } // the header
         storeRecord(s, p, value as BodyRecord, line, tokens);
       }
-      s.config.run(JSON.stringify(routingIds(s, p, project.config)), p);
+      const config = routingIds(s, p, project.config);
+      // The settings are checked as a settings change is (each field's rules), once the judges have their new ids.
+      const checked = ProjectPatch.safeParse(config);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        throw refused(1, ['project', 'config', ...issue.path.map(String)].join('.'), issue.message);
+      }
+      s.config.run(JSON.stringify(config), p);
       return p;
     })();
     return { project_id: id, counts, judge_tokens: tokens };

@@ -145,6 +145,9 @@ describe('project archive', () => {
     const cut = await upload(b, edited((ls) => ls.splice(ls.length - 40)));
     expect(cut.status).toBe(400);
     expect(cut.body.error.details[0]).toMatchObject({ line: 1, field: 'counts.labels' });
+    const badSetting = await upload(b, edited((ls) => (ls[0] = ls[0]!.replace('"redundancy":3', '"redundancy":-3'))));
+    expect(badSetting.status).toBe(400);
+    expect(badSetting.body.error.details[0]).toMatchObject({ line: 1, field: 'project.config.redundancy' });
     expect((await upload(b, Buffer.from('not gzip at all'))).status).toBe(400);
     expect((await b.api('GET', '/api/projects')).body.projects.length).toBe(before);
   }, 120_000);
