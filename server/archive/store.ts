@@ -85,6 +85,7 @@ function routingIds(s: Statements, p: number, config: Record<string, unknown>): 
 
 /** Stores a checked archive as a new project in the database file; returns its id and counts. */
 export function storeArchive(dbFile: string, archive: CheckedArchive, now: number): StoredArchive {
+  if (dbFile === ':memory:') throw new AppError('unavailable', 'Project archives need a database file (this server runs on :memory:)');
   const db = openDatabase(dbFile);
   try {
     const s = statements(db);
