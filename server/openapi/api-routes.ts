@@ -291,6 +291,23 @@ export const API_ROUTES: ApiRoute[] = [
     ok: { status: 200, description: 'the records, as JSONL, CSV or Parquet', stream: true },
   },
   {
+    method: 'get',
+    path: '/projects/:id/archive',
+    summary: 'the whole project as one archive (gzip\'d JSON lines), to import on another server; streamed',
+    description:
+      'A header line (format `concord-project-archive`, version, counts, the settings with `routing.judges` as judge names), then one record a line: files, items, annotators (with their standing; judges with their registration, which holds no secret), labels with every field, adjudications. Read from one snapshot while the server runs. See the README\'s "Moving a project".',
+    ok: { status: 200, description: 'the archive (application/gzip)' },
+  },
+  {
+    method: 'post',
+    path: '/projects/archive',
+    summary: 'a new project from an archive of `GET /projects/:id/archive` (body: the file, streamed)',
+    description:
+      'All or nothing: every line is checked (a bad one is named by line and field) before anything is stored, then the project, its items, files, annotators, labels and adjudications are stored in one transaction with new ids. Answers `{ project_id, counts, judge_tokens }`: each registered judge gets a new token, shown once.',
+    ok: { status: 201, description: 'the new project\'s id, the counts stored and the judges\' new tokens' },
+    errors: [413],
+  },
+  {
     method: 'put',
     path: '/projects/:id/items/:item/adjudication',
     summary: "a researcher's final label for an item, kept with who and when; the gold export prefers it",
