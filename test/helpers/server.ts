@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol';
@@ -119,19 +120,26 @@ export async function invite(s: TestServer, projectId: number): Promise<string> 
   return r.body.token as string;
 }
 
-/**
- * Servers a test file starts, each closed (and its folder removed) after every test; `restart` stops one as a
- * crash-free restart would (its database file stays) and starts another on the same file. Call at the top level.
- */
-export function serversPerTest(): { server(dbFile?: string): Promise<TestServer>; restart(s: TestServer): Promise<TestServer> } {
+/** What a test file's {@link serversPerTest} gives it. */
+export interface TestServers {
+  /** A server on a new database, or on `dbFile`, or with these config overrides. */
+  server(config?: string | Partial<Config>): Promise<TestServer>;
+  /** Stops one as a crash-free restart would (its database file stays) and starts another on the same file. */
+  restart(s: TestServer): Promise<TestServer>;
+  /** A temporary folder, removed after the test. */
+  folder(prefix?: string): string;
+}
+
+/** Servers and folders a test file makes, each closed or removed after every test. Call at the top level. */
+export function serversPerTest(): TestServers {
   const servers: TestServer[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.close().catch(() => {});
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
-  const server = async (dbFile?: string) => {
-    const s = await startServer(dbFile ? { dbFile } : {});
+  const server = async (config: string | Partial<Config> = {}) => {
+    const s = await startServer(typeof config === 'string' ? { dbFile: config } : config);
     servers.push(s);
     return s;
   };
@@ -144,5 +152,20 @@ export function serversPerTest(): { server(dbFile?: string): Promise<TestServer>
       s.db.close();
       return server(path.join(s.dir, 'concord.db'));
     },
+    folder(prefix = 'concord-test-') {
+      const d = tempDir(prefix);
+      dirs.push(d);
+      return d;
+    },
   };
+}
+
+/** `PRAGMA integrity_check` of a database file, read on a connection of its own ("ok" when sound). */
+export function integrityOf(file: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma('integrity_check', { simple: true });
+  } finally {
+    db.close();
+  }
 }

@@ -10,34 +10,16 @@ import { loadConfig } from '../../server/config';
 import { migrate, openDatabase, readMigrations } from '../../server/db/database';
 import { spawn } from 'node:child_process';
 import { CONCORD_BIN, runConcord } from '../helpers/cli';
-import { makeProject, startServer, tempDir, type TestServer } from '../helpers/server';
+import { integrityOf, makeProject, serversPerTest } from '../helpers/server';
 
 jest.setTimeout(60_000);
 
-let servers: TestServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const folder = () => {
-  const d = tempDir('concord-restore-');
-  dirs.push(d);
-  return d;
-};
-const integrity = (file: string) => {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.pragma('integrity_check', { simple: true });
-  } finally {
-    db.close();
-  }
-};
+const { server, folder: tempFolder } = serversPerTest();
+const folder = () => tempFolder('concord-restore-');
 
 /** A server with a project, its database file and a backup of it. */
-async function serverWithBackup(extra: Parameters<typeof startServer>[0] = {}) {
-  const s = await startServer(extra);
-  servers.push(s);
+async function serverWithBackup(extra: Parameters<typeof server>[0] = {}) {
+  const s = await server(extra);
   const pid = await makeProject(s);
   const dir = folder();
   const backup = path.join(dir, 'good.db');
@@ -136,8 +118,7 @@ test('a target that `concord serve` holds is refused naming that server (its loc
 });
 
 test('an older backup is migrated on the copy; the replaced database is kept beside it', async () => {
-  const s = await startServer();
-  servers.push(s);
+  const s = await server();
   const dir = folder();
   const old = path.join(dir, 'old.db');
   const all = readMigrations();
@@ -156,11 +137,11 @@ test('an older backup is migrated on the copy; the replaced database is kept bes
   // The replaced database, its WAL folded in (leaving WAL mode rewrites header bytes 18-19, so not byte-equal).
   const replaced = path.join(path.dirname(t.file), kept[1] ?? '');
   expect(fs.statSync(replaced).size).toBe(before.length);
-  expect(integrity(replaced)).toBe('ok');
+  expect(integrityOf(replaced)).toBe('ok');
   const keptDb = new Database(replaced, { readonly: true });
   expect(keptDb.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(all.map((m) => m.version));
   keptDb.close();
-  expect(integrity(t.file)).toBe('ok');
+  expect(integrityOf(t.file)).toBe('ok');
   const restored = new Database(t.file, { readonly: true });
   expect(restored.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(newest);
   restored.close();
@@ -168,8 +149,7 @@ test('an older backup is migrated on the copy; the replaced database is kept bes
 
 test('scheduled backups: every period one is written, only the newest KEEP are kept, each a valid database', async () => {
   const dir = folder();
-  const s = await startServer({ backupDir: dir, backupEvery: 1, backupKeep: 2 });
-  servers.push(s);
+  const s = await server({ backupDir: dir, backupEvery: 1, backupKeep: 2 });
   const pid = await makeProject(s);
   // Watch the folder until a third backup has appeared, then stop the server (which waits for a backup being written).
   const seen = new Set<string>();
@@ -187,7 +167,7 @@ test('scheduled backups: every period one is written, only the newest KEEP are k
   expect(files).toEqual([...seen].sort().slice(-2));
   for (const f of files) {
     expect(f).toMatch(/^concord-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.db$/);
-    expect(integrity(path.join(dir, f))).toBe('ok');
+    expect(integrityOf(path.join(dir, f))).toBe('ok');
     const db = new Database(path.join(dir, f), { readonly: true });
     expect(db.prepare('SELECT count(*) FROM items WHERE project_id = ?').pluck().get(pid)).toBe(10);
     db.close();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SessionInfo, SubmitResult, Task } from '../../shared/protocol';
 import { runConcord } from '../helpers/cli';
-import { invite, makeProject, ok, pairwiseItems, startServer, tempDir, type Client, type TestServer } from '../helpers/server';
+import { integrityOf, invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
 
 jest.setTimeout(60_000);
 
@@ -37,31 +37,9 @@ const labelRows = (db: Database.Database, ids: number[]): Map<number, Row> => {
   return new Map(ids.flatMap((id) => (get.get(id) ? [[id, get.get(id) as Row]] : [])));
 };
 
-const integrity = (file: string) => {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.pragma('integrity_check', { simple: true });
-  } finally {
-    db.close();
-  }
-};
 
-let servers: TestServer[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close().catch(() => {});
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const server = async (dbFile?: string) => {
-  const s = await startServer(dbFile ? { dbFile } : {});
-  servers.push(s);
-  return s;
-};
-const folder = () => {
-  const d = tempDir('concord-backup-');
-  dirs.push(d);
-  return d;
-};
+const { server, folder: tempFolder } = serversPerTest();
+const folder = () => tempFolder('concord-backup-');
 
 test('under load: every label acknowledged before `concord backup` started is in the backup, which passes integrity_check', async () => {
   const s = await server();
@@ -87,7 +65,7 @@ test('under load: every label acknowledged before `concord backup` started is in
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Backed up .* to .*live\.db: [\d.]+ MB \(\d+ bytes\) in \d+ ms\n$/);
   expect(during).toBeGreaterThan(0); // the annotators kept labelling while the copy was taken
-  expect(integrity(file)).toBe('ok');
+  expect(integrityOf(file)).toBe('ok');
   const copy = new Database(file, { readonly: true });
   const inCopy = labelRows(copy, before);
   copy.close();
