@@ -1,7 +1,8 @@
 /**
  * Command-line options for a benchmark: `--name value`, `--name=value` or the environment variable
  * `BENCH_NAME` (flags win). Each option is declared with its default so `--help` can list them. An option is a
- * number (≥ 0), or one of a few words (`choice`, e.g. the kind of item a benchmark seeds).
+ * number (≥ 0), one of a few words (`choice`, e.g. the kind of item a benchmark seeds), or any text (`text`, e.g. a
+ * file to start from).
  */
 export interface NumberOption {
   default: number;
@@ -22,10 +23,17 @@ export interface ListOption<C extends string = string> {
   help: string;
 }
 
-export type OptionSpec = NumberOption | ChoiceOption | ListOption;
+/** Any text, e.g. a path (`--db /tmp/seed.db`); '' when not given, unless another default is declared. */
+export interface TextOption {
+  default: string;
+  text: true;
+  help: string;
+}
+
+export type OptionSpec = NumberOption | ChoiceOption | ListOption | TextOption;
 
 export type Options<S extends Record<string, OptionSpec>> = {
-  [K in keyof S]: S[K] extends ListOption<infer C> ? C[] : S[K] extends ChoiceOption<infer C> ? C : number;
+  [K in keyof S]: S[K] extends ListOption<infer C> ? C[] : S[K] extends ChoiceOption<infer C> ? C : S[K] extends TextOption ? string : number;
 };
 
 /** A word option; its default is the first choice. */
@@ -34,7 +42,11 @@ export const choice = <const C extends string>(choices: readonly [C, ...C[]], he
 /** A list option: any of `choices`, comma-separated; `defaults` when not given. */
 export const list = <const C extends string>(choices: readonly [C, ...C[]], defaults: readonly C[], help: string): ListOption<C> => ({ default: defaults, choices, list: true, help });
 
+/** A free-text option. */
+export const text = (help: string, defaultValue = ''): TextOption => ({ default: defaultValue, text: true, help });
+
 const isList = (s: OptionSpec): s is ListOption => 'list' in s;
+const isText = (s: OptionSpec): s is TextOption => 'text' in s;
 const isChoice = (s: OptionSpec): s is ChoiceOption => 'choices' in s && !isList(s);
 
 const envName = (key: string) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
@@ -62,6 +74,7 @@ export function parseOptions<S extends Record<string, OptionSpec>>(spec: S, argv
 }
 
 function toValue(spec: OptionSpec, raw: string, what: string): number | string | string[] {
+  if (isText(spec)) return raw;
   if (isList(spec)) {
     const words = raw.split(',').map((w) => w.trim()).filter((w) => w !== '');
     const wrong = words.filter((w) => !spec.choices.includes(w));
@@ -79,6 +92,6 @@ function toValue(spec: OptionSpec, raw: string, what: string): number | string |
 
 export function optionsHelp(spec: Record<string, OptionSpec>): string {
   return Object.entries(spec)
-    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help}${isChoice(s) ? `: ${s.choices.join(' | ')}` : isList(s) ? `: any of ${s.choices.join(',')}` : ''} (default ${s.default}; env ${envName(k)})`)
+    .map(([k, s]) => `  --${flagName(k).padEnd(22)} ${s.help}${isChoice(s) ? `: ${s.choices.join(' | ')}` : isList(s) ? `: any of ${s.choices.join(',')}` : ''} (default ${isText(s) && s.default === '' ? 'none' : s.default}; env ${envName(k)})`)
     .join('\n');
 }
