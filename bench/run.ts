@@ -6,6 +6,7 @@ import type { Benchmark } from './lib/benchmark';
 import { annotator } from './annotator';
 import { assign } from './assign';
 import { exportsBench } from './exports';
+import { exportsBig } from './exports-big';
 import { importBench } from './import';
 import { judge } from './judge';
 import { report } from './report';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   annotator,
   import: importBench,
   exports: exportsBench,
+  'exports-big': exportsBig,
   routing,
 };
 

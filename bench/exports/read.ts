@@ -16,6 +16,8 @@ export interface ReadExport {
   records: number;
   /** The first record's field names (JSONL, CSV header; Parquet: none). */
   fields: string[];
+  /** performance.now() when the first bytes of the body came (the headers come before them). */
+  firstByteAt: number;
 }
 
 const NL = 10;
@@ -31,7 +33,9 @@ export async function readExport(url: string, headers: Record<string, string>, f
   let tailBytes = 0;
   let head = Buffer.alloc(0);
   let bytes = 0;
+  let firstByteAt = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (bytes === 0) firstByteAt = performance.now();
     const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     bytes += b.length;
     if (head.length < 65536) head = Buffer.concat([head, b.subarray(0, 65536 - head.length)]);
@@ -44,9 +48,9 @@ export async function readExport(url: string, headers: Record<string, string>, f
   }
   if (format === 'parquet') {
     if (head.subarray(0, 4).toString('latin1') !== 'PAR1') throw new Error(`${url}: not a Parquet file (it starts ${JSON.stringify(head.subarray(0, 16).toString('latin1'))})`);
-    return { bytes, records: parquetRows(Buffer.concat(tail)), fields: [] };
+    return { bytes, records: parquetRows(Buffer.concat(tail)), fields: [], firstByteAt };
   }
-  return { bytes, records: counter!.records(), fields: firstFields(head.toString('utf8'), format) };
+  return { bytes, records: counter!.records(), fields: firstFields(head.toString('utf8'), format), firstByteAt };
 }
 
 function jsonlCounter() {

@@ -6,9 +6,11 @@
  * - `{ type: 'reset' }`: a full garbage collection, then (50 ms later, so the collection is not counted) the stall
  *   histogram starts again; answers with the RSS;
  * - `{ type: 'read' }`: the longest stall and its p99 since the reset, the longest garbage collection pause and
- *   their sum, the RSS and heap now.
+ *   their sum, the most `error` + `close` listeners an HTTP response held and the MaxListenersExceededWarnings
+ *   emitted (issue 14: a long export piled them up), the RSS and heap now.
  * Peak RSS is read by the parent from /proc (VmHWM), which this process's own event loop cannot delay.
  */
+import type { ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { collectGarbage } from '../lib/machine';
 import { startBenchServer } from '../lib/server';
@@ -17,7 +19,7 @@ export type ToServer = { type: 'reset' } | { type: 'read' } | { type: 'close' };
 export type FromServer =
   | { type: 'ready'; url: string; token: string }
   | { type: 'reset'; rss: number }
-  | { type: 'read'; stallMs: number; p99Ms: number; gcMaxMs: number; gcMs: number; rss: number; heapUsed: number }
+  | { type: 'read'; stallMs: number; p99Ms: number; gcMaxMs: number; gcMs: number; maxResponseListeners: number; listenerWarnings: number; rss: number; heapUsed: number }
   | { type: 'error'; error: string };
 
 const send = (m: FromServer) => process.send!(m);
@@ -33,6 +35,19 @@ async function main(): Promise<void> {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc = { max: Math.max(gc.max, e.duration), sum: gc.sum + e.duration };
   }).observe({ entryTypes: ['gc'] });
+  // Responses' listeners, sampled while they are open and once more when they end.
+  const open = new Set<ServerResponse>();
+  let listeners = { max: 0, warnings: 0 };
+  const count = (res: ServerResponse) => (listeners.max = Math.max(listeners.max, res.listenerCount('error') + res.listenerCount('close')));
+  server.app.http.on('request', (_req: unknown, res: ServerResponse) => {
+    open.add(res);
+    res.once('finish', () => (count(res), open.delete(res)));
+    res.once('close', () => open.delete(res));
+  });
+  setInterval(() => open.forEach(count), 50).unref();
+  process.on('warning', (w) => {
+    if (w.name === 'MaxListenersExceededWarning') listeners.warnings++;
+  });
   // Says when a long stall happened (how far into the export): a stall at the start, the end or throughout reads differently.
   let since = performance.now();
   let last = performance.now();
@@ -49,12 +64,13 @@ async function main(): Promise<void> {
       setTimeout(() => {
         stall.reset();
         gc = { max: 0, sum: 0 };
+        listeners = { max: 0, warnings: 0 };
         since = performance.now();
         send({ type: 'reset', rss: process.memoryUsage().rss });
       }, 50);
     } else if (m.type === 'read') {
       const mem = process.memoryUsage();
-      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, gcMaxMs: gc.max, gcMs: gc.sum, rss: mem.rss, heapUsed: mem.heapUsed });
+      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, gcMaxMs: gc.max, gcMs: gc.sum, maxResponseListeners: listeners.max, listenerWarnings: listeners.warnings, rss: mem.rss, heapUsed: mem.heapUsed });
     } else {
       stall.disable();
       void server.close().then(() => process.exit(0));
