@@ -6,6 +6,7 @@ import type { Benchmark } from './lib/benchmark';
 import { annotator } from './annotator';
 import { assign } from './assign';
 import { exportsBench } from './exports';
+import { fleet } from './fleet';
 import { exportsBig } from './exports-big';
 import { importBench } from './import';
 import { judge } from './judge';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   exports: exportsBench,
   'exports-big': exportsBig,
   routing,
+  fleet,
 };
 
 function usage(): string {
