@@ -18,6 +18,12 @@ export interface WorkerSummary {
   resubmits: number;
   /** Tasks released after their tries ran out (not labelled). */
   errors: number;
+  /**
+   * Judgments the server refused because their lease was gone by the time they were sent: lapsed, or lost when
+   * the server restarted. Not errors of the run: the task went back to the pool and is judged again (by this
+   * worker or another of the judge's), so nothing is lost; a model call was spent twice.
+   */
+  lapsed: number;
   in_flight: number;
   tokens: { prompt: number; completion: number };
   /** US dollars, when the registration gives a price per million tokens. */
@@ -43,6 +49,7 @@ export function newSummary(): WorkerSummary {
     retries: 0,
     resubmits: 0,
     errors: 0,
+    lapsed: 0,
     in_flight: 0,
     tokens: { prompt: 0, completion: 0 },
     cost: null,

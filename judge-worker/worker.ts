@@ -7,6 +7,9 @@
  *   cascade whose items the judge before it has not passed on yet, items held by others), a lane asks again after
  *   a pause (250 ms, doubling up to 2 s) until work comes or the server says none will; `stop()` ends the pause.
  *
+ * - A label whose lease is gone when it is sent (it lapsed, or the server restarted and forgot it) is counted as
+ *   `lapsed`, not as an error: the task is back in the pool and will be judged again. After a reconnect the lanes
+ *   simply ask for their next tasks.
  * - A label carries a client id made once per task, so a submit whose ack was lost (dropped connection, ack
  *   timeout) is sent again after the reconnect and stored once.
  * - A task whose model request fails for good is released back to the pool and the error recorded; if the pool
@@ -18,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
-import type { JudgeInfo, SessionInfo, Task } from '../shared/protocol';
+import type { Ack, CommandInput, JudgeInfo, SessionInfo, SubmitResult, Task } from '../shared/protocol';
 import { tokenCost } from '../shared/judge-cost';
 import { RunFailed, ServerConnection } from './connection';
 import { BaselineJudge, isBaseline, LlmJudge, type Judge } from './judges';
@@ -56,6 +59,12 @@ export interface WorkerOptions {
 /** The first pause before asking again while the server says work may still come, and the longest (doubling between). */
 export const WAIT_FIRST_MS = 250;
 export const WAIT_MAX_MS = 2_000;
+/** A label the server could not store now is sent again: this many tries in all, the first pause this long (doubling). */
+const RETRY_SUBMIT: ReadonlySet<string> = new Set(['internal', 'unavailable']);
+const SUBMIT_TRIES = 6;
+const SUBMIT_PAUSE_MS = 200;
+/** Heartbeats come at most this often, however short the project's lease. */
+const HEARTBEAT_MIN_MS = 250;
 
 const keyOf = (t: Task) => `${t.item.id}\u0000${t.order ?? ''}\u0000${t.sample ?? 0}`;
 
@@ -291,25 +300,44 @@ export class JudgeWorker {
     const clientLabelId = randomUUID();
     // A ranking goes as display positions (with its scores, if any): the server alone knows the order it showed.
     const submit = { leaseId: task.leaseId, value: judgment.value, certainty: judgment.certainty, rationale: judgment.rationale, clientLabelId, meta: judgment.meta, ...(judgment.scores ? { scores: judgment.scores } : {}) };
-    const r = await this.server.command('label:submit', submit);
+    const r = await this.submit(submit);
     if (r.ok) {
       // A duplicate ack answers a resubmission of this task's own client id (its first ack was lost): stored once, by us.
       this.summary.progress = r.data.progress;
       this.summary.labels++;
       if (judgment.value === null) this.summary.invalid++;
+    } else if (r.error.code === 'lease-expired') {
+      // Nothing to release and nothing lost: the task is back in the pool (after a restart, in the new server's).
+      this.summary.lapsed++;
     } else {
       this.summary.errors++;
       this.summary.last_error = `label:submit: ${r.error.message}`;
-      if (r.error.code !== 'lease-expired') {
-        this.gaveUp.add(keyOf(task));
-        await this.release(task);
-      }
+      this.gaveUp.add(keyOf(task));
+      await this.release(task);
     }
   }
 
-  /** Keeps the lease alive while the model takes its time (retries with long Retry-After waits). */
+  /**
+   * Sends a label, and sends it again (same client id, so it is stored once) while the server answers that it could
+   * not store it now (`internal`, `unavailable`: say, a server shutting down has closed its writer before its
+   * sockets), until the answer is a verdict or the tries run out. A restarted server then answers `lease-expired`.
+   */
+  private async submit(input: CommandInput<'label:submit'>): Promise<Ack<SubmitResult>> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.server.command('label:submit', input);
+      if (r.ok || !RETRY_SUBMIT.has(r.error.code) || attempt >= SUBMIT_TRIES || this.abort.signal.aborted) return r;
+      this.summary.resubmits++;
+      await pause(SUBMIT_PAUSE_MS * 2 ** (attempt - 1), undefined, { signal: this.abort.signal }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Keeps the lease alive while the model takes its time (retries with long Retry-After waits), three times a lease.
+   * The lease's length comes from the session, not from `expiresAt - Date.now()`: a worker on another machine reads
+   * the server's timestamps with its own clock, and an hour's skew would space the heartbeats past the lease.
+   */
   private keepAlive(task: Task): NodeJS.Timeout {
-    const every = Math.max(5_000, (task.expiresAt - Date.now()) / 3);
+    const every = Math.max(HEARTBEAT_MIN_MS, ((this.session?.project.lease_seconds ?? 120) * 1000) / 3);
     const t = setInterval(() => this.server.notify('task:heartbeat', { leaseId: task.leaseId }), every);
     t.unref();
     return t;
