@@ -29,7 +29,7 @@ import { InvitesRepo } from './invites/invites.repo';
 import { InvitesService } from './invites/invites.service';
 import { ItemsRepo } from './items/items.repo';
 import { LabelsRepo } from './labels/labels.repo';
-import { LabelWriter } from './labels/label-writer';
+import { labelWriterFor, type LabelSink } from './labels/label-writer';
 import { ProgressService, type ProgressWatchers } from './progress/progress.service';
 import { ProjectsRepo } from './projects/projects.repo';
 import { ProjectsService } from './projects/projects.service';
@@ -63,6 +63,8 @@ export interface App {
   adminToken: string;
   adminTokenGenerated: boolean;
   tasks: TasksService;
+  /** Where live labels are committed (a test's `max_page_count`, a benchmark's `synchronous` what-if). */
+  labelWriter: LabelSink;
   /** Stops accepting connections, writes queued labels and stops timers; the caller closes the database. */
   close(): Promise<void>;
 }
@@ -97,8 +99,8 @@ function buildRepos(db: Db) {
     annotators,
     invites: new InvitesRepo(db),
     files: new FilesRepo(db),
-    // Live labels are written in group commits (server/labels/label-writer.ts).
-    writer: new LabelWriter(db, labels, annotators),
+    // Live labels are written in group commits, in a thread of their own (server/labels/label-writer.ts).
+    writer: labelWriterFor(db, labels, annotators),
   };
 }
 type Repos = ReturnType<typeof buildRepos>;
@@ -207,12 +209,13 @@ export function createApp(deps: AppDeps): App {
     adminToken: admin.token,
     adminTokenGenerated: admin.generated,
     tasks,
+    labelWriter: repos.writer,
     async close() {
       clearInterval(timer);
       await backups?.stop();
       refits.close();
       await judgeRuns.close();
-      repos.writer.flush();
+      await repos.writer.close();
       await reports.close();
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

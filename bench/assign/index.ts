@@ -17,11 +17,12 @@ import { defineBenchmark } from '../lib/benchmark';
 import { forkTypescript } from '../lib/child';
 import { collectGarbage, schedSnapshot, schedUse, sleep } from '../lib/machine';
 import { writeResult } from '../lib/results';
-import { EventSamples } from '../lib/stats';
-import type { FromSwarm, Phase, ToSwarm } from './messages';
+import { EventSamples, round, type Summary } from '../lib/stats';
+import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify } from './verify';
 import { PHASES, print, summarise, SYNCHRONOUS, type ServerPhase } from './summary';
 import { startBenchServer } from '../lib/server';
+import { startReferenceServer } from './reference';
 import { ASSIGN_KINDS, ROUTINGS, setUpProject } from './setup';
 import { verifyRouting, type RoutingChecks } from './verify-routing';
 
@@ -50,6 +51,7 @@ export const assign = defineBenchmark({
     seed: { default: 13, help: '--routing escalate: seed of the drawn truths, verdicts and certainties' },
     drain: { default: 600, help: '--routing escalate: most seconds to go on after the saturated phase until every item is decided' },
     keep: { default: 0, help: '1 keeps the temporary database folder' },
+    reference: { default: 0, help: 'issue 14: 1 runs the same phases again against a bare socket.io server with an in-memory queue (./reference.ts), in this run, and compares round trips' },
   },
   async run(o, { command }) {
     checkOptions(o);
@@ -65,6 +67,8 @@ export const assign = defineBenchmark({
       prepare: (db) => o.synchronous !== 2 && db.pragma(`synchronous = ${o.synchronous}`),
       onCommand: (event, t) => recorder.samples?.add(event, t),
     });
+    // The labels' own connection (a thread of its own, decision 0013) takes the what-if too.
+    if (o.synchronous !== 2) await server.app.labelWriter.pragma(`synchronous = ${o.synchronous}`);
 
     let child: ChildProcess | undefined;
     try {
@@ -119,6 +123,7 @@ export const assign = defineBenchmark({
 
       const result = summarise({ o, command, setup, connected, before, withClients, end, peakRssBytes, server: phases, report, checks, routing });
       print(result);
+      if (o.reference) Object.assign(result, { reference: compare(result.phases, await runReference(dbFile, projectId, o, labelsFile)) });
       const name = `${o.kind === 'pairwise' ? 'assign' : `assign-${o.kind}`}${o.min ? (o.posterior > 0 ? '-posterior' : '-adaptive') : ''}${escalate ? `-escalate-${o.judges}` : ''}`;
       console.log(`\nwrote ${path.relative(process.cwd(), writeResult(name, result))}`);
       return result.violations === 0 ? 0 : 1;
@@ -133,10 +138,56 @@ export const assign = defineBenchmark({
 
 const log = (s: string) => console.log(`[assign] ${s}`);
 
+/** The same swarm and phases against the bare reference server (./reference.ts); its round trips per phase. */
+async function runReference(dbFile: string, projectId: number, o: Options<typeof assign.options>, labelsFile: string): Promise<SwarmReport['phases']> {
+  const ref = await startReferenceServer(dbFile, projectId, o.redundancy);
+  const swarm = forkTypescript(path.join(__dirname, 'swarm.ts'));
+  try {
+    const messages = inbox(swarm);
+    const tell = (m: ToSwarm) => swarm.send(m);
+    const config = { url: ref.url, token: 'reference', clients: o.clients, connectConcurrency: Math.max(1, o.connectConcurrency), thinkMinMs: o.thinkMin, thinkMaxMs: o.thinkMax, ackTimeoutMs: 15_000, labelsFile: `${labelsFile}.reference`, kind: o.kind };
+    tell({ type: 'config', config });
+    const connected = await messages.next('connected');
+    log(`reference: connected ${connected.connected}/${o.clients} annotators to the bare socket.io server`);
+    await runPhases(o, swarm, tell, {});
+    tell({ type: 'stop' });
+    const report = (await messages.next('report')).report;
+    await messages.exited;
+    return report.phases;
+  } finally {
+    if (swarm.exitCode === null && swarm.signalCode === null) swarm.kill('SIGKILL');
+    await ref.close();
+  }
+}
+
+/** The real server's round trips against the reference's, per phase: p99s side by side and their ratio. */
+function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null }>, ref: SwarmReport['phases']) {
+  const out: Record<string, unknown> = {};
+  for (const phase of ['paced', 'saturated'] as const) {
+    const r = ref[phase];
+    const mine = real[phase];
+    if (!r || !mine) continue;
+    const nextP99 = mine.roundTrip['task:next']?.p99 ?? null;
+    const refNextP99 = r.rtt['task:next'].p99;
+    out[phase] = {
+      taskNextP99Ms: nextP99,
+      referenceTaskNextP99Ms: round(refNextP99, 3),
+      ratio: nextP99 === null || !refNextP99 ? null : round(nextP99 / refNextP99, 2),
+      labelSubmitP99Ms: mine.roundTrip['label:submit']?.p99 ?? null,
+      referenceLabelSubmitP99Ms: round(r.rtt['label:submit'].p99, 3),
+      labelsPerSecond: mine.labelsPerSecond,
+      referenceLabelsPerSecond: round(r.labelsPerSecond, 1),
+    };
+  }
+  console.log(`\nagainst the bare socket.io reference (same run):\n${JSON.stringify(out, null, 2)}`);
+  return out;
+}
+
 /** Refuses options that cannot run, naming the flag. */
 function checkOptions(o: Options<typeof assign.options>): void {
   if (o.clients < 1 || o.items < 1 || o.redundancy < 1 || o.thinkMax < o.thinkMin) throw new Error('clients, items and redundancy must be ≥ 1, and think-max ≥ think-min');
   if (o.min > o.redundancy) throw new Error('--min must be at most --redundancy (the most an item may get)');
+  if (o.reference && (o.kind !== 'pairwise' || o.routing === 'escalate')) throw new Error('--reference 1 serves plain pairs: use it with --kind pairwise and without --routing escalate');
   if (!(o.synchronous in SYNCHRONOUS)) throw new Error('--synchronous must be 0, 1, 2 or 3 (OFF, NORMAL, FULL, EXTRA)');
   if (o.routing !== 'escalate') return;
   if (o.kind === 'ranking') throw new Error('--routing escalate simulates verdicts (A, B, tie): use a pairwise --kind, not ranking');

@@ -22,7 +22,19 @@ export function openDatabase(file: string): Db {
   // Larger page cache for reports and imports over 100k-item projects (negative = KiB).
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
+  immediateByDefault(db);
   return db;
+}
+
+/**
+ * Makes `db.transaction(fn)` BEGIN IMMEDIATE (its `.deferred` variant stays at hand). Live labels are committed on a
+ * connection of their own (decision 0013), so another connection may commit between a transaction's first read and
+ * its first write; a deferred transaction would then fail at once with SQLITE_BUSY_SNAPSHOT, where one that takes the
+ * write lock at BEGIN waits for it (busy_timeout) and reads what is current.
+ */
+function immediateByDefault(db: Db): void {
+  const make = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: never[]) => unknown) => make(fn).immediate) as Db['transaction'];
 }
 
 export interface Migration {

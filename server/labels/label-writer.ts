@@ -1,59 +1,45 @@
 import type { Db } from '../db/database';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
-import type { LabelsRepo, NewLabel } from './labels.repo';
+import type { LabelsRepo } from './labels.repo';
+import { labelBatch, settle, type BatchResult, type LabelWrite, type Pending, type Written } from './label-batch';
+import { ThreadLabelWriter } from './thread-label-writer';
+
+export type { LabelWrite, Written } from './label-batch';
 
 /**
- * A label to write. A crowd worker's first label carries `newWorker` (their worker id) and a provisional (negative)
- * `annotatorId`: the annotator row is created (or found) in the label's own transaction, so a worker id becomes an
- * annotator exactly when a label of theirs is stored, and never without one.
+ * Where live labels are written: in group commits, each submitter's promise settling only after the transaction
+ * holding its label has committed (docs/decisions/0001-sqlite-durability.md). With synchronous = FULL, one fsync
+ * covers the whole batch. On a database file the commits run in a thread of their own (ThreadLabelWriter, decision
+ * 0013), so no annotator's next task waits behind another's fsync.
  */
-export type LabelWrite = NewLabel & { newWorker?: string };
-
-/** The stored label's id (`undefined` if its clientLabelId or slot was taken) and the annotator it belongs to. */
-export interface Written {
-  id: number | undefined;
-  annotatorId: number;
+export interface LabelSink {
+  /** Resolves once committed with the new label's id (`undefined` if its clientLabelId or slot was taken) and its annotator. */
+  write(label: LabelWrite): Promise<Written>;
+  /** Runs a pragma on the connection the labels are written on (a test's `max_page_count`, a benchmark's what-if). */
+  pragma(source: string): Promise<void>;
+  /** Settles what is queued, then lets go of the connection. */
+  close(): Promise<void>;
 }
 
-interface Pending {
-  label: LabelWrite;
-  resolve: (w: Written) => void;
-  reject: (e: unknown) => void;
+/** The writer for `db`: in a thread of its own on a database file; on the main thread for `:memory:` (no file to share). */
+export function labelWriterFor(db: Db, repo: LabelsRepo, annotators: AnnotatorsRepo): LabelSink {
+  return db.memory ? new LabelWriter(db, repo, annotators) : new ThreadLabelWriter(db.name);
 }
 
 /**
- * Group commit: labels submitted in the same turn of the event loop are written in one transaction, and each
- * submitter's promise settles only after that transaction has committed. With synchronous = FULL, one fsync
- * covers the whole batch, so durability does not cost one disk flush per label.
+ * Group commit on the main thread's own connection: labels submitted in the same turn of the event loop are written
+ * in one transaction, flushed on `setImmediate`. Used for `:memory:` databases and by tests that drive a writer
+ * over a connection of their own.
  */
-export class LabelWriter {
+export class LabelWriter implements LabelSink {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly writeBatch: (labels: LabelWrite[]) => Array<Written | { error: unknown }>;
+  private readonly writeBatch: (labels: LabelWrite[]) => BatchResult[];
 
-  constructor(db: Db, repo: LabelsRepo, annotators: AnnotatorsRepo) {
-    // Each label in its own savepoint (a transaction nested in the batch's): one that fails (its project was
-    // deleted a moment ago, say) is rolled back alone, with the annotator it would have created, and rejected
-    // alone; the rest of the batch commits.
-    const one = db.transaction(({ newWorker, ...l }: LabelWrite): Written => {
-      if (newWorker !== undefined && l.annotatorId < 0) l.annotatorId = annotators.ensure(l.projectId, 'human', newWorker, l.createdAt).id;
-      return { id: repo.insert(l), annotatorId: l.annotatorId };
-    });
-    this.writeBatch = db.transaction((labels: LabelWrite[]) =>
-      labels.map((l) => {
-        try {
-          return one(l);
-        } catch (error) {
-          // Some errors (a full disk, say) make SQLite roll back the whole batch, not just this savepoint: then
-          // nothing in the batch is stored, and going on would commit the rest one by one outside it.
-          if (!db.inTransaction) throw error;
-          return { error };
-        }
-      }),
-    );
+  constructor(private readonly db: Db, repo: LabelsRepo, annotators: AnnotatorsRepo) {
+    this.writeBatch = labelBatch(db, repo, annotators);
   }
 
-  /** Resolves once committed with the new label's id (`undefined` if its clientLabelId or slot was taken) and its annotator. */
   write(label: LabelWrite): Promise<Written> {
     return new Promise((resolve, reject) => {
       this.queue.push({ label, resolve, reject });
@@ -64,23 +50,27 @@ export class LabelWriter {
     });
   }
 
-  /** Writes whatever is queued now (also used on shutdown). */
+  async pragma(source: string): Promise<void> {
+    this.db.pragma(source);
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+  }
+
+  /** Writes whatever is queued now. */
   readonly flush = (): void => {
     this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    let results: Array<Written | { error: unknown }>;
+    let results: BatchResult[];
     try {
       results = this.writeBatch(batch.map((p) => p.label));
     } catch (e) {
       for (const p of batch) p.reject(e);
       return;
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if ('error' in r) p.reject(r.error);
-      else p.resolve(r);
-    });
+    settle(batch, results);
   };
 }

@@ -9,7 +9,7 @@ import type { Project } from '../../shared/views';
 import { AppError } from '../errors';
 import type { ItemsRepo } from '../items/items.repo';
 import type { LabelsRepo } from '../labels/labels.repo';
-import type { LabelWriter, Written } from '../labels/label-writer';
+import type { LabelSink, Written } from '../labels/label-writer';
 import type { DomainEvents } from '../events';
 import type { ProjectPool } from '../assignment/pool';
 import type { Lease } from '../assignment/leases';
@@ -30,7 +30,7 @@ export interface SubmissionDeps {
   progress(actor: Actor): AnnotatorProgress;
   items: ItemsRepo;
   labels: LabelsRepo;
-  writer: LabelWriter;
+  writer: LabelSink;
   crowd: Crowd;
   gate: AnnotatorGate;
   clock: () => number;

@@ -10,7 +10,7 @@ import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import { judgeConfig } from '../judges/judges.repo';
 import type { ItemsRepo } from '../items/items.repo';
 import type { LabelsRepo } from '../labels/labels.repo';
-import type { LabelWriter } from '../labels/label-writer';
+import type { LabelSink } from '../labels/label-writer';
 import type { DomainEvents } from '../events';
 import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool } from '../assignment/pool';
@@ -48,7 +48,7 @@ export class TasksService {
     private readonly items: ItemsRepo,
     private readonly labels: LabelsRepo,
     private readonly annotators: AnnotatorsRepo,
-    writer: LabelWriter,
+    writer: LabelSink,
     private readonly clock: () => number,
     /** Raises `label:stored`, `pool:changed`, `pool:reloaded` and `annotator:promoted`. */
     private readonly events: DomainEvents,

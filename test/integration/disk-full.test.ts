@@ -9,7 +9,8 @@ import { createApp, type App } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { migrate, openDatabase, type Db } from '../../server/db/database';
 import { AnnotatorsRepo } from '../../server/annotators/annotators.repo';
-import { LabelWriter } from '../../server/labels/label-writer';
+import { LabelWriter, type LabelSink } from '../../server/labels/label-writer';
+import { ThreadLabelWriter } from '../../server/labels/thread-label-writer';
 import { LabelsRepo } from '../../server/labels/labels.repo';
 import { jsonl, pairwiseItems, tempDir, type Client } from '../helpers/server';
 
@@ -50,9 +51,16 @@ async function start() {
       c.once('connect', () => resolve(c));
       c.once('connect_error', reject);
     });
-  /** Caps the database at the pages it has now: the next write that needs a page fails with SQLITE_FULL. */
-  const fillDisk = () => db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-  const freeDisk = () => db.pragma('max_page_count = 1073741823');
+  /**
+   * Caps the database at the pages it has now, on the server's connection and on the label writer's (a thread of its
+   * own): the next write that needs a page fails with SQLITE_FULL.
+   */
+  const capPages = async (pages: number) => {
+    db.pragma(`max_page_count = ${pages}`);
+    await app.labelWriter.pragma(`max_page_count = ${pages}`);
+  };
+  const fillDisk = () => capPages(db.pragma('page_count', { simple: true }) as number);
+  const freeDisk = () => capPages(1073741823);
   const close = async () => {
     for (const c of clients) c.disconnect();
     await app.close();
@@ -88,7 +96,7 @@ describe('a full disk', () => {
   test('a label submitted when the disk is full is refused in words, nothing acknowledged is lost, and the same submit goes through once there is room', async () => {
     const { id, token } = await project(s, 400);
     const c = await s.connect(token, 'w1');
-    s.fillDisk();
+    await s.fillDisk();
 
     // Label until a submit finds no room; every acknowledged label must be in the database.
     const acked: string[] = [];
@@ -109,7 +117,7 @@ describe('a full disk', () => {
 
     // The task is still this annotator's: it can be kept alive and submitted again once the disk has room.
     expect((await call(c, 'task:heartbeat', { leaseId: refused!.task.leaseId })).ok).toBe(true);
-    s.freeDisk();
+    await s.freeDisk();
     const again = await call<{ duplicate: boolean }>(c, 'label:submit', { leaseId: refused!.task.leaseId, value: 'A', clientLabelId: refused!.clientLabelId });
     expect(again).toEqual({ ok: true, data: expect.objectContaining({ duplicate: false }) });
     expect(stored()).toContain(refused!.clientLabelId);
@@ -118,13 +126,13 @@ describe('a full disk', () => {
 
   test('an import when the disk is full gets 503 with the disk-full message and imports nothing; it goes through once there is room', async () => {
     const p = await s.api('POST', '/api/projects', JSON.stringify({ name: 'import on a full disk', type: 'pairwise' }));
-    s.fillDisk();
+    await s.fillDisk();
     const body = jsonl(pairwiseItems(2000));
     const r = await s.api('POST', `/api/projects/${p.body.id}/items`, body, 'application/x-ndjson');
     expect(r.status).toBe(503);
     expect(r.body).toEqual({ error: { code: 'unavailable', message: DISK_FULL } });
     expect(s.db.prepare('SELECT count(*) FROM items WHERE project_id = ?').pluck().get(p.body.id)).toBe(0);
-    s.freeDisk();
+    await s.freeDisk();
     const ok = await s.api('POST', `/api/projects/${p.body.id}/items`, body, 'application/x-ndjson');
     expect(ok.status).toBe(200);
     expect(ok.body.imported).toBe(2000);
@@ -133,7 +141,7 @@ describe('a full disk', () => {
   test('labels refused on a full disk are not stored behind their annotators\' backs: no item ends with more labels than its redundancy', async () => {
     const { id, token } = await project(s, 300);
     const workers = await Promise.all(Array.from({ length: 12 }, (_, i) => s.connect(token, `r${i}`)));
-    s.fillDisk();
+    await s.fillDisk();
     const acked = new Set<string>();
     const refused = new Set<string>();
     // Everyone submits at once, round after round, so a batch of labels meets the full disk together.
@@ -157,7 +165,7 @@ describe('a full disk', () => {
 
     // The refused annotators give up; once there is room and their tasks have lapsed, a newcomer labels what is left.
     for (const c of workers) c.disconnect();
-    s.freeDisk();
+    await s.freeDisk();
     s.clock.now += 24 * 3600_000;
     await new Promise((r) => setTimeout(r, 200));
     const late = await s.connect(token, 'late');
@@ -171,22 +179,26 @@ describe('a full disk', () => {
     expect(s.db.prepare('SELECT count(*) FROM labels WHERE project_id = ?').pluck().get(id)).toBe(300);
   }, 60_000);
 
-  test('a batch of labels that meets the full disk: every label acknowledged is stored and every label refused is not', async () => {
+  test.each(['on the main thread', 'in its own thread'])('a batch of labels that meets the full disk, written %s: every label acknowledged is stored and every label refused is not', async (where) => {
     const { id } = await project(s, 400);
     const items = s.db.prepare('SELECT id FROM items WHERE project_id = ? ORDER BY id').pluck().all(id) as number[];
     const annotators = new AnnotatorsRepo(s.db);
     const who = annotators.ensure(id, 'human', 'batch-worker', Date.now()).id;
-    const writer = new LabelWriter(s.db, new LabelsRepo(s.db), annotators);
-    s.fillDisk();
+    const writer: LabelSink = where === 'on the main thread' ? new LabelWriter(s.db, new LabelsRepo(s.db), annotators) : new ThreadLabelWriter(s.db.name);
+    await s.fillDisk();
+    await writer.pragma(`max_page_count = ${s.db.pragma('page_count', { simple: true }) as number}`);
     // Submitted in one turn of the event loop: the writer commits them as one group.
     const results = await Promise.allSettled(
       items.map((itemId, i) =>
         writer.write({ projectId: id, itemId, annotatorId: who, value: 'A', certainty: null, rationale: 'x'.repeat(200), order: null, sample: 0, slot: '', durationMs: 1, createdAt: Date.now(), clientLabelId: `b-${i}`, source: 'live', meta: null }),
       ),
     );
+    await writer.close();
     const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [`b-${i}`] : []));
     const acked = results.flatMap((r, i) => (r.status === 'fulfilled' ? [`b-${i}`] : []));
     expect(refused.length).toBeGreaterThan(0);
+    // The thread's refusal carries SQLite's code across, so the server still answers "disk full".
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('SQLITE_FULL');
     const stored = new Set(s.db.prepare('SELECT client_label_id FROM labels WHERE project_id = ?').pluck().all(id) as string[]);
     expect(refused.filter((c) => stored.has(c))).toEqual([]);
     expect(acked.filter((c) => !stored.has(c))).toEqual([]);
@@ -195,7 +207,7 @@ describe('a full disk', () => {
   test('a full disk is logged once as an error, not once per refused label or request', async () => {
     const { token } = await project(s, 300);
     const workers = await Promise.all(Array.from({ length: 8 }, (_, i) => s.connect(token, `w${i}`)));
-    s.fillDisk();
+    await s.fillDisk();
     let refusals = 0;
     // Each worker labels until refused, then retries the refused label a few times, as a client would.
     await Promise.all(
