@@ -63,11 +63,10 @@ export const assign = defineBenchmark({
     // ---- The server, exactly as `serve` builds it (real pragmas: WAL, synchronous = FULL), on 127.0.0.1.
     const recorder: CommandRecorder = {};
     const server = await startBenchServer(dbFile, {
-      // Only for a what-if run: the server itself always uses FULL (docs/decisions/0001-sqlite-durability.md).
+      // What-if runs only: the server always uses FULL (decision 0001); the labels' own thread (0013) is set below.
       prepare: (db) => o.synchronous !== 2 && db.pragma(`synchronous = ${o.synchronous}`),
       onCommand: (event, t) => recorder.samples?.add(event, t),
     });
-    // The labels' own connection (a thread of its own, decision 0013) takes the what-if too.
     if (o.synchronous !== 2) await server.app.labelWriter.pragma(`synchronous = ${o.synchronous}`);
 
     let child: ChildProcess | undefined;
