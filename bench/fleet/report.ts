@@ -3,6 +3,7 @@
  * what the workers and the humans said at the end, and the issue's targets (issue 14, part 3), as
  * bench/results/fleet.json holds them and as the tables print them.
  */
+import os from 'node:os';
 import type { WorkerSummary } from '../../judge-worker/summary';
 import type { SwarmReport } from '../assign/messages';
 import type { SchedUse } from '../lib/machine';
@@ -26,6 +27,24 @@ export interface Measured {
 }
 
 const rounded = (s: Summary | undefined) => (s ? { count: s.count, p50: round(s.p50, 3), p99: round(s.p99, 3), max: round(s.max, 3) } : null);
+
+/**
+ * CPU per judgment of each part (µs; the server's includes the humans' commands, the humans' is their swarm's),
+ * and what it implies: the most judgments a second the server could commit with a core of its own, and the most the
+ * whole fleet could make with this machine's cores to itself. On a machine shared with other work, CPU time per
+ * judgment moves much less than judgments per second do.
+ */
+function perJudgment(m: Measured, r: WindowReading) {
+  const n = r.committed.llm;
+  const us = (cores: number | null) => (cores === null || n === 0 ? null : (cores * r.seconds * 1e6) / n);
+  const parts = { server: us(r.cpuCores), workers: us(m.cpuCores.workers), endpoints: us(m.cpuCores.endpoints), humans: us(m.cpuCores.humans) };
+  const all = parts.server === null || parts.workers === null || parts.endpoints === null ? null : parts.server + parts.workers + parts.endpoints + (parts.humans ?? 0);
+  return {
+    us: { server: round(parts.server, 0), workers: round(parts.workers, 0), endpoints: round(parts.endpoints, 0), humans: round(parts.humans, 0) },
+    serverCeilingPerCore: parts.server ? round(1e6 / parts.server, 0) : null,
+    fleetCeilingOnThisMachine: all ? round((os.availableParallelism() * 1e6) / all, 0) : null,
+  };
+}
 
 export function summarise(o: Record<string, number>, command: string, m: Measured) {
   const r = m.reading;
@@ -55,12 +74,14 @@ export function summarise(o: Record<string, number>, command: string, m: Measure
       },
     },
     cpuCores: { workers: round(m.cpuCores.workers, 2), endpoints: round(m.cpuCores.endpoints, 2), humans: round(m.cpuCores.humans, 2), machineBusy: round(m.sched?.machineBusyCores, 2) },
-    workerCpuUsPerJudgment: m.cpuCores.workers === null || r.committed.llm === 0 ? null : round((m.cpuCores.workers * r.seconds * 1e6) / r.committed.llm, 0),
+    cpuPerJudgment: perJudgment(m, r),
     workers: {
       reported: workers.length,
       of: m.workers.length,
       labels: workers.reduce((a, w) => a + w.labels, 0),
-      refusedOrFailed: workers.reduce((a, w) => a + w.errors, 0),
+      failed: workers.reduce((a, w) => a + w.errors, 0),
+      /** Judged, but the lease was gone when sent: with workers sharing a judge token, mostly another worker's task. */
+      lapsed: workers.reduce((a, w) => a + w.lapsed, 0),
       resubmits: workers.reduce((a, w) => a + w.resubmits, 0),
       lastErrors: [...new Set(workers.map((w) => w.last_error).filter((e): e is string => Boolean(e)))].slice(0, 3),
     },
@@ -85,10 +106,14 @@ export function print(r: FleetResult): void {
   const cores = (v: number | null) => (v === null ? '–' : `${v} cores`);
   console.log(
     table(
-      ['window', 'judgments/s', 'human labels/s', 'server CPU', 'workers CPU', 'endpoints CPU', 'humans CPU', 'all CPUs busy', 'server waits for CPU', 'worker CPU/judgment'],
-      [[`${w.seconds} s`, String(w.judgmentsPerSecond), String(w.humanLabelsPerSecond), cores(r.server.cpuCores), cores(r.cpuCores.workers), cores(r.cpuCores.endpoints), cores(r.cpuCores.humans), cores(r.cpuCores.machineBusy), pct(r.server.runQueueWait), r.workerCpuUsPerJudgment === null ? '–' : `${r.workerCpuUsPerJudgment} µs`]],
+      ['window', 'judgments/s', 'human labels/s', 'server CPU', 'workers CPU', 'endpoints CPU', 'humans CPU', 'all CPUs busy', 'server waits for CPU'],
+      [[`${w.seconds} s`, String(w.judgmentsPerSecond), String(w.humanLabelsPerSecond), cores(r.server.cpuCores), cores(r.cpuCores.workers), cores(r.cpuCores.endpoints), cores(r.cpuCores.humans), cores(r.cpuCores.machineBusy), pct(r.server.runQueueWait)]],
     ),
   );
+  const c = r.cpuPerJudgment;
+  const us = (v: number | null) => (v === null ? '–' : `${v} µs`);
+  console.log(`\nCPU per judgment: server ${us(c.us.server)} (humans' commands included), workers ${us(c.us.workers)}, endpoints ${us(c.us.endpoints)}, humans ${us(c.us.humans)}`);
+  console.log(`ceilings: the server with a core to itself ${c.serverCeilingPerCore ?? '–'} judgments/s; the whole fleet on this machine's ${m.nproc} cores ${c.fleetCeilingOnThisMachine ?? '–'} judgments/s`);
   const l = r.server.loopDelayMs;
   console.log(`\nserver event-loop delay: p50 ${ms(l.p50)}, p99 ${ms(l.p99)}, max ${ms(l.max)}; RSS ${r.server.rssMiB} MiB\n`);
   const rows: string[][] = [];
@@ -98,7 +123,7 @@ export function print(r: FleetResult): void {
   if (r.humans) for (const e of ['task:next', 'label:submit'] as const) rows.push(['humans, round trip', e, ms(r.humans.roundTrip[e]?.p50), ms(r.humans.roundTrip[e]?.p99), ms(r.humans.roundTrip[e]?.max), String(r.humans.roundTrip[e]?.count ?? 0)]);
   console.log(table(['who', 'command', 'p50', 'p99', 'max', 'count'], rows));
   const wk = r.workers;
-  console.log(`\nworkers: ${wk.reported}/${wk.of} reported; ${wk.labels} labels acknowledged over the whole run, ${wk.refusedOrFailed} tasks refused or failed, ${wk.resubmits} resent${wk.lastErrors.length ? `; last errors: ${wk.lastErrors.join(' | ')}` : ''}`);
+  console.log(`\nworkers: ${wk.reported}/${wk.of} reported; ${wk.labels} labels acknowledged over the whole run, ${wk.lapsed} judged but lapsed (lease gone when sent), ${wk.failed} failed, ${wk.resubmits} resent${wk.lastErrors.length ? `; last errors: ${wk.lastErrors.join(' | ')}` : ''}`);
   if (r.humans) console.log(`humans: ${r.humans.connected} connected; errors ${JSON.stringify(r.humans.errors)}; disconnects ${r.humans.disconnects}`);
   if (r.profile) {
     console.log(`\nserver profile ${r.profile.file}: most self time`);
