@@ -15,6 +15,8 @@ export type { LabelWrite, Written } from './label-batch';
 export interface LabelSink {
   /** Resolves once committed with the new label's id (`undefined` if its clientLabelId or slot was taken) and its annotator. */
   write(label: LabelWrite): Promise<Written>;
+  /** Gets ready to write soon (starts the writer's thread if it is not running). */
+  warm(): void;
   /** Runs a pragma on the connection the labels are written on (a test's `max_page_count`, a benchmark's what-if). */
   pragma(source: string): Promise<void>;
   /** Settles what is queued, then lets go of the connection. */
@@ -49,6 +51,8 @@ export class LabelWriter implements LabelSink {
       }
     });
   }
+
+  warm(): void {}
 
   async pragma(source: string): Promise<void> {
     this.db.pragma(source);

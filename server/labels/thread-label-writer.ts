@@ -38,6 +38,10 @@ export class ThreadLabelWriter implements LabelSink {
     });
   }
 
+  warm(): void {
+    if (!this.worker && !this.closed) this.start().unref();
+  }
+
   pragma(source: string): Promise<void> {
     return new Promise((resolve, reject) =>
       this.request({ type: 'pragma', source }, (r) => (r instanceof Error ? reject(r) : r.type === 'failed' ? reject(toError(r.error)) : resolve())),

@@ -48,7 +48,7 @@ export class TasksService {
     private readonly items: ItemsRepo,
     private readonly labels: LabelsRepo,
     private readonly annotators: AnnotatorsRepo,
-    writer: LabelSink,
+    private readonly writer: LabelSink,
     private readonly clock: () => number,
     /** Raises `label:stored`, `pool:changed`, `pool:reloaded` and `annotator:promoted`. */
     private readonly events: DomainEvents,
@@ -286,6 +286,8 @@ export class TasksService {
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
     if (lease === null) return null;
     this.events.emit('pool:changed', { projectId: actor.projectId });
+    // A label will follow: have the writer's thread ready by then (its start takes a moment after a restart).
+    this.writer.warm();
     return this.toTask(project, lease, actor);
   }
 

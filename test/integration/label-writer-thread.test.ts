@@ -25,7 +25,8 @@ describe('the label writer thread', () => {
     const s = await servers.server();
     const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(20));
     const token = await invite(s, pid);
-    const [a, b]: Client[] = await Promise.all([s.connect({ token, worker: 'writer-a' }), s.connect({ token, worker: 'writer-b' })]);
+    const a: Client = await s.connect({ token, worker: 'writer-a' });
+    const b: Client = await s.connect({ token, worker: 'writer-b' });
     const task = await ok<Task>(a, 'task:next');
     // An earlier label each, so neither submit below creates an annotator.
     await ok(b, 'label:submit', { leaseId: (await ok<Task>(b, 'task:next')).leaseId, value: 'A', clientLabelId: 'b-1' });
