@@ -7,6 +7,9 @@
  * `meta.category`, each after new labels, and the gold export under MACE. Setup writes the rows with plain INSERTs (what it measures is the server, not the setup).
  * `--kind` (issue 11): the same on MT-Bench conversation pairs (and sliced `?by=turn`) or on rankings of 4–5 answers
  * (./report-seed.ts).
+ * `--db <file>` (issue 14) starts from a copy of a database seeded beforehand (its one project, of the kind it holds),
+ * so a run at 1M items does not spend minutes seeding; the file itself is never written. `--out <dir>` keeps every
+ * report's JSON there (first.json, warm.json, one per variant: the last of its runs), to diff two versions' figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +19,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol';
 import { migrate, openDatabase } from '../server/db/database';
 import type { ReportJson } from '../shared/stats/report/json';
-import { choice } from './lib/args';
+import { choice, text } from './lib/args';
 import { defineBenchmark } from './lib/benchmark';
 import { CATEGORIES, REPORT_KINDS, seed, type ReportKind } from './report-seed';
 import { resultHead, writeResult } from './lib/results';
@@ -37,21 +40,23 @@ export const report = defineBenchmark({
     items: { default: 200_000, help: 'items in the project' },
     humans: { default: 20, help: 'human annotators sharing the labels' },
     repeats: { default: 3, help: 'warm reports to time (each after one new label)' },
+    db: text('a seeded database to copy and report on instead of seeding (--kind, --items, --humans then come from it)'),
+    out: text("a folder to write each report's JSON to, for diffing two versions"),
   },
   async run(o, { command }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-report-'));
     const dbFile = path.join(dir, 'concord.db');
     try {
-      const { pid, labels, dbMiB } = seedFile(dbFile, o.kind, o.items, o.humans);
+      const { pid, labels, dbMiB, kind, items } = o.db ? copySeed(o.db, dbFile) : { ...seedFile(dbFile, o.kind, o.items, o.humans), kind: o.kind, items: o.items };
       const server = await startBenchServer(dbFile);
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-      const m = await measure(server, pid, labels, o.repeats, o.kind);
+      const m = await measure(server, pid, labels, o.repeats, kind, o.out || null);
       clearInterval(sampler);
       await server.close();
-      const result = { ...resultHead('report', command, o), labels, dbMiB: round(dbMiB, 0), ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0) };
-      print(result, o.kind);
-      writeResult(o.kind === 'pairwise' ? 'report' : `report-${o.kind}`, result);
+      const result = { ...resultHead('report', command, { ...o, kind, items }), labels, dbMiB: round(dbMiB, 0), ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0) };
+      print(result, kind);
+      writeResult(kind === 'pairwise' ? 'report' : `report-${kind}`, result);
       return 0;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -125,6 +130,26 @@ function seedFile(dbFile: string, kind: ReportKind, items: number, humans: numbe
   return { pid, labels, dbMiB };
 }
 
+/** A copy of a seeded database (`--db`): its one project, read back with its kind and label count. */
+function copySeed(seedFile: string, dbFile: string): { pid: number; labels: number; dbMiB: number; kind: ReportKind; items: number } {
+  const t0 = performance.now();
+  fs.copyFileSync(seedFile, dbFile);
+  const db = openDatabase(dbFile);
+  try {
+    const projects = db.prepare('SELECT id, name FROM projects').all() as Array<{ id: number; name: string }>;
+    const kind = REPORT_KINDS.find((k) => projects.length === 1 && projects[0]!.name === `report bench (${k})`);
+    if (!kind) throw new Error(`${seedFile} does not hold one report bench project (bench/report-seed.ts seed())`);
+    const pid = projects[0]!.id;
+    const labels = db.prepare('SELECT count(*) FROM labels').pluck().get() as number;
+    const items = db.prepare('SELECT count(*) FROM items').pluck().get() as number;
+    const dbMiB = fs.statSync(dbFile).size / 2 ** 20;
+    console.log(`copied ${seedFile}: ${labels} ${kind} labels (${dbMiB.toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return { pid, labels, dbMiB, kind, items };
+  } finally {
+    db.close();
+  }
+}
+
 interface Timed<T> {
   value: T;
   ms: number;
@@ -148,14 +173,17 @@ function kindSections(kind: ReportKind, r: ReportJson): Record<string, unknown> 
  * real protocol (a judge submitting, which makes the cached report stale), then the streamed gold export. A variant
  * the server refuses (say, a crowd model for rankings) is recorded with its error, not fatal.
  */
-async function measure(server: BenchServer, pid: number, labels: number, repeats: number, kind: ReportKind) {
+async function measure(server: BenchServer, pid: number, labels: number, repeats: number, kind: ReportKind, out: string | null) {
   const { url } = server;
   const headers = { authorization: `Bearer ${server.app.adminToken}` };
   const timed = timer();
-  const getReport = async (query = '') => {
+  if (out) fs.mkdirSync(out, { recursive: true });
+  const getReport = async (query = '', name = 'first') => {
     const res = await fetch(`${url}/api/projects/${pid}/report${query}`, { headers });
     if (!res.ok) throw new Error(`${res.status} ${(await res.text()).slice(0, 300)}`);
-    return (await res.json()) as ReportJson;
+    const text = await res.text();
+    if (out) fs.writeFileSync(path.join(out, `${name.replace(/\W+/g, '-')}.json`), text);
+    return JSON.parse(text) as ReportJson;
   };
 
   const cold = await timed(() => getReport());
@@ -165,7 +193,7 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
   let added = 0;
   /** `repeats` reports with `query`, each after one new label from the bench judge (so none is served from the cache). */
-  const afterNewLabels = async (query: string) => {
+  const afterNewLabels = async (query: string, name: string) => {
     const runs: Run[] = [];
     for (let k = 0; k < repeats; k++) {
       const next = await socket.emitWithAck('task:next', {});
@@ -173,7 +201,7 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
       const ack = await socket.emitWithAck('label:submit', { leaseId: next.data.leaseId, value: judgeValue(kind, next.data.item.answers?.length), clientLabelId: `bench-${added}` });
       if (!ack.ok) throw new Error(ack.error.message);
       added++;
-      const r = await timed(() => getReport(query));
+      const r = await timed(() => getReport(query, name));
       if (r.value.project.labels.llm !== cold.value.project.labels.llm + added) throw new Error('the report missed a new label');
       if (query.includes('method=') && r.value.aggregation.items === 0) throw new Error(`no consensus in the report ${query}`);
       const groups = query === '?by=turn' ? 2 : CATEGORIES.length;
@@ -182,10 +210,10 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
     }
     return runs;
   };
-  const warm = await afterNewLabels('');
+  const warm = await afterNewLabels('', 'warm');
   const variants: Record<string, { query: string; runs: Run[] } | { error: string }> = {};
   for (const [name, query] of Object.entries(VARIANTS[kind])) {
-    variants[name] = await afterNewLabels(query).then(
+    variants[name] = await afterNewLabels(query, name).then(
       (runs) => ({ query, runs }),
       (e: unknown) => ({ error: `${query}: ${e instanceof Error ? e.message : String(e)}` }),
     );

@@ -3,6 +3,7 @@ import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import { NO_PERMUTATION, RANKING_STRIDE, type RankingColumns, type ReportAnnotator, type ReportColumns, type ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
+import { codedDomain, IdIndex, labelSpan, loadItems, NULL_VERDICT, OTHER_VERDICT, scanLabels, otherValues, type LabelSpan } from './label-load';
 import { loadSlice, type SliceColumn } from './slices';
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
@@ -28,6 +29,13 @@ class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array | Ui
     }
     this.data[i] = v;
   }
+  /** Room for `n` values without growing (the load knows its count: no doubling, no slack of up to half). */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const exact = this.make(n);
+    exact.set(this.data);
+    this.data = exact;
+  }
 }
 
 /**
@@ -39,7 +47,7 @@ class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array | Ui
  * (`ReportsService.reset`), and the next report loads it again from the database.
  */
 export class ProjectColumns {
-  private readonly itemIndex = new Map<number, number>();
+  private itemIndex = new IdIndex(new Float64Array(0));
   private readonly annIndex = new Map<number, number>();
   private readonly annotators: Array<{ dbId: number; name: string; kind: 'human' | 'llm' }> = [];
   /** Annotators left out of the report, so their labels in the live feed are dropped without a lookup. */
@@ -48,7 +56,7 @@ export class ProjectColumns {
   private readonly codes = new Map<Category, number>();
   private gold = new Int32Array(0);
   /** Each item's database id, by row (ascending: the items are loaded in id order). */
-  private ids = new Float64Array(0);
+  private ids: Float64Array = new Float64Array(0);
   /** Slices by meta key, loaded once each: items change only with an import, which resets the project. */
   private readonly slices = new Map<string, SliceColumn>();
   private lenA: Float64Array | null = null;
@@ -90,41 +98,75 @@ export class ProjectColumns {
 
   private load(): void {
     const pid = this.project.id;
-    const items = this.db
-      .prepare<[number], unknown[]>(
-        `SELECT id, gold, length(json_extract(content, '$.answer_a')), length(json_extract(content, '$.answer_b')) FROM items WHERE project_id = ? ORDER BY id`,
-      )
-      .raw()
-      .all(pid) as Array<[number, Category | null, number | null, number | null]>;
-    this.gold = new Int32Array(items.length);
-    this.ids = Float64Array.from(items, ([id]) => id);
-    const pairwise = this.project.type === 'pairwise';
-    this.lenA = pairwise ? new Float64Array(items.length) : null;
-    this.lenB = pairwise ? new Float64Array(items.length) : null;
-    items.forEach(([id, gold, a, b], i) => {
-      this.itemIndex.set(id, i);
-      this.gold[i] = this.codeOf(gold);
-      if (this.lenA && this.lenB) {
-        this.lenA[i] = a ?? NaN;
-        this.lenB[i] = b ?? NaN;
-      }
-    });
-    if (this.project.type === 'ranking') this.ranking = loadAnswers(this.db, pid, this.itemIndex, items.length);
+    const items = loadItems(this.db, this.project);
+    this.ids = items.ids;
+    this.itemIndex = new IdIndex(items.ids);
+    this.gold = new Int32Array(items.ids.length);
+    for (let i = 0; i < items.gold.length; i++) this.gold[i] = this.codeOf(items.gold[i]!);
+    this.lenA = items.lenA;
+    this.lenB = items.lenB;
+    if (this.project.type === 'ranking') this.ranking = loadAnswers(this.db, pid, this.itemIndex, items.ids.length);
+    const all: number[] = [];
     for (const a of this.db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE project_id = ? ORDER BY id`).iterate(pid)) {
+      all.push(a.id);
       if (a.left_out) this.leftOut.add(a.id);
       else {
         this.annIndex.set(a.id, this.annotators.length);
         this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
       }
     }
-    const rows = this.db
-      .prepare<[number], unknown[]>(
-        `SELECT id, item_id, annotator_id, value, certainty, shown_order, sample, duration_ms, ${this.ranking ? 'permutation' : 'NULL'} FROM labels WHERE project_id = ? ORDER BY id`,
-      )
-      .raw()
-      .iterate(pid) as IterableIterator<[number, number, number, Category | null, number | null, 'AB' | 'BA' | null, number, number | null, string | null]>;
-    for (const [id, itemId, annotatorId, value, certainty, order, sample, durationMs, permutation] of rows)
-      this.add({ id, itemId, annotatorId, value, certainty, order, permutation: permutation === null ? null : readPermutation(permutation), sample, durationMs });
+    const span = labelSpan(this.db, pid, all);
+    this.reserve(span.count);
+    this.loadLabels(span);
+    this.maxId = span.hi;
+  }
+
+  /**
+   * The labels of the snapshot (./label-load.ts). Codes are given in a last pass over the labels, in their order, so
+   * categories keep the order their values first appear in (gold first), as when each label was coded on arrival.
+   */
+  private loadLabels(span: LabelSpan): void {
+    const domain = codedDomain(this.project);
+    const coded = domain.length > 0;
+    // Coded projects: each label's verdict until the last pass; the rare value outside the domain by label index.
+    const verdicts = new Int8Array(coded ? span.count : 0);
+    const outside = new Map<number, Category>();
+    /** Per label with a value outside the domain, in order: its index here, or -1 when the label is left out. */
+    const others: number[] = [];
+    const first = this.n;
+    for (const [itemId, annotatorId, packed, certainty, sample, durationMs, value, permutation] of scanLabels(this.db, this.project, domain, span)) {
+      const verdict = (packed >> 2) - 2;
+      const item = this.itemIndex.get(itemId);
+      const ann = item === undefined ? undefined : this.annotatorIndex(annotatorId);
+      if (item === undefined || ann === undefined) {
+        if (coded && verdict === OTHER_VERDICT) others.push(-1);
+        continue;
+      }
+      const i = this.n;
+      if (coded) {
+        verdicts[i - first] = verdict;
+        if (verdict === OTHER_VERDICT) others.push(i);
+      }
+      const code = coded || verdict === NULL_VERDICT ? -1 : this.codeOf(value!);
+      this.push(item, ann, code, certainty, packed & 3, sample, durationMs, permutation === undefined || permutation === null ? null : readPermutation(permutation));
+    }
+    if (!coded) return;
+    if (others.length) {
+      let k = 0;
+      for (const v of otherValues(this.db, this.project, domain, span)) {
+        const i = others[k++];
+        if (i !== undefined && i >= 0) outside.set(i, v);
+      }
+    }
+    const domainCode = new Int32Array(domain.length).fill(-2);
+    const code = this.code.data;
+    for (let i = first; i < this.n; i++) {
+      const d = verdicts[i - first]!;
+      if (d >= 0) {
+        if (domainCode[d] === -2) domainCode[d] = this.codeOf(domain[d]!);
+        code[i] = domainCode[d]!;
+      } else code[i] = d === NULL_VERDICT ? -1 : this.codeOf(outside.get(i)!);
+    }
   }
 
   /** Adds a committed label; one already loaded (id at or below the snapshot) is ignored. */
@@ -132,31 +174,43 @@ export class ProjectColumns {
     if (l.id <= this.maxId) return;
     this.maxId = l.id;
     const item = this.itemIndex.get(l.itemId);
-    if (item === undefined) return;
-    let ann = this.annIndex.get(l.annotatorId);
-    if (ann === undefined) {
-      if (this.leftOut.has(l.annotatorId)) return;
-      // An annotator who joined after the load: its row was committed before its first label.
-      const a = this.annotatorStmt.get(l.annotatorId);
-      if (!a) return;
-      if (a.left_out) {
-        this.leftOut.add(a.id);
-        return;
-      }
-      ann = this.annotators.length;
-      this.annIndex.set(a.id, ann);
-      this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    const ann = item === undefined ? undefined : this.annotatorIndex(l.annotatorId);
+    if (item === undefined || ann === undefined) return;
+    this.push(item, ann, this.codeOf(l.value), l.certainty, l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0, l.sample, l.durationMs, l.permutation);
+  }
+
+  /** The annotator's index in the columns; undefined when its labels are left out. */
+  private annotatorIndex(id: number): number | undefined {
+    const ann = this.annIndex.get(id);
+    if (ann !== undefined || this.leftOut.has(id)) return ann;
+    // An annotator who joined after the load: its row was committed before its first label.
+    const a = this.annotatorStmt.get(id);
+    if (!a) return undefined;
+    if (a.left_out) {
+      this.leftOut.add(a.id);
+      return undefined;
     }
+    this.annIndex.set(a.id, this.annotators.length);
+    this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    return this.annotators.length - 1;
+  }
+
+  private reserve(n: number): void {
+    for (const c of [this.item, this.annotator, this.code, this.certainty, this.order, this.sample, this.seconds]) c.reserve(n);
+    if (this.ranking) this.permutation.reserve(n * RANKING_STRIDE);
+  }
+
+  private push(item: number, ann: number, code: number, certainty: number | null, order: number, sample: number, durationMs: number | null, permutation: readonly number[] | null): void {
     const i = this.n++;
     this.item.set(i, item);
     this.annotator.set(i, ann);
-    this.code.set(i, this.codeOf(l.value));
-    this.certainty.set(i, l.certainty ?? NaN);
-    this.order.set(i, l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0);
-    this.sample.set(i, l.sample);
-    this.seconds.set(i, l.durationMs === null ? NaN : l.durationMs / 1000);
+    this.code.set(i, code);
+    this.certainty.set(i, certainty ?? NaN);
+    this.order.set(i, order);
+    this.sample.set(i, sample);
+    this.seconds.set(i, durationMs === null ? NaN : durationMs / 1000);
     if (this.ranking) {
-      const p = l.permutation;
+      const p = permutation;
       const ok = p !== null && p.length <= RANKING_STRIDE;
       for (let k = RANKING_STRIDE - 1; k >= 0; k--) this.permutation.set(i * RANKING_STRIDE + k, ok ? (p[k] ?? 0) : k === 0 ? NO_PERMUTATION : 0);
     }
@@ -213,7 +267,7 @@ export class ProjectColumns {
  * A ranking project's answer counts and lengths (in characters, as SQLite's length counts them: code points), from
  * each item's `answers`; an item without them has none (0 answers, no pair).
  */
-function loadAnswers(db: Database.Database, projectId: number, itemIndex: ReadonlyMap<number, number>, nItems: number): Pick<RankingColumns, 'answers' | 'lengths'> {
+function loadAnswers(db: Database.Database, projectId: number, itemIndex: IdIndex, nItems: number): Pick<RankingColumns, 'answers' | 'lengths'> {
   const answers = new Uint8Array(nItems);
   const lengths = new Float64Array(nItems * RANKING_STRIDE).fill(NaN);
   const rows = db

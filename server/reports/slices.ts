@@ -75,7 +75,7 @@ function sliceValue(type: string | null, value: unknown): SliceValue {
  * an item's database id to its row in the worker's columns; items imported after the columns were loaded are not
  * there (the import resets the project, and the next report loads it again).
  */
-export function loadSlice(db: Database.Database, projectId: number, by: string, itemIndex: ReadonlyMap<number, number>, nItems: number): SliceColumn {
+export function loadSlice(db: Database.Database, projectId: number, by: string, itemIndex: Pick<ReadonlyMap<number, number>, 'get'>, nItems: number): SliceColumn {
   const firstSeen: SliceValue[] = [];
   const seen = new Map<string, number>();
   const group = new Int32Array(nItems).fill(-1);
