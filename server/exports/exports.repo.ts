@@ -86,8 +86,11 @@ export class ExportsRepo {
     this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm'; excluded: 0 | 1 }>(
       'SELECT id, key, kind, (excluded = 1 OR archived_at IS NOT NULL) AS excluded FROM annotators WHERE project_id = ?',
     );
-    // The first conversation item ends the scan; a project without one is read through once (its export reads it all anyway).
-    this.conversationStmt = db.prepare<[number], unknown>(`SELECT 1 FROM items WHERE project_id = ? AND json_type(content, '$.turn') IS NOT NULL LIMIT 1`);
+    // A slice of the project's items in id order: its last id (null past the end) and whether one is a conversation.
+    this.conversationStmt = db.prepare<[number, number, number], { last: number | null; found: 0 | 1 | null }>(
+      `SELECT max(id) AS last, max(json_type(content, '$.turn') IS NOT NULL) AS found
+       FROM (SELECT id, content FROM items WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?)`,
+    );
     this.trainingStmt = db.prepare<[number, number], TrainingLabelRow>(
       'SELECT item_id, annotator_id, value, rationale, shown_order, sample, meta FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
     );
@@ -105,9 +108,13 @@ export class ExportsRepo {
   annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm'; excluded: boolean }> {
     return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind, excluded: a.excluded === 1 }]));
   }
-  /** Whether any item of the project is a conversation (its content has a judged `turn`). */
-  hasConversations(projectId: number): boolean {
-    return this.conversationStmt.get(projectId) !== undefined;
+  /**
+   * Whether one of the next `limit` items of the project after `afterId` is a conversation (its content has a judged
+   * `turn`), and the last of their ids (null when there are none), to read a big project in slices.
+   */
+  conversationAfter(projectId: number, afterId: number, limit: number): { found: boolean; lastId: number | null } {
+    const r = this.conversationStmt.get(projectId, afterId, limit)!;
+    return { found: r.found === 1, lastId: r.last };
   }
   /** Every label on items in the id range with its order, sample and stored meta (the training exports). */
   trainingLabels(fromItemId: number, toItemId: number): TrainingLabelRow[] {

@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ServerResponse } from 'node:http';
 import type { Router } from 'express';
 import type { ProjectsService } from '../projects/projects.service';
 import type { ReportsService } from '../reports/reports.service';
@@ -17,21 +17,16 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
       q.kind !== 'labels' && q.kind !== 'dpo' && q.method !== 'majority' && project.type !== 'ranking'
         ? await reports.consensus(project, { method: q.method, includeLlm: q.include_llm, minCertainty: q.min_certainty })
         : null;
+    // The typed columns (name, type), for a client that describes the file (the CLI's dataset card).
+    const columns = await exports.columns(project, q);
     res.status(200);
     res.setHeader('content-type', exports.contentType(q));
     res.setHeader('content-disposition', `attachment; filename="project-${project.id}-${q.kind}.${q.format}"`);
-    // The typed columns (name, type), for a client that describes the file (the CLI's dataset card).
-    const columns = exports.columns(project, q);
     res.setHeader('x-concord-columns', JSON.stringify(columns));
     // Page by page (row group by row group), waiting for the client to drain: a million labels never sit in memory.
     for await (const chunk of exports.stream(project, q, consensus, columns)) {
       if (res.destroyed) return;
-      // Wait for the client to drain, or to go away (a closed response never drains); then drop the other listener.
-      if (!res.write(chunk)) {
-        const done = new AbortController();
-        await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]);
-        done.abort();
-      }
+      if (!res.write(chunk)) await drained(res);
       // A write the kernel takes at once drains within the same tick ('drain' is emitted from process.nextTick), so
       // without this the loop would run the whole export without the event loop getting a turn: give it one a page.
       await nextTurn();
@@ -39,4 +34,21 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
     res.end();
   });
   return r;
+}
+
+/**
+ * Resolves when the response drains or closes (a closed response never drains). Two plain listeners, both removed
+ * when either fires: an export waits thousands of times, and each wait must leave the response as it found it
+ * (issue 14 saw 11 `error`/`close` listeners pile up and a MaxListenersExceededWarning on a long export).
+ */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -1,21 +1,24 @@
 import { z } from 'zod';
-import type { GoldRecord, ItemContent, Project } from '../../shared/views';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import type { AggregationMethod } from '../../shared/stats/crowd/types';
-import { oneVote, tally, type Tally } from '../../shared/stats/votes';
+import { oneVote, type Tally } from '../../shared/stats/votes';
 import { parseOrThrow } from '../errors';
 import { AggregationMethod as Method, Flag } from '../../shared/schemas';
 import { consensusOf, type Consensus } from '../reports/consensus';
 import { EXPORT_FORMATS, EXPORT_KINDS } from '../../shared/constants';
-import { conversationFields, type ConversationFields } from './conversation-fields';
+import type { ConversationFields } from './conversation-fields';
 import { columnNames, goldColumns, labelColumns, TRAINING_COLUMNS, type Column } from './columns';
 import { toCsv } from './csv';
 import { parquetChunks, type RecordPage } from './parquet';
 import type { ExportItemRow, ExportLabelRow, ExportsRepo } from './exports.repo';
-import { decideRanking, type Decided, type ExportLabel } from './ranking-gold';
+import type { Decided, ExportLabel } from './ranking-gold';
 import { TrainingOptions } from './training-options';
 import { trainingChunks } from './training';
-import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
+import type { DecisionOf } from './routed-gold';
+import { goldPages, type GoldRow } from './gold';
+import { Pace } from './pace';
 
 export const ExportQuery = z.object({
   kind: z.enum(EXPORT_KINDS).default('gold'),
@@ -35,8 +38,6 @@ export const ExportQuery = z.object({
 /** The export's options, the consensus method resolved (the project's when the request names none). */
 export type ExportQuery = z.infer<typeof ExportQuery> & { method: AggregationMethod };
 
-// Small pages keep each synchronous slice of the export short, so the event loop never stalls for long.
-const PAGE = 500;
 
 /**
  * Gold sets and raw label exports, streamed page by page. The consensus of an item is, in order: the researcher's
@@ -64,40 +65,54 @@ export class ExportsService {
   }
 
   /**
-   * The export as a lazy sequence of chunks, text (JSONL, CSV: one per page) or bytes (Parquet: one per row group),
-   * so the caller can respect backpressure. A gold export under a model needs the model's `consensus`
-   * (ReportsService.consensus); under majority it is null.
+   * The export as a lazy sequence of chunks, bytes of text (JSONL, CSV: one per page) or of Parquet (one per row
+   * group), so the caller can respect backpressure. A gold export under a model needs the model's `consensus`
+   * (ReportsService.consensus); under majority it is null. `columns` are {@link columns}'.
    */
-  stream(project: Project, q: ExportQuery, consensus: Consensus | null = null, columns = this.columns(project, q)): AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> {
+  stream(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
     const chunks = this.chunks(project, q, consensus, columns);
-    return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<string>);
+    return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<Uint8Array>);
   }
 
   /**
    * The export's typed columns, as its CSV header, Parquet schema and a dataset card name them. A gold export of a
    * project holding conversation items has their columns (a JSONL record has them only when its item is one).
    */
-  columns(project: Project, q: Pick<ExportQuery, 'kind'>): Column[] {
+  async columns(project: Project, q: Pick<ExportQuery, 'kind'>): Promise<Column[]> {
     if (q.kind === 'labels') return labelColumns(project);
-    if (q.kind === 'gold') return goldColumns(project, this.hasConversations(project));
+    if (q.kind === 'gold') return goldColumns(project, await this.hasConversations(project));
     return TRAINING_COLUMNS[q.kind];
   }
 
-  private hasConversations(project: Project): boolean {
-    return project.type !== 'ranking' && project.type !== 'choice' && this.repo.hasConversations(project.id);
+  /**
+   * Whether any item of the project is a conversation. Finding none reads every item's content (seconds at a million
+   * items), so the items are read in slices of about 10 ms, the event loop getting a turn between them.
+   */
+  private async hasConversations(project: Project): Promise<boolean> {
+    if (project.type === 'ranking' || project.type === 'choice') return false;
+    const pace = new Pace(10, 1024, 64, 65536);
+    for (let after = 0; ; ) {
+      const t = performance.now();
+      const slice = this.repo.conversationAfter(project.id, after, pace.next());
+      pace.took(performance.now() - t);
+      if (slice.found) return true;
+      if (slice.lastId === null) return false;
+      after = slice.lastId;
+      await nextTurn();
+    }
   }
 
   /**
    * The export's pages: text chunks for JSONL and CSV, pages of records for Parquet (see {@link encode}), in the
    * export's `columns` ({@link columns}, asked once: a gold export's looks for conversation items).
    */
-  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null = null, columns = this.columns(project, q)): Generator<string | RecordPage> {
+  *chunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<Uint8Array | RecordPage> {
     if (q.kind === 'labels') yield* this.labelChunks(project, q, columns);
     else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus, columns);
     else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus, columns);
   }
 
-  private *labelChunks(project: Project, q: ExportQuery, columns: Column[]): Generator<string | RecordPage> {
+  private *labelChunks(project: Project, q: ExportQuery, columns: Column[]): Generator<Uint8Array | RecordPage> {
     // A judge's registration, read once per judge: the model and template of labels whose meta does not name them.
     const registrations = new Map<number, JudgeRegistration>();
     const registration = (l: ExportLabelRow): JudgeRegistration => {
@@ -105,39 +120,28 @@ export class ExportsService {
       if (!r) registrations.set(l.annotator_id, (r = l.kind === 'llm' ? objectOf(l.config) : {}));
       return r;
     };
-    const pages = keysetPages((after) => this.repo.labels(project.id, after, PAGE));
+    const pace = new Pace();
+    const pages = keysetPages((after) => this.repo.labels(project.id, after, pace.next()));
+    const record = labelRecords();
     if (project.type !== 'ranking') {
-      yield* encode(mapPages(pages, (l) => toLabelRecord(l, registration(l))), q.format, columns);
+      yield* encode(mapPages(pages, (l) => record(l, registration(l))), q.format, columns, undefined, pace);
       return;
     }
     // Ranking labels: the display order and scores last, as the label import takes them (lists; JSON text in a CSV).
     const csv = q.format === 'csv';
-    const ranked = (l: ExportLabelRow) => ({ ...toLabelRecord(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) });
-    yield* encode(mapPages(pages, ranked), q.format, columns);
+    const ranked = (l: ExportLabelRow) => ({ ...record(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) });
+    yield* encode(mapPages(pages, ranked), q.format, columns, undefined, pace);
   }
 
-  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<string | RecordPage> {
+  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<Uint8Array | RecordPage> {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
-    const annotators = this.repo.annotators(project.id);
-    const repo = this.repo;
     // An escalating project's records say who decided them (its columns do), even with no cascade judge left to decide.
-    const routed = this.decisions(project) ?? (project.routing?.mode === 'escalate' ? () => null : null);
-    const route = routed && { of: routed, key: (id: number) => annotators.get(id)?.key };
-    function* records(): Generator<GoldRecord[]> {
-      for (const items of keysetPages((after) => repo.items(project.id, after, PAGE))) {
-        const byItem = new Map<number, ExportLabel[]>();
-        for (const [itemId, annotatorId, value, certainty, rationale] of repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id)) {
-          const a = annotators.get(annotatorId);
-          if (!a || a.excluded) continue;
-          let list = byItem.get(itemId);
-          if (!list) byItem.set(itemId, (list = []));
-          list.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
-        }
-        yield items.flatMap((it) => goldRecord(project, it, byItem.get(it.id) ?? [], q, consensus, route) ?? []);
-      }
-    }
+    // Only a project with routing has a router to ask: asking loads the project's assignment state (seconds at 1M items).
+    const routed = project.routing ? (this.decisions(project) ?? (project.routing.mode === 'escalate' ? () => null : null)) : null;
+    const annotators = routed ? this.repo.annotators(project.id) : null;
+    const route = routed && { of: routed, key: (id: number) => annotators!.get(id)?.key };
     const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-    const csvRow = (r: GoldRecord & ConversationFields) => ({
+    const csvRow = (r: GoldRow) => ({
       ...r,
       options: json(r.options),
       answers: json(r.answers),
@@ -149,7 +153,8 @@ export class ExportsService {
     });
     // Conversation items' columns come last, and only in a project that has such items (a CSV's header and a Parquet
     // schema are fixed first): `columns` has them then.
-    yield* encode(records(), q.format, columns, csvRow);
+    const pace = new Pace();
+    yield* encode(goldPages(this.repo, project, q, consensus, route, pace), q.format, columns, csvRow, pace);
   }
 }
 
@@ -166,18 +171,29 @@ function* mapPages<T, R>(pages: Iterable<T[]>, f: (x: T) => R): Generator<R[]> {
  * Pages of records as chunks, one per page: JSON lines; CSV rows with the header before the first (a CSV export with
  * no record is its header alone), each record through `csvRow`; or, for Parquet, the records themselves with their
  * typed columns (parquet.ts encodes them; the first page is yielded even when empty, so the file has its schema).
- * A page with no record yields nothing otherwise.
+ * A page with no record yields nothing otherwise. Text goes out as UTF-8 bytes: a string written to the response
+ * is measured (Buffer.byteLength) and then encoded, twice the work. Each page's work, from reading it to its chunk,
+ * is timed for `pace`, which sizes the next.
  */
-export function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: Column[], csvRow: (r: R) => object = (r) => r as object): Generator<string | RecordPage> {
+export function* encode<R>(pages: Iterable<R[]>, format: ExportQuery['format'], columns: Column[], csvRow: (r: R) => object = (r) => r as object, pace?: Pace): Generator<Uint8Array | RecordPage> {
   let first = true;
+  let start = performance.now();
   for (const records of pages) {
-    if (records.length === 0) continue;
-    if (format === 'jsonl') yield records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    else if (format === 'parquet') yield { columns, rows: records as Array<Record<string, unknown>> };
-    else yield toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columnNames(columns), first);
-    first = false;
+    let chunk: Uint8Array | RecordPage | null = null;
+    if (records.length > 0) {
+      if (format === 'jsonl') {
+        let text = '';
+        for (const r of records) text += JSON.stringify(r) + '\n';
+        chunk = Buffer.from(text);
+      } else if (format === 'parquet') chunk = { columns, rows: records as Array<Record<string, unknown>> };
+      else chunk = Buffer.from(toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columnNames(columns), first));
+      first = false;
+    }
+    pace?.took(performance.now() - start);
+    if (chunk) yield chunk;
+    start = performance.now();
   }
-  if (first && format === 'csv') yield toCsv([], columnNames(columns), true);
+  if (first && format === 'csv') yield Buffer.from(toCsv([], columnNames(columns), true));
   if (first && format === 'parquet') yield { columns, rows: [] };
 }
 
@@ -215,7 +231,15 @@ const count = (v: unknown): number | null => (typeof v === 'number' && Number.is
  * null for humans and imported labels that did not say); a human's `invite_id` and the crowd platform's `study_id`
  * and `session_id` from the join URL (null for judges).
  */
-function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration) {
+function labelRecords() {
+  // Labels imported or written in one batch share their time: its ISO text is made once per run of equal times.
+  let at = NaN;
+  let iso = '';
+  const isoOf = (ms: number) => (ms === at ? iso : ((at = ms), (iso = new Date(ms).toISOString())));
+  return (l: ExportLabelRow, registration: JudgeRegistration) => toLabelRecord(l, registration, isoOf);
+}
+
+function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration, isoOf: (ms: number) => string) {
   const judge = l.kind === 'llm';
   const meta = judge ? objectOf(l.meta) : {};
   const usage = meta.usage && typeof meta.usage === 'object' ? (meta.usage as Record<string, unknown>) : {};
@@ -229,7 +253,7 @@ function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration) {
     order: l.shown_order,
     sample: l.sample,
     seconds: l.duration_ms === null ? null : l.duration_ms / 1000,
-    created_at: new Date(l.created_at).toISOString(),
+    created_at: isoOf(l.created_at),
     excluded: l.excluded === 1,
     model: judge ? (text(meta.model) ?? text(meta.baseline) ?? text(registration.model)) : null,
     template: judge ? (text(meta.template) ?? text(registration.template)) : null,
@@ -268,71 +292,28 @@ export function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery
   return { ...d, agreement: shareOf(d.label), n: votes.total };
 }
 
-function goldRecord(
-  project: Project,
-  it: ExportItemRow,
-  all: ExportLabel[],
-  q: ExportQuery,
-  consensus: Consensus | null,
-  route: { of: DecisionOf; key: (judgeId: number) => string | undefined } | null,
-): (GoldRecord & ConversationFields) | null {
-  let used = all.filter(
-    (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
-  );
-  const c = JSON.parse(it.content) as ItemContent;
-  const judged = route?.of(it.id) ?? null;
-  const judgeKey = judged ? route!.key(judged.judge) : undefined;
-  const byJudge = judgeDecided(it, all, judged, judgeKey, project.type === 'pairwise');
-  if (byJudge) used = byJudge.labels;
-  const decided =
-    byJudge?.decided ??
-    (project.type === 'ranking' ? decideRanking(it, used, c.answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus));
-  if (!decided) return null;
-  const { label, source, posterior, agreement, n } = decided;
-  const content: Partial<GoldRecord> =
-    project.type === 'pairwise'
-      ? { answer_a: c.answer_a ?? null, answer_b: c.answer_b ?? null }
-      : project.type === 'rating'
-        ? { answer: c.answer ?? null, rubric: c.rubric ?? null }
-        : project.type === 'ranking'
-          ? { answers: c.answers ?? null }
-          : { options: c.options ?? project.options };
-  return {
-    id: it.external_id,
-    question: c.question,
-    ...content,
-    reference: c.reference ?? null,
-    persona: c.persona ?? null,
-    label,
-    agreement,
-    n,
-    source,
-    labels: used,
-    meta: it.meta ? (JSON.parse(it.meta) as Record<string, unknown>) : null,
-    // Last, so the columns a CSV had before issue 10 keep their positions.
-    posterior,
-    // Conversation items (issue 11), after everything else: the judged turn and the whole conversations.
-    ...conversationFields(c),
-    ...(route ? decidedFields(judged, judgeKey, byJudge !== null) : {}),
-  };
-}
-
 /**
  * One vote per annotator: a judge's labels on the item (both orders, every sample) reduce to one verdict. An array,
  * not a generator: this runs once per exported item.
  */
 export function annotatorVotes(used: readonly ExportLabel[], pairwise: boolean): Category[] {
-  const byAnnotator = new Map<string, Category[]>();
+  // A handful of labels an item: a linear search over the annotators seen beats a map keyed by joined strings.
+  const kinds: string[] = [];
+  const names: string[] = [];
+  const values: Category[][] = [];
   for (const l of used) {
-    const key = `${l.kind}\u0000${l.annotator}`;
-    const list = byAnnotator.get(key);
-    if (list) list.push(l.value!);
-    else byAnnotator.set(key, [l.value!]);
+    let k = 0;
+    while (k < names.length && (names[k] !== l.annotator || kinds[k] !== l.kind)) k++;
+    if (k === names.length) {
+      kinds.push(l.kind);
+      names.push(l.annotator);
+      values.push([l.value!]);
+    } else values[k]!.push(l.value!);
   }
   const votes: Category[] = [];
-  for (const values of byAnnotator.values()) {
-    const v = oneVote(values, pairwise);
-    if (v !== null) votes.push(v);
+  for (const v of values) {
+    const vote = oneVote(v, pairwise);
+    if (vote !== null) votes.push(vote);
   }
   return votes;
 }

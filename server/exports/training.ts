@@ -44,7 +44,7 @@ interface Ctx {
 }
 
 /** The export's chunks, one per page of items (exports.service `encode`). */
-export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<string | RecordPage> {
+export function* trainingChunks(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<Uint8Array | RecordPage> {
   if (project.type !== 'pairwise') throw new AppError('invalid-input', `The ${q.kind} export covers pairwise projects; this project is ${project.type}`);
   const template = q.template === undefined ? null : BUILT_IN_TEMPLATES.find((t) => t.name === q.template && t.type === 'pairwise');
   if (template === undefined) throw new AppError('invalid-input', `template: no built-in pairwise template "${q.template}"`);

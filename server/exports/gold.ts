@@ -1,0 +1,112 @@
+/**
+ * The gold export's records (exports.service.ts says what a record's label is and where it comes from), built page by
+ * page in one pass: a page of items, then their labels in one range read ordered by item, merged with the items in
+ * order (no map of the page's labels), each label's annotator looked up once per export.
+ */
+import type { GoldRecord, ItemContent, Project } from '../../shared/views';
+import type { Consensus } from '../reports/consensus';
+import { tally } from '../../shared/stats/votes';
+import { conversationFields, type ConversationFields } from './conversation-fields';
+import type { ExportItemRow, ExportsRepo } from './exports.repo';
+import type { Pace } from './pace';
+import { decideRanking, type ExportLabel } from './ranking-gold';
+import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
+import { annotatorVotes, decide, keysetPages, type ExportQuery } from './exports.service';
+
+export type GoldRow = GoldRecord & ConversationFields;
+/** An escalating project's judge decisions with the judges' keys (records say who decided them). */
+export type Route = { of: DecisionOf; key: (judgeId: number) => string | undefined };
+
+/** The gold records of each page of items (some pages may have none). */
+export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, route: Route | null, pace: Pace): Generator<GoldRow[]> {
+  const annotators = repo.annotators(project.id);
+  const metaOf = parsedMeta();
+  for (const items of keysetPages((after) => repo.items(project.id, after, pace.next()))) {
+    // Ordered by item id, so a page's labels come in its items' order; ids in the range may be other projects' items.
+    const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id);
+    const records: GoldRow[] = [];
+    let at = 0;
+    for (const it of items) {
+      while (at < rows.length && rows[at]![0] < it.id) at++;
+      const labels: ExportLabel[] = [];
+      for (; at < rows.length && rows[at]![0] === it.id; at++) {
+        const [, annotatorId, value, certainty, rationale] = rows[at]!;
+        const a = annotators.get(annotatorId);
+        if (a && !a.excluded) labels.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
+      }
+      const r = goldRecord(project, it, labels, q, consensus, route, metaOf);
+      if (r) records.push(r);
+    }
+    yield records;
+  }
+}
+
+/**
+ * Items' meta parsed once per distinct text: most items of a big project share a handful (a category, a source), and
+ * the records only read it. Bounded, so a project whose every meta differs holds a few thousand at most.
+ */
+function parsedMeta(): (text: string | null) => Record<string, unknown> | null {
+  const cache = new Map<string, Record<string, unknown>>();
+  return (text) => {
+    if (!text) return null;
+    let v = cache.get(text);
+    if (v === undefined) {
+      if (cache.size >= 4096) cache.clear();
+      cache.set(text, (v = JSON.parse(text) as Record<string, unknown>));
+    }
+    return v;
+  };
+}
+
+function goldRecord(
+  project: Project,
+  it: ExportItemRow,
+  all: ExportLabel[],
+  q: ExportQuery,
+  consensus: Consensus | null,
+  route: Route | null,
+  metaOf: (text: string | null) => Record<string, unknown> | null,
+): GoldRow | null {
+  let used = all.filter(
+    (l) => l.value !== null && (q.include_llm || l.kind === 'human') && (q.min_certainty === undefined || (l.certainty !== null && l.certainty >= q.min_certainty)),
+  );
+  const judged = route?.of(it.id) ?? null;
+  const judgeKey = judged ? route!.key(judged.judge) : undefined;
+  const byJudge = judgeDecided(it, all, judged, judgeKey, project.type === 'pairwise');
+  if (byJudge) used = byJudge.labels;
+  // The item's content is parsed only for a record (a ranking's decision reads its answers).
+  let c: ItemContent | null = null;
+  const content = () => (c ??= JSON.parse(it.content) as ItemContent);
+  const decided =
+    byJudge?.decided ??
+    (project.type === 'ranking' ? decideRanking(it, used, content().answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus));
+  if (!decided) return null;
+  const { label, source, posterior, agreement, n } = decided;
+  const cc = content();
+  const fields: Partial<GoldRecord> =
+    project.type === 'pairwise'
+      ? { answer_a: cc.answer_a ?? null, answer_b: cc.answer_b ?? null }
+      : project.type === 'rating'
+        ? { answer: cc.answer ?? null, rubric: cc.rubric ?? null }
+        : project.type === 'ranking'
+          ? { answers: cc.answers ?? null }
+          : { options: cc.options ?? project.options };
+  return {
+    id: it.external_id,
+    question: cc.question,
+    ...fields,
+    reference: cc.reference ?? null,
+    persona: cc.persona ?? null,
+    label,
+    agreement,
+    n,
+    source,
+    labels: used,
+    meta: metaOf(it.meta),
+    // Last, so the columns a CSV had before issue 10 keep their positions.
+    posterior,
+    // Conversation items (issue 11), after everything else: the judged turn and the whole conversations.
+    ...conversationFields(cc),
+    ...(route ? decidedFields(judged, judgeKey, byJudge !== null) : {}),
+  };
+}
