@@ -71,32 +71,51 @@ export interface PositionBias {
  * out (the pair is dropped) or read as ties, per `invalid`.
  */
 export function positionBias(pairs: readonly SwapPair[], invalid: InvalidPolicy = 'exclude'): PositionBias {
+  const tally = new Float64Array(16);
+  for (const p of pairs) tally[swapCell(p.ab, p.ba)]!++;
+  return positionBiasOfTally(tally, invalid);
+}
+
+/** A verdict's index in a swap tally (see {@link swapCell}); 3 is an invalid output. */
+export const SWAP_VERDICTS: readonly (Verdict | null)[] = ['A', 'B', 'tie', null];
+const swapIndex = (v: Verdict | null): number => (v === 'A' ? 0 : v === 'B' ? 1 : v === 'tie' ? 2 : 3);
+
+/** A pair's cell in a 16-cell tally of pairs by their AB and BA verdicts: 4 × AB's index + BA's (SWAP_VERDICTS). */
+export const swapCell = (ab: Verdict | null, ba: Verdict | null): number => swapIndex(ab) * 4 + swapIndex(ba);
+
+/**
+ * {@link positionBias} from the pairs' tally by cell ({@link swapCell}): the figures depend only on how many pairs
+ * have each couple of verdicts, so millions of pairs need no object each.
+ */
+export function positionBiasOfTally(tally: ArrayLike<number>, invalid: InvalidPolicy = 'exclude'): PositionBias {
   let items = 0;
   let same = 0;
   let decisive = 0;
   let first = 0;
   let bothFirst = 0;
   let bothSecond = 0;
-  for (const p of pairs) {
-    let ab = p.ab;
-    let ba = p.ba;
+  for (let cell = 0; cell < 16; cell++) {
+    const w = tally[cell]!;
+    if (!w) continue;
+    let ab = SWAP_VERDICTS[cell >> 2]!;
+    let ba = SWAP_VERDICTS[cell & 3]!;
     if (ab === null || ba === null) {
       if (invalid === 'exclude') continue;
       ab ??= 'tie';
       ba ??= 'tie';
     }
-    items++;
-    if (ab === ba) same++;
+    items += w;
+    if (ab === ba) same += w;
     if (ab !== 'tie') {
-      decisive++;
-      if (ab === 'A') first++;
+      decisive += w;
+      if (ab === 'A') first += w;
     }
     if (ba !== 'tie') {
-      decisive++;
-      if (ba === 'B') first++;
+      decisive += w;
+      if (ba === 'B') first += w;
     }
-    if (ab === 'A' && ba === 'B') bothFirst++;
-    if (ab === 'B' && ba === 'A') bothSecond++;
+    if (ab === 'A' && ba === 'B') bothFirst += w;
+    if (ab === 'B' && ba === 'A') bothSecond += w;
   }
   return {
     items,

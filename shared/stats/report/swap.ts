@@ -3,48 +3,61 @@
  * form one pair; position bias (consistency, first-position rate) as ../pairwise.ts defines it, and the accuracy of
  * the pair's aggregated verdict (JudgeBench's `net` and `strict` rules) against the item's reference.
  */
-import { aggregateSwap, positionBias, type SwapPair, type Verdict } from '../pairwise';
+import { aggregateSwap, positionBiasOfTally, SWAP_VERDICTS, type Verdict } from '../pairwise';
 import type { Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
 
 type SwapJson = ReportJson['judges'][number]['swap'];
 
-const VERDICTS: readonly Verdict[] = ['A', 'B', 'tie'];
-/** A verdict's index in VERDICTS; an invalid output (null) reads as a tie, as aggregation reads it. */
-const verdictIndex = (v: Verdict | null): number => (v === 'A' ? 0 : v === 'B' ? 1 : 2);
+/** A judge's AB/BA pairs as columns: each run's verdict index in SWAP_VERDICTS (3: invalid), and the pair's item. */
+interface SwapPairs {
+  n: number;
+  ab: Uint8Array;
+  ba: Uint8Array;
+  item: Int32Array;
+}
 
 /** The swap section of a judge's labels `mine`; null when none of them forms an AB/BA pair. */
 export function swapFor(c: Coded, mine: Int32Array): SwapJson {
-  const { units, unitItem } = swapPairs(c, mine);
-  if (units.length === 0) return null;
+  const pairs = swapPairs(c, mine);
+  if (pairs.n === 0) return null;
   const policy = c.invalidPolicy;
-  const bias = positionBias(units, policy);
+  const tally = new Float64Array(16);
+  for (let t = 0; t < pairs.n; t++) tally[pairs.ab[t]! * 4 + pairs.ba[t]!]!++;
+  const bias = positionBiasOfTally(tally, policy);
   const { reference, aCode, bCode, tieCode } = c;
   const acc = (rule: 'net' | 'strict'): N => {
-    // The code of aggregateSwap(ab, ba, rule) for each of the 9 pairs of verdicts, looked up rather than aggregated per pair.
-    const codeOf = [aCode, bCode, tieCode];
-    const aggregated = VERDICTS.flatMap((ab) => VERDICTS.map((ba) => codeOf[verdictIndex(aggregateSwap(ab, ba, rule))]!));
+    // The code of aggregateSwap(ab, ba, rule) for each of the 16 pairs of verdicts (an invalid run aggregates as a
+    // tie), looked up rather than aggregated per pair.
+    const codeOf: Record<Verdict, number> = { A: aCode, B: bCode, tie: tieCode };
+    const aggregated = SWAP_VERDICTS.flatMap((ab) => SWAP_VERDICTS.map((ba) => codeOf[aggregateSwap(ab ?? 'tie', ba ?? 'tie', rule)]));
     let n = 0;
     let hit = 0;
-    for (let t = 0; t < units.length; t++) {
-      const p = units[t]!;
-      const ref = reference[unitItem[t]!]!;
+    for (let t = 0; t < pairs.n; t++) {
+      const ref = reference[pairs.item[t]!]!;
       if (ref < 0) continue;
-      if ((p.ab === null || p.ba === null) && policy === 'exclude') continue;
+      const cell = pairs.ab[t]! * 4 + pairs.ba[t]!;
+      if ((pairs.ab[t] === 3 || pairs.ba[t] === 3) && policy === 'exclude') continue;
       n++;
-      if (aggregated[verdictIndex(p.ab) * 3 + verdictIndex(p.ba)] === ref) hit++;
+      if (aggregated[cell] === ref) hit++;
     }
     return n ? hit / n : null;
   };
   // Pairs counted by the invalid policy, and the distinct items among them.
-  const counted = new Set<number>();
-  units.forEach((p, t) => {
-    if (policy === 'tie' || (p.ab !== null && p.ba !== null)) counted.add(unitItem[t]!);
-  });
+  const counted = new Uint8Array(c.nItems);
+  let nItems = 0;
+  for (let t = 0; t < pairs.n; t++) {
+    if (policy === 'exclude' && (pairs.ab[t] === 3 || pairs.ba[t] === 3)) continue;
+    const u = pairs.item[t]!;
+    if (!counted[u]) {
+      counted[u] = 1;
+      nItems++;
+    }
+  }
   return {
     items: bias.items,
     pairs: bias.items,
-    n_items: counted.size,
+    n_items: nItems,
     consistency: num(bias.consistency),
     first_position_rate: num(bias.firstPositionRate),
     net: { accuracy: acc('net') },
@@ -54,9 +67,10 @@ export function swapFor(c: Coded, mine: Int32Array): SwapJson {
 
 /**
  * Pairs each AB label with the BA label of the same item and sample: groups the judge's ordered labels by item
- * (counting sort), then matches within each item's few labels.
+ * (counting sort), then matches within each item's few labels. Columns, not an object per pair: a judge of a 1M-item
+ * project has a million pairs, and their objects cost more in garbage collection than the matching itself.
  */
-function swapPairs(c: Coded, mine: Int32Array): { units: SwapPair[]; unitItem: number[] } {
+function swapPairs(c: Coded, mine: Int32Array): SwapPairs {
   const { nItems } = c;
   const { item: itemOf, order: orderOf, sample: sampleOf, code: codeOf } = c.labels;
   const from = new Int32Array(nItems + 1);
@@ -68,12 +82,13 @@ function swapPairs(c: Coded, mine: Int32Array): { units: SwapPair[]; unitItem: n
     const i = mine[t]!;
     if (orderOf[i] !== 0) grouped[fill[itemOf[i]!]!++] = i;
   }
-  const verdict = (i: number): Verdict | null => {
+  const verdict = (i: number): number => {
     const code = codeOf[i]!;
-    return code === c.aCode ? 'A' : code === c.bCode ? 'B' : code === c.tieCode ? 'tie' : null;
+    return code === c.aCode ? 0 : code === c.bCode ? 1 : code === c.tieCode ? 2 : 3;
   };
-  const units: SwapPair[] = [];
-  const unitItem: number[] = [];
+  // At most one pair per AB label.
+  const most = grouped.length;
+  const out: SwapPairs = { n: 0, ab: new Uint8Array(most), ba: new Uint8Array(most), item: new Int32Array(most) };
   for (let u = 0; u < nItems; u++) {
     for (let x = from[u]!; x < from[u + 1]!; x++) {
       const i = grouped[x]!;
@@ -81,12 +96,13 @@ function swapPairs(c: Coded, mine: Int32Array): { units: SwapPair[]; unitItem: n
       for (let y = from[u]!; y < from[u + 1]!; y++) {
         const j = grouped[y]!;
         if (orderOf[j] === 2 && sampleOf[j] === sampleOf[i]) {
-          units.push({ ab: verdict(i), ba: verdict(j) });
-          unitItem.push(u);
+          out.ab[out.n] = verdict(i);
+          out.ba[out.n] = verdict(j);
+          out.item[out.n++] = u;
           break;
         }
       }
     }
   }
-  return { units, unitItem };
+  return out;
 }
