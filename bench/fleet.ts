@@ -152,6 +152,7 @@ export const fleet = defineBenchmark({
     if (concurrency > 256) throw new Error(`${Math.ceil(o.workers / judgeCount)} workers × ${o.lanes} lanes per judge is over a judge's most concurrency (256): use more --judges or fewer --lanes`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-fleet-'));
     const profileFile = o.profile ? path.resolve(__dirname, 'results', 'fleet-server.cpuprofile') : null;
+    if (profileFile) fs.mkdirSync(path.dirname(profileFile), { recursive: true });
     const children: ChildProcess[] = [];
     let workers: FleetWorker[] = [];
     try {

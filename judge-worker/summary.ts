@@ -19,9 +19,9 @@ export interface WorkerSummary {
   /** Tasks released after their tries ran out (not labelled). */
   errors: number;
   /**
-   * Judgments the server refused because their lease was gone by the time they were sent: lapsed, or lost when
-   * the server restarted. Not errors of the run: the task went back to the pool and is judged again (by this
-   * worker or another of the judge's), so nothing is lost; a model call was spent twice.
+   * Judgments the server did not store because the task was no longer this run's when they were sent: the lease
+   * lapsed or was lost when the server restarted (the task went back to the pool and is judged again), or another
+   * worker of the same judge holds or stored it. Not errors of the run: nothing is lost; a model call was spent twice.
    */
   lapsed: number;
   in_flight: number;

@@ -7,9 +7,9 @@
  *   cascade whose items the judge before it has not passed on yet, items held by others), a lane asks again after
  *   a pause (250 ms, doubling up to 2 s) until work comes or the server says none will; `stop()` ends the pause.
  *
- * - A label whose lease is gone when it is sent (it lapsed, or the server restarted and forgot it) is counted as
- *   `lapsed`, not as an error: the task is back in the pool and will be judged again. After a reconnect the lanes
- *   simply ask for their next tasks.
+ * - A label whose task is no longer this run's when it is sent (its lease lapsed, a restarted server forgot it, or
+ *   another worker of the same judge holds or stored it) is counted as `lapsed`, not as an error: the task is back
+ *   in the pool or done. After a reconnect the lanes simply ask for their next tasks.
  * - A label carries a client id made once per task, so a submit whose ack was lost (dropped connection, ack
  *   timeout) is sent again after the reconnect and stored once.
  * - A task whose model request fails for good is released back to the pool and the error recorded; if the pool
@@ -306,8 +306,9 @@ export class JudgeWorker {
       this.summary.progress = r.data.progress;
       this.summary.labels++;
       if (judgment.value === null) this.summary.invalid++;
-    } else if (r.error.code === 'lease-expired') {
-      // Nothing to release and nothing lost: the task is back in the pool (after a restart, in the new server's).
+    } else if (r.error.code === 'lease-expired' || r.error.code === 'conflict') {
+      // Nothing to release and nothing lost: the task is back in the pool (after a restart, in the new server's), or
+      // another worker of this judge holds it or stored it (`conflict`: its client ids are fresh UUIDs, never reused).
       this.summary.lapsed++;
     } else {
       this.summary.errors++;
