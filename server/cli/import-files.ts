@@ -10,7 +10,8 @@ import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse/sync';
 import yauzl from 'yauzl';
 import { fileNameProblem } from '../imports/received-files';
-import { clean, fail } from './api';
+import type { ErrorBody } from '../../shared/errors';
+import { clean, fail, reportError, type Remote } from './api';
 
 /** An image path an item names, with the line it is on. */
 interface Named {
@@ -136,4 +137,93 @@ export async function importForm(file: string, files: string, format: 'jsonl' | 
   if (problems.length)
     fail(`Nothing was sent: ${problems.length} image${problems.length === 1 ? '' : 's'} named by the items cannot be found\n${problems.slice(0, 20).map((p) => `  ${clean(p)}`).join('\n')}${problems.length > 20 ? `\n  … and ${problems.length - 20} more` : ''}`);
   return { form, count: isZip ? new Set(named.map((n) => n.path)).size : sent.size };
+}
+
+/** Where an import's progress bar is drawn: standard error on a terminal, or a fake terminal in a test. */
+export interface ProgressOutput {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): boolean;
+}
+
+/** An import's progress: the file's bytes sent, then the server's part (checking every record, then one transaction). */
+export interface ImportProgress {
+  sent(bytes: number): void;
+  uploaded(): void;
+  stop(): void;
+}
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/**
+ * A bar on `out` for an upload of `total` bytes; nothing at all without `out` (standard output is not a terminal,
+ * --quiet, --json). The server does not report its own progress: once the file is sent the bar says it is
+ * checking and writing, which at a million items takes about as long again.
+ */
+export function importProgress(total: number, out: ProgressOutput | null): ImportProgress {
+  if (!out) return { sent: () => undefined, uploaded: () => undefined, stop: () => undefined };
+  // Loaded only when a bar is drawn: most commands never need it.
+  const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
+  const bar = new SingleBar(
+    { format: 'import {bar} {percentage}% | {done} of {size} | {phase}', stream: out as NodeJS.WritableStream, hideCursor: true, clearOnComplete: false, fps: 10 },
+    Presets.shades_classic,
+  );
+  let done = 0;
+  bar.start(Math.max(total, 1), 0, { done: mib(0), size: mib(total), phase: 'sending' });
+  return {
+    sent(bytes) {
+      done += bytes;
+      bar.update(done, { done: mib(done) });
+    },
+    uploaded() {
+      bar.update(Math.max(total, 1), { done: mib(total), phase: 'sent; the server is checking and writing' });
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
+
+/**
+ * POSTs a file to the API as its body, streamed from disk (1 MiB at a time, counted into `progress`), never read
+ * whole: a 1M-item file is over 500 MiB. Exits with the server's error in words, as every CLI request does.
+ */
+export async function sendFile<T>(remote: Remote, route: string, file: string, contentType: string, progress: ImportProgress): Promise<T> {
+  if (!remote.token) fail('An admin token is needed: --token <token> or CONCORD_ADMIN_TOKEN (the server prints it at start)');
+  const size = fs.statSync(file).size;
+  const handle = await fs.promises.open(file, 'r');
+  let pos = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const buf = Buffer.allocUnsafe(Math.min(1048576, size - pos));
+      const { bytesRead } = buf.length ? await handle.read(buf, 0, buf.length, pos) : { bytesRead: 0 };
+      if (bytesRead === 0) {
+        progress.uploaded();
+        return controller.close();
+      }
+      pos += bytesRead;
+      progress.sent(bytesRead);
+      controller.enqueue(buf.subarray(0, bytesRead));
+    },
+  });
+  let res: Response;
+  try {
+    res = await fetch(new URL(`/api${route}`, remote.server), {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { authorization: `Bearer ${remote.token}`, 'content-type': contentType, 'content-length': String(size) },
+    } as RequestInit);
+  } catch {
+    progress.stop();
+    fail(`Cannot reach the Concord server at ${remote.server}, or the connection broke during the upload (is it running? --server sets its URL)`);
+  } finally {
+    await handle.close();
+  }
+  progress.stop();
+  if (!res.ok) {
+    const json = (await res.json().catch(() => ({}))) as { error?: ErrorBody };
+    reportError(json.error, res.status);
+  }
+  return (await res.json()) as T;
 }

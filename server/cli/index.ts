@@ -6,11 +6,22 @@ import type { ReportJson } from '../../shared/stats/report/json';
 import { loadConfig } from '../config';
 import { serve } from '../serve';
 import { fail, requestJson, type Remote } from './api';
-import { importForm } from './import-files';
+import { importForm, importProgress, sendFile } from './import-files';
 import { countOption, formatReport, fractionOption, reportQuery, type ReportCliOptions } from './report';
 import { addPresetOptions, presetQuery, type PresetCliOptions } from './import-preset';
 import type { ImportResult } from '../../shared/views';
 import { concordVersion } from '../version';
+
+interface ImportCliOptions {
+  project?: string;
+  create?: string;
+  type?: string;
+  upsert?: boolean;
+  files?: string;
+  projectArchive?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
 
 const program = new Command();
 program
@@ -68,9 +79,11 @@ remote(
     .addOption(new Option('--type <type>', 'task type of the project --create makes').choices([...TASK_TYPES]))
     .option('--labels', 'the file holds labels, not items')
     .option('--files <dir-or-zip>', 'the image files the items name by relative path: a folder (only the files named are sent) or a .zip')
-      .option('--upsert', 'replace items (or labels) already in the project instead of refusing them'),
+      .option('--upsert', 'replace items (or labels) already in the project instead of refusing them')
+      .option('--quiet', 'no progress bar (there is none anyway when standard output is not a terminal)')
+      .option('--json', 'print the result as JSON ({"project", "imported", …}) instead of a sentence'),
   ),
-).action(async (file: string | undefined, opts: Remote & PresetCliOptions & { project?: string; create?: string; type?: string; upsert?: boolean; files?: string; projectArchive?: string }) => {
+).action(async (file: string | undefined, opts: Remote & PresetCliOptions & ImportCliOptions) => {
   if (opts.projectArchive) return (require('./archive') as typeof import('./archive')).importArchive(opts.projectArchive, opts);
   if (!file) fail('Name the file to import');
   if (!opts.project && !opts.create) fail('Say where to import: --project <id>, or --create <name> --type <type>');
@@ -88,11 +101,16 @@ remote(
   if (opts.create) {
     const p = await requestJson<{ id: number }>(opts, 'POST', '/projects', JSON.stringify({ name: opts.create, type: opts.type }));
     projectId = String(p.id);
-    process.stdout.write(`Created project ${projectId} (${opts.type})\n`);
+    if (!opts.json) process.stdout.write(`Created project ${projectId} (${opts.type})\n`);
   }
   const query = [opts.upsert ? 'upsert=1' : '', preset.query].filter(Boolean).join('&');
   const route = `/projects/${projectId}/${opts.labels ? 'labels' : 'items'}${query ? `?${query}` : ''}`;
-  const r = upload ? await requestJson<ImportResult>(opts, 'POST', route, upload.form) : await requestJson<ImportResult>(opts, 'POST', route, fs.readFileSync(file), contentType);
+  // The bar goes to standard error, and only on a terminal: a pipe, a test or --json output never sees it.
+  const bar = opts.quiet || opts.json || !process.stdout.isTTY || !process.stderr.isTTY ? null : process.stderr;
+  const r = upload
+    ? await requestJson<ImportResult>(opts, 'POST', route, upload.form)
+    : await sendFile<ImportResult>(opts, route, file, contentType, importProgress(fs.statSync(file).size, bar));
+  if (opts.json) return void process.stdout.write(`${JSON.stringify({ project: Number(projectId), ...r })}\n`);
   const withFiles = upload ? ` with ${upload.count} image file${upload.count === 1 ? '' : 's'}` : '';
   const withLabels = r.labels !== undefined ? ` and ${r.labels} label${r.labels === 1 ? '' : 's'}` : '';
   process.stdout.write(`Imported ${r.imported} ${opts.labels ? 'labels' : 'items'}${withLabels}${withFiles} into project ${projectId}\n`);

@@ -4,6 +4,7 @@ import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepMessage } from '../../shared/json-d
 import { AppError } from '../errors';
 import type { Problems, RawRecord } from './parse';
 import type { ImportBody } from './spool';
+import type { TaskType } from '../../shared/schemas';
 import { emptyFile, notUtf8 } from './text';
 
 /** Counts lines in a byte stream fed chunk by chunk, for records whose byte offsets are known; keeps only unread chunks. */
@@ -52,13 +53,13 @@ class StreamLines {
  * spreadsheet's multi-line answers would shift every later line number; counting newlines in the bytes it
  * consumed does not.
  */
-export async function readCsv(
+export async function* readCsv(
   body: ImportBody,
   max: number,
   problems: Problems,
   numericColumns: ReadonlySet<string>,
   jsonColumns: ReadonlySet<string> = new Set(),
-): Promise<RawRecord[]> {
+): AsyncGenerator<RawRecord[]> {
   const lines = new StreamLines();
   // Byte offset just past the last record read (the header included): where a failing record starts.
   let end = 0;
@@ -96,7 +97,8 @@ export async function readCsv(
 
   let header: string[] | undefined;
   let prevEnd = 0;
-  const out: RawRecord[] = [];
+  let out: RawRecord[] = [];
+  let rowCount = 0;
   try {
     for await (const { record, info } of rows) {
       if (!header) {
@@ -112,24 +114,35 @@ export async function readCsv(
       const line = lines.startLine(prevEnd);
       prevEnd = info.bytes;
       out.push(csvRecord(header, record, line, problems, numericColumns, jsonColumns));
+      rowCount++;
+      if (out.length === CSV_BATCH) {
+        yield out;
+        out = [];
+      }
     }
   } catch (e) {
     if (e instanceof AppError) throw e;
-    const err = e as Error & { code?: string };
-    const line = lines.startLine(end);
-    const msg =
-      err.code === 'CSV_MAX_RECORD_SIZE'
-        ? `record over the ${max}-byte limit for one record`
-        : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-          ? `${/got (\d+)/.exec(err.message)?.[1] ?? 'a different number of'} cells where the header has ${/expect (\d+)/.exec(err.message)?.[1] ?? 'another number'}`
-          : err.code === 'CSV_QUOTE_NOT_CLOSED'
-            ? 'a quoted cell that starts here is never closed'
-            : err.message.replace(/ at line \d+.*$|^Invalid Record Length: /, '');
-    throw new AppError('invalid-input', `The CSV file cannot be read (line ${line}): ${msg}`, [{ line, message: msg }]);
+    throw unreadable(e as Error & { code?: string }, lines.startLine(end), max);
   }
   if (!header) throw emptyFile();
-  if (out.length === 0) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows', [{ message: 'no rows after the header' }]);
-  return out;
+  if (rowCount === 0) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows', [{ message: 'no rows after the header' }]);
+  if (out.length) yield out;
+}
+
+/** Rows handed on at once (csv-parse gives them one by one). */
+const CSV_BATCH = 1000;
+
+/** csv-parse's error for a file it cannot read, in words, on the line where the failing record starts. */
+function unreadable(err: Error & { code?: string }, line: number, max: number): AppError {
+  const msg =
+    err.code === 'CSV_MAX_RECORD_SIZE'
+      ? `record over the ${max}-byte limit for one record`
+      : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+        ? `${/got (\d+)/.exec(err.message)?.[1] ?? 'a different number of'} cells where the header has ${/expect (\d+)/.exec(err.message)?.[1] ?? 'another number'}`
+        : err.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? 'a quoted cell that starts here is never closed'
+          : err.message.replace(/ at line \d+.*$|^Invalid Record Length: /, '');
+  return new AppError('invalid-input', `The CSV file cannot be read (line ${line}): ${msg}`, [{ line, message: msg }]);
 }
 
 /** Columns whose cell may be a list of strings separated by `|` when it is not JSON. */
@@ -179,3 +192,12 @@ const JSON_EXAMPLES: Record<string, string> = {
   permutation: '[2, 0, 1]',
   scores: '[7, 9, 4]',
 };
+
+/** The CSV columns read as numbers and as JSON text, by what is imported into a project of which type. */
+export function csvColumns(kind: 'items' | 'labels', type: TaskType): { numeric: Set<string>; json: Set<string> } {
+  if (kind === 'labels') return { numeric: new Set(['certainty', 'sample', 'seconds', ...(type === 'rating' ? ['value'] : [])]), json: new Set(['permutation', 'scores']) };
+  if (type === 'pairwise') return { numeric: new Set(['turn']), json: new Set(['conversation_a', 'conversation_b']) };
+  if (type === 'rating') return { numeric: new Set(['gold', 'turn']), json: new Set(['conversation']) };
+  if (type === 'ranking') return { numeric: new Set(), json: new Set(['answers', 'gold']) };
+  return { numeric: new Set(), json: new Set() };
+}

@@ -41,6 +41,13 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
       const plan = kind === 'items' ? planOf(req.query) : null;
       const upload = await receive(kind, req);
       try {
+        if (kind === 'items' && !plan) {
+          // Checked against the project as it is once the file has arrived (it may have changed meanwhile).
+          const r = await imports.importItemsFile(projects.get(project.id), { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) }, upload.files, spoolDir);
+          tasks.reload(project.id);
+          res.json(importedItems(r, upload.files !== null, false));
+          return;
+        }
         const read = await imports.read(kind, project, { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) });
         // Validate and write against the project as it is now: it may have changed while the file arrived.
         const current = projects.get(project.id);

@@ -1,58 +1,21 @@
 import type { Db } from '../db/database';
-import { ITEM_RECORD, LabelRecord, type ItemRecord } from '../../shared/schemas';
+import { LabelRecord } from '../../shared/schemas';
 import { checkValue, checkCertainty, rankingValue } from '../../shared/values';
 import { rankingText } from '../../shared/ranking';
-import type { z } from 'zod';
-import type { ErrorDetail } from '../../shared/errors';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import type { Project } from '../../shared/views';
-import type { TaskType } from '../../shared/schemas';
 import type { FilesRepo } from '../files/files.repo';
 import type { ItemsRepo, NewItem } from '../items/items.repo';
 import { humanSlot, judgeSlot, type LabelsRepo, type NewLabel } from '../labels/labels.repo';
 import { detectFormat, Problems, readRecords, type ImportFormat, type RawRecord } from './parse';
-import { ImageLinker, toNewItem } from './item-content';
+import { recordDetails } from './record-details';
+import { csvColumns } from './csv';
+import { importItemsFile } from './items-import';
+import { ItemChecker } from './item-checks';
+
 import type { ReceivedFiles } from './received-files';
 import type { ImportBody } from './spool';
 import type { CarriedLabels } from './presets/plan';
-
-/**
- * The problems of one record, each with its line and field. zod reports an unknown field without a path and a
- * missing union-typed field (`id`, `item`, `value`) as "Invalid input"; a person fixing the file needs the
- * field's name and the plain reason. A field inside a list is named by its path (`conversation_b.2.content`), and
- * the checks across fields (item-schemas.ts: a pair's user turns, the judged turn) keep their own words.
- */
-export function recordDetails(error: z.ZodError, line: number, value: unknown, fields: readonly string[]): ErrorDetail[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return [{ line, message: `each record must be a JSON object with fields ${fields.join(', ')}` }];
-  const record = value as Record<string, unknown>;
-  const out: ErrorDetail[] = [];
-  for (const issue of error.issues) {
-    const at = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys)
-        out.push(
-          at
-            ? { line, field: `${at}.${key}`, message: `unknown field "${key}" in ${at}` }
-            : { line, field: key, message: `unknown field "${key}" (a record here has ${fields.join(', ')})` },
-        );
-    } else if (issue.code !== 'custom' && issue.path.length === 1 && record[at] === undefined) {
-      out.push({ line, field: at, message: `${at} is required` });
-    } else out.push(at ? { line, field: at, message: unionMessage(issue, at) ?? issue.message } : { line, message: issue.message });
-  }
-  return out;
-}
-
-/** Plain words for the fields that take one of several shapes, where zod says only "Invalid input". */
-function unionMessage(issue: z.core.$ZodIssue, at: string): string | null {
-  if (issue.code !== 'invalid_union') return null;
-  if (/(^|\.)images\.\d+$/.test(at)) return 'an image is a relative path or an http(s):// URL, or {"src": …, "alt": …}';
-  if (/^conversation(_a|_b)?\.\d+\.content$/.test(at))
-    return 'content is a string, null (only for an assistant message that calls tools), or a list of {"type":"text","text"} and {"type":"image_url","image_url":{"url"}} parts';
-  if (/^(gold|value)(\.\d+)+$/.test(at) || at === 'gold') return 'a ranking is a list of answer indexes best first, e.g. [2, 0, 1] (ties as groups: [[2], [0, 1]])';
-  if (at === 'value') return 'value must be a string, a number, or (ranking projects) a list of answer indexes best first';
-  return null;
-}
 
 export interface ImportRequest {
   /** The file, spooled to disk as it arrived (spool.ts). */
@@ -84,15 +47,6 @@ interface ValidLabel {
 interface ItemShape {
   options: string[] | null;
   answers: number | null;
-}
-
-/** The CSV columns read as numbers and as JSON text, by what is imported into a project of which type. */
-function csvColumns(kind: 'items' | 'labels', type: TaskType): { numeric: Set<string>; json: Set<string> } {
-  if (kind === 'labels') return { numeric: new Set(['certainty', 'sample', 'seconds', ...(type === 'rating' ? ['value'] : [])]), json: new Set(['permutation', 'scores']) };
-  if (type === 'pairwise') return { numeric: new Set(['turn']), json: new Set(['conversation_a', 'conversation_b']) };
-  if (type === 'rating') return { numeric: new Set(['gold', 'turn']), json: new Set(['conversation']) };
-  if (type === 'ranking') return { numeric: new Set(), json: new Set(['answers', 'gold']) };
-  return { numeric: new Set(), json: new Set() };
 }
 
 /** A ranking label's permutation and scores against its item's `n` answers: the first problem, or null. */
@@ -154,6 +108,11 @@ export class ImportsService {
     private readonly clock: () => number,
   ) {}
 
+  /** Imports an items file without a preset in constant memory: items-import.ts. */
+  importItemsFile(project: Project, req: ImportRequest, files: ReceivedFiles | null, spoolDir: string): Promise<{ imported: number; files: number }> {
+    return importItemsFile({ db: this.db, items: this.items, files: this.files, maxRecordBytes: this.maxRecordBytes, clock: this.clock, spoolDir }, project, req, files);
+  }
+
   /** Reads an items (`kind` items) or labels file into records; numeric and JSON CSV columns depend on the project type. */
   async read(kind: 'items' | 'labels', project: Project, req: ImportRequest): Promise<ReadImport> {
     const problems = new Problems();
@@ -168,37 +127,12 @@ export class ImportsService {
    * body. The files the items name are stored in the items' transaction; files no item names are not kept.
    */
   importItems(project: Project, { records, problems, upsert }: ReadImport, files: ReceivedFiles | null = null, carried: CarriedLabels | null = null): { imported: number; files: number; labels: number } {
-    const schema = ITEM_RECORD[project.type];
-    const existing = this.items.idMap(project.id);
-    const seen = new Map<string, number>();
-    const linker = new ImageLinker(files);
-    const answers = upsert && project.type === 'ranking' ? this.items.answerCounts(project.id) : null;
+    const checker = new ItemChecker(project, this.items, upsert, files, problems);
+    const linker = checker.linker;
     const out: NewItem[] = [];
-    for (const { line, value, failed } of records) {
-      if (failed) continue;
-      const r = schema.safeParse(value);
-      if (!r.success) {
-        for (const d of recordDetails(r.error, line, value, Object.keys(schema.shape))) problems.add(d);
-        continue;
-      }
-      const rec = r.data as ItemRecord;
-      const first = seen.get(rec.id);
-      if (first !== undefined) {
-        problems.add({ line, field: 'id', message: `duplicate id "${rec.id}" (first on line ${first})` });
-        continue;
-      }
-      seen.set(rec.id, line);
-      if (!upsert && existing.has(rec.id)) {
-        problems.add({ line, field: 'id', message: `id "${rec.id}" is already in the project (import with upsert to replace it)` });
-        continue;
-      }
-      const item = toNewItem(project, rec, line, linker, (d) => problems.add(d));
-      if (!item) continue;
-      const was = answers?.get(existing.get(rec.id) ?? -1);
-      // Labels, gold checks and live tasks name a ranking's answers by position: their number cannot change under them.
-      if (was != null && was !== item.content.answers?.length)
-        problems.add({ line, field: 'answers', message: `item "${rec.id}" has ${was} answers in the project (its labels and tasks refer to them by position): import a different number under a new id` });
-      else out.push(item);
+    for (const rec of records) {
+      const item = checker.check(rec);
+      if (item) out.push(item);
     }
     const labels = carried ? this.checkCarried(project, carried, problems) : [];
     problems.throwIfAny('file');

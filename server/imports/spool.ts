@@ -138,12 +138,12 @@ export function bodySource(req: IncomingMessage, limit: number): Upload {
 }
 
 /** A new spool file in `dir`, unlinked at once where the system allows it; `dispose` closes it (and deletes it if not). */
-interface Spool {
+export interface Spool {
   handle: fs.promises.FileHandle;
   dispose: () => Promise<void>;
 }
 
-async function openSpool(dir: string): Promise<Spool> {
+export async function openSpool(dir: string): Promise<Spool> {
   const file = path.join(dir, `.concord-import-${randomUUID()}.tmp`);
   const handle = await fs.promises.open(file, 'wx+', 0o600);
   let linked = true;
