@@ -4,6 +4,7 @@ import type { Category } from '../../shared/stats/ratings';
 import { NO_PERMUTATION, RANKING_STRIDE, type RankingColumns, type ReportAnnotator, type ReportColumns, type ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
 import { codedDomain, IdIndex, labelSpan, loadItems, NULL_VERDICT, OTHER_VERDICT, scanLabels, otherValues, type LabelSpan } from './label-load';
+import { HELPER_MIN_LABELS, startHelper } from './label-scan';
 import { loadSlice, type SliceColumn } from './slices';
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
@@ -77,9 +78,11 @@ export class ProjectColumns {
   private ranking: Pick<RankingColumns, 'answers' | 'lengths'> | null = null;
   private readonly annotatorStmt;
 
+  /** `helperMinLabels`: the fewest labels read on two threads (./label-scan.ts); tests lower it. */
   constructor(
     private readonly db: Database.Database,
     readonly project: Project,
+    private readonly helperMinLabels = HELPER_MIN_LABELS,
   ) {
     this.annotatorStmt = db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE id = ?`);
     db.transaction(() => this.load())();
@@ -134,21 +137,35 @@ export class ProjectColumns {
     /** Per label with a value outside the domain, in order: its index here, or -1 when the label is left out. */
     const others: number[] = [];
     const first = this.n;
-    for (const [itemId, annotatorId, packed, certainty, sample, durationMs, value, permutation] of scanLabels(this.db, this.project, domain, span)) {
+    const take = (itemId: number, annotatorId: number, packed: number, certainty: number, sample: number, seconds: number, value: Category | null, permutation: number[] | null): void => {
       const verdict = (packed >> 2) - 2;
       const item = this.itemIndex.get(itemId);
       const ann = item === undefined ? undefined : this.annotatorIndex(annotatorId);
       if (item === undefined || ann === undefined) {
         if (coded && verdict === OTHER_VERDICT) others.push(-1);
-        continue;
+        return;
       }
       const i = this.n;
       if (coded) {
         verdicts[i - first] = verdict;
         if (verdict === OTHER_VERDICT) others.push(i);
       }
-      const code = coded || verdict === NULL_VERDICT ? -1 : this.codeOf(value!);
-      this.push(item, ann, code, certainty, packed & 3, sample, durationMs, permutation === undefined || permutation === null ? null : readPermutation(permutation));
+      this.push(item, ann, coded || verdict === NULL_VERDICT ? -1 : this.codeOf(value!), certainty, packed & 3, sample, seconds, permutation);
+    };
+    // A big coded project read densely by id: the upper half on a helper thread meanwhile (./label-scan.ts).
+    const split = coded && !this.db.memory && span.count >= this.helperMinLabels && span.hi - span.lo + 1 <= 1.25 * span.count;
+    const mid = split ? span.lo + Math.floor((span.hi - span.lo + 1) / 2) : span.hi + 1;
+    const helper = split ? startHelper(this.db.name, this.project, domain, mid, span.hi) : null;
+    const read = (lo: number, hi: number) => {
+      const part = split ? { lo, hi, count: hi - lo + 1 } : span;
+      for (const [itemId, annotatorId, packed, certainty, sample, durationMs, value, permutation] of scanLabels(this.db, this.project, domain, part))
+        take(itemId, annotatorId, packed, certainty ?? NaN, sample, durationMs === null ? NaN : durationMs / 1000, value ?? null, permutation === undefined || permutation === null ? null : readPermutation(permutation));
+    };
+    read(span.lo, mid - 1);
+    if (helper) {
+      const h = helper.wait();
+      if (h) for (let r = 0; r < h.n; r++) take(h.itemId[r]!, h.annotatorId[r]!, h.packed[r]!, h.certainty[r]!, h.sample[r]!, h.seconds[r]!, null, null);
+      else read(mid, span.hi);
     }
     if (!coded) return;
     if (others.length) {
@@ -176,7 +193,8 @@ export class ProjectColumns {
     const item = this.itemIndex.get(l.itemId);
     const ann = item === undefined ? undefined : this.annotatorIndex(l.annotatorId);
     if (item === undefined || ann === undefined) return;
-    this.push(item, ann, this.codeOf(l.value), l.certainty, l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0, l.sample, l.durationMs, l.permutation);
+    const order = l.order === 'AB' ? 1 : l.order === 'BA' ? 2 : 0;
+    this.push(item, ann, this.codeOf(l.value), l.certainty ?? NaN, order, l.sample, l.durationMs === null ? NaN : l.durationMs / 1000, l.permutation);
   }
 
   /** The annotator's index in the columns; undefined when its labels are left out. */
@@ -200,15 +218,16 @@ export class ProjectColumns {
     if (this.ranking) this.permutation.reserve(n * RANKING_STRIDE);
   }
 
-  private push(item: number, ann: number, code: number, certainty: number | null, order: number, sample: number, durationMs: number | null, permutation: readonly number[] | null): void {
+  /** Appends a label; `certainty` and `seconds` NaN when none. */
+  private push(item: number, ann: number, code: number, certainty: number, order: number, sample: number, seconds: number, permutation: readonly number[] | null): void {
     const i = this.n++;
     this.item.set(i, item);
     this.annotator.set(i, ann);
     this.code.set(i, code);
-    this.certainty.set(i, certainty ?? NaN);
+    this.certainty.set(i, certainty);
     this.order.set(i, order);
     this.sample.set(i, sample);
-    this.seconds.set(i, durationMs === null ? NaN : durationMs / 1000);
+    this.seconds.set(i, seconds);
     if (this.ranking) {
       const p = permutation;
       const ok = p !== null && p.length <= RANKING_STRIDE;

@@ -114,8 +114,10 @@ export function codedDomain(project: Project): string[] {
  * The range scan is used when the project's id range holds mostly its own labels (a row of another project costs
  * SQLite a few dozen ns to skip; sorting 9M rows by id cost seconds); otherwise the index, sorted by SQLite as before.
  */
+export const byRange = (span: LabelSpan): boolean => span.hi - span.lo + 1 <= 4 * span.count + 100_000;
+
 function where(project: Project, span: LabelSpan): { sql: string; params: number[] } {
-  return span.hi - span.lo + 1 <= 4 * span.count + 100_000
+  return byRange(span)
     ? { sql: 'id BETWEEN ? AND ? AND +project_id = ?', params: [span.lo, span.hi, project.id] }
     : { sql: 'project_id = ?', params: [project.id] };
 }

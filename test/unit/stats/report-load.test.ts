@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase, type Db } from '../../../server/db/database';
 import { ProjectColumns, readPermutation } from '../../../server/reports/label-columns';
+import { startHelper } from '../../../server/reports/label-scan';
 import { RANKING_STRIDE, NO_PERMUTATION } from '../../../shared/stats/report/input';
 import type { Category } from '../../../shared/stats/ratings';
 import type { Project } from '../../../shared/views';
@@ -76,9 +77,9 @@ function plainReading(p: Project) {
   };
 }
 
-function expectSameAsPlain(p: Project) {
+function expectSameAsPlain(p: Project, helperMinLabels?: number) {
   const want = plainReading(p);
-  const got = new ProjectColumns(db, p).columns(p, {});
+  const got = new ProjectColumns(db, p, helperMinLabels).columns(p, {});
   expect(got.categories).toEqual(want.categories);
   expect(Array.from(got.items.gold)).toEqual(want.gold);
   for (const k of ['item', 'annotator', 'code', 'certainty', 'order', 'sample', 'seconds'] as const) expect([k, Array.from(got.labels[k])]).toEqual([k, want.labels[k]]);
@@ -108,6 +109,29 @@ describe('the report worker loading a project', () => {
     const got = expectSameAsPlain(p);
     expect(got.categories).toEqual(['B', 7, 'tie', 'A', 'D', 'C', '7']);
     expect(got.labels.n).toBe(20);
+  });
+
+  it('gives the same columns when a helper thread reads the upper half of the labels', () => {
+    const p = makeProject('pairwise');
+    const h = annotator(p, 'human', 'h');
+    const out = annotator(p, 'human', 'out', 1);
+    const j = annotator(p, 'llm', 'j');
+    const its = [item(p, 0, null), item(p, 1, 'tie'), item(p, 2, null)];
+    const ins = insLabel();
+    const values: Array<Category | null> = ['A', null, 'B', 'odd', 'tie', 3, 'A', 'B', 'odd', 'another', null, 'tie'];
+    db.transaction(() => {
+      for (let k = 0; k < 600; k++) {
+        const v = values[k % values.length]!;
+        ins.run(p.id, its[k % 3]!, [h, out, j][k % 3]!, v, k % 5 ? 0.5 + k : null, k % 2 ? 'AB' : 'BA', k % 3, `s${k}`, k % 7 ? 100 + k : null, null);
+      }
+    })();
+    const got = expectSameAsPlain(p, 100);
+    expect(got.labels.n).toBe(400);
+    // The helper itself reads its range (the load above would fall back to one thread if it could not).
+    const [lo, hi] = db.prepare('SELECT min(id), max(id) FROM labels WHERE project_id = ?').raw().get(p.id) as [number, number];
+    const rows = startHelper(db.name, p, ['A', 'B', 'tie'], lo, hi).wait();
+    expect(rows?.n).toBe(600);
+    expect(Array.from(rows!.seconds.subarray(0, 2))).toEqual([NaN, Math.fround(0.101)]);
   });
 
   it('reads a project whose labels are spread thinly over many of another project by its index, with sparse item ids', () => {
