@@ -80,6 +80,9 @@ function summarise(m: Measured) {
   return {
     coldReportMs: round(m.cold.ms, 0),
     coldStallMs: round(m.cold.stallMs, 1),
+    /** The assignment pool's load at the first task (main thread), apart from the reports. */
+    poolLoadMs: round(m.pool.ms, 0),
+    poolStallMs: round(m.pool.stallMs, 1),
     warmReportMs: m.warm.map((w) => round(w.ms, 0)),
     warmMedianMs: median(m.warm),
     warmStallMs: maxStall(m.warm),
@@ -107,6 +110,7 @@ function print(r: ReturnType<typeof summarise> & { labels: number; dbMiB: number
           'error' in v ? [`report (${name})`, `failed: ${v.error}`, ''] : [`report ${v.query} after new labels (median)`, `${v.medianMs} ms`, name.startsWith('by ') ? '' : `< ${(r.warmMedianMs ?? 0) + 3000} ms (+3 s)`],
         ),
         ['longest event-loop stall during reports', `${Math.max(...stalls)} ms`, '≤ 50 ms'],
+        ['assignment pool load before the first task (not a report)', `${r.poolLoadMs} ms, stall ${r.poolStallMs} ms`, ''],
         ['gold export', gold(r.goldExport), '< 10000 ms'],
         ['gold export ?method=mace', gold(r.goldExportMace), ''],
         ['longest event-loop stall during exports', `${Math.max(stall(r.goldExport), stall(r.goldExportMace))} ms`, ''],
@@ -192,6 +196,13 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
   const cold = await timed(() => getReport());
   if (cold.value.project.labels.human + cold.value.project.labels.llm !== labels) throw new Error('the report did not see every label');
   const sections = kindSections(kind, cold.value);
+  // The assignment pool loads on the event loop at a project's first task (server/assignment, not the report): timed
+  // on its own, so the reports' stalls are the reports' and the judge's socket is not dropped while it loads.
+  const pool = await timed(async () => {
+    const res = await fetch(`${url}/api/projects/${pid}/progress`, { headers });
+    if (!res.ok) throw new Error(`progress: ${res.status}`);
+    return res.status;
+  });
   const judge = await server.api<{ token: string }>('POST', `/api/projects/${pid}/judges`, JSON.stringify({ model: 'bench' }));
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
   let added = 0;
@@ -227,7 +238,7 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
   const skipped = async () => ({ error: 'not run (--exports 0)' });
   const gold = await timed(() => (exports ? streamedSize(`${url}/api/projects/${pid}/export?kind=gold`, headers) : skipped()));
   const goldMace = await timed(() => (exports ? streamedSize(`${url}/api/projects/${pid}/export?kind=gold&method=mace`, headers) : skipped()));
-  return { cold, warm, sections, variants, gold, goldMace, peakRssReports };
+  return { cold, pool, warm, sections, variants, gold, goldMace, peakRssReports };
 }
 
 /** Times a call, with the longest stall of the server's event loop meanwhile. */
