@@ -143,7 +143,7 @@ async function measure(server: ServerChild, pid: number, kind: Kind, method: str
 function describe(m: Measured): string {
   const what = `${m.kind}${m.method ? ` ${m.method}` : ''} ${m.format}`;
   if (m.error) return `${what}: failed: ${m.error}`;
-  return `${what}: ${m.records} records in ${m.seconds} s (first byte ${m.firstByteSeconds} s) = ${m.recordsPerSecond}/s, ${m.mib} MiB; stall ${m.stallMs} ms (p99 ${m.stallP99Ms}, longest GC ${m.gcMaxMs} ms); listeners ${m.maxResponseListeners}, warnings ${m.listenerWarnings}; RSS ${m.rssBeforeMiB} → ${m.peakRssMiB} MiB; load ${m.load1}`;
+  return `${what}: ${m.records} records in ${m.seconds} s (first byte ${m.firstByteSeconds} s) = ${m.recordsPerSecond}/s, ${m.mib} MiB; stall ${m.stallMs} ms (p99 ${m.stallP99Ms}, longest GC ${m.gcMaxMs} ms); server CPU ${m.serverCpuSeconds} s (${m.recordsPerCpuSecond} records per CPU s); listeners ${m.maxResponseListeners}, warnings ${m.listenerWarnings}; RSS ${m.rssBeforeMiB} → ${m.peakRssMiB} MiB; load ${m.load1}`;
 }
 
 function print(results: Measured[]): string {
@@ -154,12 +154,12 @@ function print(results: Measured[]): string {
       ? [m.kind, m.method ?? '', m.format, `failed: ${m.error.slice(0, 100)}`]
       : [
           m.kind, m.method ?? '', m.format, `${n(m.records)}${m.countOk ? '' : ` (≠ ${n(m.expected)})`}`, String(m.seconds), String(m.firstByteSeconds),
-          `${n(m.recordsPerSecond)}${flag(m.recordsPerSecond! < TARGETS.recordsPerSecond)}`, n(m.mib), `${m.stallMs}${flag(m.stallMs! > TARGETS.stallMs)}`,
+          `${n(m.recordsPerSecond)}${flag(m.recordsPerSecond! < TARGETS.recordsPerSecond)}`, n(m.recordsPerCpuSecond), n(m.mib), `${m.stallMs}${flag(m.stallMs! > TARGETS.stallMs)}`,
           `${m.maxResponseListeners}${flag(m.maxResponseListeners! > TARGETS.responseListeners)}`, String(m.listenerWarnings), `${m.rssBeforeMiB} → ${m.peakRssMiB}`, String(m.load1),
         ],
   );
   return (
-    table(['kind', 'method', 'format', 'records', 'seconds', 'first byte (s)', 'records/s', 'MiB', 'longest stall (ms)', 'response listeners', 'listener warnings', 'server RSS before → peak (MiB)', 'load (1 min)'], rows) +
+    table(['kind', 'method', 'format', 'records', 'seconds', 'first byte (s)', 'records/s', 'records per server CPU s', 'MiB', 'longest stall (ms)', 'response listeners', 'listener warnings', 'server RSS before → peak (MiB)', 'load (1 min)'], rows) +
     `\n\nTargets (issue 14): ≥ ${n(TARGETS.recordsPerSecond)} records/s; longest stall ≤ ${TARGETS.stallMs} ms; no listener growth; server memory flat in the number of records (compare --items).`
   );
 }

@@ -8,7 +8,8 @@
  * - `{ type: 'read' }`: the longest stall and its p99 since the reset, the longest garbage collection pause and
  *   their sum, the most `error` + `close` listeners an HTTP response held (the child's own `drain` listener
  *   aside), the MaxListenersExceededWarnings emitted (issue 14: a long export piled them up) and how many times
- *   responses drained (how often an export waited for its client), the RSS and heap now.
+ *   responses drained (how often an export waited for its client), the process's CPU seconds (all its threads),
+ *   the RSS and heap now.
  * Peak RSS is read by the parent from /proc (VmHWM), which this process's own event loop cannot delay.
  */
 import type { ServerResponse } from 'node:http';
@@ -20,10 +21,14 @@ export type ToServer = { type: 'reset' } | { type: 'read' } | { type: 'close' };
 export type FromServer =
   | { type: 'ready'; url: string; token: string }
   | { type: 'reset'; rss: number }
-  | { type: 'read'; stallMs: number; p99Ms: number; gcMaxMs: number; gcMs: number; maxResponseListeners: number; listenerWarnings: number; drains: number; rss: number; heapUsed: number }
+  | { type: 'read'; stallMs: number; p99Ms: number; gcMaxMs: number; gcMs: number; maxResponseListeners: number; listenerWarnings: number; drains: number; cpuSeconds: number; rss: number; heapUsed: number }
   | { type: 'error'; error: string };
 
 const send = (m: FromServer) => process.send!(m);
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
 
 async function main(): Promise<void> {
   const dbFile = process.argv[2];
@@ -39,6 +44,8 @@ async function main(): Promise<void> {
   // Responses' listeners, sampled while they are open and once more when they end.
   const open = new Set<ServerResponse>();
   let listeners = { max: 0, warnings: 0, drains: 0 };
+  // The main thread's CPU time (and its worker threads'): a figure a busy machine distorts less than wall time.
+  let cpu = process.cpuUsage();
   const count = (res: ServerResponse) => (listeners.max = Math.max(listeners.max, res.listenerCount('error') + res.listenerCount('close')));
   server.app.http.on('request', (_req: unknown, res: ServerResponse) => {
     open.add(res);
@@ -67,12 +74,13 @@ async function main(): Promise<void> {
         stall.reset();
         gc = { max: 0, sum: 0 };
         listeners = { max: 0, warnings: 0, drains: 0 };
+        cpu = process.cpuUsage();
         since = performance.now();
         send({ type: 'reset', rss: process.memoryUsage().rss });
       }, 50);
     } else if (m.type === 'read') {
       const mem = process.memoryUsage();
-      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, gcMaxMs: gc.max, gcMs: gc.sum, maxResponseListeners: listeners.max, listenerWarnings: listeners.warnings, drains: listeners.drains, rss: mem.rss, heapUsed: mem.heapUsed });
+      send({ type: 'read', stallMs: stall.max / 1e6, p99Ms: stall.percentile(99) / 1e6, gcMaxMs: gc.max, gcMs: gc.sum, maxResponseListeners: listeners.max, listenerWarnings: listeners.warnings, drains: listeners.drains, cpuSeconds: cpuSince(cpu), rss: mem.rss, heapUsed: mem.heapUsed });
     } else {
       stall.disable();
       void server.close().then(() => process.exit(0));

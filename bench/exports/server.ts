@@ -105,6 +105,9 @@ export interface ExportMeasure {
   maxResponseListeners: number;
   listenerWarnings: number;
   clientCpuSeconds: number;
+  /** The server process's CPU seconds (its threads': the Parquet encoder's too) and records per such second. */
+  serverCpuSeconds: number;
+  recordsPerCpuSecond: number;
   rssBeforeMiB: number;
   peakRssMiB: number;
   peakGrowthMiB: number;
@@ -143,6 +146,8 @@ export async function measureExport(server: ServerChild, route: string, format: 
       maxResponseListeners: stats.maxResponseListeners,
       listenerWarnings: stats.listenerWarnings,
       clientCpuSeconds: round((cpu.user + cpu.system) / 1e6, 2)!,
+      serverCpuSeconds: round(stats.cpuSeconds, 2)!,
+      recordsPerCpuSecond: round(r.records / stats.cpuSeconds, 0)!,
       rssBeforeMiB: round(rss / 2 ** 20, 0)!,
       peakRssMiB: round(peak / 2 ** 20, 0)!,
       peakGrowthMiB: round((peak - rss) / 2 ** 20, 0)!,
