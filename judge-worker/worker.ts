@@ -197,7 +197,13 @@ export class JudgeWorker {
         return null;
       }
       if (!next.ok) {
-        // `conflict`: every lease this judge may hold is taken (by tasks held aside): this lane is done.
+        if (next.error.code === 'conflict' && this.parked.size < this.maxLeases()) {
+          // Every lease this judge may hold is out, held by other lanes or other workers sharing its token: one comes
+          // free with their next label, so wait and ask again. (Held aside by this run alone, none ever would.)
+          await pause(wait, undefined, { signal: this.halted.signal }).catch(() => undefined);
+          wait = Math.min(2 * wait, WAIT_MAX_MS);
+          continue;
+        }
         if (next.error.code !== 'conflict') this.summary.last_error = `task:next: ${next.error.message}`;
         return null;
       }
@@ -222,6 +228,11 @@ export class JudgeWorker {
       this.held.add(task.leaseId);
       return { task, heartbeat: this.keepAlive(task) };
     }
+  }
+
+  /** The most leases the server lets this judge hold at once, all its workers together: twice its registered concurrency. */
+  private maxLeases(): number {
+    return 2 * (this.info?.config.concurrency ?? 1);
   }
 
   /** Whether the server says work may still come for this judge (`session:get`'s `waiting`) though none is free now. */

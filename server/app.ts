@@ -215,11 +215,13 @@ export function createApp(deps: AppDeps): App {
       await backups?.stop();
       refits.close();
       await judgeRuns.close();
-      await repos.writer.close();
-      await reports.close();
+      // Sockets first, so no label arrives once the writer is closing; what was submitted before is committed
+      // (or refused) as the writer settles its queue.
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
+      await repos.writer.close();
+      await reports.close();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -27,6 +27,8 @@ export interface Lease {
   issuedAt: number;
   expiresAt: number;
   submitting: boolean;
+  /** The connection it was last handed to (server/tasks/actor.ts `Handed`); null before it is handed. */
+  handedTo: { readonly open: boolean } | null;
 }
 
 /** What a project's pool is run by (TasksService derives it from the project's settings). */
@@ -69,6 +71,7 @@ export class LeaseBook {
       issuedAt: now,
       expiresAt: now + this.leaseMs[kind],
       submitting: false,
+      handedTo: null,
     };
     this.live.set(lease.id, lease);
     this.count[kind]++;

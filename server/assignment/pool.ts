@@ -169,6 +169,13 @@ export class ProjectPool {
     return m ? [...m.values()].sort((a, b) => a.issuedAt - b.issuedAt) : [];
   }
 
+  /** An annotator's first live lease (oldest first: in the order they were issued) that `pick` accepts. */
+  findLease(annotatorId: number, pick: (l: Lease) => boolean): Lease | undefined {
+    const m = this.humans.leasesOf(annotatorId) ?? this.judges.leasesOf(annotatorId);
+    if (m) for (const l of m.values()) if (pick(l)) return l;
+    return undefined;
+  }
+
   /** Whether this annotator (or provisional id) holds a live lease. */
   holds(annotatorId: number): boolean {
     return ((this.humans.leasesOf(annotatorId) ?? this.judges.leasesOf(annotatorId))?.size ?? 0) > 0;

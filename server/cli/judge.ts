@@ -131,7 +131,7 @@ export function formatSummary(s: WorkerSummary): string {
   const who = s.judge ? `${s.judge.name} (${s.judge.model}, id ${s.judge.id})` : 'judge';
   const lines = [
     `${who}: ${s.state}. ${s.labels} labels (${s.invalid} invalid) in ${(s.wall_ms / 1000).toFixed(1)} s; progress ${s.progress.done}/${s.progress.target ?? '?'}`,
-    `  retries ${s.retries}, resubmits ${s.resubmits}, tasks released after errors ${s.errors}`,
+    `  retries ${s.retries}, resubmits ${s.resubmits}, lapsed ${s.lapsed} (labels sent after their task had gone back to the pool), tasks released after errors ${s.errors}`,
     `  tokens ${s.tokens.prompt} prompt + ${s.tokens.completion} completion${s.cost === null ? '' : `, cost $${s.cost.toFixed(4)}`}`,
   ];
   if (s.template) lines.push(`  template ${s.template.name} @ ${s.template.version}${s.structured_fallback ? ' (the endpoint refused structured output: text format used)' : ''}`);

@@ -91,7 +91,7 @@ function prompt(ctx: Ctx, it: ExportItemRow, content: ItemContent, order: Order)
   const c: ItemContent = { ...content };
   delete c.images;
   if (!ctx.q.reference_answer) delete c.reference;
-  const lease = { id: '', annotatorId: 0, kind: 'llm' as const, itemId: it.id, order, permutation: null, sample: 0, slot: '', issuedAt: 0, expiresAt: 0, submitting: false };
+  const lease = { id: '', annotatorId: 0, kind: 'llm' as const, itemId: it.id, order, permutation: null, sample: 0, slot: '', issuedAt: 0, expiresAt: 0, submitting: false, handedTo: null };
   const item = taskItem(ctx.project, it.external_id, c, lease, 'llm', { get: () => undefined });
   const t = ctx.template ?? chooseTemplate('pairwise', {}, item);
   if (t.parser !== 'verdict') throw new AppError('invalid-input', `template: item ${it.external_id}'s default template "${t.name}" does not answer with a verdict; name one with template=`);

@@ -9,7 +9,7 @@ import { tooDeepError } from '../http/json-body';
 import { valueTooDeep } from '../../shared/json-depth';
 import type { AuthService } from '../auth/auth.service';
 import type { ProgressService } from '../progress/progress.service';
-import type { Actor } from '../tasks/actor';
+import { Handed, type Actor } from '../tasks/actor';
 import type { TasksService } from '../tasks/tasks.service';
 import type { ProjectsRepo } from '../projects/projects.repo';
 import { originAllowed, type OriginPolicy } from './origin';
@@ -154,26 +154,20 @@ function refuse(socket: IoSocket, events: CommandName[], message: string): void 
 
 function registerAnnotator(socket: IoSocket, actor: Actor, deps: Deps): void {
   const { tasks } = deps;
-  const handed = new Set<string>();
+  const handed = new Handed();
+  socket.on('disconnect', () => {
+    handed.open = false;
+  });
   command(socket, 'session:get', () => tasks.session(actor), deps);
-  command(
-    socket,
-    'task:next',
-    () => {
-      const task = tasks.next(actor, handed);
-      if (task) handed.add(task.leaseId);
-      return task;
-    },
-    deps,
-  );
+  command(socket, 'task:next', () => tasks.next(actor, handed), deps);
   command(socket, 'label:submit', async (input) => {
     const r = await tasks.submit(actor, input);
-    handed.delete(input.leaseId);
+    handed.ids.delete(input.leaseId);
     return r;
   }, deps);
   command(socket, 'task:release', ({ leaseId }) => {
     tasks.release(actor, leaseId);
-    handed.delete(leaseId);
+    handed.ids.delete(leaseId);
     return null;
   }, deps);
   command(socket, 'task:heartbeat', ({ leaseId }) => tasks.heartbeat(actor, leaseId), deps);

@@ -16,6 +16,16 @@ export interface Actor {
   crowd?: { worker: CrowdWorker; inviteId: number; study: string | null; session: string | null };
 }
 
+/**
+ * The tasks one connection was handed (socket.ts keeps one per socket). A judge's lease handed to a connection
+ * that is still open is that lane's, not free for another worker sharing the token: it is re-handed only once
+ * that connection has closed (a restarted worker gets its tasks back; two live workers never judge the same task).
+ */
+export class Handed {
+  readonly ids = new Set<string>();
+  open = true;
+}
+
 /** Who is served nothing more (server/annotators: blocked by a researcher or by the project's gold-check bar). */
 export interface AnnotatorGate {
   blocked(projectId: number, annotatorId: number): 'researcher' | 'qualification' | null;

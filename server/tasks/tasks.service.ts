@@ -20,7 +20,7 @@ import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
 import type { DecisionOf } from '../exports/routed-gold';
 import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import { Crowd, STUDY_FULL } from '../auth/crowd';
-import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate } from './actor';
+import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate, type Handed } from './actor';
 import { Submissions } from './submissions';
 import { taskItem, type FileSource } from './task-item';
 
@@ -271,24 +271,33 @@ export class TasksService {
 
   /**
    * The annotator's next task. A live lease that this connection has not been handed yet comes first (so a
-   * reconnecting annotator gets its own task back); otherwise a new claim.
+   * reconnecting annotator gets its own task back; a judge's, only once the connection it went to has closed, so
+   * workers sharing a token never judge one task twice); otherwise a new claim.
    */
-  next(actor: Actor, handed: Set<string>): Task | null {
+  next(actor: Actor, handed: Handed): Task | null {
     const { project, pool } = this.state(actor.projectId);
     refuseBlocked(this.gate, actor);
     const now = this.clock();
     pool.expire(now);
-    const mine = pool.leasesOf(actor.annotatorId).find((l) => !handed.has(l.id) && !l.submitting);
-    if (mine) return this.toTask(project, mine, actor);
+    const human = actor.kind === 'human';
+    const mine = pool.findLease(actor.annotatorId, (l) => !l.submitting && !handed.ids.has(l.id) && (human || !l.handedTo?.open));
+    if (mine) return this.handOut(project, mine, actor, handed);
     if (actor.crowd && !this.crowd.mayClaim(actor.crowd.inviteId, actor.crowd.worker)) throw new AppError('forbidden', STUDY_FULL);
-    const lease = actor.kind === 'human' ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
+    const lease = human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
     if (lease === null) return null;
     this.events.emit('pool:changed', { projectId: actor.projectId });
     // A label will follow: have the writer's thread ready by then (its start takes a moment after a restart).
     this.writer.warm();
-    return this.toTask(project, lease, actor);
+    return this.handOut(project, lease, actor, handed);
+  }
+
+  private handOut(project: Project, lease: Lease, actor: Actor, handed: Handed): Task {
+    const task = this.toTask(project, lease, actor);
+    handed.ids.add(lease.id);
+    lease.handedTo = handed;
+    return task;
   }
 
   private toTask(project: Project, lease: Lease, actor: Actor): Task {
