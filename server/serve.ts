@@ -34,6 +34,10 @@ export async function serve(config: Config): Promise<Running> {
     logger.debug({ module: 'db', applied, integrityMs }, 'database checked and migrated');
     const started = createApp({ db, config, logger });
     app = started;
+    // Assignment pools are read before the port opens: on first use a big project's read would stall everyone.
+    const t0 = performance.now();
+    const pools = started.tasks.loadAll();
+    logger.info({ module: 'assignment', projects: pools.length, labels: pools.reduce((n, p) => n + p.labels, 0), ms: Math.round(performance.now() - t0) }, 'assignment pools loaded');
     await new Promise<void>((resolve, reject) => {
       started.http.once('error', reject);
       started.http.listen(config.port, config.host, () => resolve());

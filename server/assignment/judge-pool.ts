@@ -26,10 +26,10 @@ interface JudgeState {
   id: number;
   plan: JudgePlan;
   /** (item, slot) keys labelled. */
-  done: Set<string>;
+  done: Set<number>;
   leases: Map<string, Lease>;
   /** (item, slot) keys held by live leases. */
-  leasedKeys: Set<string>;
+  leasedKeys: Set<number>;
   /** Position in the import order, and within that item's orders × samples. */
   cursor: number;
   sub: number;
@@ -37,12 +37,27 @@ interface JudgeState {
   labels: number;
 }
 
-const itemKey = (itemId: number, slot: string) => `${itemId}|${slot}`;
+/**
+ * A judge's (item, slot) as one number: the item id times 4096 plus the slot's code (each distinct slot string gets
+ * one, in the order first seen; a judge has at most 2 orders × its samples of them). 4M labels' keys as strings
+ * cost hundreds of MB and seconds to build at a pool's load; as numbers, neither.
+ */
+const SLOT_CODES = new Map<string, number>();
+const SLOTS_PER_ITEM = 4096;
+const itemKey = (itemId: number, slot: string): number => {
+  let c = SLOT_CODES.get(slot);
+  if (c === undefined) {
+    c = SLOT_CODES.size;
+    if (c >= SLOTS_PER_ITEM) throw new Error(`More than ${SLOTS_PER_ITEM} distinct judge slots`);
+    SLOT_CODES.set(slot, c);
+  }
+  return itemId * SLOTS_PER_ITEM + c;
+};
 
 export class JudgePool {
   private readonly judges = new Map<number, JudgeState>();
   /** Judges that have labels but have not connected yet: their done keys wait here until they do. */
-  private readonly backlog = new Map<number, string[]>();
+  private readonly backlog = new Map<number, number[]>();
   /** Items in import order (each judge's cursor walks it). */
   private order: ReadonlyArray<{ id: number }> = [];
   /** A cascade judge's own walk under escalation (router.ts), which grows as items are escalated to it. */
@@ -78,7 +93,7 @@ export class JudgePool {
     } else this.pendingDone(annotatorId).push(itemKey(itemId, slot));
   }
 
-  private pendingDone(annotatorId: number): string[] {
+  private pendingDone(annotatorId: number): number[] {
     let b = this.backlog.get(annotatorId);
     if (!b) this.backlog.set(annotatorId, (b = []));
     return b;

@@ -14,6 +14,17 @@ import { JudgePool, type JudgePlan } from './judge-pool';
 import { LeaseBook, type Lease, type PoolSettings } from './leases';
 import { Router } from './router';
 import type { RoutedNeed } from './routed-need';
+import { HumanRows } from './human-rows';
+
+/** A stored label as the pool reads it (server/labels/labels.repo.ts `done`). */
+export interface DoneRow {
+  annotator_id: number;
+  item_id: number;
+  slot: string;
+  kind: string;
+  value: unknown;
+  certainty?: number | null;
+}
 
 export class ProjectPool {
   readonly items = new Map<number, ItemSlot>();
@@ -40,12 +51,14 @@ export class ProjectPool {
   /**
    * Rebuilds the index from the record (after start-up, an import or a settings change). Live leases are kept
    * and still hold their slots. `answers`: a ranking item's number of answers (absent or null for other items).
+   * `humanCounts`: each item's human labels, or null to count them from `done` (as the server does: one read of the
+   * labels). Rows may be one object refilled for each (LabelsRepo.done): nothing here keeps a row.
    */
   load(
     settings: PoolSettings,
     items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>,
-    humanCounts: Iterable<{ item_id: number; n: number }>,
-    done: Iterable<{ annotator_id: number; item_id: number; slot: string; kind: string; value: unknown; certainty?: number | null }>,
+    humanCounts: Iterable<{ item_id: number; n: number }> | null,
+    done: Iterable<DoneRow>,
   ): void {
     this.book.leaseMs = settings.leaseMs;
     this.items.clear();
@@ -57,10 +70,11 @@ export class ProjectPool {
       this.items.set(r.id, s);
       this.order.push(s);
     }
-    for (const c of humanCounts) {
-      const s = this.items.get(c.item_id);
-      if (s) s.labels = c.n;
-    }
+    if (humanCounts)
+      for (const c of humanCounts) {
+        const s = this.items.get(c.item_id);
+        if (s) s.labels = c.n;
+      }
     this.humans.reset(settings);
     this.judges.reset(settings, this.order);
     const router = settings.routing ? this.routerFor(settings) : null;
@@ -69,18 +83,31 @@ export class ProjectPool {
     router?.reset(this.order);
     this.labelCount.human = 0;
     this.labelCount.llm = 0;
+    // Judges' labels are taken as they come; humans' wait (compactly) until every item's count is known, as the
+    // redundancy rule and the router read an item's final count when its votes are restored.
+    const humans = humanCounts ? null : new HumanRows();
+    const restoreHuman = (annotatorId: number, itemId: number, value: unknown) => {
+      const s = this.items.get(itemId);
+      this.humans.restore(annotatorId, itemId, value);
+      if (router && s) router.humanLabel(s, value);
+      this.labelCount.human++;
+    };
     for (const d of done) {
-      const s = this.items.get(d.item_id);
       if (d.kind === 'human') {
-        this.humans.restore(d.annotator_id, d.item_id, d.value);
-        if (router && s) router.humanLabel(s, d.value);
-        this.labelCount.human++;
-      } else {
-        this.judges.restore(d.annotator_id, d.item_id, d.slot);
-        if (router && s) router.judgeLabel(d.annotator_id, s, d.value, d.certainty ?? null, false);
-        this.labelCount.llm++;
+        if (!humans) restoreHuman(d.annotator_id, d.item_id, d.value);
+        else {
+          humans.push(d.annotator_id, d.item_id, d.value);
+          const s = this.items.get(d.item_id);
+          if (s) s.labels++;
+        }
+        continue;
       }
+      const s = this.items.get(d.item_id);
+      this.judges.restore(d.annotator_id, d.item_id, d.slot);
+      if (router && s) router.judgeLabel(d.annotator_id, s, d.value, d.certainty ?? null, false);
+      this.labelCount.llm++;
     }
+    humans?.forEach(restoreHuman);
     this.humans.holdLeases();
     router?.start();
     this.humans.index(this.order);

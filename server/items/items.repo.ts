@@ -71,7 +71,7 @@ export class ItemsRepo {
     this.answerCountsStmt = db.prepare<[number], { id: number; n: number }>(
       "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND json_type(content, '$.answers') = 'array'",
     );
-    this.poolStmt = db.prepare<[number], { id: number; gold: string | number | null }>('SELECT id, gold FROM items WHERE project_id = ? ORDER BY id');
+    this.poolStmt = db.prepare<[number], [number, string | number | null]>('SELECT id, gold FROM items WHERE project_id = ? ORDER BY id').raw();
   }
 
   /** Inserts (or, with `upsert`, replaces the content of) items; call inside a transaction. */
@@ -145,7 +145,16 @@ export class ItemsRepo {
   }
 
   /** What the assignment pool needs of each item, in import order. */
-  forPool(projectId: number): Array<{ id: number; gold: string | number | null }> {
-    return this.poolStmt.all(projectId);
+  /**
+   * The project's items in import order, as the assignment pool reads them once: one object, refilled for each row
+   * (a million items made a million objects), so take what you keep out of it before the next.
+   */
+  *forPool(projectId: number): Generator<{ id: number; gold: string | number | null }> {
+    const row = { id: 0, gold: null as string | number | null };
+    for (const r of this.poolStmt.iterate(projectId)) {
+      row.id = r[0];
+      row.gold = r[1];
+      yield row;
+    }
   }
 }

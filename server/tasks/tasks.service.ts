@@ -32,6 +32,10 @@ const basePoolSettings = (p: Project): PoolSettings => ({
   leaseMs: { human: p.lease_seconds.human * 1000, llm: p.lease_seconds.llm * 1000 },
 });
 
+function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: ReadonlyMap<number, number>): Generator<T & { answers: number | null }> {
+  for (const r of items) yield { ...r, answers: counts.get(r.id) ?? null };
+}
+
 /**
  * The task protocol's rules: leasing, submitting, releasing and keeping tasks alive. Holds one assignment pool
  * per project, loaded from the database on first use and rebuilt after imports and settings changes.
@@ -126,14 +130,26 @@ export class TasksService {
     return s;
   }
 
+  /**
+   * Loads every project's pool (`concord serve` does, before it listens): a big project's first read takes seconds
+   * (9M labels: ~14 s), which on first use would stall every connected annotator; before listening, nobody is.
+   */
+  loadAll(): Array<{ projectId: number; items: number; labels: number; ms: number }> {
+    return this.projects.list().map((p) => {
+      const t0 = performance.now();
+      const { pool } = this.state(p.id);
+      return { projectId: p.id, items: pool.totalItems, labels: pool.labelCount.human + pool.labelCount.llm, ms: Math.round(performance.now() - t0) };
+    });
+  }
+
   private load(project: Project, pool: ProjectPool): void {
-    let items: Array<{ id: number; gold: string | number | null; answers?: number | null }> = this.items.forPool(project.id);
+    let items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }> = this.items.forPool(project.id);
     if (project.type === 'ranking') {
       // Each ranking lease shows the answers in an order of its own: the pool draws it, so it knows each count.
       const counts = this.items.answerCounts(project.id);
-      items = items.map((r) => ({ ...r, answers: counts.get(r.id) ?? null }));
+      items = withAnswers(items, counts);
     }
-    pool.load(this.poolSettings(project), items, this.labels.humanCounts(project.id), this.labels.done(project.id));
+    pool.load(this.poolSettings(project), items, null, this.labels.done(project.id));
   }
 
   /** What the project's pool runs by, with its escalation cascade read from the judges' registrations. */

@@ -1,0 +1,61 @@
+/**
+ * A restarted server rebuilds each project's assignment pool from the record (issue 14: one read of the labels in
+ * id order, human counts taken from that read, judges' (item, slot) keys as numbers). Two projects whose labels
+ * interleave in the table each come back as they were: the same progress, no human handed an item they labelled,
+ * no judge task done twice or left out.
+ */
+import type { Task } from '../../shared/protocol';
+import { JudgeWorker } from '../../judge-worker/worker';
+import { invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
+
+const servers = serversPerTest();
+
+async function labelSome(c: Client, n: number, prefix: string): Promise<string[]> {
+  const items: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = await ok<Task | null>(c, 'task:next');
+    if (!t) break;
+    await ok(c, 'label:submit', { leaseId: t.leaseId, value: k % 2 ? 'A' : 'B', clientLabelId: `${prefix}-${k}` });
+    items.push(t.item.id);
+  }
+  return items;
+}
+
+const progressOf = async (s: TestServer, pid: number) => {
+  const r = await s.api('GET', `/api/projects/${pid}/progress`);
+  return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
+};
+
+test('two projects with interleaved labels come back from a restart as they were', async () => {
+  let s = await servers.server();
+  const p1 = await makeProject(s, { redundancy: 2 }, pairwiseItems(8));
+  const p2 = await makeProject(s, { redundancy: 3 }, pairwiseItems(5));
+  const judge = (await s.api('POST', `/api/projects/${p1}/judges`, { model: 'baseline:first', swap: true })).body as { id: number; token: string };
+  const [t1, t2] = [await invite(s, p1), await invite(s, p2)];
+  const done = new Map<string, string[]>();
+  // Interleaved: each round one label in each project, so their ids alternate in the labels table.
+  const people = await Promise.all(['ann', 'bob'].flatMap((w) => [s.connect({ token: t1, worker: w }), s.connect({ token: t2, worker: w })]));
+  for (let round = 0; round < 3; round++)
+    for (const [k, c] of people.entries()) done.set(`${k}`, [...(done.get(`${k}`) ?? []), ...(await labelSome(c, 1, `r${round}-${k}`))]);
+  // The judge does 5 of its 16 tasks (8 items in both orders) before the restart.
+  const judgeSocket = await s.connect({ token: judge.token });
+  await labelSome(judgeSocket, 5, 'judge');
+  judgeSocket.disconnect();
+  const before = [await progressOf(s, p1), await progressOf(s, p2)];
+  for (const c of people) c.disconnect();
+
+  s = await servers.restart(s);
+  expect(before[0]).toMatchObject({ labels: { human: 6, llm: 5 }, budget: { spent: 6, per_item: [2, 6] } });
+  expect([await progressOf(s, p1), await progressOf(s, p2)]).toEqual(before);
+  // Each person goes on with only the items they have not labelled.
+  const again = await Promise.all(['ann', 'bob'].flatMap((w) => [s.connect({ token: t1, worker: w }), s.connect({ token: t2, worker: w })]));
+  for (const [k, c] of again.entries()) {
+    const rest = await labelSome(c, 20, `after-${k}`);
+    for (const id of rest) expect(done.get(`${k}`)).not.toContain(id);
+  }
+  // The judge finishes its plan: every item in both orders, each once.
+  const summary = await new JudgeWorker({ server: s.url, token: judge.token }).run();
+  expect(summary.progress).toEqual({ done: 16, target: 16 });
+  const slots = s.db.prepare('SELECT count(*) AS n, count(DISTINCT item_id || slot) AS d FROM labels WHERE annotator_id = ?').get(judge.id);
+  expect(slots).toEqual({ n: 16, d: 16 });
+});
