@@ -58,8 +58,9 @@ describe('export to a slow client', () => {
       const bytes = await readSlowly(`${server.url}/api/projects/${pid}/export?kind=gold`, server.token);
       const stats = await server.ask('read');
       expect(bytes).toBeGreaterThan(30_000_000);
-      // The export waited for the client again and again…
-      expect(stats.drains).toBeGreaterThan(20);
+      // The export waited for the client again and again (how often depends on the kernel's socket buffers: 14–15
+      // waits here, 20+ on another machine; a leak grows by a listener a wait, so 5 already shows one)…
+      expect(stats.drains).toBeGreaterThanOrEqual(5);
       // …and the response never held more than express's own and one wait's `close` and `error` listeners.
       expect(stats.maxResponseListeners).toBeLessThanOrEqual(3);
       expect(stats.listenerWarnings).toBe(0);

@@ -3,7 +3,7 @@
  * `now` a test passes, so no test sleeps; randomness is a seeded generator, so every run draws the same.
  */
 import type { Lease, PoolSettings } from '../../../server/assignment/leases';
-import { ProjectPool } from '../../../server/assignment/pool';
+import { ProjectPool, type DoneRow } from '../../../server/assignment/pool';
 import { mulberry32 } from '../../../shared/stats/random';
 
 /** A human's lease length in these tests; judges get twice this. */
@@ -14,13 +14,7 @@ export function poolSettings(overrides: Partial<PoolSettings> = {}): PoolSetting
 }
 
 /** A label already in the record, as `LabelsRepo.done` returns it. */
-export interface DoneRow {
-  annotator_id: number;
-  item_id: number;
-  slot: string;
-  kind: string;
-  value: unknown;
-}
+export type { DoneRow };
 
 export const humanDone = (annotatorId: number, itemId: number, value: unknown = 'x'): DoneRow => ({
   annotator_id: annotatorId,
