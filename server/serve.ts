@@ -36,8 +36,13 @@ export async function serve(config: Config): Promise<Running> {
     app = started;
     // Assignment pools are read before the port opens: on first use a big project's read would stall everyone.
     const t0 = performance.now();
+    let labels = 0;
     const pools = started.tasks.loadAll();
-    logger.info({ module: 'assignment', projects: pools.length, labels: pools.reduce((n, p) => n + p.labels, 0), ms: Math.round(performance.now() - t0) }, 'assignment pools loaded');
+    for (const p of pools) {
+      if ('error' in p) logger.error({ module: 'assignment', projectId: p.projectId, err: p.error }, 'assignment pool not loaded');
+      else labels += p.labels;
+    }
+    logger.info({ module: 'assignment', projects: pools.length, labels, ms: Math.round(performance.now() - t0) }, 'assignment pools loaded');
     await new Promise<void>((resolve, reject) => {
       started.http.once('error', reject);
       started.http.listen(config.port, config.host, () => resolve());
