@@ -22,7 +22,8 @@ export const ConfigSchema = z.object({
     .default([]),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest import body accepted, in bytes. */
-  maxImportBytes: z.coerce.number().int().min(1024).default(512 * 1024 * 1024),
+  // A million items of JSONL is about 544 MiB (issue 14); bodies are spooled to disk, not held in memory.
+  maxImportBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024 * 1024),
   /** Largest single import record (one JSONL line, array element or CSV row), in bytes. */
   maxRecordBytes: z.coerce.number().int().min(256).default(1024 * 1024),
   /** Scheduled backups (server/backup/schedule.ts): the folder they are written to; none when unset. */

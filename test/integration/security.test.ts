@@ -161,7 +161,7 @@ describe('researcher API', () => {
     expect(huge.status).toBe(413);
     expectErrorBody(huge.body, 'payload-too-large');
     // Project settings are limited to 4 MB; the message must not quote the (much larger) import limit.
-    expect(huge.body.error.message).not.toMatch(/512 MiB/);
+    expect(huge.body.error.message).not.toMatch(/2048 MiB/);
 
     await expectUntouched();
   });
