@@ -1,48 +1,11 @@
-import { pipeline, Readable } from 'node:stream';
-import { Parser as CsvParser } from 'csv-parse';
 import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepMessage } from '../../shared/json-depth';
 import { AppError } from '../errors';
 import type { Problems, RawRecord } from './parse';
-import type { ImportBody } from './spool';
+import type { ImportBody, SpooledBody } from './spool';
+import { CSV_BATCH, CsvUnreadable, csvRows } from './csv-rows';
+import { csvRowsInThread, csvThread } from './csv-thread';
 import type { TaskType } from '../../shared/schemas';
 import { emptyFile, notUtf8 } from './text';
-
-/** Counts lines in a byte stream fed chunk by chunk, for records whose byte offsets are known; keeps only unread chunks. */
-class StreamLines {
-  private chunks: Buffer[] = [];
-  /** Offset of chunks[0]. */
-  private base = 0;
-  private pos = 0;
-  private line = 1;
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-  }
-  private byteAt(offset: number): number | undefined {
-    let at = offset - this.base;
-    for (const c of this.chunks) {
-      if (at < c.length) return c[at];
-      at -= c.length;
-    }
-    return undefined;
-  }
-  /** The line of the first non-blank byte at or after `offset` (blank lines between records are skipped). */
-  startLine(offset: number): number {
-    let at = offset;
-    for (let b = this.byteAt(at); b === 0x0a || b === 0x0d; b = this.byteAt(++at));
-    let start = this.base;
-    for (const c of this.chunks) {
-      const end = start + c.length;
-      if (end > this.pos && start < at) {
-        const stop = Math.min(at, end) - start;
-        for (let i = c.indexOf(0x0a, Math.max(0, this.pos - start)); i !== -1 && i < stop; i = c.indexOf(0x0a, i + 1)) this.line++;
-        this.pos = Math.min(at, end);
-      }
-      start = end;
-    }
-    while (this.chunks.length > 0 && this.base + this.chunks[0]!.length <= this.pos) this.base += this.chunks.shift()!.length;
-    return this.line;
-  }
-}
 
 /**
  * CSV with a header row. Empty cells are absent fields; `options` (and `images`) hold a JSON array or `|`-separated
@@ -60,80 +23,46 @@ export async function* readCsv(
   numericColumns: ReadonlySet<string>,
   jsonColumns: ReadonlySet<string> = new Set(),
 ): AsyncGenerator<RawRecord[]> {
-  const lines = new StreamLines();
-  // Byte offset just past the last record read (the header included): where a failing record starts.
-  let end = 0;
-  async function* checked(): AsyncGenerator<Buffer> {
-    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    let first = true;
-    for await (let chunk of body.chunks()) {
-      // The byte-order mark is dropped here so csv-parse's offsets and the line count see the same bytes.
-      if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      first = false;
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
-        throw await notUtf8(body);
-      }
-      lines.push(chunk);
-      yield chunk;
-    }
-    try {
-      decoder.decode();
-    } catch {
-      throw await notUtf8(body);
-    }
-  }
-  const parser = new CsvParser({
-    skip_empty_lines: true,
-    info: true,
-    max_record_size: max,
-    on_record: (record: string[], context: { bytes: number }) => {
-      end = context.bytes;
-      return record;
-    },
-  });
-  const rows = pipeline(Readable.from(checked()), parser, () => undefined) as AsyncIterable<{ record: string[]; info: { bytes: number } }>;
-
+  const source = 'fd' in body && body.size >= csvThread.minBytes ? csvRowsInThread((body as SpooledBody).fd, body.size, max) : csvRows(body.chunks(), max);
   let header: string[] | undefined;
-  let prevEnd = 0;
   let out: RawRecord[] = [];
   let rowCount = 0;
   try {
-    for await (const { record, info } of rows) {
-      if (!header) {
-        header = record;
-        const seenColumns = new Set<string>();
-        for (const col of header) {
-          if (seenColumns.has(col)) throw new AppError('invalid-input', `The CSV header names the column "${col}" twice`, [{ line: 1, field: col, message: 'column named twice in the header' }]);
-          seenColumns.add(col);
+    for await (const { records, lines } of source) {
+      for (let k = 0; k < records.length; k++) {
+        const record = records[k]!;
+        if (!header) {
+          header = headerOf(record);
+          continue;
         }
-        prevEnd = info.bytes;
-        continue;
+        out.push(csvRecord(header, record, lines[k]!, problems, numericColumns, jsonColumns));
+        rowCount++;
       }
-      const line = lines.startLine(prevEnd);
-      prevEnd = info.bytes;
-      out.push(csvRecord(header, record, line, problems, numericColumns, jsonColumns));
-      rowCount++;
-      if (out.length === CSV_BATCH) {
+      if (out.length >= CSV_BATCH) {
         yield out;
         out = [];
       }
     }
   } catch (e) {
-    if (e instanceof AppError) throw e;
-    throw unreadable(e as Error & { code?: string }, lines.startLine(end), max);
+    if (!(e instanceof CsvUnreadable)) throw e;
+    throw e.failure.kind === 'utf8' ? await notUtf8(body) : unreadable(e.failure, e.failure.line, max);
   }
   if (!header) throw emptyFile();
   if (rowCount === 0) throw new AppError('invalid-input', 'The file is empty: the CSV has a header but no rows', [{ message: 'no rows after the header' }]);
   if (out.length) yield out;
 }
 
-/** Rows handed on at once (csv-parse gives them one by one). */
-const CSV_BATCH = 1000;
+function headerOf(record: string[]): string[] {
+  const seenColumns = new Set<string>();
+  for (const col of record) {
+    if (seenColumns.has(col)) throw new AppError('invalid-input', `The CSV header names the column "${col}" twice`, [{ line: 1, field: col, message: 'column named twice in the header' }]);
+    seenColumns.add(col);
+  }
+  return record;
+}
 
 /** csv-parse's error for a file it cannot read, in words, on the line where the failing record starts. */
-function unreadable(err: Error & { code?: string }, line: number, max: number): AppError {
+function unreadable(err: { code?: string | undefined; message: string }, line: number, max: number): AppError {
   const msg =
     err.code === 'CSV_MAX_RECORD_SIZE'
       ? `record over the ${max}-byte limit for one record`

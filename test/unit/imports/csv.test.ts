@@ -2,11 +2,30 @@
  * readRecords on CSV bodies (csv.ts): a header row, the line each record starts on (blank lines and multi-line
  * cells included), how cells become fields, and the errors that refuse the whole file.
  */
+import { csvThread } from '../../../server/imports/csv-thread';
 import { appError, reader } from './memory-body';
 
-const read = reader('csv');
+const readCsv = reader('csv');
 
-describe('readRecords (CSV)', () => {
+// Every case twice: parsed on this thread from memory, and parsed in a worker thread from a spooled file (what a
+// body of 16 MiB or more gets; the threshold is lowered to 0 here so small cases go there too).
+describe.each([
+  ['on this thread', false],
+  ['in a worker thread, from a file', true],
+])('readRecords (CSV) %s', (_, file) => {
+  const read = async (text: string | Buffer, o: Parameters<typeof readCsv>[1] = {}) => {
+    const started = csvThread.started;
+    try {
+      return await readCsv(text, { ...o, file });
+    } finally {
+      // (A body of blank lines only is refused as empty before any parser runs.)
+      expect(csvThread.started - started).toBe(file && String(text).trim() !== '' ? 1 : 0);
+    }
+  };
+  const minBytes = csvThread.minBytes;
+  beforeAll(() => (csvThread.minBytes = file ? 0 : minBytes));
+  afterAll(() => (csvThread.minBytes = minBytes));
+
   test('a record is an object of its non-empty cells, numbered by the line it is on (header = line 1)', async () => {
     const { records, problems } = await read('id,question,reference\nq1,What?,\nq2,Why?,Because\n');
     expect(records).toEqual([
