@@ -84,6 +84,23 @@ export class JudgePool {
     }
   }
 
+  /** A judge's plan changed (or it was archived or restored): its walk over the items starts again (done tasks are skipped). */
+  restart(annotatorId: number): void {
+    const j = this.judges.get(annotatorId);
+    if (!j) return;
+    j.cursor = 0;
+    j.sub = 0;
+    j.retry = [];
+  }
+
+  /** A judge deleted with its labels: its state goes; returns how many labels it had. */
+  forget(annotatorId: number): number {
+    const n = this.labelsOf(annotatorId) ?? 0;
+    this.judges.delete(annotatorId);
+    this.backlog.delete(annotatorId);
+    return n;
+  }
+
   /** A judge's label from the record. */
   restore(annotatorId: number, itemId: number, slot: string): void {
     const j = this.judges.get(annotatorId);

@@ -119,6 +119,15 @@ export class ProjectPool {
     return new Router(settings.routing!, (s) => need.inner.closed(s), (s, change) => humans.reroute(s, change));
   }
 
+  /**
+   * A judge changed without a reload (a project without escalation, where no human's assignment reads a judge's
+   * labels): its walk restarts, or with `deleted` (its labels gone) it is forgotten and its labels uncounted.
+   */
+  judgeChanged(annotatorId: number, deleted: boolean): void {
+    if (deleted) this.labelCount.llm -= this.judges.forget(annotatorId);
+    else this.judges.restart(annotatorId);
+  }
+
   /** Recertifies escalation's thresholds if labels asked for it (the sweep: `force`); true when an item moved. */
   recertify(force = false): boolean {
     return this.router?.maybeRecertify(Date.now(), force) ?? false;

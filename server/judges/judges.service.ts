@@ -98,7 +98,7 @@ export class JudgesService {
     const r = this.d.judges.remove(a.id, withLabels);
     if (!r.deleted) throw this.hasLabels(a, r.labels);
     this.d.runs.forgetJudge(a.id);
-    this.d.tasks.judgeChanged(projectId, a.id, { release: true });
+    this.d.tasks.judgeChanged(projectId, a.id, { release: true, deleted: true });
     return { id: a.id, name: a.name, labels_deleted: r.labels };
   }
 

@@ -213,13 +213,17 @@ export class TasksService {
   /**
    * A judge was edited, archived, restored or deleted: its plan (swap, samples, concurrency) is read again, its
    * walk over the items restarts, with `release` the tasks it holds go back to the pool, and derived state (report,
-   * gold) is rebuilt.
+   * gold) is rebuilt. Without escalation that is the judge's own state (a reload of a 9M-label pool took the event
+   * loop for 14 s); an escalating project's cascade is built from its judges, so its pool is read again.
    */
-  judgeChanged(projectId: number, annotatorId: number, { release = false }: { release?: boolean } = {}): void {
+  judgeChanged(projectId: number, annotatorId: number, { release = false, deleted = false }: { release?: boolean; deleted?: boolean } = {}): void {
     this.plans.delete(annotatorId);
     const s = this.pools.get(projectId);
     if (s && release) for (const l of s.pool.leasesOf(annotatorId)) if (!l.submitting) s.pool.release(l);
-    this.reload(projectId);
+    if (!s || s.pool.router || s.project.routing?.mode === 'escalate') return this.reload(projectId);
+    s.pool.judgeChanged(annotatorId, deleted);
+    this.events.emit('pool:reloaded', { projectId });
+    this.events.emit('pool:changed', { projectId });
   }
 
   /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
