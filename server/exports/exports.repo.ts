@@ -40,6 +40,9 @@ export interface ExportLabelRow {
   scores: string | null;
 }
 
+/** A label as the gold export reads it: [item_id, annotator_id, value, certainty, rationale]. */
+export type LabelTuple = [number, number, string | number | null, number | null, string | null];
+
 export interface TrainingLabelRow {
   item_id: number;
   annotator_id: number;
@@ -59,17 +62,23 @@ export interface TrainingLabelRow {
  */
 export class ExportsRepo {
   private readonly itemsPage;
+  private readonly adjudicationsPage;
   private readonly labelsOfItems;
+  private readonly labelsOfItemsBy;
   private readonly labelsPage;
   private readonly annotatorsStmt;
   private readonly conversationStmt;
   private readonly trainingStmt;
 
   constructor(db: Db) {
+    // The page's adjudications are read apart (few items have one): a LEFT JOIN probed the table once per item,
+    // a third of the page's read at a million items.
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
-      `SELECT i.id, i.external_id, i.content, i.gold, i.meta, a.value AS adj_value, a.note AS adj_note, a.by AS adj_by, a.created_at AS adj_at
-       FROM items i LEFT JOIN adjudications a ON a.item_id = i.id
-       WHERE i.project_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+      `SELECT id, external_id, content, gold, meta, NULL AS adj_value, NULL AS adj_note, NULL AS adj_by, NULL AS adj_at
+       FROM items WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?`,
+    );
+    this.adjudicationsPage = db.prepare<[number, number], { item_id: number; value: string | number; note: string | null; by: string; created_at: number }>(
+      'SELECT item_id, value, note, by, created_at FROM adjudications WHERE item_id BETWEEN ? AND ? ORDER BY item_id',
     );
     const labelCols = `l.id, l.item_id, i.external_id AS item, a.key AS annotator, a.kind, l.value, l.certainty, l.rationale,
        l.shown_order, l.sample, l.duration_ms, l.created_at, l.annotator_id,
@@ -78,43 +87,59 @@ export class ExportsRepo {
        FROM labels l JOIN annotators a ON a.id = l.annotator_id JOIN items i ON i.id = l.item_id`;
     // The gold export already has the page's items and the project's annotators: only the label columns here.
     // By item id alone (item ids belong to one project): the (item_id, …) unique index serves the range.
-    this.labelsOfItems = db
-      .prepare<[number, number], unknown[]>(
-        'SELECT item_id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
-      )
-      .raw();
+    // In (item_id, id) order from labels_item_order (migration 0007), no sort. The ids of the annotators whose labels
+    // are asked for come as a JSON list (a gold export without routing reads only the labels it can use: at 9M labels
+    // every row read costs ~0.5 µs, most of it in making its JS values); `+` keeps SQLite on labels_item_order.
+    const labelsOfItemsSql = 'SELECT item_id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ?';
+    this.labelsOfItems = db.prepare<[number, number], unknown[]>(`${labelsOfItemsSql} ORDER BY item_id, id`).raw();
+    this.labelsOfItemsBy = db.prepare<[number, number, string], unknown[]>(`${labelsOfItemsSql} AND +annotator_id IN (SELECT value FROM json_each(?)) ORDER BY item_id, id`).raw();
     this.annotatorsStmt = db.prepare<[number], { id: number; key: string; kind: 'human' | 'llm'; excluded: 0 | 1 }>(
       'SELECT id, key, kind, (excluded = 1 OR archived_at IS NOT NULL) AS excluded FROM annotators WHERE project_id = ?',
     );
-    // A slice of the project's items in id order: its last id (null past the end) and whether one is a conversation.
-    this.conversationStmt = db.prepare<[number, number, number], { last: number | null; found: 0 | 1 | null }>(
-      `SELECT max(id) AS last, max(json_type(content, '$.turn') IS NOT NULL) AS found
-       FROM (SELECT id, content FROM items WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?)`,
-    );
+    // Whether the project holds a conversation item: one probe of the partial index items_conversation (migration
+    // 0007), whose WHERE this must repeat exactly for SQLite to use it.
+    this.conversationStmt = db
+      .prepare<[number], number>("SELECT EXISTS (SELECT 1 FROM items WHERE project_id = ? AND json_type(content, '$.turn') IS NOT NULL)")
+      .pluck();
     this.trainingStmt = db.prepare<[number, number], TrainingLabelRow>(
       'SELECT item_id, annotator_id, value, rationale, shown_order, sample, meta FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
     );
     this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
   }
 
+  /** A keyset page of the project's items with their adjudications. */
   items(projectId: number, afterId: number, limit: number): ExportItemRow[] {
-    return this.itemsPage.all(projectId, afterId, limit);
+    const items = this.itemsPage.all(projectId, afterId, limit);
+    if (items.length === 0) return items;
+    // Both in id order: merged in one pass (ids in the range may be other projects' items).
+    let at = 0;
+    for (const a of this.adjudicationsPage.all(items[0]!.id, items[items.length - 1]!.id)) {
+      while (at < items.length && items[at]!.id < a.item_id) at++;
+      if (at === items.length) break;
+      const it = items[at]!;
+      if (it.id !== a.item_id) continue;
+      it.adj_value = a.value;
+      it.adj_note = a.note;
+      it.adj_by = a.by;
+      it.adj_at = a.created_at;
+    }
+    return items;
   }
-  /** [item_id, annotator_id, value, certainty, rationale] of every label on items in the id range. */
-  labelsForItems(fromItemId: number, toItemId: number): Array<[number, number, string | number | null, number | null, string | null]> {
-    return this.labelsOfItems.all(fromItemId, toItemId) as Array<[number, number, string | number | null, number | null, string | null]>;
+  /**
+   * [item_id, annotator_id, value, certainty, rationale] of every label on items in the id range, by item then id;
+   * only the labels of `annotatorIds` when given.
+   */
+  labelsForItems(fromItemId: number, toItemId: number, annotatorIds: readonly number[] | null = null): LabelTuple[] {
+    const rows = annotatorIds ? this.labelsOfItemsBy.all(fromItemId, toItemId, JSON.stringify(annotatorIds)) : this.labelsOfItems.all(fromItemId, toItemId);
+    return rows as LabelTuple[];
   }
   /** The project's annotators; `excluded` when left out of the report and gold (excluded human, archived judge). */
   annotators(projectId: number): Map<number, { key: string; kind: 'human' | 'llm'; excluded: boolean }> {
     return new Map(this.annotatorsStmt.all(projectId).map((a) => [a.id, { key: a.key, kind: a.kind, excluded: a.excluded === 1 }]));
   }
-  /**
-   * Whether one of the next `limit` items of the project after `afterId` is a conversation (its content has a judged
-   * `turn`), and the last of their ids (null when there are none), to read a big project in slices.
-   */
-  conversationAfter(projectId: number, afterId: number, limit: number): { found: boolean; lastId: number | null } {
-    const r = this.conversationStmt.get(projectId, afterId, limit)!;
-    return { found: r.found === 1, lastId: r.last };
+  /** Whether any item of the project is a conversation (its content has a judged `turn`). */
+  hasConversation(projectId: number): boolean {
+    return this.conversationStmt.get(projectId) === 1;
   }
   /** Every label on items in the id range with its order, sample and stored meta (the training exports). */
   trainingLabels(fromItemId: number, toItemId: number): TrainingLabelRow[] {

@@ -21,9 +21,12 @@ export type Route = { of: DecisionOf; key: (judgeId: number) => string | undefin
 export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, route: Route | null, pace: Pace): Generator<GoldRow[]> {
   const annotators = repo.annotators(project.id);
   const metaOf = parsedMeta();
+  // Without routing a record uses only the labels of annotators taking part (humans, judges too with include_llm):
+  // only theirs are read. A routed record also reads the judges' labels (routed-gold.ts).
+  const readOf = route ? null : [...annotators].flatMap(([id, a]) => (!a.excluded && (q.include_llm || a.kind === 'human') ? [id] : []));
   for (const items of keysetPages((after) => repo.items(project.id, after, pace.next()))) {
     // Ordered by item id, so a page's labels come in its items' order; ids in the range may be other projects' items.
-    const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id);
+    const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
     const records: GoldRow[] = [];
     let at = 0;
     for (const it of items) {
