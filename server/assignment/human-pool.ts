@@ -98,9 +98,10 @@ export class HumanPool {
     }
   }
 
-  /** Files the items (their stored labels and held leases counted) in the buckets. */
-  index(order: readonly ItemSlot[]): void {
-    for (const s of order) {
+  /** Files the items (their stored labels and held leases counted) in the buckets: all, or those from `from` on. */
+  index(order: readonly ItemSlot[], from = 0): void {
+    for (let i = from; i < order.length; i++) {
+      const s = order[i]!;
       if (s.gold) this.goldItems++;
       if (this.need.closed(s)) this.complete++;
       this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;

@@ -113,6 +113,28 @@ export class ProjectPool {
     this.humans.index(this.order);
   }
 
+  /**
+   * Items an import added (no labels yet, ids above every item here), taken without reading the record again: filed
+   * for the humans, and at the end of every judge's walk. Not for a project with escalation (its router sizes its
+   * arrays by the items: read it again).
+   */
+  addItems(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
+    if (this.router) throw new Error('An escalating project reads its pool again after an import');
+    const from = this.order.length;
+    for (const r of items) {
+      const s = itemSlot(r.id, r.gold, settings.goldRate > 0, r.answers ?? 0);
+      s.idx = this.order.length;
+      this.items.set(r.id, s);
+      this.order.push(s);
+    }
+    this.humans.index(this.order, from);
+  }
+
+  /** The highest item id here (items are added in id order), 0 when there is none. */
+  get lastItemId(): number {
+    return this.order.at(-1)?.id ?? 0;
+  }
+
   private routerFor(settings: PoolSettings): Router {
     const humans = this.humans;
     const need = humans.need as RoutedNeed;

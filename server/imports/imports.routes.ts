@@ -43,8 +43,11 @@ export function importsRouter({ projects, imports, tasks, maxImportBytes, spoolD
       try {
         if (kind === 'items' && !plan) {
           // Checked against the project as it is once the file has arrived (it may have changed meanwhile).
-          const r = await imports.importItemsFile(projects.get(project.id), { body: upload.body, contentType: upload.contentType, format, upsert: flag(req.query.upsert) }, upload.files, spoolDir);
-          tasks.reload(project.id);
+          const upsert = flag(req.query.upsert);
+          const r = await imports.importItemsFile(projects.get(project.id), { body: upload.body, contentType: upload.contentType, format, upsert }, upload.files, spoolDir);
+          // Items only added: the pool takes them as they are; an upsert may have changed items it holds.
+          if (upsert) tasks.reload(project.id);
+          else tasks.itemsAdded(project.id);
           res.json(importedItems(r, upload.files !== null, false));
           return;
         }

@@ -68,10 +68,10 @@ export class ItemsRepo {
     this.countStmt = db.prepare<[number], { n: number }>('SELECT count(*) FROM items WHERE project_id = ?').pluck();
     this.contentsStmt = db.prepare<[number], { id: number; content: string }>('SELECT id, content FROM items WHERE project_id = ?');
     // SQLite's JSON reader counts the answers without the item's text crossing into JavaScript.
-    this.answerCountsStmt = db.prepare<[number], { id: number; n: number }>(
-      "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND json_type(content, '$.answers') = 'array'",
+    this.answerCountsStmt = db.prepare<[number, number], { id: number; n: number }>(
+      "SELECT id, json_array_length(content, '$.answers') AS n FROM items WHERE project_id = ? AND id > ? AND json_type(content, '$.answers') = 'array'",
     );
-    this.poolStmt = db.prepare<[number], [number, string | number | null]>('SELECT id, gold FROM items WHERE project_id = ? ORDER BY id').raw();
+    this.poolStmt = db.prepare<[number, number], [number, string | number | null]>('SELECT id, gold FROM items WHERE project_id = ? AND id > ? ORDER BY id').raw();
   }
 
   /** Inserts (or, with `upsert`, replaces the content of) items; call inside a transaction. */
@@ -104,9 +104,9 @@ export class ItemsRepo {
 
   /** External id → internal id for every item of a project. */
   /** Ranking items: how many answers each has (item id → count), for the assignment pool and imports. */
-  answerCounts(projectId: number): Map<number, number> {
+  answerCounts(projectId: number, afterId = 0): Map<number, number> {
     const m = new Map<number, number>();
-    for (const r of this.answerCountsStmt.iterate(projectId)) m.set(r.id, r.n);
+    for (const r of this.answerCountsStmt.iterate(projectId, afterId)) m.set(r.id, r.n);
     return m;
   }
 
@@ -147,11 +147,12 @@ export class ItemsRepo {
   /** What the assignment pool needs of each item, in import order. */
   /**
    * The project's items in import order, as the assignment pool reads them once: one object, refilled for each row
-   * (a million items made a million objects), so take what you keep out of it before the next.
+   * (a million items made a million objects), so take what you keep out of it before the next. `afterId`: only
+   * the items above it (those an import added).
    */
-  *forPool(projectId: number): Generator<{ id: number; gold: string | number | null }> {
+  *forPool(projectId: number, afterId = 0): Generator<{ id: number; gold: string | number | null }> {
     const row = { id: 0, gold: null as string | number | null };
-    for (const r of this.poolStmt.iterate(projectId)) {
+    for (const r of this.poolStmt.iterate(projectId, afterId)) {
       row.id = r[0];
       row.gold = r[1];
       yield row;

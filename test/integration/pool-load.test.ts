@@ -6,7 +6,7 @@
  */
 import type { Task } from '../../shared/protocol';
 import { JudgeWorker } from '../../judge-worker/worker';
-import { invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
+import { invite, jsonl, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
 
 const servers = serversPerTest();
 
@@ -58,4 +58,29 @@ test('two projects with interleaved labels come back from a restart as they were
   expect(summary.progress).toEqual({ done: 16, target: 16 });
   const slots = s.db.prepare('SELECT count(*) AS n, count(DISTINCT item_id || slot) AS d FROM labels WHERE annotator_id = ?').get(judge.id);
   expect(slots).toEqual({ n: 16, d: 16 });
+});
+
+test("items imported into a loaded project join its pool as a restart would read them: humans and the judge's walk go on to them", async () => {
+  let s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 2, gold_rate: 0.5 }, pairwiseItems(4));
+  const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'baseline:first' })).body as { id: number; token: string };
+  const j = await s.connect({ token: judge.token });
+  expect(await labelSome(j, 10, 'j1')).toHaveLength(4); // its walk is at the end
+  const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
+  const first = await labelSome(ann, 3, 'a1');
+
+  const more = pairwiseItems(7).slice(4).map((it, k) => (k === 0 ? { ...it, gold: 'A' } : it));
+  expect((await s.api('POST', `/api/projects/${pid}/items`, jsonl(more), { type: 'application/x-ndjson' })).body).toEqual({ imported: 3 });
+  const grown = await progressOf(s, pid);
+  expect(grown.items).toEqual({ total: 7, complete: 0, gold: 1 });
+  // The judge's walk goes on into the new items; the annotator is handed what is left, the new items among it.
+  expect((await labelSome(j, 10, 'j2')).sort()).toEqual(more.map((it) => it.id).sort());
+  const rest = await labelSome(ann, 10, 'a2');
+  expect([...first, ...rest].sort()).toEqual(pairwiseItems(7).map((it) => it.id).sort());
+  const before = await progressOf(s, pid);
+  ann.disconnect();
+  j.disconnect();
+
+  s = await servers.restart(s);
+  expect(await progressOf(s, pid)).toEqual(before);
 });
