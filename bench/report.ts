@@ -55,10 +55,12 @@ export const report = defineBenchmark({
       const m = await measure(server, pid, labels, o.repeats, kind, { out: o.out || null, exports: o.exports > 0 }, rss);
       clearInterval(sampler);
       const peakRss = rss.peak;
-      await server.close();
+      // Printed before the server closes: a close that never settles (a pending promise, no handle left) ends the
+      // process silently, and the figures went with it.
       const result = { ...resultHead('report', command, { ...o, kind, items }), labels, dbMiB: round(dbMiB, 0), ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0), peakRssReportsMiB: round(m.peakRssReports / 2 ** 20, 0) };
       print(result, kind);
       writeResult(kind === 'pairwise' ? 'report' : `report-${kind}`, result);
+      await server.close();
       return 0;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Project } from '../../shared/views';
 import { buildReportFromColumns } from '../../shared/stats/report';
+import { ReportCache } from '../../shared/stats/report/cache';
 import type { ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
 import { readMetaKeys } from '../items/meta-keys';
@@ -28,6 +29,17 @@ export type WorkerReply = { id: number; ok: true; result: unknown } | { id: numb
 
 const db = new Database((workerData as { dbFile: string }).dbFile, { readonly: true, fileMustExist: true });
 const projects = new Map<number, ProjectColumns>();
+/**
+ * Per loaded project, what its last reports computed (coded columns, sections: shared/stats/report/cache.ts), so a
+ * report after a few labels redoes only what they change. Goes with its columns when the project is reset.
+ */
+const caches = new WeakMap<ProjectColumns, ReportCache>();
+
+function cacheOf(p: ProjectColumns): ReportCache {
+  let c = caches.get(p);
+  if (!c) caches.set(p, (c = new ReportCache()));
+  return c;
+}
 
 function columnsOf(project: Project): ProjectColumns {
   let p = projects.get(project.id);
@@ -46,7 +58,8 @@ function columnsOf(project: Project): ProjectColumns {
  */
 function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' }>): void {
   if (m.type === 'report') {
-    const report = buildReportFromColumns(columnsOf(m.project).columns(m.project, m.options));
+    const p = columnsOf(m.project);
+    const report = buildReportFromColumns(p.columns(m.project, m.options), cacheOf(p));
     parentPort!.postMessage({ id: m.id, ok: true, result: JSON.stringify(report) } satisfies WorkerReply);
   } else if (m.type === 'consensus') {
     const p = columnsOf(m.project);

@@ -6,6 +6,7 @@
 import { leaveOneOutAgreement } from '../agreement';
 import { certaintyFor, humanReferenceOf } from './certainty';
 import type { Competences } from './aggregation';
+import { NO_MEMO, type Memo } from './cache';
 import { labelsOf, type Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
 
@@ -13,22 +14,29 @@ import { num, type N, type ReportJson } from './json';
  * The rows, in the order of the annotators; `judges` is the judges section (a judge's row reads its accuracy),
  * `fit` each annotator's competence and spammer flag under the report's aggregation (./aggregation.ts).
  */
-export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: Competences): ReportJson['annotators'] {
-  const loo = leaveOneOutAgreement(c.hr);
+export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: Competences, memo: Memo = NO_MEMO, key = ''): ReportJson['annotators'] {
+  let loo: ReturnType<typeof leaveOneOutAgreement> | null = null;
+  const looOnce = () => (loo ??= memo.get('loo', `${key}|${c.humanIds.length}`, () => leaveOneOutAgreement(c.hr)));
   let nextJudge = 0; // judges are in the order of the annotators, humans skipped
   return c.annotators.map((an, a) => {
     const mine = labelsOf(c, a);
     const human = c.humanRater[a]!;
     const judge = human >= 0 ? null : judges[nextJudge++]!;
+    // Through `memo` (./cache.ts): kept while the annotator's labels (their count), the coding and options (`key`) stay.
+    const own = memo.get(`annotator:${a}`, `${key}|${mine.length}|${judge ? 'j' : 'h'}`, () => ({
+      gold_accuracy: goldAccuracy(c, mine),
+      median_seconds: medianSeconds(c, mine),
+      certainty: judge ? null : certaintyFor(c, mine, humanReferenceOf(c)),
+    }));
     return {
       annotator: an.id,
       kind: an.kind,
       labels: mine.length,
-      gold_accuracy: goldAccuracy(c, mine),
-      majority_agreement: judge ? judge.vs_majority.accuracy : num(loo[human]!.agreement),
-      median_seconds: medianSeconds(c, mine),
+      gold_accuracy: own.gold_accuracy,
+      majority_agreement: judge ? judge.vs_majority.accuracy : num(looOnce()[human]!.agreement),
+      median_seconds: own.median_seconds,
       // A judge's calibration is its judges-section entry's (the same labels against the same reference).
-      certainty: judge ? judge.certainty : certaintyFor(c, mine, humanReferenceOf(c)),
+      certainty: judge ? judge.certainty : own.certainty,
       competence: fit.competence[a] ?? null,
       spammer: fit.spammer[a] ?? null,
     };

@@ -66,21 +66,46 @@ export type CodedLabels = ReportColumns['labels'] & {
 
 /** Codes the report's columns once (see the file comment). */
 export function codeColumns(input: ReportColumns): Coded {
+  const head = codedHead(input);
+  const labels = codeLabels(input.labels, head.remap, head.humanRater);
+  const { start, order } = groupIndices(labels.annotator, labels.n, input.annotators.length);
+  return assembleCoded(input, head, labels, start, order, humanPart(head, labels));
+}
+
+/** What codeColumns derives from the project, categories, items and annotators (not from the labels). */
+export interface CodedHead {
+  pairwise: boolean;
+  rating: boolean;
+  numericRatings: boolean;
+  domain: Category[];
+  categories: Category[];
+  codeOfValue: Map<Category, number>;
+  /** Input code → canonical code. */
+  remap: Int32Array;
+  gold: Int32Array;
+  goldItems: number;
+  humanRater: Int32Array;
+  humanIds: string[];
+}
+
+/** The human ratings' part of Coded: what only the human labels (and gold) decide. */
+export type HumanPart = Pick<Coded, 'hr' | 'majority' | 'reference' | 'humanMean'>;
+
+export function codedHead(input: ReportColumns): CodedHead {
   const { project, annotators } = input;
   const pairwise = project.type === 'pairwise';
   const rating = project.type === 'rating';
   const { domain, categories } = orderedCategories(project, input.categories);
   const codeOfValue = new Map<Category, number>(categories.map((c, i) => [c, i]));
-  // Input codes → canonical codes.
   const remap = new Int32Array(input.categories.length);
   input.categories.forEach((c, i) => (remap[i] = codeOfValue.get(c)!));
-  const canon = (c: number): number => (c < 0 ? -1 : remap[c]!);
   const numericRatings = rating && categories.every((c) => typeof c === 'number');
   const nItems = input.items.n;
   const gold = new Int32Array(nItems);
   let goldItems = 0;
   for (let i = 0; i < nItems; i++) {
-    gold[i] = canon(input.items.gold[i]!);
+    const g = input.items.gold[i]!;
+    gold[i] = g < 0 ? -1 : remap[g]!;
     if (gold[i]! >= 0) goldItems++;
   }
   const humanRater = new Int32Array(annotators.length).fill(-1);
@@ -91,44 +116,53 @@ export function codeColumns(input: ReportColumns): Coded {
       humanIds.push(an.id);
     }
   });
-  const labels = codeLabels(input.labels, remap, humanRater);
-  const { start: annotatorStart, order: byAnnotator } = groupIndices(labels.annotator, labels.n, annotators.length);
-  const hr = ratingsFromCoded(categories, nItems, humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, labels.humanCode);
+  return { pairwise, rating, numericRatings, domain, categories, codeOfValue, remap, gold, goldItems, humanRater, humanIds };
+}
+
+/** The human ratings, their plurality, each item's reference and mean human rating. */
+export function humanPart(head: CodedHead, labels: CodedLabels): HumanPart {
+  const nItems = head.gold.length;
+  const hr = ratingsFromCoded(head.categories, nItems, head.humanIds.length, labels.item.subarray(0, labels.n), labels.humanRater, labels.humanCode);
   const majority = majorityVote(hr);
   const reference = new Int32Array(nItems);
-  for (let u = 0; u < nItems; u++) reference[u] = gold[u]! >= 0 ? gold[u]! : majority.winner[u]!;
+  for (let u = 0; u < nItems; u++) reference[u] = head.gold[u]! >= 0 ? head.gold[u]! : majority.winner[u]!;
+  const humanMean = head.numericRatings ? meanRatings(hr, head.categories as readonly number[]) : new Float64Array(nItems).fill(NaN);
+  return { hr, majority, reference, humanMean };
+}
+
+/** The Coded of `input` from its parts (codeColumns, or the report worker's cache: ./cache.ts). */
+export function assembleCoded(input: ReportColumns, head: CodedHead, labels: CodedLabels, annotatorStart: Int32Array, byAnnotator: Int32Array, humans: HumanPart): Coded {
+  const { project, annotators } = input;
+  const { pairwise, codeOfValue } = head;
   const invalidPolicy = input.options?.invalid ?? 'exclude';
   const tieCode = pairwise ? codeOfValue.get('tie')! : -1;
   return {
     project,
     options: input.options ?? {},
     pairwise,
-    rating,
-    numericRatings,
+    rating: head.rating,
+    numericRatings: head.numericRatings,
     invalidPolicy,
     invalidAs: invalidPolicy === 'tie' ? tieCode : -1,
     certaintyScale: project.certainty ?? { min: 1, max: 100 },
-    domain,
-    categories,
+    domain: head.domain,
+    categories: head.categories,
     codeOfValue,
     aCode: pairwise ? codeOfValue.get('A')! : -1,
     bCode: pairwise ? codeOfValue.get('B')! : -1,
     tieCode,
-    nItems,
-    gold,
-    goldItems,
+    nItems: input.items.n,
+    gold: head.gold,
+    goldItems: head.goldItems,
     lenA: pairwise ? input.items.lenA : null,
     lenB: pairwise ? input.items.lenB : null,
     annotators,
-    humanRater,
-    humanIds,
+    humanRater: head.humanRater,
+    humanIds: head.humanIds,
     labels,
     annotatorStart,
     byAnnotator,
-    hr,
-    majority,
-    reference,
-    humanMean: numericRatings ? meanRatings(hr, categories as readonly number[]) : new Float64Array(nItems).fill(NaN),
+    ...humans,
   };
 }
 
@@ -159,7 +193,7 @@ function orderedCategories(project: ReportProject, seen: readonly Category[]): {
 }
 
 /** The labels' canonical codes (`remap`: input code → canonical code), human indices and human codes, in one pass. */
-function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: Int32Array): CodedLabels {
+export function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: Int32Array): CodedLabels {
   const n = L.n;
   const inCode = L.code;
   const annotator = L.annotator;

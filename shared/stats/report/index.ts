@@ -43,6 +43,7 @@
  */
 import { aggregationFor } from './aggregation';
 import { annotatorsSection } from './annotators';
+import { NO_MEMO, optionsKey, type Memo, type ReportCache } from './cache';
 import { codeColumns } from './coded';
 import { comparisonsSection } from './comparisons';
 import { humansSection } from './humans';
@@ -60,25 +61,30 @@ export function buildReport(input: ReportInput): ReportJson {
 
 /**
  * The report from columns; see the file comment for every definition. A ranking project's report is the report of
- * its answer pairs with the ranking statistics added (./ranking-report.ts).
+ * its answer pairs with the ranking statistics added (./ranking-report.ts). `cache`: what a long-lived store keeps
+ * between reports of the same columns (./cache.ts; not for ranking projects, whose pairs are decomposed anew).
  */
-export function buildReportFromColumns(input: ReportColumns): ReportJson {
-  return input.project.type === 'ranking' ? rankingReport(input, sectionsReport) : sectionsReport(input);
+export function buildReportFromColumns(input: ReportColumns, cache?: ReportCache): ReportJson {
+  return input.project.type === 'ranking' ? rankingReport(input, (columns) => sectionsReport(columns)) : sectionsReport(input, cache);
 }
 
-function sectionsReport(input: ReportColumns): ReportJson {
-  const c = codeColumns(input);
-  const humans = humansSection(c);
-  const aggregation = aggregationFor(input, humans.majority.items);
-  const votes = allJudgeVotes(c);
-  const judges = judgesSection(c, votes);
+function sectionsReport(input: ReportColumns, cache?: ReportCache): ReportJson {
+  const { coded: c, epoch } = cache ? cache.coded(input) : { coded: codeColumns(input), epoch: 0 };
+  const memo: Memo = cache ?? NO_MEMO;
+  const o = `${epoch}|${optionsKey(c.options)}`;
+  const humansKey = `${o}|${JSON.stringify(c.humanIds)}`;
+  const humans = memo.get('humans', humansKey, () => humansSection(c));
+  const method = input.options?.method ?? '';
+  const aggregation = memo.get(`aggregation:${method}`, `${humansKey}|${c.annotators.length}`, () => aggregationFor(input, humans.majority.items));
+  const votes = allJudgeVotes(c, memo, `${epoch}`);
+  const judges = judgesSection(c, votes, memo, o);
   return {
     project: { id: c.project.id, type: c.project.type, items: c.nItems, labels: { human: c.labels.humanLabels, llm: c.labels.llmLabels } },
     aggregation: aggregation.json,
     humans,
     judges,
-    annotators: annotatorsSection(c, judges, aggregation.competences),
-    comparisons: comparisonsSection(c, votes),
+    annotators: annotatorsSection(c, judges, aggregation.competences, memo, o),
+    comparisons: comparisonsSection(c, votes, memo, o),
     slices: slicesSection(input, aggregation.competences),
   };
 }

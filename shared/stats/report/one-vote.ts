@@ -4,6 +4,7 @@
  * orders and several samples has several labels on an item; counted one by one it would weigh that item several
  * times against one rating per human.
  */
+import { NO_MEMO, type Memo } from './cache';
 import { labelsOf, type Coded } from './coded';
 
 /**
@@ -70,7 +71,14 @@ function plurality(grouped: Int32Array, s: number, e: number, counts: Int32Array
   return shared ? -1 : best;
 }
 
-/** Each judge's votes (see {@link judgeVotes}), indexed by annotator (null for a human). */
-export function allJudgeVotes(c: Coded): (Int32Array | null)[] {
-  return c.annotators.map((_, a) => (c.humanRater[a]! >= 0 ? null : judgeVotes(c, labelsOf(c, a))));
+/**
+ * Each judge's votes (see {@link judgeVotes}), indexed by annotator (null for a human); through `memo` (./cache.ts),
+ * a judge's are kept while its labels (their count: they are only appended) and the coding (`key`) stay the same.
+ */
+export function allJudgeVotes(c: Coded, memo: Memo = NO_MEMO, key = ''): (Int32Array | null)[] {
+  return c.annotators.map((_, a) => {
+    if (c.humanRater[a]! >= 0) return null;
+    const mine = labelsOf(c, a);
+    return memo.get(`votes:${a}`, `${key}|${mine.length}`, () => judgeVotes(c, mine));
+  });
 }

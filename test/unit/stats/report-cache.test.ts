@@ -1,0 +1,151 @@
+/**
+ * The report worker's cache between reports (shared/stats/report/cache.ts, issue 14): a report through the cache,
+ * after judge labels, human labels, a new judge, a new category or another option, is the report computed from
+ * scratch on the same columns, byte for byte; and its coded columns are codeColumns' own. On the report worker's
+ * real store (ProjectColumns over a real SQLite file, labels added as the live feed adds them).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openDatabase, type Db } from '../../../server/db/database';
+import { ProjectColumns } from '../../../server/reports/label-columns';
+import { buildReportFromColumns } from '../../../shared/stats/report';
+import { ReportCache } from '../../../shared/stats/report/cache';
+import { codeColumns, type Coded } from '../../../shared/stats/report/coded';
+import type { ReportOptions } from '../../../shared/stats/report/input';
+import type { ReportJson } from '../../../shared/stats/report/json';
+import type { StoredLabel } from '../../../shared/events';
+import type { Project } from '../../../shared/views';
+
+let dir: string;
+let db: Db;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-report-cache-'));
+  db = openDatabase(path.join(dir, 'c.db'));
+  migrate(db);
+});
+afterEach(() => {
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const now = 1_700_000_000_000;
+function makeProject(type: string, options: string[] | null = null): Project {
+  const id = Number(db.prepare('INSERT INTO projects (name, type, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(`p-${type}`, type, '{}', now, now).lastInsertRowid);
+  return { id, type, options, scale: null, certainty: { min: 1, max: 100 } } as unknown as Project;
+}
+const annotator = (p: Project, kind: 'human' | 'llm', name: string) =>
+  Number(db.prepare('INSERT INTO annotators (project_id, kind, key, name, created_at) VALUES (?, ?, ?, ?, ?)').run(p.id, kind, name, name, now).lastInsertRowid);
+const item = (p: Project, k: number, gold: string | null) =>
+  Number(
+    db
+      .prepare('INSERT INTO items (project_id, external_id, content, gold, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(p.id, `x${k}`, JSON.stringify({ question: 'q', answer_a: 'a'.repeat(k % 50), answer_b: 'b'.repeat(k % 37) }), gold, JSON.stringify({ category: `c${k % 3}` }), now).lastInsertRowid,
+  );
+function insertLabel(p: Project, itemId: number, annotatorId: number, value: string | null, order: 'AB' | 'BA' | null, k: number): void {
+  db.prepare(
+    "INSERT INTO labels (project_id, item_id, annotator_id, value, certainty, shown_order, sample, slot, duration_ms, created_at, source) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 0, 'import')",
+  ).run(p.id, itemId, annotatorId, value, 1 + (k % 100), order, `s${k}`, 1000 + ((k * 37) % 5000));
+}
+
+/** A small deterministic generator, so the data is the same on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const VARIANTS: ReportOptions[] = [{}, { method: 'mace' }, { method: 'dawid-skene' }, { by: 'category' }, { invalid: 'tie' }, { resamples: 50 }];
+
+/** Caches as the worker uses them: one kept across reports of one variant each, and one shared by the variants the bench alternates. */
+interface Caches {
+  each: ReportCache[];
+  mixed: ReportCache;
+}
+const newCaches = (): Caches => ({ each: VARIANTS.map(() => new ReportCache()), mixed: new ReportCache() });
+
+/** Every variant through its caches equals the uncached report, and the caches' coded columns equal codeColumns'. */
+function expectSame(p: ProjectColumns, project: Project, caches: Caches): void {
+  VARIANTS.forEach((options, v) => {
+    const fresh = buildReportFromColumns(p.columns(project, options));
+    expectSameJson(buildReportFromColumns(p.columns(project, options), caches.each[v]), fresh);
+    if (v < 4) expectSameJson(buildReportFromColumns(p.columns(project, options), caches.mixed), fresh);
+  });
+  const input = p.columns(project, {});
+  expectSameCoded(caches.each[0]!.coded(input).coded, codeColumns(input));
+}
+
+/** The same JSON text, section by section first (so that a failure names the section). */
+function expectSameJson(a: ReportJson, b: ReportJson): void {
+  for (const k of Object.keys(b) as Array<keyof ReportJson>) expect([k, JSON.stringify(a[k])]).toEqual([k, JSON.stringify(b[k])]);
+  expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+}
+
+function expectSameCoded(a: Coded, b: Coded): void {
+  for (const k of ['code', 'humanRater', 'humanCode', 'item', 'annotator'] as const) expect(Array.from(a.labels[k])).toEqual(Array.from(b.labels[k]));
+  expect([a.labels.n, a.labels.humanLabels, a.labels.llmLabels]).toEqual([b.labels.n, b.labels.humanLabels, b.labels.llmLabels]);
+  expect(Array.from(a.annotatorStart)).toEqual(Array.from(b.annotatorStart));
+  expect(Array.from(a.byAnnotator)).toEqual(Array.from(b.byAnnotator));
+  expect(Array.from(a.reference)).toEqual(Array.from(b.reference));
+  expect(Array.from(a.hr.code)).toEqual(Array.from(b.hr.code));
+  expect(Array.from(a.hr.rater)).toEqual(Array.from(b.hr.rater));
+  expect(a.categories).toEqual(b.categories);
+}
+
+function setup(type: 'pairwise' | 'choice') {
+  const project = type === 'pairwise' ? makeProject('pairwise') : makeProject('choice', ['x', 'y', 'z']);
+  const values = type === 'pairwise' ? ['A', 'B', 'tie'] : ['x', 'y', 'z'];
+  const humans = [0, 1, 2, 3].map((h) => annotator(project, 'human', `h${h}`));
+  const judges = [0, 1].map((j) => annotator(project, 'llm', `j${j}`));
+  const r = rng(7);
+  const pick = () => values[Math.floor(r() * values.length)]!;
+  const items = Array.from({ length: 60 }, (_, k) => item(project, k, k % 5 === 0 ? pick() : null));
+  let k = 0;
+  items.forEach((it, u) => {
+    for (const h of humans) if ((u + h) % 3 !== 0) insertLabel(project, it, h, pick(), null, k++);
+    for (const j of judges) {
+      insertLabel(project, it, j, r() < 0.05 ? null : pick(), type === 'pairwise' ? 'AB' : null, k++);
+      if (type === 'pairwise') insertLabel(project, it, j, pick(), 'BA', k++);
+    }
+  });
+  const p = new ProjectColumns(db, project);
+  let nextId = Number(db.prepare('SELECT max(id) FROM labels').pluck().get()) + 1;
+  const add = (itemId: number, annotatorId: number, value: string | null, order: 'AB' | 'BA' | null = null) => {
+    const l: StoredLabel = { id: nextId++, itemId, annotatorId, value, certainty: 1 + (nextId % 100), order, permutation: null, sample: 0, durationMs: 500 + (nextId % 3000) };
+    p.add(l);
+  };
+  return { project, p, items, humans, judges, values, add, pick, order: (x: number): 'AB' | 'BA' | null => (type === 'pairwise' ? (x % 2 ? 'BA' : 'AB') : null) };
+}
+
+test.each(['pairwise', 'choice'] as const)('%s: reports through the cache equal reports from scratch after judge labels, human labels and a new judge', (type) => {
+  const { project, p, items, humans, judges, values, add, pick, order } = setup(type);
+  const cache = newCaches();
+  expectSame(p, project, cache);
+  // A judge's labels: the humans' sections are kept, the judge's entry is redone.
+  add(items[3]!, judges[0]!, pick(), order(0));
+  add(items[4]!, judges[1]!, null, order(1));
+  expectSame(p, project, cache);
+  // A human's label: every section that reads the humans is redone.
+  add(items[0]!, humans[0]!, pick());
+  expectSame(p, project, cache);
+  // A judge that joins after the load (its row committed before its first label), with the name of a human.
+  const late = annotator(project, 'llm', 'h1');
+  add(items[5]!, late, pick(), order(0));
+  add(items[6]!, judges[0]!, pick(), order(1));
+  expectSame(p, project, cache);
+  for (let x = 0; x < 40; x++) add(items[x % items.length]!, x % 3 === 0 ? humans[x % 4]! : judges[x % 2]!, pick(), order(x));
+  expectSame(p, project, cache);
+  // Enough labels of one judge on the gold items to turn its votes there (the paired comparisons read them).
+  for (let u = 0; u < items.length; u += 5) for (let x = 0; x < 4; x++) add(items[u]!, judges[1]!, values[(u / 5) % 2]!, order(x));
+  expectSame(p, project, cache);
+});
+
+test('a value outside the domain (a new category) codes the columns afresh, with the same report as from scratch', () => {
+  const { project, p, items, judges, humans, add } = setup('choice');
+  const cache = newCaches();
+  expectSame(p, project, cache);
+  add(items[1]!, judges[0]!, 'w');
+  expectSame(p, project, cache);
+  add(items[2]!, humans[1]!, 'v');
+  add(items[2]!, judges[1]!, 'x');
+  expectSame(p, project, cache);
+});
