@@ -46,10 +46,13 @@ interface State {
   humans: HumanPart;
 }
 
+/** A column's length for `n` labels and the next ones: 1/32 more, at least 64k. */
+const withSlack = (n: number): number => n + Math.max(1 << 16, n >> 5);
+
 /** Room for `need` values, with some slack so that the next few labels need no copy. */
 function room<T extends Int32Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
-  const bigger = make(need + Math.max(1 << 16, need >> 5));
+  const bigger = make(withSlack(need));
   bigger.set(a);
   return bigger;
 }
@@ -84,9 +87,14 @@ export class ReportCache implements Memo {
     this.state = null;
     this.slots.clear();
     this.epochNow++;
-    const labels = codeLabels(input.labels, head.remap, head.humanRater);
+    // Room for the labels of the next reports from the start: growing four columns of millions of labels later
+    // would hold the old and the new copies at once.
+    const capacity = withSlack(input.labels.n);
+    const labels = codeLabels(input.labels, head.remap, head.humanRater, capacity);
     const nAnn = input.annotators.length;
     const { start, order } = groupIndices(labels.annotator, labels.n, nAnn);
+    const byAnnotator = new Int32Array(capacity);
+    byAnnotator.set(order);
     const humans = humanPart(head, labels);
     const count = new Int32Array(nAnn);
     for (let a = 0; a < nAnn; a++) count[a] = start[a + 1]! - start[a]!;
@@ -97,15 +105,15 @@ export class ReportCache implements Memo {
       lenA: input.items.lenA,
       n: labels.n,
       annotators: nAnn,
-      code: labels.code,
-      rater: labels.humanRater,
-      humanCode: labels.humanCode,
+      code: new Int32Array(labels.code.buffer),
+      rater: new Int32Array(labels.humanRater.buffer),
+      humanCode: new Int32Array(labels.humanCode.buffer),
       humanLabels: labels.humanLabels,
       count,
-      byAnnotator: order,
+      byAnnotator,
       humans,
     };
-    return assembleCoded(input, head, labels, start, order, humans);
+    return assembleCoded(input, head, labels, start, byAnnotator.subarray(0, labels.n), humans);
   }
 
   /** The new labels coded and grouped in, the humans' part rebuilt only when one of them is a human's. */

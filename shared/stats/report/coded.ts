@@ -192,14 +192,18 @@ function orderedCategories(project: ReportProject, seen: readonly Category[]): {
   return { domain, categories };
 }
 
-/** The labels' canonical codes (`remap`: input code → canonical code), human indices and human codes, in one pass. */
-export function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: Int32Array): CodedLabels {
+/**
+ * The labels' canonical codes (`remap`: input code → canonical code), human indices and human codes, in one pass;
+ * `capacity`: the room behind each array (at least the labels' count).
+ */
+export function codeLabels(L: ReportColumns['labels'], remap: Int32Array, humanRater: Int32Array, capacity = L.n): CodedLabels {
   const n = L.n;
   const inCode = L.code;
   const annotator = L.annotator;
-  const code = new Int32Array(n);
-  const rater = new Int32Array(n);
-  const humanCode = new Int32Array(n);
+  // With room for `capacity` labels (the report worker's cache appends to them: ./cache.ts), viewed to the first n.
+  const code = new Int32Array(capacity).subarray(0, n);
+  const rater = new Int32Array(capacity).subarray(0, n);
+  const humanCode = new Int32Array(capacity).subarray(0, n);
   let humanLabels = 0;
   for (let i = 0; i < n; i++) {
     const c = inCode[i]!;
