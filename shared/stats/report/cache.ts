@@ -152,6 +152,8 @@ export class ReportCache implements Memo {
       llmLabels: n - s.humanLabels,
     };
     if (newHuman > 0) {
+      // Every remembered section read the old humans: let them go before the new ones are built beside them.
+      this.slots.clear();
       s.humans = humanPart(head, labels);
       this.epochNow++;
     }
