@@ -93,6 +93,8 @@ function summarise(m: Measured) {
     variants,
     goldExport: exported(m.gold),
     goldExportMace: exported(m.goldMace),
+    /** Peak RSS (MiB) at the end of each phase: first report, pool, warm reports, each variant. */
+    peakRssAfterMiB: Object.fromEntries(Object.entries(m.peakAfter).map(([k, v]) => [k, round(v / 2 ** 20, 0)])),
   };
 }
 
@@ -121,6 +123,7 @@ function print(r: ReturnType<typeof summarise> & { labels: number; dbMiB: number
       ],
     ),
   );
+  console.log(`peak RSS at the end of each phase (MiB): ${Object.entries(r.peakRssAfterMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (Object.keys(r.sections).length) console.log(`\n${kind} sections of the first report: ${JSON.stringify(r.sections)}`);
 }
 
@@ -198,6 +201,8 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
   const cold = await timed(() => getReport());
   if (cold.value.project.labels.human + cold.value.project.labels.llm !== labels) throw new Error('the report did not see every label');
   const sections = kindSections(kind, cold.value);
+  /** The peak RSS so far at the end of each phase (it only grows: the phase where it jumps is where it peaked). */
+  const peakAfter: Record<string, number> = { first: rss.peak };
   // The assignment pool loads on the event loop at a project's first task (server/assignment, not the report): timed
   // on its own, so the reports' stalls are the reports' and the judge's socket is not dropped while it loads.
   const pool = await timed(async () => {
@@ -205,6 +210,7 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
     if (!res.ok) throw new Error(`progress: ${res.status}`);
     return res.status;
   });
+  peakAfter.pool = rss.peak;
   const judge = await server.api<{ token: string }>('POST', `/api/projects/${pid}/judges`, JSON.stringify({ model: 'bench' }));
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { token: judge.token }, transports: ['websocket'] });
   let added = 0;
@@ -227,12 +233,14 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
     return runs;
   };
   const warm = await afterNewLabels('', 'warm');
+  peakAfter.warm = rss.peak;
   const variants: Record<string, { query: string; runs: Run[] } | { error: string }> = {};
   for (const [name, query] of Object.entries(VARIANTS[kind])) {
     variants[name] = await afterNewLabels(query, name).then(
       (runs) => ({ query, runs }),
       (e: unknown) => ({ error: `${query}: ${e instanceof Error ? e.message : String(e)}` }),
     );
+    peakAfter[name] = rss.peak;
   }
   socket.disconnect();
   // The reports' own peak, apart from the exports' (issue 14 measures both).
@@ -240,7 +248,7 @@ async function measure(server: BenchServer, pid: number, labels: number, repeats
   const skipped = async () => ({ error: 'not run (--exports 0)' });
   const gold = await timed(() => (exports ? streamedSize(`${url}/api/projects/${pid}/export?kind=gold`, headers) : skipped()));
   const goldMace = await timed(() => (exports ? streamedSize(`${url}/api/projects/${pid}/export?kind=gold&method=mace`, headers) : skipped()));
-  return { cold, pool, warm, sections, variants, gold, goldMace, peakRssReports };
+  return { cold, pool, warm, sections, variants, gold, goldMace, peakRssReports, peakAfter };
 }
 
 /** Times a call, with the longest stall of the server's event loop meanwhile. */
