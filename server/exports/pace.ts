@@ -4,7 +4,7 @@
  * with the rows' size and the machine's load (500 gold items took 10 ms on a quiet machine and 280 ms on a busy
  * one). Each step is timed and the next page is sized to take about `targetMs`, growing at most twofold a step
  * (the first pages run before the JIT has warmed up) and shrinking at once. 5 ms, not 10: a step's page can meet a
- * garbage collection or the machine's other work, and at 10 ms the 9M-label exports stalled 67–194 ms (41–71 at 5).
+ * garbage collection or the machine's other work, and at 10 ms the 9M-label exports stalled 67–194 ms (39–71 at 5).
  */
 export class Pace {
   private last: number;
