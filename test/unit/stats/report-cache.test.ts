@@ -4,10 +4,8 @@
  * scratch on the same columns, byte for byte; and its coded columns are codeColumns' own. On the report worker's
  * real store (ProjectColumns over a real SQLite file, labels added as the live feed adds them).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { migrate, openDatabase, type Db } from '../../../server/db/database';
+import type { Db } from '../../../server/db/database';
+import { annotatorRow, NOW, projectRow, reportDb } from './report-db';
 import { ProjectColumns } from '../../../server/reports/label-columns';
 import { buildReportFromColumns } from '../../../shared/stats/report';
 import { ReportCache } from '../../../shared/stats/report/cache';
@@ -17,25 +15,13 @@ import type { ReportJson } from '../../../shared/stats/report/json';
 import type { StoredLabel } from '../../../shared/events';
 import type { Project } from '../../../shared/views';
 
-let dir: string;
+const store = reportDb('concord-report-cache-');
 let db: Db;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-report-cache-'));
-  db = openDatabase(path.join(dir, 'c.db'));
-  migrate(db);
-});
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+beforeEach(() => (db = store.db()));
 
-const now = 1_700_000_000_000;
-function makeProject(type: string, options: string[] | null = null): Project {
-  const id = Number(db.prepare('INSERT INTO projects (name, type, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(`p-${type}`, type, '{}', now, now).lastInsertRowid);
-  return { id, type, options, scale: null, certainty: { min: 1, max: 100 } } as unknown as Project;
-}
-const annotator = (p: Project, kind: 'human' | 'llm', name: string) =>
-  Number(db.prepare('INSERT INTO annotators (project_id, kind, key, name, created_at) VALUES (?, ?, ?, ?, ?)').run(p.id, kind, name, name, now).lastInsertRowid);
+const now = NOW;
+const makeProject = (type: string, options: string[] | null = null): Project => projectRow(db, type, options, { min: 1, max: 100 });
+const annotator = (p: Project, kind: 'human' | 'llm', name: string, excluded = 0) => annotatorRow(db, p, kind, name, excluded);
 const item = (p: Project, k: number, gold: string | null) =>
   Number(
     db

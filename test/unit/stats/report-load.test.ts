@@ -3,35 +3,21 @@
  * replaced: every label of the project in id order, each coded on arrival. Same columns, same categories in the same
  * order (the crowd models' class count and the report's category order read them), on a real SQLite file.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { migrate, openDatabase, type Db } from '../../../server/db/database';
+import type { Db } from '../../../server/db/database';
+import { annotatorRow, NOW, projectRow, reportDb } from './report-db';
 import { ProjectColumns, readPermutation } from '../../../server/reports/label-columns';
 import { startHelper } from '../../../server/reports/label-scan';
 import { RANKING_STRIDE, NO_PERMUTATION } from '../../../shared/stats/report/input';
 import type { Category } from '../../../shared/stats/ratings';
 import type { Project } from '../../../shared/views';
 
-let dir: string;
+const store = reportDb('concord-report-load-');
 let db: Db;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-report-load-'));
-  db = openDatabase(path.join(dir, 'c.db'));
-  migrate(db);
-});
-afterEach(() => {
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+beforeEach(() => (db = store.db()));
 
-const now = 1_700_000_000_000;
-function makeProject(type: string, options: string[] | null = null): Project {
-  const id = Number(db.prepare('INSERT INTO projects (name, type, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(`p-${type}`, type, '{}', now, now).lastInsertRowid);
-  return { id, type, options, scale: null, certainty: null } as unknown as Project;
-}
-const annotator = (p: Project, kind: 'human' | 'llm', name: string, excluded = 0) =>
-  Number(db.prepare('INSERT INTO annotators (project_id, kind, key, name, created_at, excluded) VALUES (?, ?, ?, ?, ?, ?)').run(p.id, kind, name, name, now, excluded).lastInsertRowid);
+const now = NOW;
+const makeProject = (type: string, options: string[] | null = null): Project => projectRow(db, type, options, null);
+const annotator = (p: Project, kind: 'human' | 'llm', name: string, excluded = 0) => annotatorRow(db, p, kind, name, excluded);
 const item = (p: Project, k: number, gold: Category | null, content: object = { question: 'q', answer_a: 'a'.repeat(k % 7), answer_b: 'bb' }) =>
   Number(db.prepare('INSERT INTO items (project_id, external_id, content, gold, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(p.id, `x${k}`, JSON.stringify(content), gold, '{}', now).lastInsertRowid);
 const insLabel = () =>
