@@ -63,13 +63,7 @@ export class ProjectPool {
     this.book.leaseMs = settings.leaseMs;
     this.items.clear();
     this.order = [];
-    const mixGold = settings.goldRate > 0;
-    for (const r of items) {
-      const s = itemSlot(r.id, r.gold, mixGold, r.answers ?? 0);
-      s.idx = this.order.length;
-      this.items.set(r.id, s);
-      this.order.push(s);
-    }
+    this.append(settings, items);
     if (humanCounts)
       for (const c of humanCounts) {
         const s = this.items.get(c.item_id);
@@ -121,13 +115,19 @@ export class ProjectPool {
   addItems(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
     if (this.router) throw new Error('An escalating project reads its pool again after an import');
     const from = this.order.length;
+    this.append(settings, items);
+    this.humans.index(this.order, from);
+  }
+
+  /** Items as the pool first knows them, after those it has (in import order, each its place in it). */
+  private append(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
+    const mixGold = settings.goldRate > 0;
     for (const r of items) {
-      const s = itemSlot(r.id, r.gold, settings.goldRate > 0, r.answers ?? 0);
+      const s = itemSlot(r.id, r.gold, mixGold, r.answers ?? 0);
       s.idx = this.order.length;
       this.items.set(r.id, s);
       this.order.push(s);
     }
-    this.humans.index(this.order, from);
   }
 
   /** The highest item id here (items are added in id order), 0 when there is none. */

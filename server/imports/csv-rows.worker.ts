@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CsvUnreadable, csvRows, type CsvFailure } from './csv-rows';
+import { CsvUnreadable, csvRows, type CsvFailure, type CsvRows } from './csv-rows';
+import { fileChunks } from './spool';
 
 export interface CsvThreadData {
   fd: number;
@@ -15,30 +16,20 @@ export interface CsvThreadData {
   taken: SharedArrayBuffer;
 }
 
-export type CsvThreadMessage = { rows: import('./csv-rows').CsvRows } | { done: true } | { failure: CsvFailure };
+export type CsvThreadMessage = { rows: CsvRows } | { done: true } | { failure: CsvFailure };
 
 /** Batches posted and not yet taken before the thread waits. */
 const AHEAD = 4;
-const READ_BYTES = 1024 * 1024;
 
 const d = workerData as CsvThreadData;
 const port = parentPort!;
 const taken = new Int32Array(d.taken);
 
-async function* chunks(): AsyncGenerator<Buffer> {
-  for (let pos = 0; pos < d.size; ) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, d.size - pos));
-    const n = fs.readSync(d.fd, buf, 0, buf.length, pos);
-    if (n === 0) return;
-    pos += n;
-    yield n === buf.length ? buf : buf.subarray(0, n);
-  }
-}
-
 async function run(): Promise<void> {
   let sent = 0;
   try {
-    for await (const rows of csvRows(chunks(), d.max)) {
+    const chunks = fileChunks(d.size, (buf, pos) => fs.readSync(d.fd, buf, 0, buf.length, pos));
+    for await (const rows of csvRows(chunks, d.max)) {
       port.postMessage({ rows } satisfies CsvThreadMessage);
       sent++;
       for (let t = Atomics.load(taken, 0); sent - t > AHEAD; t = Atomics.load(taken, 0)) Atomics.wait(taken, 0, t, 1000);

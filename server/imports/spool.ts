@@ -67,17 +67,23 @@ function spooled({ handle, dispose }: Spool, { size, head }: { size: number; hea
     size,
     head,
     fd: handle.fd,
-    async *chunks() {
-      for (let pos = 0; pos < size; ) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) return;
-        pos += bytesRead;
-        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-      }
-    },
+    chunks: () => fileChunks(size, async (buf, pos) => (await handle.read(buf, 0, buf.length, pos)).bytesRead),
     dispose,
   };
+}
+
+/**
+ * A file's first `size` bytes in chunks of up to 1 MiB, each read at its position by `read` (the bytes it read, 0 at
+ * the end): a spool read back here, or in place by a worker thread (csv-rows.worker.ts).
+ */
+export async function* fileChunks(size: number, read: (buf: Buffer, pos: number) => number | Promise<number>): AsyncGenerator<Buffer> {
+  for (let pos = 0; pos < size; ) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_BYTES, size - pos));
+    const n = await read(buf, pos);
+    if (n === 0) return;
+    pos += n;
+    yield n === buf.length ? buf : buf.subarray(0, n);
+  }
 }
 
 /**

@@ -134,12 +134,11 @@ export class TasksService {
    * Loads every project's pool (`concord serve` does, before it listens): a big project's first read takes seconds
    * (9M labels: ~14 s), which on first use would stall every connected annotator; before listening, nobody is.
    */
-  loadAll(): Array<{ projectId: number; items: number; labels: number; ms: number } | { projectId: number; error: Error }> {
+  loadAll(): Array<{ projectId: number; labels: number } | { projectId: number; error: Error }> {
     return this.projects.list().map((p) => {
-      const t0 = performance.now();
       try {
         const { pool } = this.state(p.id);
-        return { projectId: p.id, items: pool.totalItems, labels: pool.labelCount.human + pool.labelCount.llm, ms: Math.round(performance.now() - t0) };
+        return { projectId: p.id, labels: pool.labelCount.human + pool.labelCount.llm };
       } catch (e) {
         // One project that cannot be read does not keep the others from being served: it is tried again on use.
         return { projectId: p.id, error: e as Error };
