@@ -42,6 +42,91 @@ function headerRecord(h: RequestInit['headers']): Record<string, string> {
   return out;
 }
 
+/**
+ * A response whose body is already in memory: the part of `Response` the `openai` package reads (status, ok, url,
+ * headers' get and entries, json, text, arrayBuffer, body). A standard `Response` built from a Buffer wraps it in a
+ * web ReadableStream and its Headers in a sorted list, and reading it back goes through undici's body mixin: at
+ * thousands of judgments a second that plumbing was the largest share of a judge worker's CPU after the socket.
+ */
+class BufferedResponse {
+  readonly ok: boolean;
+  readonly headers: Headers;
+  readonly redirected = false;
+  readonly type = 'basic';
+  private used = false;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly statusText: string,
+    raw: http.IncomingHttpHeaders,
+    private readonly data: Buffer | null,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = new MessageHeaders(raw) as unknown as Headers;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** The body as a web stream, made only when asked for (the package cancels it on errors it retries). */
+  get body(): ReadableStream<Uint8Array> | null {
+    const data = this.data;
+    if (data === null) return null;
+    return new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(data)), c.close()) });
+  }
+
+  private take(): Buffer {
+    if (this.used) throw new TypeError('Body is unusable: Body has already been read');
+    this.used = true;
+    return this.data ?? Buffer.alloc(0);
+  }
+
+  async text(): Promise<string> {
+    return this.take().toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.take().toString('utf8'));
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.take();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+}
+
+/** Node's parsed response headers behind the read side of `Headers` (names are lower case already; lists joined). */
+class MessageHeaders {
+  constructor(private readonly raw: http.IncomingHttpHeaders) {}
+  get(name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+  }
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+  *entries(): IterableIterator<[string, string]> {
+    for (const k of Object.keys(this.raw).sort()) {
+      const v = this.get(k);
+      if (v !== null) yield [k, v];
+    }
+  }
+  keys(): IterableIterator<string> {
+    return Array.from(this.entries(), ([k]) => k)[Symbol.iterator]();
+  }
+  values(): IterableIterator<string> {
+    return Array.from(this.entries(), ([, v]) => v)[Symbol.iterator]();
+  }
+  forEach(fn: (value: string, key: string, parent: MessageHeaders) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
 export async function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
   const mod = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
@@ -58,15 +143,9 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
       res.on('error', (e) => fail(new TypeError('fetch failed', { cause: e })));
       res.on('end', () => {
         signal?.removeEventListener('abort', onAbort);
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (Array.isArray(v)) for (const x of v) headers.append(k, x);
-          else if (v !== undefined) headers.set(k, v);
-        }
         const status = res.statusCode ?? 500;
-        const nullBody = status === 204 || status === 304;
         const data = Buffer.concat(chunks);
-        resolve(new Response(nullBody ? null : status >= 400 ? openAIErrorBody(data) : data, { status, statusText: res.statusMessage ?? '', headers }));
+        resolve(new BufferedResponse(url.href, status, res.statusMessage ?? '', res.headers, status === 204 || status === 304 ? null : status >= 400 ? openAIErrorBody(data) : data) as unknown as Response);
       });
     });
     const fail = (e: unknown) => {
