@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { CorkingWebSocketServer } from './ws-engine';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Ack, ClientToServerEvents, CommandInput, CommandName, CommandPayload, CommandResult, JudgeInfo, ServerToClientEvents, SocketData } from '../../shared/protocol';
@@ -54,6 +55,8 @@ export function createSocketServer(http: HttpServer, deps: Deps): IoServer {
   const io: IoServer = new Server(http, {
     serveClient: false,
     maxHttpBufferSize: 1e6,
+    // Frames written in one turn of the event loop leave in one system call (./ws-engine.ts).
+    wsEngine: CorkingWebSocketServer,
     // Refused before the handshake: 403 for polling, a failed upgrade for websockets.
     allowRequest: (req, callback) => {
       const allowed = originAllowed(req, origins);
