@@ -4,6 +4,7 @@
  * leases), so the items drawn first are found in O(1) of the number of items, and an item with no room is in no list.
  */
 import { goldKey } from './gold-match';
+import type { Slots } from './slots';
 
 export interface ItemSlot {
   id: number;
@@ -34,57 +35,63 @@ export interface ItemSlot {
   goldPool: boolean;
 }
 
-/** An item as the pool first knows it: no labels, no leases, in no bucket yet. `answers`: see {@link ItemSlot}. */
+/** An item as the pool first knows it, as an object of its own (the pool keeps rows: slots.ts). `answers`: see {@link ItemSlot}. */
 export function itemSlot(id: number, gold: string | number | null, mixGold: boolean, answers = 0): ItemSlot {
   const isGold = gold !== null;
   return { id, gold: isGold, goldKey: isGold ? goldKey(gold, answers) : null, answers, labels: 0, leased: 0, agree: true, first: null, voted: 0, idx: -1, route: 0, bucket: -1, pos: -1, goldPool: mixGold && isGold };
 }
 
+/** The lists over a {@link Slots} table's rows (each row's list and place in it are the table's `bucket` and `pos`). */
 export class Buckets {
-  readonly lists: ItemSlot[][];
-  constructor(lists: number) {
+  readonly lists: number[][];
+  constructor(
+    lists: number,
+    private readonly t: Slots,
+  ) {
     this.lists = Array.from({ length: lists }, () => []);
   }
 
-  /** Moves an item to list `at` (out of all of them when `at` is −1: it has no room). */
-  place(s: ItemSlot, at: number): void {
-    if (at === s.bucket) return;
-    if (s.bucket >= 0) this.remove(s);
+  /** Moves an item's row to list `at` (out of all of them when `at` is −1: it has no room). */
+  place(row: number, at: number): void {
+    const t = this.t;
+    if (at === t.bucket[row]) return;
+    if (t.bucket[row]! >= 0) this.remove(row);
     if (at >= 0) {
       const list = this.lists[at]!;
-      s.bucket = at;
-      s.pos = list.length;
-      list.push(s);
+      t.bucket[row] = at;
+      t.pos[row] = list.length;
+      list.push(row);
     }
   }
 
-  private remove(s: ItemSlot): void {
-    const list = this.lists[s.bucket]!;
+  private remove(row: number): void {
+    const t = this.t;
+    const list = this.lists[t.bucket[row]!]!;
     const last = list.pop()!;
-    if (last !== s) {
-      list[s.pos] = last;
-      last.pos = s.pos;
+    if (last !== row) {
+      list[t.pos[row]!] = last;
+      t.pos[last] = t.pos[row]!;
     }
-    s.bucket = -1;
-    s.pos = -1;
+    t.bucket[row] = -1;
+    t.pos[row] = -1;
   }
 
-  /** Random among the items of the lowest list (for a fixed redundancy: the fewest labels) that `eligible` lets this annotator take. */
-  pick(random: () => number, eligible: (s: ItemSlot) => boolean): ItemSlot | null {
+  /** Random among the rows of the lowest list (for a fixed redundancy: the fewest labels) that `eligible` lets this annotator take; −1 when none. */
+  pick(random: () => number, eligible: (row: number) => boolean): number {
     for (const list of this.lists) {
       const n = list.length;
       if (n === 0) continue;
       for (let k = 0; k < 8; k++) {
-        const s = list[Math.floor(random() * n)]!;
-        if (eligible(s)) return s;
+        const r = list[Math.floor(random() * n)]!;
+        if (eligible(r)) return r;
       }
       // Rare: most of this bucket is already this annotator's. Scan it once from a random start.
       const start = Math.floor(random() * n);
       for (let k = 0; k < n; k++) {
-        const s = list[(start + k) % n]!;
-        if (eligible(s)) return s;
+        const r = list[(start + k) % n]!;
+        if (eligible(r)) return r;
       }
     }
-    return null;
+    return -1;
   }
 }

@@ -9,6 +9,7 @@ import type { Order } from '../../shared/schemas';
 import { humanSlot } from '../labels/labels.repo';
 import { randomPermutation } from '../../shared/ranking';
 import { Buckets, type ItemSlot } from './buckets';
+import { RowSet, type Slots } from './slots';
 import { matchesGold } from './gold-match';
 import { needOf, PosteriorSource, type HumanNeed } from './human-need';
 import { RoutedNeed } from './routed-need';
@@ -24,7 +25,8 @@ export const HUMAN_MAX_LEASES = 3;
 export const LAPSES_BEFORE_FIRST_LABEL = 2;
 
 interface HumanState {
-  done: Set<number>;
+  /** Rows of the items labelled. */
+  done: RowSet;
   leases: Map<string, Lease>;
   labels: number;
   /** Labels on gold items and how many matched the gold label. */
@@ -55,26 +57,27 @@ export class HumanPool {
 
   constructor(
     private settings: PoolSettings,
-    private readonly items: ReadonlyMap<number, ItemSlot>,
+    private items: Slots,
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {
     this.need = ruleOf(settings, this.posterior);
-    this.regular = new Buckets(this.need.lists);
-    this.gold = new Buckets(this.need.lists);
+    this.regular = new Buckets(this.need.lists, items);
+    this.gold = new Buckets(this.need.lists, items);
   }
 
   /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
-  reset(settings: PoolSettings): void {
+  reset(settings: PoolSettings, items: Slots): void {
     this.settings = settings;
+    this.items = items;
     this.need = ruleOf(settings, this.posterior);
-    this.regular = new Buckets(this.need.lists);
-    this.gold = new Buckets(this.need.lists);
+    this.regular = new Buckets(this.need.lists, this.items);
+    this.gold = new Buckets(this.need.lists, this.items);
     this.complete = 0;
     this.goldItems = 0;
     this.perItem = [];
     for (const h of this.humans.values()) {
-      h.done.clear();
+      h.done = new RowSet();
       h.labels = 0;
       h.gold = { n: 0, correct: 0 };
     }
@@ -83,25 +86,27 @@ export class HumanPool {
   /** A human label from the record. */
   restore(annotatorId: number, itemId: number, value: unknown): void {
     const h = this.human(annotatorId);
-    h.done.add(itemId);
     h.labels++;
-    const s = this.items.get(itemId);
-    if (s) this.need.vote(s, value, annotatorId);
+    const row = this.items.rowOf(itemId);
+    if (row < 0) return;
+    h.done.add(row);
+    const s = this.items.view(row);
+    this.need.vote(s, value, annotatorId);
     this.scoreGold(h, s, value);
   }
 
   /** The live human leases (kept over a reload) hold their places on their items again. */
   holdLeases(): void {
     for (const l of this.book.live.values()) {
-      const s = this.items.get(l.itemId);
-      if (l.kind === 'human' && s) s.leased++;
+      const row = l.kind === 'human' ? this.items.rowOf(l.itemId) : -1;
+      if (row >= 0) this.items.leased[row]!++;
     }
   }
 
   /** Files the items (their stored labels and held leases counted) in the buckets: all, or those from `from` on. */
-  index(order: readonly ItemSlot[], from = 0): void {
-    for (let i = from; i < order.length; i++) {
-      const s = order[i]!;
+  index(from = 0): void {
+    for (let i = from; i < this.items.n; i++) {
+      const s = this.items.view(i);
       if (s.gold) this.goldItems++;
       if (this.need.closed(s)) this.complete++;
       this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
@@ -124,7 +129,7 @@ export class HumanPool {
 
   /** Files the item where its redundancy rule says (or in no list). */
   private place(s: ItemSlot): void {
-    this.bucketsOf(s).place(s, this.need.listOf(s));
+    this.bucketsOf(s).place(s.idx, this.need.listOf(s));
   }
 
   private bucketsOf(s: ItemSlot): Buckets {
@@ -133,7 +138,7 @@ export class HumanPool {
 
   private human(annotatorId: number): HumanState {
     let h = this.humans.get(annotatorId);
-    if (!h) this.humans.set(annotatorId, (h = { done: new Set(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 }, lapsed: new Set() }));
+    if (!h) this.humans.set(annotatorId, (h = { done: new RowSet(), leases: new Map(), labels: 0, gold: { n: 0, correct: 0 }, lapsed: new Set() }));
     return h;
   }
 
@@ -171,12 +176,14 @@ export class HumanPool {
     if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return null;
     const leasedItems = new Set<number>();
     for (const l of h.leases.values()) leasedItems.add(l.itemId);
-    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !leasedItems.has(s.id) && !h.lapsed.has(s.id);
+    const ids = this.items.ids;
+    const eligible = (r: number) => !h.done.has(r) && !leasedItems.has(ids[r]!) && !h.lapsed.has(ids[r]!);
     const goldFirst = this.settings.goldRate > 0 && this.random() < this.settings.goldRate;
-    const slot = goldFirst
-      ? (this.gold.pick(this.random, eligible) ?? this.regular.pick(this.random, eligible))
-      : (this.regular.pick(this.random, eligible) ?? this.gold.pick(this.random, eligible));
-    if (!slot) return null;
+    const [first, then] = goldFirst ? [this.gold, this.regular] : [this.regular, this.gold];
+    let row = first.pick(this.random, eligible);
+    if (row < 0) row = then.pick(this.random, eligible);
+    if (row < 0) return null;
+    const slot = this.items.view(row);
     slot.leased++;
     this.place(slot);
     const order: Order | null = this.settings.pairwise ? (this.random() < 0.5 ? 'AB' : 'BA') : null;
@@ -194,8 +201,9 @@ export class HumanPool {
     const cap = this.settings.maxPerAnnotator;
     if (cap !== null && h.labels >= cap) return false;
     if (h.labels === 0 && h.lapsed.size >= LAPSES_BEFORE_FIRST_LABEL) return false;
-    const eligible = (s: ItemSlot) => !h.done.has(s.id) && !h.lapsed.has(s.id);
-    return (this.regular.pick(this.random, eligible) ?? this.gold.pick(this.random, eligible)) !== null;
+    const ids = this.items.ids;
+    const eligible = (r: number) => !h.done.has(r) && !h.lapsed.has(ids[r]!);
+    return this.regular.pick(this.random, eligible) >= 0 || this.gold.pick(this.random, eligible) >= 0;
   }
 
   /**
@@ -208,8 +216,8 @@ export class HumanPool {
     if (cap !== null && (h?.labels ?? 0) >= cap) return false;
     for (const l of this.book.live.values()) {
       if (l.kind !== 'human' || l.annotatorId === annotatorId) continue;
-      const s = this.items.get(l.itemId);
-      if (s && !this.need.closed(s) && !h?.done.has(s.id)) return true;
+      const row = this.items.rowOf(l.itemId);
+      if (row >= 0 && !this.need.closed(this.items.view(row)) && !h?.done.has(row)) return true;
     }
     return false;
   }
@@ -226,7 +234,7 @@ export class HumanPool {
     const into = this.humans.get(to);
     if (!into) return void this.humans.set(to, h);
     for (const [id, l] of h.leases) into.leases.set(id, l);
-    for (const d of h.done) into.done.add(d);
+    into.done.addAll(h.done);
     for (const d of h.lapsed) into.lapsed.add(d);
     into.labels += h.labels;
     into.gold.n += h.gold.n;
@@ -241,10 +249,10 @@ export class HumanPool {
   /** The lease (already out of the lease book) gives its place on the item back. */
   release(lease: Lease): void {
     this.humans.get(lease.annotatorId)?.leases.delete(lease.id);
-    const s = this.items.get(lease.itemId);
-    if (s) {
-      s.leased--;
-      this.place(s);
+    const row = this.items.rowOf(lease.itemId);
+    if (row >= 0) {
+      this.items.leased[row]!--;
+      this.place(this.items.view(row));
     }
   }
 
@@ -257,9 +265,10 @@ export class HumanPool {
   commit(lease: Lease, value: unknown): void {
     this.humans.get(lease.annotatorId)?.leases.delete(lease.id);
     const h = this.human(lease.annotatorId);
-    h.done.add(lease.itemId);
     h.labels++;
-    const s = this.items.get(lease.itemId);
+    const row = this.items.rowOf(lease.itemId);
+    const s = row >= 0 ? this.items.view(row) : undefined;
+    if (s) h.done.add(row);
     this.scoreGold(h, s, value);
     if (s) {
       // A label that breaks unanimity reopens its item: `place` files it in a list drawn before fresh items.

@@ -1,5 +1,6 @@
 /**
- * Human labels held while a pool loads (pool.ts `load`), until every item's human count is known: three numbers a
+ * Human labels held while an escalating project's pool loads (pool.ts `load`), until every item's human count is
+ * known (the router reads it): three numbers a
  * label in typed arrays, each value once in a table (verdicts, scores and rankings repeat), instead of an object
  * per label (5M human labels at 1M items).
  */

@@ -6,7 +6,7 @@
 import type { Order } from '../../shared/schemas';
 import { randomPermutation } from '../../shared/ranking';
 import { judgeSlot } from '../labels/labels.repo';
-import type { ItemSlot } from './buckets';
+import { RowSet, type Slots } from './slots';
 import type { Lease, LeaseBook, PoolSettings } from './leases';
 
 export interface JudgePlan {
@@ -22,11 +22,23 @@ interface Task {
   sample: number;
 }
 
+/** A judge's labels from the record and since: for each slot (by code), the rows of the items labelled there. */
+class JudgeDone {
+  labels = 0;
+  private readonly bySlot: RowSet[] = [];
+  has(row: number, code: number): boolean {
+    return this.bySlot[code]?.has(row) ?? false;
+  }
+  add(row: number, code: number): void {
+    this.labels++;
+    if (row >= 0) (this.bySlot[code] ??= new RowSet()).add(row);
+  }
+}
+
 interface JudgeState {
   id: number;
   plan: JudgePlan;
-  /** (item, slot) keys labelled. */
-  done: Set<number>;
+  done: JudgeDone;
   leases: Map<string, Lease>;
   /** (item, slot) keys held by live leases. */
   leasedKeys: Set<number>;
@@ -34,50 +46,47 @@ interface JudgeState {
   cursor: number;
   sub: number;
   retry: Task[];
-  labels: number;
 }
 
 /**
- * A judge's (item, slot) as one number: the item id times 4096 plus the slot's code (each distinct slot string gets
- * one, in the order first seen; a judge has at most 2 orders × its samples of them). 4M labels' keys as strings
- * cost hundreds of MB and seconds to build at a pool's load; as numbers, neither.
+ * A judge's (item, slot) as one number for its live leases: the item id times 4096 plus the slot's code (each
+ * distinct slot string gets one, in the order first seen; a judge has at most 2 orders × its samples of them). Its
+ * labels are kept as bits, a set of item rows per slot code (4M labels' keys in sets took 45 MB; as bits, 0.5 MB).
  */
 const SLOT_CODES = new Map<string, number>();
 const SLOTS_PER_ITEM = 4096;
-const itemKey = (itemId: number, slot: string): number => {
+const slotCode = (slot: string): number => {
   let c = SLOT_CODES.get(slot);
   if (c === undefined) {
     c = SLOT_CODES.size;
     if (c >= SLOTS_PER_ITEM) throw new Error(`More than ${SLOTS_PER_ITEM} distinct judge slots`);
     SLOT_CODES.set(slot, c);
   }
-  return itemId * SLOTS_PER_ITEM + c;
+  return c;
 };
+const itemKey = (itemId: number, slot: string): number => itemId * SLOTS_PER_ITEM + slotCode(slot);
 
 export class JudgePool {
   private readonly judges = new Map<number, JudgeState>();
-  /** Judges that have labels but have not connected yet: their done keys wait here until they do. */
-  private readonly backlog = new Map<number, number[]>();
-  /** Items in import order (each judge's cursor walks it). */
-  private order: ReadonlyArray<{ id: number }> = [];
-  /** A cascade judge's own walk under escalation (router.ts), which grows as items are escalated to it. */
-  walkOf: (judgeId: number) => ReadonlyArray<{ id: number }> | undefined = () => undefined;
+  /** Each judge's labels, whether it has connected yet or not (a judge's walk starts when it first claims). */
+  private readonly done = new Map<number, JudgeDone>();
+  /** A cascade judge's own walk under escalation (router.ts: rows), which grows as items are escalated to it; else every row in import order. */
+  walkOf: (judgeId: number) => readonly number[] | undefined = () => undefined;
 
   constructor(
     private settings: PoolSettings,
-    private readonly items: ReadonlyMap<number, ItemSlot>,
+    private items: Slots,
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {}
 
   /** Forgets what came from the record, before it is read again; cursors restart, live leases are kept. */
-  reset(settings: PoolSettings, order: ReadonlyArray<{ id: number }>): void {
+  reset(settings: PoolSettings, items: Slots): void {
     this.settings = settings;
-    this.order = order;
-    this.backlog.clear();
+    this.items = items;
+    this.done.clear();
     for (const j of this.judges.values()) {
-      j.done.clear();
-      j.labels = 0;
+      j.done = this.doneOf(j.id);
       j.cursor = 0;
       j.sub = 0;
       j.retry = [];
@@ -97,35 +106,25 @@ export class JudgePool {
   forget(annotatorId: number): number {
     const n = this.labelsOf(annotatorId) ?? 0;
     this.judges.delete(annotatorId);
-    this.backlog.delete(annotatorId);
+    this.done.delete(annotatorId);
     return n;
   }
 
   /** A judge's label from the record. */
   restore(annotatorId: number, itemId: number, slot: string): void {
-    const j = this.judges.get(annotatorId);
-    if (j) {
-      j.done.add(itemKey(itemId, slot));
-      j.labels++;
-    } else this.pendingDone(annotatorId).push(itemKey(itemId, slot));
+    this.doneOf(annotatorId).add(this.items.rowOf(itemId), slotCode(slot));
   }
 
-  private pendingDone(annotatorId: number): number[] {
-    let b = this.backlog.get(annotatorId);
-    if (!b) this.backlog.set(annotatorId, (b = []));
-    return b;
+  private doneOf(annotatorId: number): JudgeDone {
+    let d = this.done.get(annotatorId);
+    if (!d) this.done.set(annotatorId, (d = new JudgeDone()));
+    return d;
   }
 
   private judge(annotatorId: number, plan: JudgePlan): JudgeState {
     let j = this.judges.get(annotatorId);
     if (!j) {
-      j = { id: annotatorId, plan, done: new Set(), leases: new Map(), leasedKeys: new Set(), cursor: 0, sub: 0, retry: [], labels: 0 };
-      const backlog = this.backlog.get(annotatorId);
-      if (backlog) {
-        for (const k of backlog) j.done.add(k);
-        j.labels = backlog.length;
-        this.backlog.delete(annotatorId);
-      }
+      j = { id: annotatorId, plan, done: this.doneOf(annotatorId), leases: new Map(), leasedKeys: new Set(), cursor: 0, sub: 0, retry: [] };
       this.judges.set(annotatorId, j);
     } else j.plan = plan;
     return j;
@@ -133,7 +132,7 @@ export class JudgePool {
 
   progress(annotatorId: number, plan: JudgePlan): { done: number; target: number } {
     const j = this.judge(annotatorId, plan);
-    return { done: j.labels, target: (this.walkOf(annotatorId) ?? this.order).length * plan.samples * (this.settings.pairwise && plan.swap ? 2 : 1) };
+    return { done: j.done.labels, target: (this.walkOf(annotatorId)?.length ?? this.items.n) * plan.samples * (this.settings.pairwise && plan.swap ? 2 : 1) };
   }
 
   /** A judge's live leases by id, or undefined for an id that is not a judge's here. */
@@ -142,7 +141,7 @@ export class JudgePool {
   }
 
   labelsOf(annotatorId: number): number | undefined {
-    return this.judges.get(annotatorId)?.labels ?? this.backlog.get(annotatorId)?.length;
+    return this.done.get(annotatorId)?.labels;
   }
 
   /** Lease a judge its next (item, order, sample), or null when its plan is complete. */
@@ -156,7 +155,8 @@ export class JudgePool {
     // Ranking: `swap` does not apply (a ranking project is not pairwise, so its orders are [null] and its slot is
     // `-#<sample>`); instead every sample, and every retry of one, shows the answers in a fresh random order, so
     // position bias shows as the rate the answer shown first is ranked first (against 1/N).
-    const answers = this.items.get(task.itemId)?.answers ?? 0;
+    const row = this.items.rowOf(task.itemId);
+    const answers = row >= 0 ? this.items.answers[row]! : 0;
     const permutation = answers > 0 ? randomPermutation(answers, this.random) : null;
     const lease = this.book.issue(annotatorId, 'llm', task.itemId, shown, permutation, task.sample, slot, now);
     j.leases.set(lease.id, lease);
@@ -167,25 +167,27 @@ export class JudgePool {
   /** A task from the retry queue, else the next free one under the cursor (which moves past it). */
   private nextTask(j: JudgeState, plan: JudgePlan): Task | undefined {
     const orders: Array<Order | null> = this.settings.pairwise && plan.swap ? ['AB', 'BA'] : [null];
-    const free = (itemId: number, order: Order | null, sample: number) => {
-      const key = itemKey(itemId, judgeSlot(order, sample));
-      return this.items.has(itemId) && !j.done.has(key) && !j.leasedKeys.has(key);
+    const free = (row: number, itemId: number, order: Order | null, sample: number) => {
+      if (row < 0) return false;
+      const slot = judgeSlot(order, sample);
+      return !j.done.has(row, slotCode(slot)) && !j.leasedKeys.has(itemKey(itemId, slot));
     };
     while (j.retry.length > 0) {
       const t = j.retry.pop()!;
-      if (free(t.itemId, t.order, t.sample)) return t;
+      if (free(this.items.rowOf(t.itemId), t.itemId, t.order, t.sample)) return t;
     }
     const perItem = orders.length * plan.samples;
-    const walk = this.walkOf(j.id) ?? this.order;
-    while (j.cursor < walk.length) {
-      const s = walk[j.cursor]!;
+    const walk = this.walkOf(j.id);
+    const ids = this.items.ids;
+    while (j.cursor < (walk ? walk.length : this.items.n)) {
+      const row = walk ? walk[j.cursor]! : j.cursor;
       const order = orders[j.sub % orders.length]!;
       const sample = Math.floor(j.sub / orders.length);
       if (++j.sub >= perItem) {
         j.sub = 0;
         j.cursor++;
       }
-      if (free(s.id, order, sample)) return { itemId: s.id, order, sample };
+      if (free(row, ids[row]!, order, sample)) return { itemId: ids[row]!, order, sample };
     }
     return undefined;
   }
@@ -204,7 +206,6 @@ export class JudgePool {
     if (!j) return;
     j.leases.delete(lease.id);
     j.leasedKeys.delete(itemKey(lease.itemId, lease.slot));
-    j.done.add(itemKey(lease.itemId, lease.slot));
-    j.labels++;
+    j.done.add(this.items.rowOf(lease.itemId), slotCode(lease.slot));
   }
 }

@@ -8,13 +8,14 @@
  */
 import type { AnnotatorKind } from '../../shared/schemas';
 import type { PosteriorModel } from '../../shared/stats/crowd/posterior';
-import { itemSlot, type ItemSlot } from './buckets';
+import type { ItemSlot } from './buckets';
 import { HumanPool } from './human-pool';
 import { JudgePool, type JudgePlan } from './judge-pool';
 import { LeaseBook, type Lease, type PoolSettings } from './leases';
 import { Router } from './router';
 import type { RoutedNeed } from './routed-need';
 import { HumanRows } from './human-rows';
+import { Slots } from './slots';
 
 /** A stored label as the pool reads it (server/labels/labels.repo.ts `done`). */
 export interface DoneRow {
@@ -26,10 +27,31 @@ export interface DoneRow {
   certainty?: number | null;
 }
 
+/** The pool's items by id, each seen through a view of its row (slots.ts). */
+export class ItemIndex {
+  constructor(private readonly slots: () => Slots) {}
+  get size(): number {
+    return this.slots().n;
+  }
+  get(id: number): ItemSlot | undefined {
+    const t = this.slots();
+    const r = t.rowOf(id);
+    return r < 0 ? undefined : t.view(r);
+  }
+  has(id: number): boolean {
+    return this.slots().rowOf(id) >= 0;
+  }
+  /** Every item, in import order. */
+  *values(): Generator<ItemSlot> {
+    const t = this.slots();
+    for (let r = 0; r < t.n; r++) yield t.view(r);
+  }
+}
+
 export class ProjectPool {
-  readonly items = new Map<number, ItemSlot>();
-  /** Items in import order (judges walk this). */
-  private order: ItemSlot[] = [];
+  /** The items, a row each in import order (judges walk them in it). */
+  private slots = new Slots();
+  readonly items = new ItemIndex(() => this.slots);
   private readonly book: LeaseBook;
   private readonly humans: HumanPool;
   private readonly judges: JudgePool;
@@ -44,8 +66,8 @@ export class ProjectPool {
     this.book = new LeaseBook(settings.leaseMs);
     this.leases = this.book.live;
     this.leaseCount = this.book.count;
-    this.humans = new HumanPool(settings, this.items, this.book, random);
-    this.judges = new JudgePool(settings, this.items, this.book, random);
+    this.humans = new HumanPool(settings, this.slots, this.book, random);
+    this.judges = new JudgePool(settings, this.slots, this.book, random);
   }
 
   /**
@@ -61,50 +83,50 @@ export class ProjectPool {
     done: Iterable<DoneRow>,
   ): void {
     this.book.leaseMs = settings.leaseMs;
-    this.items.clear();
-    this.order = [];
+    const slots = (this.slots = new Slots());
     this.append(settings, items);
     if (humanCounts)
       for (const c of humanCounts) {
-        const s = this.items.get(c.item_id);
-        if (s) s.labels = c.n;
+        const r = slots.rowOf(c.item_id);
+        if (r >= 0) slots.labels[r] = c.n;
       }
-    this.humans.reset(settings);
-    this.judges.reset(settings, this.order);
+    this.humans.reset(settings, slots);
+    this.judges.reset(settings, slots);
     const router = settings.routing ? this.routerFor(settings) : null;
     this.router = router;
     this.judges.walkOf = router ? (id) => router.walkOf(id) : () => undefined;
-    router?.reset(this.order);
+    router?.reset(slots);
     this.labelCount.human = 0;
     this.labelCount.llm = 0;
-    // Judges' labels are taken as they come; humans' wait (compactly) until every item's count is known, as the
-    // redundancy rule and the router read an item's final count when its votes are restored.
-    const humans = humanCounts ? null : new HumanRows();
+    // Judges' labels are taken as they come. So are humans' without escalation; with it, they wait (compactly) until
+    // every item's count is known, as the router reads an item's final count when its votes are restored.
+    const count = !humanCounts;
+    const humans = router && count ? new HumanRows() : null;
     const restoreHuman = (annotatorId: number, itemId: number, value: unknown) => {
-      const s = this.items.get(itemId);
       this.humans.restore(annotatorId, itemId, value);
-      if (router && s) router.humanLabel(s, value);
+      const r = router ? slots.rowOf(itemId) : -1;
+      if (r >= 0) router!.humanLabel(slots.view(r), value);
       this.labelCount.human++;
     };
     for (const d of done) {
       if (d.kind === 'human') {
-        if (!humans) restoreHuman(d.annotator_id, d.item_id, d.value);
-        else {
-          humans.push(d.annotator_id, d.item_id, d.value);
-          const s = this.items.get(d.item_id);
-          if (s) s.labels++;
+        if (count) {
+          const r = slots.rowOf(d.item_id);
+          if (r >= 0) slots.labels[r]!++;
         }
+        if (humans) humans.push(d.annotator_id, d.item_id, d.value);
+        else restoreHuman(d.annotator_id, d.item_id, d.value);
         continue;
       }
-      const s = this.items.get(d.item_id);
       this.judges.restore(d.annotator_id, d.item_id, d.slot);
-      if (router && s) router.judgeLabel(d.annotator_id, s, d.value, d.certainty ?? null, false);
+      const r = router ? slots.rowOf(d.item_id) : -1;
+      if (r >= 0) router!.judgeLabel(d.annotator_id, slots.view(r), d.value, d.certainty ?? null, false);
       this.labelCount.llm++;
     }
     humans?.forEach(restoreHuman);
     this.humans.holdLeases();
     router?.start();
-    this.humans.index(this.order);
+    this.humans.index();
   }
 
   /**
@@ -114,25 +136,21 @@ export class ProjectPool {
    */
   addItems(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
     if (this.router) throw new Error('An escalating project reads its pool again after an import');
-    const from = this.order.length;
+    const from = this.slots.n;
     this.append(settings, items);
-    this.humans.index(this.order, from);
+    this.humans.index(from);
   }
 
-  /** Items as the pool first knows them, after those it has (in import order, each its place in it). */
+  /** Items as the pool first knows them, after those it has (in import order, each its row). */
   private append(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
     const mixGold = settings.goldRate > 0;
-    for (const r of items) {
-      const s = itemSlot(r.id, r.gold, mixGold, r.answers ?? 0);
-      s.idx = this.order.length;
-      this.items.set(r.id, s);
-      this.order.push(s);
-    }
+    for (const r of items) this.slots.add(r.id, r.gold, mixGold, r.answers ?? 0);
   }
 
   /** The highest item id here (items are added in id order), 0 when there is none. */
   get lastItemId(): number {
-    return this.order.at(-1)?.id ?? 0;
+    const t = this.slots;
+    return t.n > 0 ? t.ids[t.n - 1]! : 0;
   }
 
   private routerFor(settings: PoolSettings): Router {
@@ -176,7 +194,8 @@ export class ProjectPool {
     const need = this.humans.need;
     if (!need.refresh) return;
     let changed = false;
-    for (const s of this.items.values()) {
+    for (let r = 0; r < this.slots.n; r++) {
+      const s = this.slots.view(r);
       const change = need.refresh(s);
       if (!change) continue;
       this.humans.reroute(s, change);
@@ -195,13 +214,13 @@ export class ProjectPool {
   }
   /** The fixed-redundancy budget of human labels: every item at the rule's maximum. */
   get humanBudget(): number {
-    return this.order.length * this.humans.need.max;
+    return this.slots.n * this.humans.need.max;
   }
   get goldItems(): number {
     return this.humans.goldItems;
   }
   get totalItems(): number {
-    return this.order.length;
+    return this.slots.n;
   }
 
   /** A human's record on gold items (quality checks): how many they labelled and how many matched. */
@@ -299,8 +318,8 @@ export class ProjectPool {
     if (lease.kind === 'human') this.humans.release(lease);
     else {
       this.judges.release(lease);
-      const s = this.router && this.items.get(lease.itemId);
-      if (s) this.router!.judgeLetGo(lease.annotatorId, s);
+        const r = this.router ? this.slots.rowOf(lease.itemId) : -1;
+      if (r >= 0) this.router!.judgeLetGo(lease.annotatorId, this.slots.view(r));
     }
   }
 
@@ -314,8 +333,9 @@ export class ProjectPool {
     this.labelCount[lease.kind]++;
     if (lease.kind === 'human') this.humans.commit(lease, value);
     else this.judges.commit(lease);
-    const s = this.router && this.items.get(lease.itemId);
-    if (!s) return;
+    const r = this.router ? this.slots.rowOf(lease.itemId) : -1;
+    if (r < 0) return;
+    const s = this.slots.view(r);
     if (lease.kind === 'human') this.router!.humanLabel(s, value);
     else this.router!.judgeLabel(lease.annotatorId, s, value, certainty, true);
     this.recertify();

@@ -15,6 +15,7 @@
 import { inCalibration, type Routing, type RoutingState } from '../../shared/routing';
 import { certifiedThreshold, type SelectiveResult } from '../../shared/stats/selective';
 import type { ItemSlot } from './buckets';
+import { Slots } from './slots';
 import { agreementKey } from './human-need';
 import { Verdicts, type RoutingPlan } from './routed-need';
 
@@ -42,7 +43,7 @@ export class Router {
   private readonly stage = new Map<number, number>();
   private verdicts: Verdicts[] = [];
   private readonly codes = new Map<string | number, number>();
-  private order: readonly ItemSlot[] = [];
+  private order = new Slots();
   private calib = new Uint8Array(0);
   /** Calibration items' idx, in import order. */
   private calibIdx: number[] = [];
@@ -54,8 +55,8 @@ export class Router {
   private letGo: Array<Map<number, number>> = [];
   /** Calibration items' human votes: item idx → (value code → count). */
   private readonly votes = new Map<number, Map<number, number>>();
-  /** Each cascade judge's walk: calibration items first, then (judge 0) every item or (k > 0) those escalated to it. */
-  readonly walks: ItemSlot[][] = [];
+  /** Each cascade judge's walk (rows): calibration items first, then (judge 0) every item or (k > 0) those escalated to it. */
+  readonly walks: number[][] = [];
   private offered: Uint8Array[] = [];
   private thresholds: Array<number | null> = [];
   private fits: Array<SelectiveResult | null> = [];
@@ -80,9 +81,9 @@ export class Router {
     plan.judges.forEach((j, k) => this.stage.set(j.id, k));
   }
 
-  /** Forgets everything, before the record is read again into items `order` (their `idx` set). */
-  reset(order: readonly ItemSlot[]): void {
-    const n = order.length;
+  /** Forgets everything, before the record is read again into items `order` (a row each: their `idx`). */
+  reset(order: Slots): void {
+    const n = order.n;
     this.order = order;
     this.codes.clear();
     this.votes.clear();
@@ -93,19 +94,19 @@ export class Router {
     this.stale = true;
     this.letGo = this.plan.judges.map(() => new Map());
     const { projectId, routing } = this.plan;
-    for (const s of order) {
+    for (let i = 0; i < n; i++) {
       // The draw is the hash alone: gold items are chosen, not drawn, so they are no sample for the guarantee.
-      if (inCalibration(projectId, s.id, routing.calibration)) {
-        this.calib[s.idx] = CALIBRATION;
-        this.calibIdx.push(s.idx);
-      } else if (s.goldPool) this.calib[s.idx] = GOLD_CHECK;
+      if (inCalibration(projectId, order.ids[i]!, routing.calibration)) {
+        this.calib[i] = CALIBRATION;
+        this.calibIdx.push(i);
+      } else if (order.goldPool(i)) this.calib[i] = GOLD_CHECK;
     }
     this.offered = this.plan.judges.map(() => new Uint8Array(n));
     this.walks.length = 0;
     for (let k = 0; k < this.K; k++) {
-      const walk = this.calibIdx.map((i) => order[i]!);
+      const walk = [...this.calibIdx];
       for (const i of this.calibIdx) this.offered[k]![i] = 1;
-      if (k === 0) for (const s of order) if (this.calib[s.idx] === ROUTED) (this.offered[0]![s.idx] = 1), walk.push(s);
+      if (k === 0) for (let i = 0; i < n; i++) if (this.calib[i] === ROUTED) (this.offered[0]![i] = 1), walk.push(i);
       this.walks.push(walk);
     }
     this.thresholds = this.plan.judges.map(() => null);
@@ -119,7 +120,7 @@ export class Router {
   }
 
   /** The cascade judge's walk, or undefined for a judge outside the cascade (it walks every item). */
-  walkOf(judgeId: number): readonly ItemSlot[] | undefined {
+  walkOf(judgeId: number): readonly number[] | undefined {
     const k = this.stage.get(judgeId);
     return k === undefined ? undefined : this.walks[k];
   }
@@ -127,8 +128,9 @@ export class Router {
   /** After the record is read: certify, then route every item (set directly: the human pool files them next). */
   start(): void {
     this.certify();
-    for (const s of this.order) {
-      const routed = this.calib[s.idx] === ROUTED;
+    for (let i = 0; i < this.order.n; i++) {
+      const s = this.order.view(i);
+      const routed = this.calib[i] === ROUTED;
       s.route = routed ? this.decide(s) : HUMANS;
       this.count(s, s.route, 1);
       if (routed) this.offer(s);
@@ -208,7 +210,7 @@ export class Router {
     this.dirty = false;
     const t0 = performance.now();
     let moved = false;
-    if (this.certify()) for (const s of this.order) if (this.calib[s.idx] === ROUTED && this.apply(s)) moved = true;
+    if (this.certify()) for (let i = 0; i < this.order.n; i++) if (this.calib[i] === ROUTED && this.apply(this.order.view(i))) moved = true;
     // Paced by its own cost: a run of 35 ms (a million items, a tenth of them calibration) waits 0.7 s for the next,
     // so a stream of labels keeps it to about 5% of the thread.
     this.nextAt = now + Math.max(RECERTIFY_MS, 20 * (performance.now() - t0));
@@ -330,7 +332,7 @@ export class Router {
     for (let k = 1; k <= reached; k++) {
       if (this.offered[k]![s.idx]) continue;
       this.offered[k]![s.idx] = 1;
-      this.walks[k]!.push(s);
+      this.walks[k]!.push(s.idx);
     }
   }
 
@@ -352,11 +354,11 @@ export class Router {
 
   /** Certifies every judge's threshold on the calibration share; true when a threshold or a settled state changed. */
   private certify(): boolean {
-    if (this.stale) for (const i of this.calibIdx) this.refs[i] = this.reference(this.order[i]!);
+    if (this.stale) for (const i of this.calibIdx) this.refs[i] = this.reference(this.order.view(i));
     this.stale = false;
     const refs = this.calibIdx.map((i) => this.refs[i]!);
     let closed = 0;
-    for (const i of this.calibIdx) if (this.humansClosed(this.order[i]!)) closed++;
+    for (const i of this.calibIdx) if (this.humansClosed(this.order.view(i))) closed++;
     let changed = false;
     // As the authors' cascade calibrates (cascaded_classifier.py `calibrate`): each judge on the calibration items
     // no judge before it decided at its threshold, the items that would reach it.
