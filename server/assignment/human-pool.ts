@@ -52,47 +52,48 @@ export class HumanPool {
   goldItems = 0;
   /** `perItem[k]`: how many items have k human labels. */
   perItem: number[] = [];
-  /** The crowd model a posterior rule reads (kept across resets: a rebuilt rule reads the same snapshot). */
-  readonly posterior = new PosteriorSource();
-
   constructor(
     private settings: PoolSettings,
     private items: Slots,
     private readonly book: LeaseBook,
     private readonly random: () => number,
+    /** The crowd model a posterior rule reads (a pool's for its life: a rebuilt rule reads the same snapshot). */
+    readonly posterior = new PosteriorSource(),
   ) {
     this.need = ruleOf(settings, this.posterior);
     this.regular = new Buckets(this.need.lists, items);
     this.gold = new Buckets(this.need.lists, items);
   }
 
-  /** Forgets what came from the record, before it is read again; each human's leases and lapses are kept. */
-  reset(settings: PoolSettings, items: Slots): void {
-    this.settings = settings;
-    this.items = items;
-    this.need = ruleOf(settings, this.posterior);
-    this.regular = new Buckets(this.need.lists, this.items);
-    this.gold = new Buckets(this.need.lists, this.items);
-    this.complete = 0;
-    this.goldItems = 0;
-    this.perItem = [];
-    for (const h of this.humans.values()) {
-      h.done = new RowSet();
-      h.labels = 0;
-      h.gold = { n: 0, correct: 0 };
+  /**
+   * A pool read again from the record takes over the live pool's people: each human's leases and lapses are kept
+   * (what came from the record, this pool has read anew).
+   */
+  adopt(live: HumanPool): void {
+    for (const [id, h] of live.humans) {
+      const mine = this.human(id);
+      mine.leases = h.leases;
+      mine.lapsed = h.lapsed;
     }
   }
 
-  /** A human label from the record. */
-  restore(annotatorId: number, itemId: number, value: unknown): void {
+  /** A human label from the record: counted for its human; false when it was already (a label seen twice). */
+  mark(annotatorId: number, row: number): boolean {
     const h = this.human(annotatorId);
+    if (row >= 0) {
+      if (h.done.has(row)) return false;
+      h.done.add(row);
+    }
     h.labels++;
-    const row = this.items.rowOf(itemId);
+    return true;
+  }
+
+  /** A marked label's value: towards its item's redundancy rule, and its human's gold checks. */
+  restore(annotatorId: number, row: number, value: unknown): void {
     if (row < 0) return;
-    h.done.add(row);
     const s = this.items.view(row);
     this.need.vote(s, value, annotatorId);
-    this.scoreGold(h, s, value);
+    this.scoreGold(this.human(annotatorId), s, value);
   }
 
   /** The live human leases (kept over a reload) hold their places on their items again. */

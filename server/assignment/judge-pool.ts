@@ -80,17 +80,10 @@ export class JudgePool {
     private readonly random: () => number,
   ) {}
 
-  /** Forgets what came from the record, before it is read again; cursors restart, live leases are kept. */
-  reset(settings: PoolSettings, items: Slots): void {
-    this.settings = settings;
-    this.items = items;
-    this.done.clear();
-    for (const j of this.judges.values()) {
-      j.done = this.doneOf(j.id);
-      j.cursor = 0;
-      j.sub = 0;
-      j.retry = [];
-    }
+  /** A pool read again from the record takes over the live pool's judges: plans and leases kept, walks restarted. */
+  adopt(live: JudgePool): void {
+    for (const [id, j] of live.judges)
+      this.judges.set(id, { id, plan: j.plan, done: this.doneOf(id), leases: j.leases, leasedKeys: j.leasedKeys, cursor: 0, sub: 0, retry: [] });
   }
 
   /** A judge's plan changed (or it was archived or restored): its walk over the items starts again (done tasks are skipped). */
@@ -110,9 +103,13 @@ export class JudgePool {
     return n;
   }
 
-  /** A judge's label from the record. */
-  restore(annotatorId: number, itemId: number, slot: string): void {
-    this.doneOf(annotatorId).add(this.items.rowOf(itemId), slotCode(slot));
+  /** A judge's label from the record (the item's row, −1 when it is not here); false when it was already. */
+  restore(annotatorId: number, row: number, slot: string): boolean {
+    const d = this.doneOf(annotatorId);
+    const code = slotCode(slot);
+    if (row >= 0 && d.has(row, code)) return false;
+    d.add(row, code);
+    return true;
   }
 
   private doneOf(annotatorId: number): JudgeDone {

@@ -12,9 +12,8 @@ import type { ItemSlot } from './buckets';
 import { HumanPool } from './human-pool';
 import { JudgePool, type JudgePlan } from './judge-pool';
 import { LeaseBook, type Lease, type PoolSettings } from './leases';
-import { Router } from './router';
-import type { RoutedNeed } from './routed-need';
-import { HumanRows } from './human-rows';
+import type { Router } from './router';
+import { PoolBuild, type ItemRow } from './pool-build';
 import { Slots } from './slots';
 
 /** A stored label as the pool reads it (server/labels/labels.repo.ts `done`). */
@@ -48,13 +47,25 @@ export class ItemIndex {
   }
 }
 
+/** A label the live pool committed while the record was being read again. */
+interface Committed {
+  kind: AnnotatorKind;
+  annotatorId: number;
+  itemId: number;
+  slot: string;
+  value: unknown;
+  certainty: number | null;
+}
+
 export class ProjectPool {
   /** The items, a row each in import order (judges walk them in it). */
   private slots = new Slots();
   readonly items = new ItemIndex(() => this.slots);
   private readonly book: LeaseBook;
-  private readonly humans: HumanPool;
-  private readonly judges: JudgePool;
+  private humans: HumanPool;
+  private judges: JudgePool;
+  /** Labels committed while the record is read again (keepCommits … install), null otherwise. */
+  private commits: Committed[] | null = null;
   /** Live leases by id. */
   readonly leases: ReadonlyMap<string, Lease>;
   readonly leaseCount: Readonly<Record<AnnotatorKind, number>>;
@@ -62,7 +73,10 @@ export class ProjectPool {
   /** Escalation from judges to humans, when the project routes so (router.ts); null otherwise. */
   router: Router | null = null;
 
-  constructor(settings: PoolSettings, random: () => number = Math.random) {
+  constructor(
+    settings: PoolSettings,
+    private readonly random: () => number = Math.random,
+  ) {
     this.book = new LeaseBook(settings.leaseMs);
     this.leases = this.book.live;
     this.leaseCount = this.book.count;
@@ -76,57 +90,54 @@ export class ProjectPool {
    * `humanCounts`: each item's human labels, or null to count them from `done` (as the server does: one read of the
    * labels). Rows may be one object refilled for each (LabelsRepo.done): nothing here keeps a row.
    */
-  load(
-    settings: PoolSettings,
-    items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>,
-    humanCounts: Iterable<{ item_id: number; n: number }> | null,
-    done: Iterable<DoneRow>,
-  ): void {
-    this.book.leaseMs = settings.leaseMs;
-    const slots = (this.slots = new Slots());
-    this.append(settings, items);
-    if (humanCounts)
-      for (const c of humanCounts) {
-        const r = slots.rowOf(c.item_id);
-        if (r >= 0) slots.labels[r] = c.n;
-      }
-    this.humans.reset(settings, slots);
-    this.judges.reset(settings, slots);
-    const router = settings.routing ? this.routerFor(settings) : null;
-    this.router = router;
-    this.judges.walkOf = router ? (id) => router.walkOf(id) : () => undefined;
-    router?.reset(slots);
-    this.labelCount.human = 0;
-    this.labelCount.llm = 0;
-    // Judges' labels are taken as they come. So are humans' without escalation; with it, they wait (compactly) until
-    // every item's count is known, as the router reads an item's final count when its votes are restored.
-    const count = !humanCounts;
-    const humans = router && count ? new HumanRows() : null;
-    const restoreHuman = (annotatorId: number, itemId: number, value: unknown) => {
-      this.humans.restore(annotatorId, itemId, value);
-      const r = router ? slots.rowOf(itemId) : -1;
-      if (r >= 0) router!.humanLabel(slots.view(r), value);
-      this.labelCount.human++;
-    };
+  load(settings: PoolSettings, items: Iterable<ItemRow>, humanCounts: Iterable<{ item_id: number; n: number }> | null, done: Iterable<DoneRow>): void {
+    const b = this.build(settings);
+    b.items(items);
+    if (humanCounts) b.counts(humanCounts);
     for (const d of done) {
-      if (d.kind === 'human') {
-        if (count) {
-          const r = slots.rowOf(d.item_id);
-          if (r >= 0) slots.labels[r]!++;
-        }
-        if (humans) humans.push(d.annotator_id, d.item_id, d.value);
-        else restoreHuman(d.annotator_id, d.item_id, d.value);
-        continue;
-      }
-      this.judges.restore(d.annotator_id, d.item_id, d.slot);
-      const r = router ? slots.rowOf(d.item_id) : -1;
-      if (r >= 0) router!.judgeLabel(d.annotator_id, slots.view(r), d.value, d.certainty ?? null, false);
-      this.labelCount.llm++;
+      if (d.kind === 'human') b.human(d.annotator_id, d.item_id, d.value);
+      else b.judge(d.annotator_id, d.item_id, d.slot, d.value, d.certainty ?? null);
     }
-    humans?.forEach(restoreHuman);
+    this.install(b);
+  }
+
+  /** A pool to read the record into, apart from this one (which may keep serving meanwhile): {@link install} it. */
+  build(settings: PoolSettings): PoolBuild {
+    return new PoolBuild(settings, this.book, this.humans.posterior, this.random);
+  }
+
+  /** From now until the next install, labels committed here are also kept for it (a read of the record is under way). */
+  keepCommits(): void {
+    this.commits = [];
+  }
+
+  /**
+   * Makes a read of the record this pool's state: labels committed here while it was read are added (once), the
+   * live leases and lapses are kept and hold their places, judges' walks restart, and a crowd model that came in
+   * meanwhile is applied.
+   */
+  install(b: PoolBuild): void {
+    for (const c of this.commits ?? []) {
+      if (c.kind === 'human') b.human(c.annotatorId, c.itemId, c.value, true);
+      else b.judge(c.annotatorId, c.itemId, c.slot, c.value, c.certainty, true);
+    }
+    this.commits = null;
+    b.finish();
+    b.humans.adopt(this.humans);
+    b.judges.adopt(this.judges);
+    this.book.leaseMs = b.settings.leaseMs;
+    this.slots = b.slots;
+    this.humans = b.humans;
+    this.judges = b.judges;
+    const router = (this.router = b.router);
+    if (!router) this.judges.walkOf = () => undefined;
+    this.labelCount.human = b.labelCount.human;
+    this.labelCount.llm = b.labelCount.llm;
     this.humans.holdLeases();
     router?.start();
     this.humans.index();
+    const model = this.humans.posterior.current;
+    if (model !== b.model && model) this.usePosterior(model);
   }
 
   /**
@@ -134,7 +145,7 @@ export class ProjectPool {
    * for the humans, and at the end of every judge's walk. Not for a project with escalation (its router sizes its
    * arrays by the items: read it again).
    */
-  addItems(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
+  addItems(settings: PoolSettings, items: Iterable<ItemRow>): void {
     if (this.router) throw new Error('An escalating project reads its pool again after an import');
     const from = this.slots.n;
     this.append(settings, items);
@@ -142,7 +153,7 @@ export class ProjectPool {
   }
 
   /** Items as the pool first knows them, after those it has (in import order, each its row). */
-  private append(settings: PoolSettings, items: Iterable<{ id: number; gold: string | number | null; answers?: number | null }>): void {
+  private append(settings: PoolSettings, items: Iterable<ItemRow>): void {
     const mixGold = settings.goldRate > 0;
     for (const r of items) this.slots.add(r.id, r.gold, mixGold, r.answers ?? 0);
   }
@@ -151,12 +162,6 @@ export class ProjectPool {
   get lastItemId(): number {
     const t = this.slots;
     return t.n > 0 ? t.ids[t.n - 1]! : 0;
-  }
-
-  private routerFor(settings: PoolSettings): Router {
-    const humans = this.humans;
-    const need = humans.need as RoutedNeed;
-    return new Router(settings.routing!, (s) => need.inner.closed(s), (s, change) => humans.reroute(s, change));
   }
 
   /**
@@ -331,6 +336,7 @@ export class ProjectPool {
     if (!this.book.isLive(lease)) return;
     this.book.drop(lease);
     this.labelCount[lease.kind]++;
+    this.commits?.push({ kind: lease.kind, annotatorId: lease.annotatorId, itemId: lease.itemId, slot: lease.slot, value, certainty });
     if (lease.kind === 'human') this.humans.commit(lease, value);
     else this.judges.commit(lease);
     const r = this.router ? this.slots.rowOf(lease.itemId) : -1;

@@ -1,0 +1,113 @@
+/**
+ * A project's pool as read from the record, built apart from the live pool (which may keep serving meanwhile) and
+ * then installed into it (pool.ts `install`): the items, every stored label, and labels the live pool committed
+ * while this was read (a label already read from the record is not counted twice).
+ */
+import type { PosteriorModel } from '../../shared/stats/crowd/posterior';
+import type { PosteriorSource } from './human-need';
+import { HumanPool } from './human-pool';
+import { HumanRows } from './human-rows';
+import { JudgePool } from './judge-pool';
+import type { LeaseBook, PoolSettings } from './leases';
+import { Router } from './router';
+import type { RoutedNeed } from './routed-need';
+import { Slots } from './slots';
+
+export interface ItemRow {
+  id: number;
+  gold: string | number | null;
+  /** A ranking item's number of answers (absent or null for other items). */
+  answers?: number | null;
+}
+
+export class PoolBuild {
+  readonly slots = new Slots();
+  readonly humans: HumanPool;
+  readonly judges: JudgePool;
+  router: Router | null = null;
+  readonly labelCount = { human: 0, llm: 0 };
+  /** The crowd model in force when the read began: a refit meanwhile is applied once installed. */
+  readonly model: PosteriorModel | null;
+  private readonly mixGold: boolean;
+  /** Human labels per item are counted from the labels read (false: the counts were given). */
+  private counted = true;
+  private labelling = false;
+  /** Under escalation, human labels' values wait here until every item's count is known (the router reads it). */
+  private waiting: HumanRows | null = null;
+
+  constructor(
+    readonly settings: PoolSettings,
+    book: LeaseBook,
+    posterior: PosteriorSource,
+    random: () => number,
+  ) {
+    this.humans = new HumanPool(settings, this.slots, book, random, posterior);
+    this.judges = new JudgePool(settings, this.slots, book, random);
+    this.model = posterior.current;
+    this.mixGold = settings.goldRate > 0;
+  }
+
+  /** Items in import order (every item before the first label). */
+  items(rows: Iterable<ItemRow>): void {
+    for (const r of rows) this.item(r.id, r.gold, r.answers ?? 0);
+  }
+  item(id: number, gold: string | number | null, answers: number): void {
+    this.slots.add(id, gold, this.mixGold, answers);
+  }
+
+  /** Each item's human labels, when known apart from the labels (the labels then are not counted). */
+  counts(counts: Iterable<{ item_id: number; n: number }>): void {
+    this.counted = false;
+    for (const c of counts) {
+      const r = this.slots.rowOf(c.item_id);
+      if (r >= 0) this.slots.labels[r] = c.n;
+    }
+  }
+
+  private startLabels(): void {
+    this.labelling = true;
+    const settings = this.settings;
+    if (!settings.routing) return;
+    const humans = this.humans;
+    const need = humans.need as RoutedNeed;
+    this.router = new Router(settings.routing, (s) => need.inner.closed(s), (s, change) => humans.reroute(s, change));
+    this.judges.walkOf = (id) => this.router!.walkOf(id);
+    this.router.reset(this.slots);
+    if (this.counted) this.waiting = new HumanRows();
+  }
+
+  /** A human label, from the record or (`live`) committed by the live pool while this was read: skipped if read already. */
+  human(annotatorId: number, itemId: number, value: unknown, live = false): void {
+    if (!this.labelling) this.startLabels();
+    const r = this.slots.rowOf(itemId);
+    if (live && r < 0) return;
+    if (!this.humans.mark(annotatorId, r)) return;
+    if (this.counted && r >= 0) this.slots.labels[r]!++;
+    this.labelCount.human++;
+    if (this.waiting) this.waiting.push(annotatorId, r, value);
+    else this.restoreHuman(annotatorId, r, value);
+  }
+
+  private restoreHuman(annotatorId: number, row: number, value: unknown): void {
+    this.humans.restore(annotatorId, row, value);
+    if (this.router && row >= 0) this.router.humanLabel(this.slots.view(row), value);
+  }
+
+  /** A judge's label, as {@link human}. */
+  judge(annotatorId: number, itemId: number, slot: string, value: unknown, certainty: number | null, live = false): void {
+    if (!this.labelling) this.startLabels();
+    const r = this.slots.rowOf(itemId);
+    if (live && r < 0) return;
+    if (!this.judges.restore(annotatorId, r, slot)) return;
+    this.labelCount.llm++;
+    if (this.router && r >= 0) this.router.judgeLabel(annotatorId, this.slots.view(r), value, certainty, false);
+  }
+
+  /** Every label is in: human labels held back for the router are restored (their items' counts are final). */
+  finish(): void {
+    if (!this.labelling) this.startLabels();
+    const w = this.waiting;
+    this.waiting = null;
+    w?.forEach((annotatorId, row, value) => this.restoreHuman(annotatorId, row, value));
+  }
+}
