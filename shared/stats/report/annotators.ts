@@ -6,7 +6,7 @@
 import { leaveOneOutAgreement } from '../agreement';
 import { certaintyFor, humanReferenceOf } from './certainty';
 import type { Competences } from './aggregation';
-import { NO_MEMO, type Memo } from './cache';
+import { NO_KEYS, NO_MEMO, type Memo, type SectionKeys } from './cache';
 import { labelsOf, type Coded } from './coded';
 import { num, type N, type ReportJson } from './json';
 
@@ -14,20 +14,18 @@ import { num, type N, type ReportJson } from './json';
  * The rows, in the order of the annotators; `judges` is the judges section (a judge's row reads its accuracy),
  * `fit` each annotator's competence and spammer flag under the report's aggregation (./aggregation.ts).
  */
-export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: Competences, memo: Memo = NO_MEMO, key = ''): ReportJson['annotators'] {
+export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: Competences, memo: Memo = NO_MEMO, keys: SectionKeys = NO_KEYS): ReportJson['annotators'] {
   let loo: ReturnType<typeof leaveOneOutAgreement> | null = null;
-  const looOnce = () => (loo ??= memo.get('loo', `${key}|${c.humanIds.length}`, () => leaveOneOutAgreement(c.hr)));
+  const looOnce = () => (loo ??= memo.get('loo', `${keys.humans}|${c.humanIds.length}`, () => leaveOneOutAgreement(c.hr)));
   let nextJudge = 0; // judges are in the order of the annotators, humans skipped
   return c.annotators.map((an, a) => {
     const mine = labelsOf(c, a);
     const human = c.humanRater[a]!;
     const judge = human >= 0 ? null : judges[nextJudge++]!;
-    // Through `memo` (./cache.ts): kept while the annotator's labels (their count), the coding and options (`key`) stay.
-    const own = memo.get(`annotator:${a}`, `${key}|${mine.length}|${judge ? 'j' : 'h'}`, () => ({
-      gold_accuracy: goldAccuracy(c, mine),
-      median_seconds: medianSeconds(c, mine),
-      certainty: judge ? null : certaintyFor(c, mine, humanReferenceOf(c)),
-    }));
+    // Through `memo` (./cache.ts): kept while the annotator's labels (their count) and the coding and options stay
+    // the same, a human's calibration (against the other humans) also while the humans' ratings do.
+    const own = memo.get(`annotator:${a}`, `${keys.own}|${mine.length}`, () => ({ gold_accuracy: goldAccuracy(c, mine), median_seconds: medianSeconds(c, mine) }));
+    const certainty = judge ? judge.certainty : memo.get(`annotator-certainty:${a}`, `${keys.humans}|${mine.length}`, () => certaintyFor(c, mine, humanReferenceOf(c)));
     return {
       annotator: an.id,
       kind: an.kind,
@@ -36,7 +34,7 @@ export function annotatorsSection(c: Coded, judges: ReportJson['judges'], fit: C
       majority_agreement: judge ? judge.vs_majority.accuracy : num(looOnce()[human]!.agreement),
       median_seconds: own.median_seconds,
       // A judge's calibration is its judges-section entry's (the same labels against the same reference).
-      certainty: judge ? judge.certainty : own.certainty,
+      certainty,
       competence: fit.competence[a] ?? null,
       spammer: fit.spammer[a] ?? null,
     };

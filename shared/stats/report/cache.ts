@@ -4,9 +4,14 @@
  * - the coded columns (./coded.ts), updated with the new labels only: their canonical codes appended, the grouping
  *   by annotator moved up in place (each annotator's labels stay in label order, as groupIndices gives them), and
  *   the human ratings, their majority and each item's reference rebuilt only when a human label arrived;
- * - each section's results (memo), keyed by what they depend on: the humans' sections by the "epoch" (bumped
- *   whenever the coded humans change or the columns are coded afresh), a judge's entry by the epoch and its own
- *   label count (labels are only appended, so the count names its labels), every key with the options it reads.
+ * - each section's results (memo), keyed by what they depend on ({@link SectionKeys}): what reads the humans'
+ *   ratings by the "epoch" (bumped whenever the coded humans change or the columns are coded afresh); what reads
+ *   only each item's majority, reference and mean human rating (a judge's comparison with the majority, its
+ *   calibration, certified threshold and swap accuracy) by the "refs", bumped only when a human label changes one of
+ *   them (most do not: compared bit for bit with the last ones); what reads only an annotator's own labels (a judge's
+ *   votes, length bias, swap pairs, comparison with gold; each annotator's gold accuracy and median seconds) by the
+ *   coding alone; an annotator's part also by its own label count (labels are only appended, so the count names
+ *   its labels); every key with the options it reads.
  * Anything the incremental path cannot follow (a new category, a new human, the invalid policy, other items, fewer
  * labels) codes the columns afresh. Reports through the cache are identical to reports without it
  * (test/unit/stats/report-cache.test.ts).
@@ -27,6 +32,31 @@ export const NO_MEMO: Memo = { get: (_slot, _key, make) => make() };
 export interface CodedEpoch {
   coded: Coded;
   epoch: number;
+  /** Bumped when the columns are coded afresh (a section reading only its annotator's own labels keys on it). */
+  coding: number;
+  /** Bumped when the columns are coded afresh or a human label changes the majority, the reference or the mean human rating. */
+  refs: number;
+}
+
+/**
+ * The keys of what a section reads besides its annotators' own labels, each with the options (./cache.ts
+ * `optionsKey`): `own` the coding alone, `ref` the coding and each item's majority, reference and mean human
+ * rating (not the humans' ratings themselves), `humans` the humans' ratings. The cache drops what a new key
+ * makes stale (`h…` on every human label, `r…` when the references change).
+ */
+export interface SectionKeys {
+  own: string;
+  ref: string;
+  humans: string;
+}
+
+/** The keys of a report without a cache (nothing is remembered, so any key will do). */
+export const NO_KEYS: SectionKeys = { own: '', ref: '', humans: '' };
+
+/** The section keys of a report of options `options` on the coded columns of `e` (see {@link SectionKeys}). */
+export function sectionKeys(e: Omit<CodedEpoch, 'coded'>, options: ReportOptions): SectionKeys {
+  const o = optionsKey(options);
+  return { own: `o${e.coding}|${o}`, ref: `r${e.coding}.${e.refs}|${o}`, humans: `h${e.epoch}|${o}` };
 }
 
 interface State {
@@ -62,6 +92,8 @@ const int32 = (n: number) => new Int32Array(n);
 export class ReportCache implements Memo {
   private state: State | null = null;
   private epochNow = 0;
+  private codingNow = 0;
+  private refsNow = 0;
   private readonly slots = new Map<string, { key: string; value: unknown }>();
 
   get<T>(slot: string, key: string, make: () => T): T {
@@ -77,16 +109,19 @@ export class ReportCache implements Memo {
     const head = codedHead(input);
     const s = this.state;
     const base = baseKey(input, head);
-    if (s && s.base === base && kindsOf(input).startsWith(s.kinds) && s.gold === input.items.gold && s.lenA === input.items.lenA && input.labels.n >= s.n && input.annotators.length >= s.annotators) {
-      return { coded: this.update(input, head, s), epoch: this.epochNow };
-    }
-    return { coded: this.fresh(input, head, base), epoch: this.epochNow };
+    const coded =
+      s && s.base === base && kindsOf(input).startsWith(s.kinds) && s.gold === input.items.gold && s.lenA === input.items.lenA && input.labels.n >= s.n && input.annotators.length >= s.annotators
+        ? this.update(input, head, s)
+        : this.fresh(input, head, base);
+    return { coded, epoch: this.epochNow, coding: this.codingNow, refs: this.refsNow };
   }
 
   private fresh(input: ReportColumns, head: CodedHead, base: string): Coded {
     this.state = null;
     this.slots.clear();
     this.epochNow++;
+    this.codingNow++;
+    this.refsNow++;
     // Room for the labels of the next reports from the start: growing four columns of millions of labels later
     // would hold the old and the new copies at once.
     const capacity = withSlack(input.labels.n);
@@ -152,12 +187,23 @@ export class ReportCache implements Memo {
       llmLabels: n - s.humanLabels,
     };
     if (newHuman > 0) {
-      // Every remembered section read the old humans: let them go before the new ones are built beside them.
-      this.slots.clear();
+      // Every remembered section that read the humans' ratings is stale: let them go before the new ones are built
+      // beside them; those that read only the references go too when a reference changed.
+      this.drop('h');
+      const old = s.humans;
       s.humans = humanPart(head, labels);
       this.epochNow++;
+      if (!sameReferences(old, s.humans)) {
+        this.refsNow++;
+        this.drop('r');
+      }
     }
     return assembleCoded(input, head, labels, start, s.byAnnotator.subarray(0, n), s.humans);
+  }
+
+  /** Forgets the sections whose key starts with `prefix` (see {@link SectionKeys}). */
+  private drop(prefix: string): void {
+    for (const [slot, hit] of this.slots) if (hit.key.startsWith(prefix)) this.slots.delete(slot);
   }
 
   /**
@@ -187,6 +233,18 @@ export class ReportCache implements Memo {
     s.count = count;
     return start;
   }
+}
+
+/** Whether two humans' parts give every item the same majority, reference and mean human rating (bit for bit). */
+function sameReferences(a: HumanPart, b: HumanPart): boolean {
+  const bits = (x: Float64Array) => new Uint32Array(x.buffer, x.byteOffset, x.length * 2);
+  return same(a.majority.winner, b.majority.winner) && same(a.reference, b.reference) && same(bits(a.humanMean), bits(b.humanMean));
+}
+
+function same(a: Int32Array | Uint32Array, b: Int32Array | Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What must not change for the columns to be updated rather than coded afresh. */

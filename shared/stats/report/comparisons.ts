@@ -13,29 +13,31 @@
  */
 import { pluralityWithout } from '../agreement';
 import { pairedDifference } from '../paired';
-import { NO_MEMO, type Memo } from './cache';
+import { NO_KEYS, NO_MEMO, type Memo, type SectionKeys } from './cache';
 import type { Coded } from './coded';
 import { num, type ComparisonTestJson } from './json';
 
 /**
  * Every pair of judges (a before b in the annotators' order), then each judge against the humans. Through `memo`
- * (./cache.ts), a test is kept while its judges' labels (their counts), their names and the coding and options
- * (`key`) stay the same.
+ * (./cache.ts), a test is kept while its judges' labels (their counts), their names, the coding and options and
+ * what it reads of the humans (`keys`: two judges read gold or else each item's majority, a judge and the humans
+ * the humans' ratings) stay the same.
  */
-export function comparisonsSection(c: Coded, votes: readonly (Int32Array | null)[], memo: Memo = NO_MEMO, key = ''): ComparisonTestJson[] {
+export function comparisonsSection(c: Coded, votes: readonly (Int32Array | null)[], memo: Memo = NO_MEMO, keys: SectionKeys = NO_KEYS): ComparisonTestJson[] {
   const judges: number[] = [];
   votes.forEach((v, a) => v && judges.push(a));
   const state = (a: number) => `${JSON.stringify(c.annotators[a]!.id)}:${c.annotatorStart[a + 1]! - c.annotatorStart[a]!}`;
   const out: ComparisonTestJson[] = [];
+  const pairKey = referenceKind(c) === 'gold' ? keys.own : keys.ref;
   for (let x = 0; x < judges.length; x++) {
     for (let y = x + 1; y < judges.length; y++) {
       const a = judges[x]!;
       const b = judges[y]!;
-      out.push(memo.get(`vs-judge:${a}:${b}`, `${key}|${state(a)}|${state(b)}`, () => judgeVsJudge(c, a, b, votes[a]!, votes[b]!)));
+      out.push(memo.get(`vs-judge:${a}:${b}`, `${pairKey}|${state(a)}|${state(b)}`, () => judgeVsJudge(c, a, b, votes[a]!, votes[b]!)));
     }
   }
   const humans = JSON.stringify(c.humanIds);
-  for (const a of judges) out.push(memo.get(`vs-humans:${a}`, `${key}|${state(a)}|${humans}`, () => judgeVsHumans(c, a, votes[a]!)));
+  for (const a of judges) out.push(memo.get(`vs-humans:${a}`, `${keys.humans}|${state(a)}|${humans}`, () => judgeVsHumans(c, a, votes[a]!)));
   return out;
 }
 

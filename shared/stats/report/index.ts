@@ -43,7 +43,7 @@
  */
 import { aggregationFor } from './aggregation';
 import { annotatorsSection } from './annotators';
-import { NO_MEMO, optionsKey, type Memo, type ReportCache } from './cache';
+import { NO_MEMO, sectionKeys, type Memo, type ReportCache } from './cache';
 import { codeColumns } from './coded';
 import { comparisonsSection } from './comparisons';
 import { humansSection } from './humans';
@@ -69,22 +69,22 @@ export function buildReportFromColumns(input: ReportColumns, cache?: ReportCache
 }
 
 function sectionsReport(input: ReportColumns, cache?: ReportCache): ReportJson {
-  const { coded: c, epoch } = cache ? cache.coded(input) : { coded: codeColumns(input), epoch: 0 };
+  const { coded: c, ...epochs } = cache ? cache.coded(input) : { coded: codeColumns(input), epoch: 0, coding: 0, refs: 0 };
   const memo: Memo = cache ?? NO_MEMO;
-  const o = `${epoch}|${optionsKey(c.options)}`;
-  const humansKey = `${o}|${JSON.stringify(c.humanIds)}`;
+  const keys = sectionKeys(epochs, c.options);
+  const humansKey = `${keys.humans}|${JSON.stringify(c.humanIds)}`;
   const humans = memo.get('humans', humansKey, () => humansSection(c));
   const method = input.options?.method ?? '';
   const aggregation = memo.get(`aggregation:${method}`, `${humansKey}|${c.annotators.length}`, () => aggregationFor(input, humans.majority.items));
-  const votes = allJudgeVotes(c, memo, `${epoch}`);
-  const judges = judgesSection(c, votes, memo, o);
+  const votes = allJudgeVotes(c, memo, keys.own);
+  const judges = judgesSection(c, votes, memo, keys);
   return {
     project: { id: c.project.id, type: c.project.type, items: c.nItems, labels: { human: c.labels.humanLabels, llm: c.labels.llmLabels } },
     aggregation: aggregation.json,
     humans,
     judges,
-    annotators: annotatorsSection(c, judges, aggregation.competences, memo, o),
-    comparisons: comparisonsSection(c, votes, memo, o),
+    annotators: annotatorsSection(c, judges, aggregation.competences, memo, keys),
+    comparisons: comparisonsSection(c, votes, memo, keys),
     slices: slicesSection(input, aggregation.competences),
   };
 }

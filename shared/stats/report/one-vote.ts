@@ -73,7 +73,8 @@ function plurality(grouped: Int32Array, s: number, e: number, counts: Int32Array
 
 /**
  * Each judge's votes (see {@link judgeVotes}), indexed by annotator (null for a human); through `memo` (./cache.ts),
- * a judge's are kept while its labels (their count: they are only appended) and the coding (`key`) stay the same.
+ * a judge's are kept while its labels (their count: they are only appended) and the coding (`key`: the humans
+ * are not read) stay the same.
  */
 export function allJudgeVotes(c: Coded, memo: Memo = NO_MEMO, key = ''): (Int32Array | null)[] {
   return c.annotators.map((_, a) => {

@@ -17,14 +17,46 @@ interface SwapPairs {
   item: Int32Array;
 }
 
+/** What a judge's swap section reads of its own labels alone: its pairs, its position bias and the items they count. */
+export interface SwapOwn {
+  pairs: SwapPairs;
+  bias: ReturnType<typeof positionBiasOfTally>;
+  /** Distinct items among the pairs the invalid policy counts. */
+  nItems: number;
+}
+
 /** The swap section of a judge's labels `mine`; null when none of them forms an AB/BA pair. */
 export function swapFor(c: Coded, mine: Int32Array): SwapJson {
+  return swapJson(c, swapOwn(c, mine));
+}
+
+/** The part of a judge's swap section that reads no reference (null when no label forms an AB/BA pair). */
+export function swapOwn(c: Coded, mine: Int32Array): SwapOwn | null {
   const pairs = swapPairs(c, mine);
   if (pairs.n === 0) return null;
   const policy = c.invalidPolicy;
   const tally = new Float64Array(16);
   for (let t = 0; t < pairs.n; t++) tally[pairs.ab[t]! * 4 + pairs.ba[t]!]!++;
   const bias = positionBiasOfTally(tally, policy);
+  // Pairs counted by the invalid policy, and the distinct items among them.
+  const counted = new Uint8Array(c.nItems);
+  let nItems = 0;
+  for (let t = 0; t < pairs.n; t++) {
+    if (policy === 'exclude' && (pairs.ab[t] === 3 || pairs.ba[t] === 3)) continue;
+    const u = pairs.item[t]!;
+    if (!counted[u]) {
+      counted[u] = 1;
+      nItems++;
+    }
+  }
+  return { pairs, bias, nItems };
+}
+
+/** The swap section from its own part (./swap.ts `swapOwn`) and the items' references. */
+export function swapJson(c: Coded, own: SwapOwn | null): SwapJson {
+  if (!own) return null;
+  const { pairs, bias, nItems } = own;
+  const policy = c.invalidPolicy;
   const { reference, aCode, bCode, tieCode } = c;
   const acc = (rule: 'net' | 'strict'): N => {
     // The code of aggregateSwap(ab, ba, rule) for each of the 16 pairs of verdicts (an invalid run aggregates as a
@@ -43,17 +75,6 @@ export function swapFor(c: Coded, mine: Int32Array): SwapJson {
     }
     return n ? hit / n : null;
   };
-  // Pairs counted by the invalid policy, and the distinct items among them.
-  const counted = new Uint8Array(c.nItems);
-  let nItems = 0;
-  for (let t = 0; t < pairs.n; t++) {
-    if (policy === 'exclude' && (pairs.ab[t] === 3 || pairs.ba[t] === 3)) continue;
-    const u = pairs.item[t]!;
-    if (!counted[u]) {
-      counted[u] = 1;
-      nItems++;
-    }
-  }
   return {
     items: bias.items,
     pairs: bias.items,

@@ -22,13 +22,13 @@ beforeEach(() => (db = store.db()));
 const now = NOW;
 const makeProject = (type: string, options: string[] | null = null): Project => projectRow(db, type, options, { min: 1, max: 100 });
 const annotator = (p: Project, kind: 'human' | 'llm', name: string, excluded = 0) => annotatorRow(db, p, kind, name, excluded);
-const item = (p: Project, k: number, gold: string | null) =>
+const item = (p: Project, k: number, gold: string | number | null) =>
   Number(
     db
       .prepare('INSERT INTO items (project_id, external_id, content, gold, meta, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(p.id, `x${k}`, JSON.stringify({ question: 'q', answer_a: 'a'.repeat(k % 50), answer_b: 'b'.repeat(k % 37) }), gold, JSON.stringify({ category: `c${k % 3}` }), now).lastInsertRowid,
   );
-function insertLabel(p: Project, itemId: number, annotatorId: number, value: string | null, order: 'AB' | 'BA' | null, k: number): void {
+function insertLabel(p: Project, itemId: number, annotatorId: number, value: string | number | null, order: 'AB' | 'BA' | null, k: number): void {
   db.prepare(
     "INSERT INTO labels (project_id, item_id, annotator_id, value, certainty, shown_order, sample, slot, duration_ms, created_at, source) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, 0, 'import')",
   ).run(p.id, itemId, annotatorId, value, 1 + (k % 100), order, `s${k}`, 1000 + ((k * 37) % 5000));
@@ -77,9 +77,10 @@ function expectSameCoded(a: Coded, b: Coded): void {
   expect(a.categories).toEqual(b.categories);
 }
 
-function setup(type: 'pairwise' | 'choice') {
-  const project = type === 'pairwise' ? makeProject('pairwise') : makeProject('choice', ['x', 'y', 'z']);
-  const values = type === 'pairwise' ? ['A', 'B', 'tie'] : ['x', 'y', 'z'];
+function setup(type: 'pairwise' | 'choice' | 'rating') {
+  const project =
+    type === 'pairwise' ? makeProject('pairwise') : type === 'choice' ? makeProject('choice', ['x', 'y', 'z']) : { ...makeProject('rating'), scale: { min: 1, max: 5 } };
+  const values: Array<string | number> = type === 'pairwise' ? ['A', 'B', 'tie'] : type === 'choice' ? ['x', 'y', 'z'] : [1, 2, 3, 4, 5];
   const humans = [0, 1, 2, 3].map((h) => annotator(project, 'human', `h${h}`));
   const judges = [0, 1].map((j) => annotator(project, 'llm', `j${j}`));
   const r = rng(7);
@@ -95,7 +96,7 @@ function setup(type: 'pairwise' | 'choice') {
   });
   const p = new ProjectColumns(db, project);
   let nextId = Number(db.prepare('SELECT max(id) FROM labels').pluck().get()) + 1;
-  const add = (itemId: number, annotatorId: number, value: string | null, order: 'AB' | 'BA' | null = null) => {
+  const add = (itemId: number, annotatorId: number, value: string | number | null, order: 'AB' | 'BA' | null = null) => {
     const l: StoredLabel = { id: nextId++, itemId, annotatorId, value, certainty: 1 + (nextId % 100), order, permutation: null, sample: 0, durationMs: 500 + (nextId % 3000) };
     p.add(l);
   };
@@ -135,3 +136,50 @@ test('a value outside the domain (a new category) codes the columns afresh, with
   add(items[2]!, judges[1]!, 'x');
   expectSame(p, project, cache);
 });
+
+/** The humans' part of the cached coding (what the judges' reference part reads), copied. */
+const references = (p: ProjectColumns, project: Project) => {
+  const c = codeColumns(p.columns(project, {}));
+  return { winner: Array.from(c.majority.winner), reference: Array.from(c.reference), mean: Array.from(c.humanMean, String) };
+};
+
+test.each(['pairwise', 'choice', 'rating'] as const)(
+  '%s: a human label that keeps every reference, one that turns a majority, one that moves only the mean rating: each report equals the one from scratch',
+  (type) => {
+    const { project, p, items, humans, judges, values, add, order } = setup(type);
+    const cache = newCaches();
+    for (let x = 0; x < 6; x++) add(items[x]!, judges[x % 2]!, values[x % values.length]!, order(x));
+    expectSame(p, project, cache);
+    // A human's second label on an item: not a rating (the first label is), so no reference moves; the human's own
+    // row (its label count, median seconds) does.
+    const before = references(p, project);
+    add(items[1]!, humans.find((id) => (1 + id) % 3 !== 0)!, values[0]!);
+    expect(references(p, project)).toEqual(before);
+    expectSame(p, project, cache);
+    // A label of a human who has not rated a non-gold item (human id h rates item u when (u + h) % 3 ≠ 0), against
+    // its majority, that turns it: the judges' comparisons with the majority, calibration, certified threshold and
+    // swap accuracy must follow.
+    const u = 7;
+    const h = humans.find((id) => (u + id) % 3 === 0)!;
+    const old = references(p, project);
+    const other = values.find((v) => v !== values[old.winner[u]!] && v !== values[old.reference[u]!])!;
+    add(items[u]!, h, other);
+    add(items[u]!, judges[0]!, other, order(0));
+    expect(references(p, project).reference[u]).not.toBe(old.reference[u]);
+    expectSame(p, project, cache);
+    // A judge's label after it: the humans' sections kept, the judge's redone.
+    add(items[8]!, judges[1]!, values[1]!, order(1));
+    expectSame(p, project, cache);
+    if (type !== 'rating') return;
+    // A rating that keeps the item's majority but moves its mean human rating: a judge's rating correlations (with
+    // gold too) read the mean.
+    const g = 10; // a gold item (every fifth)
+    const r0 = references(p, project);
+    const hg = humans.find((id) => (g + id) % 3 === 0)!;
+    const keep = r0.winner[g]! >= 0 ? values[r0.winner[g]!]! : values[0]!;
+    add(items[g]!, hg, keep === 5 ? 1 : 5);
+    const r1 = references(p, project);
+    expect(r1.mean[g]).not.toBe(r0.mean[g]);
+    expectSame(p, project, cache);
+  },
+);
