@@ -102,8 +102,8 @@ export function meanPairAgreement(pairs: readonly RaterPair[]): number {
   return s / pairs.length;
 }
 
-/** Per-unit category counts over units with at least one value, shared by Fleiss' kappa and Gwet's AC1. */
-function chanceTerms(r: Ratings): { pa: number; pi: Float64Array; ok: boolean } {
+/** Per-unit category counts over units with at least one value, shared by Fleiss' kappa and Gwet's AC1 (compute once, pass to both). */
+export function chanceTerms(r: Ratings): { pa: number; pi: Float64Array; ok: boolean } {
   const { start, code, units } = r;
   const k = r.categories.length;
   const counts = new Float64Array(k);
@@ -142,8 +142,8 @@ function chanceTerms(r: Ratings): { pa: number; pi: Float64Array; ok: boolean } 
  * p_a is the mean over units with ≥ 2 values of Σ_k r_ik(r_ik−1) / (r_i(r_i−1)); π_k is the mean over units with
  * ≥ 1 value of r_ik/r_i; p_e = Σ_k π_k². NaN when p_e = 1 (everyone always chose one category) or no unit has two values.
  */
-export function fleissKappa(r: Ratings): number {
-  const { pa, pi, ok } = chanceTerms(r);
+export function fleissKappa(r: Ratings, terms = chanceTerms(r)): number {
+  const { pa, pi, ok } = terms;
   if (!ok) return NaN;
   let pe = 0;
   for (let c = 0; c < pi.length; c++) pe += pi[c]! * pi[c]!;
@@ -157,8 +157,8 @@ export function fleissKappa(r: Ratings): number {
  * p_e = Σ_k π_k(1−π_k) / (q−1) where q is the number of categories in `r.categories` (put the whole domain there,
  * used or not, since q matters). With q = 1 the coefficient is undefined (NaN).
  */
-export function gwetAC1(r: Ratings): number {
-  const { pa, pi, ok } = chanceTerms(r);
+export function gwetAC1(r: Ratings, terms = chanceTerms(r)): number {
+  const { pa, pi, ok } = terms;
   const q = r.categories.length;
   if (!ok || q < 2) return NaN;
   let s = 0;

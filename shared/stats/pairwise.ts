@@ -165,6 +165,12 @@ export function lengthBiasOf(
   choice: ArrayLike<number>,
   threshold = 30,
 ): LengthBias {
+  const { n, longer } = lengthBiasCounts(lengthA, lengthB, choice, threshold);
+  return { n, preferLonger: n ? longer / n : NaN };
+}
+
+/** {@link lengthBiasOf}'s counts: the decisive verdicts it counts, and those that chose the longer answer. */
+export function lengthBiasCounts(lengthA: ArrayLike<number>, lengthB: ArrayLike<number>, choice: ArrayLike<number>, threshold = 30): { n: number; longer: number } {
   let n = 0;
   let longer = 0;
   for (let i = 0; i < choice.length; i++) {
@@ -176,7 +182,7 @@ export function lengthBiasOf(
     n++;
     if ((c === 1) === a > b) longer++;
   }
-  return { n, preferLonger: n ? longer / n : NaN };
+  return { n, longer };
 }
 
 /** `lengthBiasOf` on answer texts and verdicts (null = invalid). */

@@ -73,7 +73,7 @@ function sectionsReport(input: ReportColumns, cache?: ReportCache): ReportJson {
   const memo: Memo = cache ?? NO_MEMO;
   const keys = sectionKeys(epochs, c.options);
   const humansKey = `${keys.humans}|${JSON.stringify(c.humanIds)}`;
-  const humans = memo.get('humans', humansKey, () => humansSection(c));
+  const humans = memo.get('humans', humansKey, () => humansSection(c, memo, keys));
   const method = input.options?.method ?? '';
   const aggregation = memo.get(`aggregation:${method}`, `${humansKey}|${c.annotators.length}`, () => aggregationFor(input, humans.majority.items));
   const votes = allJudgeVotes(c, memo, keys.own);

@@ -3,12 +3,18 @@
  * lengths (in code points, as Python's len) differ by more than the threshold; alpaca_eval's definition, on
  * `lengthBiasOf`.
  */
-import { lengthBiasOf } from '../pairwise';
+import { lengthBiasCounts } from '../pairwise';
 import type { Coded } from './coded';
 import { num, type LengthBiasJson } from './json';
 
 /** Length bias of the labels at `indices` (null outside pairwise projects, or when answer lengths are unknown). */
 export function lengthBiasFor(c: Coded, indices: ArrayLike<number>): LengthBiasJson | null {
+  const counts = lengthBiasCountsFor(c, indices);
+  return counts && lengthBiasJson(counts);
+}
+
+/** The counts behind {@link lengthBiasFor} (../pairwise.ts `lengthBiasCounts`): they add up over disjoint sets of labels. */
+export function lengthBiasCountsFor(c: Coded, indices: ArrayLike<number>): { n: number; longer: number } | null {
   const { lenA, lenB } = c;
   if (!lenA || !lenB) return null;
   const { item, code } = c.labels;
@@ -21,9 +27,11 @@ export function lengthBiasFor(c: Coded, indices: ArrayLike<number>): LengthBiasJ
     lb[t] = lenB[item[i]!]!;
     ch[t] = choiceOf(c, code[i]!);
   }
-  const bias = lengthBiasOf(la, lb, ch, c.options.lengthThreshold ?? 30);
-  return { n: bias.n, prefer_longer: num(bias.preferLonger) };
+  return lengthBiasCounts(la, lb, ch, c.options.lengthThreshold ?? 30);
 }
+
+/** The length bias of labels with these counts, as lengthBiasOf gives it. */
+export const lengthBiasJson = ({ n, longer }: { n: number; longer: number }): LengthBiasJson => ({ n, prefer_longer: num(n ? longer / n : NaN) });
 
 /** A verdict as length bias reads it: 1 for A, -1 for B, 0 for a tie, NaN for none. */
 function choiceOf(c: Coded, code: number): number {
