@@ -158,6 +158,11 @@ export class ProjectPool {
     for (const r of items) this.slots.add(r.id, r.gold, mixGold, r.answers ?? 0);
   }
 
+  /** New lease lengths (for leases handed out from now). */
+  useLeaseMs(ms: PoolSettings['leaseMs']): void {
+    this.book.leaseMs = ms;
+  }
+
   /** The highest item id here (items are added in id order), 0 when there is none. */
   get lastItemId(): number {
     const t = this.slots;

@@ -16,21 +16,13 @@ import type { ProjectsRepo } from '../projects/projects.repo';
 import { ProjectPool } from '../assignment/pool';
 import type { JudgePlan } from '../assignment/judge-pool';
 import type { Lease, PoolSettings } from '../assignment/leases';
-import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
 import type { DecisionOf } from '../exports/routed-gold';
-import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate, type Handed } from './actor';
 import { Submissions } from './submissions';
+import { PoolRebuilds } from './pool-rebuilds';
+import { databaseFile, poolSettingsOf, samePool } from './pool-settings';
 import { taskItem, type FileSource } from './task-item';
-
-const basePoolSettings = (p: Project): PoolSettings => ({
-  pairwise: p.type === 'pairwise',
-  redundancy: p.redundancy,
-  goldRate: p.gold_rate,
-  maxPerAnnotator: p.max_per_annotator,
-  leaseMs: { human: p.lease_seconds.human * 1000, llm: p.lease_seconds.llm * 1000 },
-});
 
 function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: ReadonlyMap<number, number>): Generator<T & { answers: number | null }> {
   for (const r of items) yield { ...r, answers: counts.get(r.id) ?? null };
@@ -41,7 +33,9 @@ function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: Read
  * per project, loaded from the database on first use and rebuilt after imports and settings changes.
  */
 export class TasksService {
-  private readonly pools = new Map<number, { project: Project; pool: ProjectPool }>();
+  /** Each loaded project's pool, and the settings it was last read under. */
+  private readonly pools = new Map<number, { project: Project; pool: ProjectPool; settings: PoolSettings }>();
+  private readonly rebuilds: PoolRebuilds;
   /** Judges' plans by annotator id, with their project (ids can be reused once a project is deleted). */
   private readonly plans = new Map<number, { projectId: number; plan: JudgePlan }>();
   private readonly crowd: Crowd;
@@ -63,6 +57,7 @@ export class TasksService {
     /** The project's stored image files (server/files/files.repo.ts), sent inside tasks as `data:` URLs. */
     private readonly files: FileSource,
   ) {
+    this.rebuilds = new PoolRebuilds(databaseFile(labels));
     this.crowd = crowd ?? new Crowd(() => [], (projectId, id) => this.holds(projectId, id), () => undefined);
     this.submissions = new Submissions({
       state: (projectId) => this.state(projectId),
@@ -79,7 +74,7 @@ export class TasksService {
 
   /** A project's settings changed: its pool is rebuilt; a deleted project is forgotten. */
   subscribe(events: DomainEvents): void {
-    events.on('project:changed', ({ projectId }) => this.reload(projectId));
+    events.on('project:changed', ({ projectId }) => this.settingsChanged(projectId));
     events.on('project:deleted', ({ projectId }) => this.drop(projectId));
   }
 
@@ -123,8 +118,9 @@ export class TasksService {
     if (!s) {
       const project = this.projects.get(projectId);
       if (!project) throw notFound('Project');
-      s = { project, pool: new ProjectPool(this.poolSettings(project), this.random) };
-      this.load(s.project, s.pool);
+      const settings = this.poolSettings(project);
+      s = { project, pool: new ProjectPool(settings, this.random), settings };
+      this.load(s.project, s.pool, settings);
       this.pools.set(projectId, s);
     }
     return s;
@@ -146,8 +142,8 @@ export class TasksService {
     });
   }
 
-  private load(project: Project, pool: ProjectPool): void {
-    pool.load(this.poolSettings(project), this.poolItems(project, 0), null, this.labels.done(project.id));
+  private load(project: Project, pool: ProjectPool, settings: PoolSettings): void {
+    pool.load(settings, this.poolItems(project, 0), null, this.labels.done(project.id));
   }
 
   /** The project's items above `afterId`, as the pool reads them. */
@@ -164,7 +160,7 @@ export class TasksService {
   itemsAdded(projectId: number): void {
     const s = this.pools.get(projectId);
     const project = this.projects.get(projectId);
-    if (!s || !project || s.pool.router || project.routing?.mode === 'escalate') return this.reload(projectId);
+    if (!s || !project || s.pool.router || project.routing?.mode === 'escalate' || this.rebuilds.has(projectId)) return this.reload(projectId);
     s.project = project;
     s.pool.addItems(this.poolSettings(project), this.poolItems(project, s.pool.lastItemId));
     this.events.emit('pool:reloaded', { projectId });
@@ -173,37 +169,49 @@ export class TasksService {
 
   /** What the project's pool runs by, with its escalation cascade read from the judges' registrations. */
   private poolSettings(p: Project): PoolSettings {
-    return { ...basePoolSettings(p), routing: this.routingPlan(p) };
+    return poolSettingsOf(p, (id) => this.annotators.get(id));
   }
 
   /**
-   * The cascade of an `escalate` project: its routing's judges that are still this project's and not archived (an
-   * archived judge is passed over: its token is refused, so items would wait for it for ever); null when none is left.
+   * Rebuilds a loaded project's pool from the database (after an import or a settings change). A big pool is read
+   * on a thread while it keeps serving (pool-rebuilds.ts); `pool:reloaded` is raised once the new state is in.
    */
-  private routingPlan(p: Project): RoutingPlan | null {
-    if (p.routing?.mode !== 'escalate') return null;
-    const judges: CascadeJudge[] = [];
-    for (const id of p.routing.judges) {
-      const a = this.annotators.get(id);
-      if (!a || a.project_id !== p.id || a.kind !== 'llm' || a.archived_at !== null) continue;
-      const c = judgeConfig(a);
-      judges.push({ id, swap: c.swap ?? false, samples: c.samples ?? 1 });
-    }
-    if (judges.length === 0) return null;
-    return { projectId: p.id, pairwise: p.type === 'pairwise', routing: p.routing, judges, minItems: REPORT_TEST_DEFAULTS.minItems };
-  }
-
-  /** Rebuilds a loaded project's pool from the database (after an import or a settings change). */
   reload(projectId: number): void {
     const s = this.pools.get(projectId);
     if (s) {
       const project = this.projects.get(projectId);
-      if (!project) return void this.pools.delete(projectId);
+      if (!project) return void (this.rebuilds.cancel(projectId), this.pools.delete(projectId));
       s.project = project;
-      this.load(project, s.pool);
+      s.settings = this.poolSettings(project);
+      if (this.rebuilds.has(projectId) || this.rebuilds.offThread(s.pool))
+        return this.rebuilds.start(project, s.pool, s.settings, () => this.reloaded(projectId), () => this.reloadNow(projectId));
+      this.load(project, s.pool, s.settings);
     }
+    this.reloaded(projectId);
+  }
+
+  /** The read on a thread failed: the pool is read here (as before there was a thread). */
+  private reloadNow(projectId: number): void {
+    const s = this.pools.get(projectId);
+    if (s) this.load(s.project, s.pool, s.settings);
+    this.reloaded(projectId);
+  }
+
+  private reloaded(projectId: number): void {
     this.events.emit('pool:reloaded', { projectId });
     this.events.emit('pool:changed', { projectId });
+  }
+
+  /** A project's settings changed: its pool is read again only if what it runs by changed (a lease length is set in place). */
+  private settingsChanged(projectId: number): void {
+    const s = this.pools.get(projectId);
+    const project = s && this.projects.get(projectId);
+    const settings = project && this.poolSettings(project);
+    if (!s || !project || !settings || this.rebuilds.has(projectId) || !samePool(s.settings, settings)) return this.reload(projectId);
+    s.project = project;
+    s.settings = settings;
+    s.pool.useLeaseMs(settings.leaseMs);
+    this.reloaded(projectId);
   }
 
   /** An escalating project's judge decisions by item id, from its live router (the gold export's `decided_*`); null otherwise. */
@@ -219,6 +227,7 @@ export class TasksService {
 
   /** Forgets a deleted project. */
   drop(projectId: number): void {
+    this.rebuilds.cancel(projectId);
     this.pools.delete(projectId);
     for (const [id, p] of this.plans) if (p.projectId === projectId) this.plans.delete(id);
     this.crowd.dropProject(projectId);
@@ -234,10 +243,9 @@ export class TasksService {
     this.plans.delete(annotatorId);
     const s = this.pools.get(projectId);
     if (s && release) for (const l of s.pool.leasesOf(annotatorId)) if (!l.submitting) s.pool.release(l);
-    if (!s || s.pool.router || s.project.routing?.mode === 'escalate') return this.reload(projectId);
+    if (!s || s.pool.router || s.project.routing?.mode === 'escalate' || this.rebuilds.has(projectId)) return this.reload(projectId);
     s.pool.judgeChanged(annotatorId, deleted);
-    this.events.emit('pool:reloaded', { projectId });
-    this.events.emit('pool:changed', { projectId });
+    this.reloaded(projectId);
   }
 
   /** Returns lapsed leases of every loaded project to their pools (run on a timer). */
@@ -281,7 +289,8 @@ export class TasksService {
     const human = actor.kind === 'human' && blocked === null;
     const work = human && pool.hasWorkFor(actor.annotatorId, this.clock());
     // A cascade judge waits while judges before it may still escalate items to it.
-    const waiting = (human && !work && pool.heldByOthers(actor.annotatorId)) || (actor.kind === 'llm' && pool.judgeWaiting(actor.annotatorId));
+    // While the pool is read again, what is left is not known: wait (pool:changed follows the install).
+    const waiting = this.rebuilds.has(actor.projectId) || (human && !work && pool.heldByOthers(actor.annotatorId)) || (actor.kind === 'llm' && pool.judgeWaiting(actor.annotatorId));
     const finished = actor.kind === 'human' && progress.done > 0 && (blocked !== null || (!work && !waiting));
     // A human stopped by the gold-check bar is paid as the bar's policy says; one a researcher blocked is not.
     const paid = finished && (blocked === null || (blocked === 'qualification' && project.qualification?.completion_code !== 'withhold'));
@@ -313,7 +322,7 @@ export class TasksService {
    * reconnecting annotator gets its own task back; a judge's, only once the connection it went to has closed, so
    * workers sharing a token never judge one task twice); otherwise a new claim.
    */
-  next(actor: Actor, handed: Handed): Task | null {
+  next(actor: Actor, handed: Handed): Task | null | Promise<Task | null> {
     const { project, pool } = this.state(actor.projectId);
     refuseBlocked(this.gate, actor);
     const now = this.clock();
@@ -322,6 +331,8 @@ export class TasksService {
     const mine = pool.findLease(actor.annotatorId, (l) => !l.submitting && !handed.ids.has(l.id) && (human || !l.handedTo?.open));
     if (mine) return this.handOut(project, mine, actor, handed);
     if (actor.crowd && !this.crowd.mayClaim(actor.crowd.inviteId, actor.crowd.worker)) throw new AppError('forbidden', STUDY_FULL);
+    // The pool is being read again: a new task waits for the new state, which may forbid what this one would hand out.
+    if (this.rebuilds.has(actor.projectId)) return this.rebuilds.settled(actor.projectId).then(() => this.next(actor, handed));
     const lease = human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');

@@ -1,0 +1,87 @@
+/**
+ * Loaded pools read again from the record (after a settings change, a labels import, an upsert, an escalating
+ * project's judge edit). A big pool's read runs on a thread (assignment/pool-read.ts: 9M labels took the event loop
+ * for 14 s, during which every annotator of every project waited); its live pool keeps serving meanwhile: leases
+ * out are handed again, submitted, released and kept alive, and the labels it commits are kept and added to the new
+ * state when it is installed. New tasks of that project wait for the install (the new state may forbid what the
+ * old would hand out: a lower redundancy, an imported label), without holding up anything else.
+ */
+import type { Project } from '../../shared/views';
+import type { PoolSettings } from '../assignment/leases';
+import type { ProjectPool } from '../assignment/pool';
+import { readPool, type PoolRead, type ReadOptions } from '../assignment/pool-read';
+
+/**
+ * A pool with at least `from` items and labels is read again on a thread: below it, a read takes ~0.1 s. `chunk`
+ * and `paused`: the read's options (pool-read.ts), for tests.
+ */
+export const REBUILD_ON_THREAD: { from: number } & ReadOptions = { from: 200_000 };
+
+interface Pending {
+  read: PoolRead;
+  /** Claims waiting for the install. */
+  waiters: Array<() => void>;
+}
+
+export class PoolRebuilds {
+  private readonly pending = new Map<number, Pending>();
+
+  /** `dbFile`: the database's file (null for an in-memory one: every read is then on the event loop). */
+  constructor(private readonly dbFile: string | null) {}
+
+  /** Whether this pool's read goes on a thread. */
+  offThread(pool: ProjectPool): boolean {
+    return this.dbFile !== null && pool.totalItems + pool.labelCount.human + pool.labelCount.llm >= REBUILD_ON_THREAD.from;
+  }
+
+  /** Whether the project's pool is being read again. */
+  has(projectId: number): boolean {
+    return this.pending.has(projectId);
+  }
+
+  /** Resolves once the project's pool is not being read again (at once if it is not). */
+  settled(projectId: number): Promise<void> {
+    const p = this.pending.get(projectId);
+    return p ? new Promise((resolve) => p.waiters.push(resolve)) : Promise.resolve();
+  }
+
+  /**
+   * Reads the project's pool again on a thread (a read under way starts over: the record changed again), then
+   * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop).
+   */
+  start(project: Project, pool: ProjectPool, settings: PoolSettings, installed: () => void, failed: (e: Error) => void): void {
+    const waiters = this.stop(project.id);
+    pool.keepCommits();
+    const b = pool.build(settings);
+    const read = readPool(this.dbFile!, project, b, { chunk: REBUILD_ON_THREAD.chunk, paused: REBUILD_ON_THREAD.paused });
+    const p: Pending = { read, waiters };
+    this.pending.set(project.id, p);
+    const end = (then: () => void) => {
+      if (this.pending.get(project.id) !== p) return;
+      this.pending.delete(project.id);
+      try {
+        then();
+      } finally {
+        for (const w of p.waiters) w();
+      }
+    };
+    read.done.then(
+      () => end(() => (pool.install(b), installed())),
+      (e: Error) => end(() => failed(e)),
+    );
+  }
+
+  /** Stops the project's read (its pool is read on the event loop, or forgotten); waiting claims go on. */
+  cancel(projectId: number): void {
+    for (const w of this.stop(projectId)) w();
+  }
+
+  /** Stops a read under way; returns the claims waiting for it. */
+  private stop(projectId: number): Array<() => void> {
+    const p = this.pending.get(projectId);
+    if (!p) return [];
+    this.pending.delete(projectId);
+    p.read.cancel();
+    return p.waiters;
+  }
+}

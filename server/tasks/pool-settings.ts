@@ -1,0 +1,52 @@
+/** What a project's assignment pool runs by, read from its settings and its judges' registrations. */
+import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
+import type { Project } from '../../shared/views';
+import type { Db } from '../db/database';
+import type { AnnotatorsRepo } from '../annotators/annotators.repo';
+import { judgeConfig } from '../judges/judges.repo';
+import type { LabelsRepo } from '../labels/labels.repo';
+import type { PoolSettings } from '../assignment/leases';
+import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
+
+type Annotator = ReturnType<AnnotatorsRepo['get']>;
+
+/** The pool settings of a project, with its escalation cascade read from the judges' registrations. */
+export function poolSettingsOf(p: Project, annotator: (id: number) => Annotator): PoolSettings {
+  return {
+    pairwise: p.type === 'pairwise',
+    redundancy: p.redundancy,
+    goldRate: p.gold_rate,
+    maxPerAnnotator: p.max_per_annotator,
+    leaseMs: { human: p.lease_seconds.human * 1000, llm: p.lease_seconds.llm * 1000 },
+    routing: routingPlan(p, annotator),
+  };
+}
+
+/**
+ * The cascade of an `escalate` project: its routing's judges that are still this project's and not archived (an
+ * archived judge is passed over: its token is refused, so items would wait for it for ever); null when none is left.
+ */
+function routingPlan(p: Project, annotator: (id: number) => Annotator): RoutingPlan | null {
+  if (p.routing?.mode !== 'escalate') return null;
+  const judges: CascadeJudge[] = [];
+  for (const id of p.routing.judges) {
+    const a = annotator(id);
+    if (!a || a.project_id !== p.id || a.kind !== 'llm' || a.archived_at !== null) continue;
+    const c = judgeConfig(a);
+    judges.push({ id, swap: c.swap ?? false, samples: c.samples ?? 1 });
+  }
+  if (judges.length === 0) return null;
+  return { projectId: p.id, pairwise: p.type === 'pairwise', routing: p.routing, judges, minItems: REPORT_TEST_DEFAULTS.minItems };
+}
+
+/** Whether a pool read under `a` would be the one read under `b`: all alike but the lease lengths. */
+export function samePool(a: PoolSettings, b: PoolSettings): boolean {
+  return JSON.stringify({ ...a, leaseMs: null }) === JSON.stringify({ ...b, leaseMs: null });
+}
+
+/** The file of the database the labels are in, or null for an in-memory one. */
+export function databaseFile(labels: LabelsRepo): string | null {
+  // LabelsRepo keeps its connection to itself; the pool's reading thread opens the same file.
+  const db = (labels as unknown as { db?: Db }).db;
+  return db && !db.memory && db.name ? db.name : null;
+}

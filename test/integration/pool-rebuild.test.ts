@@ -1,0 +1,99 @@
+/**
+ * A loaded pool read again on a thread (issue 14: server/tasks/pool-rebuilds.ts): while it is read, tasks already
+ * out are submitted and their labels committed; new tasks wait for the new state. The pool installed ends as a fresh
+ * read of the record would: the same progress as after a restart, no label counted twice or lost (every item gets
+ * exactly its redundancy of human labels, nobody is handed an item they labelled, the judge's walk neither repeats
+ * nor skips a task).
+ */
+import type { SessionInfo, Task } from '../../shared/protocol';
+import { REBUILD_ON_THREAD } from '../../server/tasks/pool-rebuilds';
+import { JudgeWorker } from '../../judge-worker/worker';
+import { invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
+
+const servers = serversPerTest();
+const defaults = { ...REBUILD_ON_THREAD };
+beforeEach(() => (REBUILD_ON_THREAD.from = 0));
+afterEach(() => Object.assign(REBUILD_ON_THREAD, defaults, { chunk: undefined, paused: undefined }));
+
+/** The next read on a thread stops after its first chunk (its snapshot open) until `go` is called. */
+function pauseNextRead(): { reading: Promise<void>; go(): void } {
+  let started!: () => void;
+  let go!: () => void;
+  const reading = new Promise<void>((r) => (started = r));
+  const going = new Promise<void>((r) => (go = r));
+  REBUILD_ON_THREAD.chunk = 2;
+  REBUILD_ON_THREAD.paused = () => (started(), going);
+  return { reading, go };
+}
+
+async function labelAll(c: Client, prefix: string, max = 100): Promise<string[]> {
+  const items: string[] = [];
+  for (let k = 0; k < max; k++) {
+    const t = await ok<Task | null>(c, 'task:next');
+    if (!t) break;
+    await ok(c, 'label:submit', { leaseId: t.leaseId, value: k % 3 ? 'A' : 'B', clientLabelId: `${prefix}-${k}` });
+    items.push(t.item.id);
+  }
+  return items;
+}
+
+const progressOf = async (s: TestServer, pid: number) => {
+  const r = await s.api('GET', `/api/projects/${pid}/progress`);
+  return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
+};
+
+test('labels committed while the pool is read again on a thread are in the pool installed, once', async () => {
+  let s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(12));
+  const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'baseline:first', swap: true })).body as { id: number; token: string };
+  const token = await invite(s, pid);
+  const [ann, bob, carl] = await Promise.all(['ann', 'bob', 'carl'].map((worker) => s.connect({ token, worker })));
+  const bobs = await labelAll(bob!, 'b0', 5);
+  const j = await s.connect({ token: judge.token });
+  const judged = await labelAll(j, 'j0', 6);
+  // Tasks out when the settings change: ann's and the judge's, submitted while the pool is read again.
+  const held = await ok<Task>(ann!, 'task:next');
+  const judgeHeld = await ok<Task>(j, 'task:next');
+
+  const read = pauseNextRead();
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 3 })).status).toBe(200);
+  expect((await ok<SessionInfo>(carl!, 'session:get')).waiting).toBe(true); // being read again
+  const carlsNext = ok<Task | null>(carl!, 'task:next'); // waits for the new state
+  await read.reading; // the thread's snapshot is open: these two labels are not in it
+  await ok(ann!, 'label:submit', { leaseId: held.leaseId, value: 'A', clientLabelId: 'held' });
+  await ok(j, 'label:submit', { leaseId: judgeHeld.leaseId, value: 'A', clientLabelId: 'judge-held' });
+  read.go();
+  const carls = await carlsNext;
+  expect(carls).not.toBeNull();
+  expect((await ok<SessionInfo>(carl!, 'session:get')).waiting).toBe(false);
+  const installed = await progressOf(s, pid);
+  expect(installed.labels).toEqual({ human: 6, llm: 7 });
+
+  // Everyone labels what is left: each item ends with exactly 3 human labels, nobody is handed an item twice.
+  await ok(carl!, 'label:submit', { leaseId: carls!.leaseId, value: 'B', clientLabelId: 'carl-first' });
+  const done = { ann: [held.item.id, ...(await labelAll(ann!, 'a1'))], bob: [...bobs, ...(await labelAll(bob!, 'b1'))], carl: [carls!.item.id, ...(await labelAll(carl!, 'c1'))] };
+  for (const ids of Object.values(done)) expect(new Set(ids).size).toBe(ids.length);
+  const perItem = s.db.prepare("SELECT count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id").all(pid) as Array<{ n: number }>;
+  expect(perItem.map((r) => r.n)).toEqual(Array(12).fill(3));
+  // The judge's walk restarts over the new state: it does each (item, order) once, the one submitted meanwhile too.
+  const summary = await new JudgeWorker({ server: s.url, token: judge.token }).run();
+  expect(summary.progress).toEqual({ done: 24, target: 24 });
+  expect(s.db.prepare('SELECT count(*) AS n, count(DISTINCT item_id || slot) AS d FROM labels WHERE annotator_id = ?').get(judge.id)).toEqual({ n: 24, d: 24 });
+  expect(judged).toHaveLength(6);
+  const before = await progressOf(s, pid);
+  for (const c of [ann, bob, carl, j]) c!.disconnect();
+  s = await servers.restart(s);
+  expect(await progressOf(s, pid)).toEqual(before);
+});
+
+test('a settings change that leaves the pool as it was reads nothing again', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(3));
+  const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
+  await labelAll(ann, 'a0', 1);
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { name: 'Renamed', lease_seconds: { human: 900 } })).status).toBe(200);
+  expect((await ok<SessionInfo>(ann, 'session:get')).waiting).toBe(false);
+  const t = await ok<Task>(ann, 'task:next');
+  expect(t.expiresAt - s.clock.now).toBe(900_000);
+  expect((await progressOf(s, pid)).labels).toEqual({ human: 1, llm: 0 });
+});

@@ -1,0 +1,52 @@
+/**
+ * A read of the record installed into a live pool (pool.ts `install`, issue 14): labels the live pool committed while
+ * the record was read are added once, whether the read saw them or not; leases and lapses stay; the result is the
+ * pool a fresh load of the same record gives.
+ */
+import { ProjectPool } from '../../../server/assignment/pool';
+import { humanDone, itemRows, leaseOf, poolSettings, seeded, type DoneRow } from './pool-fixtures';
+
+const settings = poolSettings({ redundancy: 2, pairwise: true });
+const plan = { swap: true, samples: 1, maxLeases: 4 };
+const judgeDone = (annotatorId: number, itemId: number, slot: string): DoneRow => ({ annotator_id: annotatorId, item_id: itemId, slot, kind: 'llm', value: 'A' });
+
+function rebuilt(pool: ProjectPool, record: DoneRow[]): void {
+  const b = pool.build(settings);
+  b.items(itemRows({ items: 4 }));
+  for (const d of record) d.kind === 'human' ? b.human(d.annotator_id, d.item_id, d.value) : b.judge(d.annotator_id, d.item_id, d.slot, d.value, null);
+  pool.install(b);
+}
+
+/** What the pool hands out from here: each human's items until none is left, the judge's tasks. */
+function drain(pool: ProjectPool): string[] {
+  const out: string[] = [];
+  for (const h of [1, 2, 3])
+    for (let l = pool.claimHuman(h, 0); l && l !== 'limit'; l = pool.claimHuman(h, 0)) (out.push(`${h}:${l.itemId}`), pool.commit(l, 'A'));
+  for (let l = pool.claimJudge(9, plan, 0); l && l !== 'limit'; l = pool.claimJudge(9, plan, 0)) (out.push(`9:${l.itemId}:${l.slot}`), pool.commit(l, 'A'));
+  return out.sort();
+}
+
+test('labels committed during a read are counted once, read or not; the pool installed is a fresh load of the record', () => {
+  const record = [humanDone(1, 1, 'A'), humanDone(2, 1, 'B'), judgeDone(9, 1, 'AB#0')];
+  const pool = new ProjectPool(settings, seeded(2));
+  pool.load(settings, itemRows({ items: 4 }), null, record);
+  const a = leaseOf(pool.claimHuman(1, 0));
+  const b = leaseOf(pool.claimHuman(2, 0));
+  const j = leaseOf(pool.claimJudge(9, plan, 0));
+  const kept = leaseOf(pool.claimHuman(3, 0));
+  pool.keepCommits();
+  pool.commit(a, 'A'); // committed before the read's snapshot: the read sees it too
+  pool.commit(b, 'B'); // after it: only the pool has it
+  pool.commit(j, 'A');
+  const after = [...record, humanDone(1, a.itemId, 'A'), judgeDone(9, j.itemId, j.slot)];
+  rebuilt(pool, after);
+  expect(pool.labelCount).toEqual({ human: 4, llm: 2 });
+  expect(pool.leases.get(kept.id)).toBe(kept); // still out, still holding its place
+  pool.release(kept);
+
+  const all = [...after, humanDone(2, b.itemId, 'B')];
+  const fresh = new ProjectPool(settings, seeded(2));
+  fresh.load(settings, itemRows({ items: 4 }), null, all);
+  expect([pool.labelsPerItem, pool.complete]).toEqual([fresh.labelsPerItem, fresh.complete]);
+  expect(drain(pool)).toEqual(drain(fresh));
+});
