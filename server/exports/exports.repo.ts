@@ -69,8 +69,14 @@ export class ExportsRepo {
   private readonly annotatorsStmt;
   private readonly conversationStmt;
   private readonly trainingStmt;
+  private readonly itemSkip;
+  private readonly labelSkip;
+  private readonly itemSpanStmt;
+  /** The database file, for an export's threads to open read-only (null for a database in memory). */
+  readonly file: string | null;
 
   constructor(db: Db) {
+    this.file = db.memory ? null : db.name;
     // The page's adjudications are read apart (few items have one): a LEFT JOIN probed the table once per item,
     // a third of the page's read at a million items.
     this.itemsPage = db.prepare<[number, number, number], ExportItemRow>(
@@ -105,6 +111,13 @@ export class ExportsRepo {
       'SELECT item_id, annotator_id, value, rationale, shown_order, sample, meta FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
     );
     this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
+    // A threaded export's share (share.ts): the id the n-th row after a page ends at, on the orders of the pages' reads.
+    this.itemSkip = db.prepare<[number, number, number], number>('SELECT id FROM items WHERE project_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck();
+    this.labelSkip = db.prepare<[number, number, number], number>('SELECT id FROM labels WHERE +project_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck();
+    // Two probes of items_project_order: at least the project's item count (its ids may interleave with others').
+    this.itemSpanStmt = db
+      .prepare<[number, number], number | null>('SELECT (SELECT max(id) FROM items WHERE project_id = ?) - (SELECT min(id) FROM items WHERE project_id = ?) + 1')
+      .pluck();
   }
 
   /** A keyset page of the project's items with their adjudications. */
@@ -147,5 +160,17 @@ export class ExportsRepo {
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
     return this.labelsPage.all(projectId, afterId, limit);
+  }
+  /** The id of the project's `n`-th item (n ≥ 1) after `afterId` in id order, null when there are fewer. */
+  itemAfter(projectId: number, afterId: number, n: number): number | null {
+    return this.itemSkip.get(projectId, afterId, n - 1) ?? null;
+  }
+  /** The id of the project's `n`-th label (n ≥ 1) after `afterId` in id order, null when there are fewer. */
+  labelAfter(projectId: number, afterId: number, n: number): number | null {
+    return this.labelSkip.get(projectId, afterId, n - 1) ?? null;
+  }
+  /** The span of the project's item ids (max − min + 1; 0 with no item): its item count or more. */
+  itemSpan(projectId: number): number {
+    return this.itemSpanStmt.get(projectId, projectId) ?? 0;
   }
 }

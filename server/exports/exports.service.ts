@@ -19,6 +19,8 @@ import type { DecisionOf } from './routed-gold';
 import { goldPages, type GoldRow } from './gold';
 import { goldJson } from './gold-json';
 import { Pace } from './pace';
+import { sharePages, type Share } from './share';
+import { threadChunks, THREADS } from './export-thread';
 
 export const ExportQuery = z.object({
   kind: z.enum(EXPORT_KINDS).default('gold'),
@@ -70,8 +72,22 @@ export class ExportsService {
    * (ReportsService.consensus); under majority it is null. `columns` are {@link columns}'.
    */
   stream(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
+    const threads = this.threads(project, q);
+    if (threads) return threadChunks({ dbFile: this.repo.file!, project, q, consensus: this.goldConsensus(project, q, consensus), columns }, threads);
     const chunks = this.chunks(project, q, consensus, columns);
     return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<Uint8Array>);
+  }
+
+  /**
+   * How many threads build the export's text (export-thread.ts), 0 for none: a gold or labels export in JSONL or CSV
+   * of a project of at least THREADS.minItems items in a database file, gold without routing (a routed record asks the
+   * live router, which lives on the main thread). Smaller exports are built here in 5 ms steps (a thread's start costs
+   * ~0.3 s).
+   */
+  private threads(project: Project, q: ExportQuery): number {
+    if (this.repo.file === null || q.format === 'parquet' || (q.kind !== 'gold' && q.kind !== 'labels')) return 0;
+    if (q.kind === 'gold' && project.routing) return 0;
+    return this.repo.itemSpan(project.id) >= THREADS.minItems ? THREADS.count : 0;
   }
 
   /**
@@ -95,12 +111,39 @@ export class ExportsService {
    * export's `columns` ({@link columns}, asked once: a gold export's looks for conversation items).
    */
   *chunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<Uint8Array | RecordPage> {
-    if (q.kind === 'labels') yield* this.labelChunks(project, q, columns);
-    else if (q.kind !== 'gold') yield* trainingChunks(this.repo, project, q, consensus, columns);
-    else yield* this.goldChunks(project, q, q.method === 'majority' || project.type === 'ranking' ? null : consensus, columns);
+    if (q.kind !== 'labels' && q.kind !== 'gold') {
+      yield* trainingChunks(this.repo, project, q, consensus, columns);
+      return;
+    }
+    const pace = new Pace();
+    const { pages, csvRow } = this.recordPages(project, q, this.goldConsensus(project, q, consensus), null, pace);
+    yield* encode(pages, q.format, columns, csvRow, pace);
   }
 
-  private *labelChunks(project: Project, q: ExportQuery, columns: Column[]): Generator<Uint8Array | RecordPage> {
+  /** The consensus a gold export uses: none under majority or for a ranking project (its gold is the mean rank). */
+  private goldConsensus(project: Project, q: ExportQuery, consensus: Consensus | null): Consensus | null {
+    return q.kind !== 'gold' || q.method === 'majority' || project.type === 'ranking' ? null : consensus;
+  }
+
+  /**
+   * A gold or labels export's records, a page of them for each page of rows read (maybe none), and how a CSV row is
+   * made of a record. Pages are read in `pace`'s steps, or, in an export's thread, its `share` of them.
+   */
+  recordPages(project: Project, q: ExportQuery, consensus: Consensus | null, share: Share | null, pace: Pace | null): { pages: Iterable<object[]>; csvRow?: (r: object) => object } {
+    const pid = project.id;
+    if (q.kind === 'labels') {
+      const rows = share
+        ? sharePages(share, (after, n) => this.repo.labels(pid, after, n), (after, n) => this.repo.labelAfter(pid, after, n), (l) => l.id)
+        : keysetPages((after) => this.repo.labels(pid, after, pace!.next()));
+      return { pages: this.labelPages(project, q, rows) };
+    }
+    const items = share
+      ? sharePages(share, (after, n) => this.repo.items(pid, after, n), (after, n) => this.repo.itemAfter(pid, after, n), (it) => it.id)
+      : keysetPages((after) => this.repo.items(pid, after, pace!.next()));
+    return this.goldPages(project, q, consensus, items);
+  }
+
+  private *labelPages(project: Project, q: ExportQuery, pages: Iterable<ExportLabelRow[]>): Generator<object[]> {
     // A judge's registration, read once per judge: the model and template of labels whose meta does not name them.
     const registrations = new Map<number, JudgeRegistration>();
     const registration = (l: ExportLabelRow): JudgeRegistration => {
@@ -108,20 +151,17 @@ export class ExportsService {
       if (!r) registrations.set(l.annotator_id, (r = l.kind === 'llm' ? objectOf(l.config) : {}));
       return r;
     };
-    const pace = new Pace();
-    const pages = keysetPages((after) => this.repo.labels(project.id, after, pace.next()));
     const record = labelRecords();
     if (project.type !== 'ranking') {
-      yield* encode(mapPages(pages, (l) => record(l, registration(l))), q.format, columns, undefined, pace);
+      yield* mapPages(pages, (l) => record(l, registration(l)));
       return;
     }
     // Ranking labels: the display order and scores last, as the label import takes them (lists; JSON text in a CSV).
     const csv = q.format === 'csv';
-    const ranked = (l: ExportLabelRow) => ({ ...record(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) });
-    yield* encode(mapPages(pages, ranked), q.format, columns, undefined, pace);
+    yield* mapPages(pages, (l) => ({ ...record(l, registration(l)), permutation: listOf(l.permutation, csv), scores: listOf(l.scores, csv) }));
   }
 
-  private *goldChunks(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): Generator<Uint8Array | RecordPage> {
+  private goldPages(project: Project, q: ExportQuery, consensus: Consensus | null, items: Iterable<ExportItemRow[]>): { pages: Iterable<object[]>; csvRow: (r: object) => object } {
     if (q.method !== 'majority' && project.type !== 'ranking' && !consensus) throw new Error(`goldChunks: a ${q.method} export needs the model's consensus`);
     // An escalating project's records say who decided them (its columns do), even with no cascade judge left to decide.
     // Only a project with routing has a router to ask: asking loads the project's assignment state (seconds at 1M items).
@@ -134,7 +174,8 @@ export class ExportsService {
     // A CSV record is not used again once it is a row: its JSON-typed cells are set in place (a copy of every
     // record with a spread cost ~4 s of the gold CSV's 32 s CPU at a million records, and its garbage). A member the
     // record lacks stays absent (an empty cell either way).
-    const csvRow = (r: GoldRow): object => {
+    const csvRow = (record: object): object => {
+      const r = record as GoldRow;
       const row = r as unknown as Record<string, unknown>;
       for (const k of JSON_CELLS) if (row[k] !== undefined) row[k] = json(row[k]);
       row.labels = writer.labels(r.labels);
@@ -143,8 +184,7 @@ export class ExportsService {
     };
     // Conversation items' columns come last, and only in a project that has such items (a CSV's header and a Parquet
     // schema are fixed first): `columns` has them then.
-    const pace = new Pace();
-    yield* encode(goldPages(this.repo, project, q, consensus, route, pace), q.format, columns, csvRow, pace);
+    return { pages: goldPages(this.repo, project, q, consensus, route, items), csvRow };
   }
 }
 
@@ -165,9 +205,8 @@ function* mapPages<T, R>(pages: Iterable<T[]>, f: (x: T) => R): Generator<R[]> {
  * rows with the header before the first (a CSV export with no record is its header alone), each record through
  * `csvRow`; or, for Parquet, the records themselves with their
  * typed columns (parquet.ts encodes them; the first page is yielded even when empty, so the file has its schema).
- * A page with no record yields nothing otherwise. Text goes out as UTF-8 bytes: a string written to the response
- * is measured (Buffer.byteLength) and then encoded, twice the work. Each page's work, from reading it to its chunk,
- * is timed for `pace`, which sizes the next.
+ * A page with no record yields nothing otherwise. Each page's work, from reading it to its chunk, is timed for
+ * `pace`, which sizes the next.
  */
 export function* encode<R>(
   pages: Iterable<R[]>,
@@ -181,12 +220,7 @@ export function* encode<R>(
   for (const records of pages) {
     let chunk: Uint8Array | RecordPage | null = null;
     if (records.length > 0) {
-      if (format === 'jsonl') {
-        let text = '';
-        for (const r of records) text += JSON.stringify(r) + '\n';
-        chunk = Buffer.from(text);
-      } else if (format === 'parquet') chunk = { columns, rows: records as Array<Record<string, unknown>> };
-      else chunk = Buffer.from(toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columnNames(columns), first));
+      chunk = format === 'parquet' ? { columns, rows: records as Array<Record<string, unknown>> } : Buffer.from(pageText(records, format, columns, csvRow, first));
       first = false;
     }
     pace?.took(performance.now() - start);
@@ -195,6 +229,17 @@ export function* encode<R>(
   }
   if (first && format === 'csv') yield Buffer.from(toCsv([], columnNames(columns), true));
   if (first && format === 'parquet') yield { columns, rows: [] };
+}
+
+/**
+ * A page of records as text: JSON lines, or CSV rows (each record through `csvRow`, the header first when asked).
+ * Sent as UTF-8 bytes: a string written to the response is measured (Buffer.byteLength) and then encoded, twice the work.
+ */
+export function pageText<R>(records: readonly R[], format: 'jsonl' | 'csv', columns: Column[], csvRow: (r: R) => object = (r) => r as object, header = false): string {
+  if (format === 'csv') return toCsv(records.map(csvRow) as Array<Record<string, unknown>>, columnNames(columns), header);
+  let text = '';
+  for (const r of records) text += JSON.stringify(r) + '\n';
+  return text;
 }
 
 type JudgeRegistration = Record<string, unknown>;

@@ -8,23 +8,22 @@ import type { Consensus } from '../reports/consensus';
 import { tally } from '../../shared/stats/votes';
 import { conversationFields, type ConversationFields } from './conversation-fields';
 import type { ExportItemRow, ExportsRepo } from './exports.repo';
-import type { Pace } from './pace';
 import { decideRanking, type ExportLabel } from './ranking-gold';
 import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
-import { annotatorVotes, decide, keysetPages, type ExportQuery } from './exports.service';
+import { annotatorVotes, decide, type ExportQuery } from './exports.service';
 
 export type GoldRow = GoldRecord & ConversationFields;
 /** An escalating project's judge decisions with the judges' keys (records say who decided them). */
 export type Route = { of: DecisionOf; key: (judgeId: number) => string | undefined };
 
-/** The gold records of each page of items (some pages may have none). */
-export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, route: Route | null, pace: Pace): Generator<GoldRow[]> {
+/** The gold records of each page of the project's items, in id order (some pages may have none; `[]` is yielded then). */
+export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, consensus: Consensus | null, route: Route | null, itemPages: Iterable<ExportItemRow[]>): Generator<GoldRow[]> {
   const annotators = repo.annotators(project.id);
   const metaOf = parsedMeta();
   // Without routing a record uses only the labels of annotators taking part (humans, judges too with include_llm):
   // only theirs are read. A routed record also reads the judges' labels (routed-gold.ts).
   const readOf = route ? null : [...annotators].flatMap(([id, a]) => (!a.excluded && (q.include_llm || a.kind === 'human') ? [id] : []));
-  for (const items of keysetPages((after) => repo.items(project.id, after, pace.next()))) {
+  for (const items of itemPages) {
     // Ordered by item id, so a page's labels come in its items' order; ids in the range may be other projects' items.
     const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
     const records: GoldRow[] = [];

@@ -1,0 +1,51 @@
+/**
+ * A thread of a big export (export-thread.ts): reads its share of the pages on a read-only connection of its own,
+ * builds each page's records and text as the main thread would, and sends the page's bytes, transferred, as long as
+ * the main thread has asked for pages (credit). The CSV header is the main thread's. Stopped by the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { ExportsRepo } from './exports.repo';
+import { ExportsService, pageText } from './exports.service';
+import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-thread';
+
+const d = workerData as ExportWorkerData;
+const port = parentPort!;
+const send = (m: FromExportWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const encoder = new TextEncoder();
+let credit = 0;
+let next: (() => void) | null = null;
+
+try {
+  const db = new Database(d.dbFile, { readonly: true, fileMustExist: true });
+  const { pages, csvRow } = new ExportsService(new ExportsRepo(db)).recordPages(d.project, d.q, d.consensus, d.share, null);
+  const format = d.q.format === 'csv' ? 'csv' : 'jsonl';
+  const it = pages[Symbol.iterator]();
+  next = () => {
+    for (; credit > 0; credit--) {
+      const page = it.next();
+      if (page.done) {
+        credit = 0;
+        next = null;
+        db.close();
+        send({ type: 'end' });
+        return;
+      }
+      // A fresh buffer of the text's exact size (TextEncoder's), so it can be transferred.
+      const bytes = page.value.length > 0 ? encoder.encode(pageText(page.value, format, d.columns, csvRow)) : new Uint8Array(0);
+      send({ type: 'page', bytes }, [bytes.buffer as ArrayBuffer]);
+    }
+  };
+} catch (e) {
+  send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+}
+
+port.on('message', (m: ToExportWorker) => {
+  credit += m.credit;
+  try {
+    next?.();
+  } catch (e) {
+    next = null;
+    send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+});
