@@ -97,16 +97,18 @@ export class HumanPool {
   }
 
   /** The live human leases (kept over a reload) hold their places on their items again. */
-  holdLeases(): void {
+  holdLeases(indexed = false): void {
     for (const l of this.book.live.values()) {
       const row = l.kind === 'human' ? this.items.rowOf(l.itemId) : -1;
-      if (row >= 0) this.items.leased[row]!++;
+      if (row < 0) continue;
+      this.items.leased[row]!++;
+      if (indexed) this.place(this.items.view(row));
     }
   }
 
-  /** Files the items (their stored labels and held leases counted) in the buckets: all, or those from `from` on. */
-  index(from = 0): void {
-    for (let i = from; i < this.items.n; i++) {
+  /** Files the items (their stored labels and held leases counted) in the buckets: all, or those from `from` (up to `to`) on. */
+  index(from = 0, to = this.items.n): void {
+    for (let i = from; i < to; i++) {
       const s = this.items.view(i);
       if (s.gold) this.goldItems++;
       if (this.need.closed(s)) this.complete++;
@@ -114,6 +116,15 @@ export class HumanPool {
       this.place(s);
     }
     for (let k = 0; k < this.perItem.length; k++) this.perItem[k] ??= 0;
+  }
+
+  /** A label added once the items are filed, with no lease (committed while the pool was read again); false if known. */
+  added(annotatorId: number, row: number, value: unknown): boolean {
+    if (!this.mark(annotatorId, row)) return false;
+    const s = this.items.view(row);
+    this.scoreGold(this.human(annotatorId), s, value);
+    this.counted(s, value, annotatorId);
+    return true;
   }
 
   /**
@@ -272,16 +283,21 @@ export class HumanPool {
     if (s) h.done.add(row);
     this.scoreGold(h, s, value);
     if (s) {
-      // A label that breaks unanimity reopens its item: `place` files it in a list drawn before fresh items.
-      const was = this.need.closed(s);
       s.leased--;
-      this.perItem[s.labels]!--;
-      s.labels++;
-      this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
-      this.need.vote(s, value, lease.annotatorId);
-      const is = this.need.closed(s);
-      if (is !== was) this.complete += is ? 1 : -1;
-      this.place(s);
+      this.counted(s, value, lease.annotatorId);
     }
+  }
+
+  /** One more human label on a filed item: counted, voted, and the item filed again. */
+  private counted(s: ItemSlot, value: unknown, annotatorId: number): void {
+    // A label that breaks unanimity reopens its item: `place` files it in a list drawn before fresh items.
+    const was = this.need.closed(s);
+    this.perItem[s.labels]!--;
+    s.labels++;
+    this.perItem[s.labels] = (this.perItem[s.labels] ?? 0) + 1;
+    this.need.vote(s, value, annotatorId);
+    const is = this.need.closed(s);
+    if (is !== was) this.complete += is ? 1 : -1;
+    this.place(s);
   }
 }

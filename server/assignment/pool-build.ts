@@ -34,6 +34,10 @@ export class PoolBuild {
   private labelling = false;
   /** Under escalation, human labels' values wait here until every item's count is known (the router reads it). */
   private waiting: HumanRows | null = null;
+  /** Rows filed in the humans' buckets ahead of the install (a read on a thread, without escalation: {@link indexSome}). */
+  private filed = 0;
+  /** Every row is filed: the install only adds what came after (labels, leases). */
+  indexed = false;
 
   constructor(
     readonly settings: PoolSettings,
@@ -81,6 +85,7 @@ export class PoolBuild {
     if (!this.labelling) this.startLabels();
     const r = this.slots.rowOf(itemId);
     if (live && r < 0) return;
+    if (this.indexed) return void (this.humans.added(annotatorId, r, value) && this.labelCount.human++);
     if (!this.humans.mark(annotatorId, r)) return;
     if (this.counted && r >= 0) this.slots.labels[r]!++;
     this.labelCount.human++;
@@ -101,6 +106,20 @@ export class PoolBuild {
     if (!this.judges.restore(annotatorId, r, slot)) return;
     this.labelCount.llm++;
     if (this.router && r >= 0) this.router.judgeLabel(annotatorId, this.slots.view(r), value, certainty, false);
+  }
+
+  /**
+   * Files up to `rows` more items in the humans' buckets, ahead of the install (its leases are counted then); true
+   * once all are. Not under escalation, where the router's start decides where items go first (the install files them).
+   */
+  indexSome(rows: number): boolean {
+    if (this.router || this.settings.routing) return true;
+    if (!this.labelling) this.startLabels();
+    const to = Math.min(this.slots.n, this.filed + rows);
+    this.humans.index(this.filed, to);
+    this.filed = to;
+    this.indexed = to === this.slots.n;
+    return this.indexed;
   }
 
   /** Every label is in: human labels held back for the router are restored (their items' counts are final). */

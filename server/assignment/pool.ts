@@ -133,9 +133,9 @@ export class ProjectPool {
     if (!router) this.judges.walkOf = () => undefined;
     this.labelCount.human = b.labelCount.human;
     this.labelCount.llm = b.labelCount.llm;
-    this.humans.holdLeases();
+    this.humans.holdLeases(b.indexed);
     router?.start();
-    this.humans.index();
+    if (!b.indexed) this.humans.index();
     const model = this.humans.posterior.current;
     if (model !== b.model && model) this.usePosterior(model);
   }

@@ -17,6 +17,9 @@ import { readPool, type PoolRead, type ReadOptions } from '../assignment/pool-re
  */
 export const REBUILD_ON_THREAD: { from: number } & ReadOptions = { from: 200_000 };
 
+/** Items filed in the humans' buckets a turn of the event loop, once read. */
+const FILED_PER_TURN = 50_000;
+
 interface Pending {
   read: PoolRead;
   /** Claims waiting for the install. */
@@ -65,7 +68,11 @@ export class PoolRebuilds {
         for (const w of p.waiters) w();
       }
     };
-    read.done.then(
+    // Once read, the items are filed a slice a turn (~5 ms each); the install then adds only what came meanwhile.
+    const file = async () => {
+      while (this.pending.get(project.id) === p && !b.indexSome(FILED_PER_TURN)) await new Promise((r) => setImmediate(r));
+    };
+    read.done.then(file).then(
       () => end(() => (pool.install(b), installed())),
       (e: Error) => end(() => failed(e)),
     );

@@ -10,10 +10,12 @@ const settings = poolSettings({ redundancy: 2, pairwise: true });
 const plan = { swap: true, samples: 1, maxLeases: 4 };
 const judgeDone = (annotatorId: number, itemId: number, slot: string): DoneRow => ({ annotator_id: annotatorId, item_id: itemId, slot, kind: 'llm', value: 'A' });
 
-function rebuilt(pool: ProjectPool, record: DoneRow[]): void {
+/** `filed`: as a read on a thread does, the items are filed before the install (a slice at a time). */
+function rebuilt(pool: ProjectPool, record: DoneRow[], filed: boolean): void {
   const b = pool.build(settings);
   b.items(itemRows({ items: 4 }));
   for (const d of record) d.kind === 'human' ? b.human(d.annotator_id, d.item_id, d.value) : b.judge(d.annotator_id, d.item_id, d.slot, d.value, null);
+  if (filed) while (!b.indexSome(1));
   pool.install(b);
 }
 
@@ -26,7 +28,7 @@ function drain(pool: ProjectPool): string[] {
   return out.sort();
 }
 
-test('labels committed during a read are counted once, read or not; the pool installed is a fresh load of the record', () => {
+test.each([false, true])('labels committed during a read are counted once, read or not; the pool installed is a fresh load of the record (items filed ahead: %s)', (filed) => {
   const record = [humanDone(1, 1, 'A'), humanDone(2, 1, 'B'), judgeDone(9, 1, 'AB#0')];
   const pool = new ProjectPool(settings, seeded(2));
   pool.load(settings, itemRows({ items: 4 }), null, record);
@@ -39,7 +41,7 @@ test('labels committed during a read are counted once, read or not; the pool ins
   pool.commit(b, 'B'); // after it: only the pool has it
   pool.commit(j, 'A');
   const after = [...record, humanDone(1, a.itemId, 'A'), judgeDone(9, j.itemId, j.slot)];
-  rebuilt(pool, after);
+  rebuilt(pool, after, filed);
   expect(pool.labelCount).toEqual({ human: 4, llm: 2 });
   expect(pool.leases.get(kept.id)).toBe(kept); // still out, still holding its place
   pool.release(kept);
