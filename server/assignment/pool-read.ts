@@ -77,7 +77,7 @@ export function readPool(dbFile: string, project: { id: number; type: string }, 
     };
     worker.on('error', fail);
     worker.on('exit', (code) => !cancelled && fail(new Error(`The pool's reading thread ended early (${code})`)));
-    worker.on('message', (m: Message) => {
+    const take = (m: Message) => {
       if (cancelled) return;
       if (m.t === 'end') {
         cancelled = true;
@@ -95,10 +95,16 @@ export function readPool(dbFile: string, project: { id: number; type: string }, 
       } catch (e) {
         return fail(e as Error);
       }
+      worker.postMessage('more');
+    };
+    // Paused (a test): messages wait, in order, until the pause is over.
+    let held: Promise<void> | null = null;
+    worker.on('message', (m: Message) => {
+      if (held) return void (held = held.then(() => take(m)));
+      take(m);
       const wait = pause;
       pause = undefined;
-      if (wait) void wait().then(() => !cancelled && worker.postMessage('more'));
-      else worker.postMessage('more');
+      if (wait) held = wait();
     });
   });
   return {

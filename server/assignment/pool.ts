@@ -72,11 +72,14 @@ export class ProjectPool {
   readonly labelCount = { human: 0, llm: 0 };
   /** Escalation from judges to humans, when the project routes so (router.ts); null otherwise. */
   router: Router | null = null;
+  /** The settings of the state installed last (its rule, cap and gold rate; see `useLeaseMs`). */
+  settings: PoolSettings;
 
   constructor(
     settings: PoolSettings,
     private readonly random: () => number = Math.random,
   ) {
+    this.settings = settings;
     this.book = new LeaseBook(settings.leaseMs);
     this.leases = this.book.live;
     this.leaseCount = this.book.count;
@@ -126,6 +129,7 @@ export class ProjectPool {
     b.humans.adopt(this.humans);
     b.judges.adopt(this.judges);
     this.book.leaseMs = b.settings.leaseMs;
+    this.settings = b.settings;
     this.slots = b.slots;
     this.humans = b.humans;
     this.judges = b.judges;
@@ -161,6 +165,7 @@ export class ProjectPool {
   /** New lease lengths (for leases handed out from now). */
   useLeaseMs(ms: PoolSettings['leaseMs']): void {
     this.book.leaseMs = ms;
+    this.settings = { ...this.settings, leaseMs: ms };
   }
 
   /** The highest item id here (items are added in id order), 0 when there is none. */

@@ -3,8 +3,9 @@
  * project's judge edit). A big pool's read runs on a thread (assignment/pool-read.ts: 9M labels took the event loop
  * for 14 s, during which every annotator of every project waited); its live pool keeps serving meanwhile: leases
  * out are handed again, submitted, released and kept alive, and the labels it commits are kept and added to the new
- * state when it is installed. New tasks of that project wait for the install (the new state may forbid what the
- * old would hand out: a lower redundancy, an imported label), without holding up anything else.
+ * state when it is installed. New tasks come from it too when the change only relaxes the rules (pool-settings.ts
+ * `relaxes`: a higher redundancy or cap); otherwise they wait for the install (the new state may forbid what the old
+ * would hand out: a lower redundancy, an imported label), without holding up anything else.
  */
 import type { Project } from '../../shared/views';
 import type { PoolSettings } from '../assignment/leases';
@@ -22,6 +23,8 @@ const FILED_PER_TURN = 50_000;
 
 interface Pending {
   read: PoolRead;
+  /** The live pool may hand out new tasks meanwhile (the new state allows all it would). */
+  serving: boolean;
   /** Claims waiting for the install. */
   waiters: Array<() => void>;
 }
@@ -42,6 +45,11 @@ export class PoolRebuilds {
     return this.pending.has(projectId);
   }
 
+  /** Whether the project's pool is being read again and its live pool may hand out new tasks meanwhile. */
+  serving(projectId: number): boolean {
+    return this.pending.get(projectId)?.serving ?? false;
+  }
+
   /** Resolves once the project's pool is not being read again (at once if it is not). */
   settled(projectId: number): Promise<void> {
     const p = this.pending.get(projectId);
@@ -50,14 +58,16 @@ export class PoolRebuilds {
 
   /**
    * Reads the project's pool again on a thread (a read under way starts over: the record changed again), then
-   * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop).
+   * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop). `serving`:
+   * the live pool may hand out new tasks meanwhile (so may it still, if a read under way allowed it too).
    */
-  start(project: Project, pool: ProjectPool, settings: PoolSettings, installed: () => void, failed: (e: Error) => void): void {
+  start(project: Project, pool: ProjectPool, settings: PoolSettings, serving: boolean, installed: () => void, failed: (e: Error) => void): void {
+    serving &&= this.pending.get(project.id)?.serving ?? true;
     const waiters = this.stop(project.id);
     pool.keepCommits();
     const b = pool.build(settings);
     const read = readPool(this.dbFile!, project, b, { chunk: REBUILD_ON_THREAD.chunk, paused: REBUILD_ON_THREAD.paused });
-    const p: Pending = { read, waiters };
+    const p: Pending = { read, serving, waiters };
     this.pending.set(project.id, p);
     const end = (then: () => void) => {
       if (this.pending.get(project.id) !== p) return;

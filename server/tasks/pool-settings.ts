@@ -44,6 +44,22 @@ export function samePool(a: PoolSettings, b: PoolSettings): boolean {
   return JSON.stringify({ ...a, leaseMs: null }) === JSON.stringify({ ...b, leaseMs: null });
 }
 
+/**
+ * Whether all a pool run by `a` hands out, one run by `b` allows too, so the first may serve while the second is
+ * read: `b` only raises a fixed redundancy or the cap per annotator, or changes the gold rate (which mixes, never
+ * forbids) or lease lengths, and neither escalates.
+ */
+export function relaxes(a: PoolSettings, b: PoolSettings): boolean {
+  if (a.routing || b.routing || a.pairwise !== b.pairwise) return false;
+  if (typeof a.redundancy !== 'number' || typeof b.redundancy !== 'number' || b.redundancy < a.redundancy) return false;
+  return b.maxPerAnnotator === null || (a.maxPerAnnotator !== null && b.maxPerAnnotator >= a.maxPerAnnotator);
+}
+
+/** Items with their number of answers (a ranking project's: each lease shows them in an order of its own). */
+export function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: ReadonlyMap<number, number>): Generator<T & { answers: number | null }> {
+  for (const r of items) yield { ...r, answers: counts.get(r.id) ?? null };
+}
+
 /** The file of the database the labels are in, or null for an in-memory one. */
 export function databaseFile(labels: LabelsRepo): string | null {
   // LabelsRepo keeps its connection to itself; the pool's reading thread opens the same file.

@@ -21,12 +21,8 @@ import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate, type Handed } from './actor';
 import { Submissions } from './submissions';
 import { PoolRebuilds } from './pool-rebuilds';
-import { databaseFile, poolSettingsOf, samePool } from './pool-settings';
+import { databaseFile, poolSettingsOf, relaxes, samePool, withAnswers } from './pool-settings';
 import { taskItem, type FileSource } from './task-item';
-
-function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: ReadonlyMap<number, number>): Generator<T & { answers: number | null }> {
-  for (const r of items) yield { ...r, answers: counts.get(r.id) ?? null };
-}
 
 /**
  * The task protocol's rules: leasing, submitting, releasing and keeping tasks alive. Holds one assignment pool
@@ -174,9 +170,10 @@ export class TasksService {
 
   /**
    * Rebuilds a loaded project's pool from the database (after an import or a settings change). A big pool is read
-   * on a thread while it keeps serving (pool-rebuilds.ts); `pool:reloaded` is raised once the new state is in.
+   * on a thread while it keeps serving (pool-rebuilds.ts; new tasks too if the change `relaxed` its rules only);
+   * `pool:reloaded` is raised once the new state is in.
    */
-  reload(projectId: number): void {
+  reload(projectId: number, relaxed = false): void {
     const s = this.pools.get(projectId);
     if (s) {
       const project = this.projects.get(projectId);
@@ -184,7 +181,7 @@ export class TasksService {
       s.project = project;
       s.settings = this.poolSettings(project);
       if (this.rebuilds.has(projectId) || this.rebuilds.offThread(s.pool))
-        return this.rebuilds.start(project, s.pool, s.settings, () => this.reloaded(projectId), () => this.reloadNow(projectId));
+        return this.rebuilds.start(project, s.pool, s.settings, relaxed, () => this.reloaded(projectId), () => this.reloadNow(projectId));
       this.load(project, s.pool, s.settings);
     }
     this.reloaded(projectId);
@@ -207,7 +204,7 @@ export class TasksService {
     const s = this.pools.get(projectId);
     const project = s && this.projects.get(projectId);
     const settings = project && this.poolSettings(project);
-    if (!s || !project || !settings || this.rebuilds.has(projectId) || !samePool(s.settings, settings)) return this.reload(projectId);
+    if (!s || !project || !settings || this.rebuilds.has(projectId) || !samePool(s.settings, settings)) return this.reload(projectId, !!s && !!settings && relaxes(s.pool.settings, settings));
     s.project = project;
     s.settings = settings;
     s.pool.useLeaseMs(settings.leaseMs);
@@ -331,9 +328,11 @@ export class TasksService {
     const mine = pool.findLease(actor.annotatorId, (l) => !l.submitting && !handed.ids.has(l.id) && (human || !l.handedTo?.open));
     if (mine) return this.handOut(project, mine, actor, handed);
     if (actor.crowd && !this.crowd.mayClaim(actor.crowd.inviteId, actor.crowd.worker)) throw new AppError('forbidden', STUDY_FULL);
-    // The pool is being read again: a new task waits for the new state, which may forbid what this one would hand out.
-    if (this.rebuilds.has(actor.projectId)) return this.rebuilds.settled(actor.projectId).then(() => this.next(actor, handed));
-    const lease = human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
+    // The pool is being read again: a new task waits for the new state, unless it allows all this one hands out (and
+    // when this one has none left, as it may have more).
+    const rebuilding = this.rebuilds.has(actor.projectId);
+    const lease = rebuilding && !this.rebuilds.serving(actor.projectId) ? null : human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
+    if (lease === null && rebuilding) return this.rebuilds.settled(actor.projectId).then(() => this.next(actor, handed));
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
     if (lease === null) return null;

@@ -42,9 +42,9 @@ const progressOf = async (s: TestServer, pid: number) => {
   return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
 };
 
-test('labels committed while the pool is read again on a thread are in the pool installed, once', async () => {
+test('labels committed while the pool is read again on a thread are in the pool installed, once; new tasks wait for it', async () => {
   let s = await servers.server();
-  const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(12));
+  const pid = await makeProject(s, { redundancy: 3 }, pairwiseItems(12));
   const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'baseline:first', swap: true })).body as { id: number; token: string };
   const token = await invite(s, pid);
   const [ann, bob, carl] = await Promise.all(['ann', 'bob', 'carl'].map((worker) => s.connect({ token, worker })));
@@ -56,12 +56,14 @@ test('labels committed while the pool is read again on a thread are in the pool 
   const judgeHeld = await ok<Task>(j, 'task:next');
 
   const read = pauseNextRead();
-  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 3 })).status).toBe(200);
+  // A lower redundancy: the live pool may not hand out new tasks until the new state is in.
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2 })).status).toBe(200);
   expect((await ok<SessionInfo>(carl!, 'session:get')).waiting).toBe(true); // being read again
   const carlsNext = ok<Task | null>(carl!, 'task:next'); // waits for the new state
   await read.reading; // the thread's snapshot is open: these two labels are not in it
   await ok(ann!, 'label:submit', { leaseId: held.leaseId, value: 'A', clientLabelId: 'held' });
   await ok(j, 'label:submit', { leaseId: judgeHeld.leaseId, value: 'A', clientLabelId: 'judge-held' });
+  expect(await Promise.race([carlsNext.then(() => 'served'), new Promise((r) => setTimeout(() => r('waiting'), 100))])).toBe('waiting');
   read.go();
   const carls = await carlsNext;
   expect(carls).not.toBeNull();
@@ -69,12 +71,12 @@ test('labels committed while the pool is read again on a thread are in the pool 
   const installed = await progressOf(s, pid);
   expect(installed.labels).toEqual({ human: 6, llm: 7 });
 
-  // Everyone labels what is left: each item ends with exactly 3 human labels, nobody is handed an item twice.
+  // Everyone labels what is left: each item ends with exactly 2 human labels, nobody is handed an item twice.
   await ok(carl!, 'label:submit', { leaseId: carls!.leaseId, value: 'B', clientLabelId: 'carl-first' });
   const done = { ann: [held.item.id, ...(await labelAll(ann!, 'a1'))], bob: [...bobs, ...(await labelAll(bob!, 'b1'))], carl: [carls!.item.id, ...(await labelAll(carl!, 'c1'))] };
   for (const ids of Object.values(done)) expect(new Set(ids).size).toBe(ids.length);
   const perItem = s.db.prepare("SELECT count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id").all(pid) as Array<{ n: number }>;
-  expect(perItem.map((r) => r.n)).toEqual(Array(12).fill(3));
+  expect(perItem.map((r) => r.n)).toEqual(Array(12).fill(2));
   // The judge's walk restarts over the new state: it does each (item, order) once, the one submitted meanwhile too.
   const summary = await new JudgeWorker({ server: s.url, token: judge.token }).run();
   expect(summary.progress).toEqual({ done: 24, target: 24 });
@@ -84,6 +86,31 @@ test('labels committed while the pool is read again on a thread are in the pool 
   for (const c of [ann, bob, carl, j]) c!.disconnect();
   s = await servers.restart(s);
   expect(await progressOf(s, pid)).toEqual(before);
+});
+
+test('while a higher redundancy is read in, the live pool hands out what it allows, and the rest once it is in', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(6));
+  const token = await invite(s, pid);
+  const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
+  const anns = await labelAll(ann!, 'a0', 4);
+  const read = pauseNextRead();
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2 })).status).toBe(200);
+  await read.reading;
+  // Served at once from the live pool (redundancy 1): only the two items nobody has labelled.
+  const during = [await ok<Task>(bob!, 'task:next'), await ok<Task>(bob!, 'task:next')];
+  for (const t of during) expect(anns).not.toContain(t.item.id);
+  for (const [k, t] of during.entries()) await ok(bob!, 'label:submit', { leaseId: t.leaseId, value: 'A', clientLabelId: `b-during-${k}` });
+  // None left for bob there: his next task waits for the new state, which opens ann's four items to him.
+  const bobsNext = ok<Task | null>(bob!, 'task:next');
+  expect(await Promise.race([bobsNext.then(() => 'served'), new Promise((r) => setTimeout(() => r('waiting'), 100))])).toBe('waiting');
+  read.go();
+  const after = [(await bobsNext)!];
+  await ok(bob!, 'label:submit', { leaseId: after[0]!.leaseId, value: 'A', clientLabelId: 'b-after' });
+  const bobs = [...during.map((t) => t.item.id), after[0]!.item.id, ...(await labelAll(bob!, 'b1'))];
+  expect(bobs.sort()).toEqual(pairwiseItems(6).map((it) => it.id).sort());
+  expect((await labelAll(ann!, 'a1')).sort()).toEqual(during.map((t) => t.item.id).sort());
+  expect((await progressOf(s, pid)).labels).toEqual({ human: 12, llm: 0 });
 });
 
 test('a settings change that leaves the pool as it was reads nothing again', async () => {

@@ -4,6 +4,8 @@
  * pool a fresh load of the same record gives.
  */
 import { ProjectPool } from '../../../server/assignment/pool';
+import type { PoolSettings } from '../../../server/assignment/leases';
+import { relaxes } from '../../../server/tasks/pool-settings';
 import { humanDone, itemRows, leaseOf, poolSettings, seeded, type DoneRow } from './pool-fixtures';
 
 const settings = poolSettings({ redundancy: 2, pairwise: true });
@@ -51,4 +53,17 @@ test.each([false, true])('labels committed during a read are counted once, read 
   fresh.load(settings, itemRows({ items: 4 }), null, all);
   expect([pool.labelsPerItem, pool.complete]).toEqual([fresh.labelsPerItem, fresh.complete]);
   expect(drain(pool)).toEqual(drain(fresh));
+});
+
+test('a settings change relaxes a pool only when the new state allows all the old one hands out', () => {
+  const base = poolSettings({ redundancy: 2, maxPerAnnotator: 10 });
+  const plan = { projectId: 1, pairwise: false, routing: { mode: 'escalate' }, judges: [], minItems: 1 } as unknown as PoolSettings['routing'];
+  expect(relaxes(base, { ...base, redundancy: 3, goldRate: 0.2, leaseMs: { human: 1, llm: 1 } })).toBe(true);
+  expect(relaxes(base, { ...base, maxPerAnnotator: null })).toBe(true);
+  expect(relaxes(base, { ...base, maxPerAnnotator: 11 })).toBe(true);
+  expect(relaxes(base, { ...base, redundancy: 1 })).toBe(false);
+  expect(relaxes(base, { ...base, maxPerAnnotator: 9 })).toBe(false);
+  expect(relaxes({ ...base, maxPerAnnotator: null }, base)).toBe(false);
+  expect(relaxes(base, { ...base, redundancy: { min: 2, max: 4, stop: 'unanimous' } })).toBe(false);
+  expect(relaxes(base, { ...base, routing: plan })).toBe(false);
 });
