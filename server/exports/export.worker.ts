@@ -1,13 +1,15 @@
 /**
  * A thread of a big export (export-thread.ts): reads its share of the pages on a read-only connection of its own,
  * builds each page's records and text as the main thread would, and sends the page's bytes, transferred, as long as
- * the main thread has asked for pages (credit). The CSV header is the main thread's. Stopped by the main thread.
+ * the main thread has asked for pages (credit); for Parquet, each page's records to the encoder's thread instead
+ * (export-thread.ts parquetThreadChunks). The CSV header is the main thread's. Stopped by the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ExportsRepo } from './exports.repo';
 import { ExportsService, pageText } from './exports.service';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-thread';
+import type { ParquetRequest } from './parquet.worker';
 
 const d = workerData as ExportWorkerData;
 const port = parentPort!;
@@ -28,8 +30,14 @@ try {
         credit = 0;
         next = null;
         db.close();
+        d.pages?.postMessage({ type: 'end' } satisfies ParquetRequest);
         send({ type: 'end' });
         return;
+      }
+      if (d.pages) {
+        const rows = page.value as Array<Record<string, unknown>>;
+        d.pages.postMessage({ type: 'rows', rows, sizes: rows.map((r) => JSON.stringify(r).length) } satisfies ParquetRequest);
+        continue;
       }
       // A fresh buffer of the text's exact size (TextEncoder's), so it can be transferred.
       const bytes = page.value.length > 0 ? encoder.encode(pageText(page.value, format, d.columns, csvRow)) : new Uint8Array(0);

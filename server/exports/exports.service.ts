@@ -20,7 +20,7 @@ import { goldPages, type GoldRow } from './gold';
 import { goldJson } from './gold-json';
 import { Pace } from './pace';
 import { sharePages, type Share } from './share';
-import { threadChunks, THREADS } from './export-thread';
+import { parquetThreadChunks, threadChunks, THREADS } from './export-thread';
 
 export const ExportQuery = z.object({
   kind: z.enum(EXPORT_KINDS).default('gold'),
@@ -73,19 +73,22 @@ export class ExportsService {
    */
   stream(project: Project, q: ExportQuery, consensus: Consensus | null, columns: Column[]): AsyncIterable<Uint8Array> | Iterable<Uint8Array> {
     const threads = this.threads(project, q);
-    if (threads) return threadChunks({ dbFile: this.repo.file!, project, q, consensus: this.goldConsensus(project, q, consensus), columns }, threads);
+    if (threads) {
+      const spec = { dbFile: this.repo.file!, project, q, consensus: this.goldConsensus(project, q, consensus), columns };
+      return q.format === 'parquet' ? parquetThreadChunks(spec) : threadChunks(spec, threads);
+    }
     const chunks = this.chunks(project, q, consensus, columns);
     return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<Uint8Array>);
   }
 
   /**
-   * How many threads build the export's text (export-thread.ts), 0 for none: a gold or labels export in JSONL or CSV
-   * of a project of at least THREADS.minItems items in a database file, gold without routing (a routed record asks the
-   * live router, which lives on the main thread). Smaller exports are built here in 5 ms steps (a thread's start costs
-   * ~0.3 s).
+   * How many threads build the export (export-thread.ts; Parquet: one, its records encoded on another), 0 for none:
+   * a gold or labels export of a project of at least THREADS.minItems items in a database file, gold without routing
+   * (a routed record asks the live router, which lives on the main thread). Smaller exports are built here in 5 ms
+   * steps (a thread's start costs ~0.3 s).
    */
   private threads(project: Project, q: ExportQuery): number {
-    if (this.repo.file === null || q.format === 'parquet' || (q.kind !== 'gold' && q.kind !== 'labels')) return 0;
+    if (this.repo.file === null || (q.kind !== 'gold' && q.kind !== 'labels')) return 0;
     if (q.kind === 'gold' && project.routing) return 0;
     return this.repo.itemSpan(project.id) >= THREADS.minItems ? THREADS.count : 0;
   }

@@ -11,7 +11,7 @@ import { concordVersion } from '../version';
 import type { Column } from './columns';
 import type { ParquetReply, ParquetRequest, ParquetWorkerData } from './parquet.worker';
 
-const WORKER = path.join(__dirname, 'parquet.worker.ts');
+export const PARQUET_WORKER = path.join(__dirname, 'parquet.worker.ts');
 
 /**
  * A row group ends at 5,000 records or 2 MB of their JSON text, whichever comes first. Measured (ADR 0009):
@@ -26,7 +26,7 @@ export interface RecordPage {
   rows: Array<Record<string, unknown>>;
 }
 
-const createdBy = () => `Concord ${concordVersion()} (hyparquet-writer)`;
+export const createdBy = () => `Concord ${concordVersion()} (hyparquet-writer)`;
 
 /** Sends one request and waits for the worker's answer (or its failure). */
 function ask(w: Worker, m: ParquetRequest): Promise<ParquetReply> {
@@ -59,7 +59,7 @@ export async function* parquetChunks(pages: Iterable<RecordPage>, { rowGroup = R
   };
   try {
     for (const page of pages) {
-      if (!w) w = new Worker(WORKER, { workerData: { columns: page.columns, rowGroup, createdBy: createdBy() } satisfies ParquetWorkerData, execArgv: typescriptExecArgv() });
+      if (!w) w = new Worker(PARQUET_WORKER, { workerData: { columns: page.columns, rowGroup, createdBy: createdBy() } satisfies ParquetWorkerData, execArgv: typescriptExecArgv() });
       if (page.rows.length === 0) continue;
       const bytes = await send({ type: 'rows', rows: page.rows });
       if (bytes.byteLength > 0) yield bytes;

@@ -4,7 +4,7 @@
  * parquet.ts), encodes each with hyparquet-writer and sends its bytes back, then the file's footer at the end. One
  * worker per export, ended by the export (or by its client going away). Holds at most one row group of records.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
 import { columnData, parquetSchema } from './parquet-schema';
 
@@ -19,12 +19,14 @@ export interface ParquetWorkerData {
   rowGroup: { rows: number; bytes: number };
   /** The file's `created_by`. */
   createdBy: string;
+  /** A port the pages come in by from an export's thread (export-thread.ts), besides this thread's own; replies go to the parent. */
+  pages?: MessagePort;
 }
 /** `rows`: a page of records, answered with the bytes of the row groups it completed (maybe none); `end`: the rest and the footer. */
-export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>> } | { type: 'end' };
-export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number } | { ok: false; message: string };
+export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'end' };
+export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number; last: boolean } | { ok: false; message: string };
 
-const { columns, rowGroup, createdBy } = workerData as ParquetWorkerData;
+const { columns, rowGroup, createdBy, pages } = workerData as ParquetWorkerData;
 const writer = new ByteWriter();
 const file = new ParquetWriter({ writer, schema: parquetSchema(columns) as ConstructorParameters<typeof ParquetWriter>[0]['schema'], createdBy });
 let pending: Array<Record<string, unknown>> = [];
@@ -44,14 +46,16 @@ function take(): ArrayBuffer {
   return bytes;
 }
 
-parentPort!.on('message', (m: ParquetRequest) => {
+function onRequest(m: ParquetRequest): void {
   try {
     let ms = 0;
     if (m.type === 'rows') {
-      for (const r of m.rows) {
+      for (let i = 0; i < m.rows.length; i++) {
+        const r = m.rows[i]!;
         pending.push(r);
-        // JSON text's length: a cheap measure of what encoding the record costs (ADR 0009).
-        pendingBytes += JSON.stringify(r).length;
+        // JSON text's length: a cheap measure of what encoding the record costs (ADR 0009); measured by the sender
+        // when it sends `sizes` (an export's thread, which has the time: this thread is the Parquet export's slower).
+        pendingBytes += m.sizes ? m.sizes[i]! : JSON.stringify(r).length;
         if (pending.length < rowGroup.rows && pendingBytes < rowGroup.bytes) continue;
         ms = Math.max(ms, group(pending));
         pending = [];
@@ -63,8 +67,10 @@ parentPort!.on('message', (m: ParquetRequest) => {
       file.finish();
     }
     const bytes = take();
-    parentPort!.postMessage({ ok: true, bytes: new Uint8Array(bytes), ms } satisfies ParquetReply, [bytes]);
+    parentPort!.postMessage({ ok: true, bytes: new Uint8Array(bytes), ms, last: m.type === 'end' } satisfies ParquetReply, [bytes]);
   } catch (e) {
     parentPort!.postMessage({ ok: false, message: e instanceof Error ? e.message : String(e) } satisfies ParquetReply);
   }
-});
+}
+parentPort!.on('message', onRequest);
+pages?.on('message', onRequest);
