@@ -13,10 +13,12 @@ import type { ProjectPool } from '../assignment/pool';
 import { readPool, type PoolRead, type ReadOptions } from '../assignment/pool-read';
 
 /**
- * A pool with at least `from` items and labels is read again on a thread: below it, a read takes ~0.1 s. `chunk`
- * and `paused`: the read's options (pool-read.ts), for tests.
+ * A pool with at least `from` items and labels is read again on a thread: below it, a read takes ~0.1 s. A claim
+ * waits at most `waitMs` for the install, then is answered "none now" (the session says to wait): a browser gives
+ * up on an answer after 8 s, and a task handed out after that would be nobody's. `chunk` and `paused`: the read's
+ * options (pool-read.ts), for tests.
  */
-export const REBUILD_ON_THREAD: { from: number } & ReadOptions = { from: 200_000 };
+export const REBUILD_ON_THREAD: { from: number; waitMs: number } & ReadOptions = { from: 200_000, waitMs: 5_000 };
 
 /** Items filed in the humans' buckets a turn of the event loop, once read. */
 const FILED_PER_TURN = 50_000;
@@ -50,10 +52,20 @@ export class PoolRebuilds {
     return this.pending.get(projectId)?.serving ?? false;
   }
 
-  /** Resolves once the project's pool is not being read again (at once if it is not). */
-  settled(projectId: number): Promise<void> {
+  /** `then()` once the project's pool is not being read again, if that is within {@link REBUILD_ON_THREAD} `waitMs`; else `late`. */
+  after<T>(projectId: number, then: () => T | Promise<T>, late: T): Promise<T> {
     const p = this.pending.get(projectId);
-    return p ? new Promise((resolve) => p.waiters.push(resolve)) : Promise.resolve();
+    if (!p) return Promise.resolve().then(then);
+    return new Promise<T>((resolve, reject) => {
+      let gone = false;
+      const timer = setTimeout(() => ((gone = true), resolve(late)), REBUILD_ON_THREAD.waitMs);
+      timer.unref();
+      p.waiters.push(() => {
+        if (gone) return;
+        clearTimeout(timer);
+        Promise.resolve().then(then).then(resolve, reject);
+      });
+    });
   }
 
   /**

@@ -332,7 +332,7 @@ export class TasksService {
     // when this one has none left, as it may have more).
     const rebuilding = this.rebuilds.has(actor.projectId);
     const lease = rebuilding && !this.rebuilds.serving(actor.projectId) ? null : human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
-    if (lease === null && rebuilding) return this.rebuilds.settled(actor.projectId).then(() => this.next(actor, handed));
+    if (lease === null && rebuilding) return this.rebuilds.after(actor.projectId, () => this.next(actor, handed), null);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');
     if (lease === null) return null;

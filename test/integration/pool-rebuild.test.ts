@@ -113,6 +113,25 @@ test('while a higher redundancy is read in, the live pool hands out what it allo
   expect((await progressOf(s, pid)).labels).toEqual({ human: 12, llm: 0 });
 });
 
+test('a claim that waits too long for the new state is answered "none now", and is handed nothing behind its back', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(2));
+  const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
+  REBUILD_ON_THREAD.waitMs = 150;
+  const read = pauseNextRead();
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2, max_per_annotator: 1 })).status).toBe(200);
+  await read.reading;
+  expect(await ok<Task | null>(ann, 'task:next')).toBeNull();
+  expect((await ok<SessionInfo>(ann, 'session:get')).waiting).toBe(true);
+  read.go();
+  while ((await ok<SessionInfo>(ann, 'session:get')).waiting) await new Promise((r) => setTimeout(r, 20));
+  // The claim that gave up took nothing: ann (at most 1 label) gets a task, and holds no other.
+  const t = await ok<Task>(ann, 'task:next');
+  expect(s.app.tasks.state(pid).pool.leaseCount.human).toBe(1);
+  await ok(ann, 'label:submit', { leaseId: t.leaseId, value: 'A', clientLabelId: 'a' });
+  expect(await ok<Task | null>(ann, 'task:next')).toBeNull();
+});
+
 test('a settings change that leaves the pool as it was reads nothing again', async () => {
   const s = await servers.server();
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(3));
