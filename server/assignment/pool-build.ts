@@ -6,7 +6,6 @@
 import type { PosteriorModel } from '../../shared/stats/crowd/posterior';
 import type { PosteriorSource } from './human-need';
 import { HumanPool } from './human-pool';
-import { HumanRows } from './human-rows';
 import { JudgePool } from './judge-pool';
 import type { LeaseBook, PoolSettings } from './leases';
 import { Router } from './router';
@@ -32,8 +31,6 @@ export class PoolBuild {
   /** Human labels per item are counted from the labels read (false: the counts were given). */
   private counted = true;
   private labelling = false;
-  /** Under escalation, human labels' values wait here until every item's count is known (the router reads it). */
-  private waiting: HumanRows | null = null;
   /** Rows filed in the humans' buckets ahead of the install (a read on a thread, without escalation: {@link indexSome}). */
   private filed = 0;
   /** Every row is filed: the install only adds what came after (labels, leases). */
@@ -76,8 +73,9 @@ export class PoolBuild {
     const need = humans.need as RoutedNeed;
     this.router = new Router(settings.routing, (s) => need.inner.closed(s), (s, change) => humans.reroute(s, change));
     this.judges.walkOf = (id) => this.router!.walkOf(id);
+    // Labels are taken in any order: until its start, the router only gathers votes and verdicts (its references,
+    // which read whether the humans' rule has closed an item, are read at the start, every count known).
     this.router.reset(this.slots);
-    if (this.counted) this.waiting = new HumanRows();
   }
 
   /** A human label, from the record or (`live`) committed by the live pool while this was read: skipped if read already. */
@@ -89,13 +87,8 @@ export class PoolBuild {
     if (!this.humans.mark(annotatorId, r)) return;
     if (this.counted && r >= 0) this.slots.labels[r]!++;
     this.labelCount.human++;
-    if (this.waiting) this.waiting.push(annotatorId, r, value);
-    else this.restoreHuman(annotatorId, r, value);
-  }
-
-  private restoreHuman(annotatorId: number, row: number, value: unknown): void {
-    this.humans.restore(annotatorId, row, value);
-    if (this.router && row >= 0) this.router.humanLabel(this.slots.view(row), value);
+    this.humans.restore(annotatorId, r, value);
+    if (this.router && r >= 0) this.router.humanLabel(this.slots.view(r), value);
   }
 
   /** A judge's label, as {@link human}. */
@@ -122,11 +115,8 @@ export class PoolBuild {
     return this.indexed;
   }
 
-  /** Every label is in: human labels held back for the router are restored (their items' counts are final). */
+  /** Every label is in (the router, if any, is made even for a project with none). */
   finish(): void {
     if (!this.labelling) this.startLabels();
-    const w = this.waiting;
-    this.waiting = null;
-    w?.forEach((annotatorId, row, value) => this.restoreHuman(annotatorId, row, value));
   }
 }
