@@ -16,9 +16,9 @@ import { readPool, type PoolRead, type ReadOptions } from '../assignment/pool-re
  * A pool with at least `from` items and labels is read again on a thread: below it, a read takes ~0.1 s. A claim
  * waits at most `waitMs` for the install, then is answered "none now" (the session says to wait): a browser gives
  * up on an answer after 8 s, and a task handed out after that would be nobody's. `chunk` and `paused`: the read's
- * options (pool-read.ts), for tests.
+ * options (pool-read.ts), for tests; `CONCORD_POOL_THREAD_FROM=0` reads every pool on a thread (to run tests so).
  */
-export const REBUILD_ON_THREAD: { from: number; waitMs: number } & ReadOptions = { from: 200_000, waitMs: 5_000 };
+export const REBUILD_ON_THREAD: { from: number; waitMs: number } & ReadOptions = { from: Number(process.env.CONCORD_POOL_THREAD_FROM ?? 200_000), waitMs: 5_000 };
 
 /** Items filed in the humans' buckets a turn of the event loop, once read. */
 const FILED_PER_TURN = 50_000;
@@ -70,10 +70,11 @@ export class PoolRebuilds {
 
   /**
    * Reads the project's pool again on a thread (a read under way starts over: the record changed again), then
-   * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop). `serving`:
-   * the live pool may hand out new tasks meanwhile (so may it still, if a read under way allowed it too).
+   * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop); if either
+   * throws, `lost`. `serving`: the live pool may hand out new tasks meanwhile (so may it still, if a read under way
+   * allowed it too).
    */
-  start(project: Project, pool: ProjectPool, settings: PoolSettings, serving: boolean, installed: () => void, failed: (e: Error) => void): void {
+  start(project: Project, pool: ProjectPool, settings: PoolSettings, serving: boolean, installed: () => void, failed: (e: Error) => void, lost: (e: Error) => void): void {
     serving &&= this.pending.get(project.id)?.serving ?? true;
     const waiters = this.stop(project.id);
     pool.keepCommits();
@@ -86,6 +87,10 @@ export class PoolRebuilds {
       this.pending.delete(project.id);
       try {
         then();
+      } catch (e) {
+        // A listener of the install failed, or the read did and so did its fallback (a server closing): nothing
+        // here may throw, as nothing would catch it; the pool is read again on its next use.
+        lost(e as Error);
       } finally {
         for (const w of p.waiters) w();
       }

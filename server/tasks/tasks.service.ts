@@ -181,13 +181,13 @@ export class TasksService {
       s.project = project;
       s.settings = this.poolSettings(project);
       if (this.rebuilds.has(projectId) || this.rebuilds.offThread(s.pool))
-        return this.rebuilds.start(project, s.pool, s.settings, relaxed, () => this.reloaded(projectId), () => this.reloadNow(projectId));
+        return this.rebuilds.start(project, s.pool, s.settings, relaxed, () => this.reloaded(projectId), () => this.reloadNow(projectId), () => this.pools.delete(projectId));
       this.load(project, s.pool, s.settings);
     }
     this.reloaded(projectId);
   }
 
-  /** The read on a thread failed: the pool is read here (as before there was a thread). */
+  /** The read on a thread failed: the pool is read here (as before there was a thread; if this fails too, it is dropped). */
   private reloadNow(projectId: number): void {
     const s = this.pools.get(projectId);
     if (s) this.load(s.project, s.pool, s.settings);
