@@ -96,13 +96,19 @@ export class HumanPool {
     this.scoreGold(this.human(annotatorId), s, value);
   }
 
-  /** The live human leases (kept over a reload) hold their places on their items again. */
-  holdLeases(indexed = false): void {
+  /**
+   * The live human leases (kept over a reload) hold their places on their items again. `held`: the items are filed
+   * already, so each is filed again, then told to `held`.
+   */
+  holdLeases(held?: (s: ItemSlot) => void): void {
     for (const l of this.book.live.values()) {
       const row = l.kind === 'human' ? this.items.rowOf(l.itemId) : -1;
       if (row < 0) continue;
       this.items.leased[row]!++;
-      if (indexed) this.place(this.items.view(row));
+      if (!held) continue;
+      const s = this.items.view(row);
+      this.place(s);
+      held(s);
     }
   }
 

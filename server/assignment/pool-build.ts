@@ -31,9 +31,10 @@ export class PoolBuild {
   /** Human labels per item are counted from the labels read (false: the counts were given). */
   private counted = true;
   private labelling = false;
-  /** Rows filed in the humans' buckets ahead of the install (a read on a thread, without escalation: {@link indexSome}). */
+  /** Rows routed (under escalation) and filed in the humans' buckets ahead of the install ({@link indexSome}). */
+  private routed = 0;
   private filed = 0;
-  /** Every row is filed: the install only adds what came after (labels, leases). */
+  /** Every row is routed and filed: the install only adds what came after (labels, leases), as live ones are added. */
   indexed = false;
 
   constructor(
@@ -83,7 +84,11 @@ export class PoolBuild {
     if (!this.labelling) this.startLabels();
     const r = this.slots.rowOf(itemId);
     if (live && r < 0) return;
-    if (this.indexed) return void (this.humans.added(annotatorId, r, value) && this.labelCount.human++);
+    if (this.indexed) {
+      if (!this.humans.added(annotatorId, r, value)) return;
+      this.labelCount.human++;
+      return void this.router?.humanLabel(this.slots.view(r), value);
+    }
     if (!this.humans.mark(annotatorId, r)) return;
     if (this.counted && r >= 0) this.slots.labels[r]!++;
     this.labelCount.human++;
@@ -98,16 +103,22 @@ export class PoolBuild {
     if (live && r < 0) return;
     if (!this.judges.restore(annotatorId, r, slot)) return;
     this.labelCount.llm++;
-    if (this.router && r >= 0) this.router.judgeLabel(annotatorId, this.slots.view(r), value, certainty, false);
+    if (this.router && r >= 0) this.router.judgeLabel(annotatorId, this.slots.view(r), value, certainty, this.indexed);
   }
 
   /**
-   * Files up to `rows` more items in the humans' buckets, ahead of the install (its leases are counted then); true
-   * once all are. Not under escalation, where the router's start decides where items go first (the install files them).
+   * Routes (under escalation) then files up to `rows` more items in the humans' buckets, ahead of the install (which
+   * counts the live leases then); true once all are. Every label read must be in.
    */
   indexSome(rows: number): boolean {
-    if (this.router || this.settings.routing) return true;
     if (!this.labelling) this.startLabels();
+    const n = this.slots.n;
+    if (this.router && this.routed < n) {
+      const to = Math.min(n, this.routed + rows);
+      this.router.startSome(this.routed, to);
+      this.routed = to;
+      return false;
+    }
     const to = Math.min(this.slots.n, this.filed + rows);
     this.humans.index(this.filed, to);
     this.filed = to;

@@ -137,9 +137,11 @@ export class ProjectPool {
     if (!router) this.judges.walkOf = () => undefined;
     this.labelCount.human = b.labelCount.human;
     this.labelCount.llm = b.labelCount.llm;
-    this.humans.holdLeases(b.indexed);
-    router?.start();
-    if (!b.indexed) this.humans.index();
+    if (!b.indexed) {
+      this.humans.holdLeases();
+      router?.start();
+      this.humans.index();
+    } else this.humans.holdLeases((s) => router?.humansHold(s));
     const model = this.humans.posterior.current;
     if (model !== b.model && model) this.usePosterior(model);
   }

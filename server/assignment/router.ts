@@ -19,8 +19,6 @@ import { Slots } from './slots';
 import { agreementKey } from './human-need';
 import { Verdicts, type RoutingPlan } from './routed-need';
 
-
-
 const HUMANS = 0;
 /** `calib` per item: routed (0), in the calibration share (1), a gold check the humans are served whatever the judges say (2). */
 const ROUTED = 0;
@@ -127,15 +125,25 @@ export class Router {
 
   /** After the record is read: certify, then route every item (set directly: the human pool files them next). */
   start(): void {
-    this.certify();
-    for (let i = 0; i < this.order.n; i++) {
+    this.startSome(0, this.order.n);
+  }
+
+  /** {@link start} over rows `from` … `to` − 1, a slice at a time in row order (a read on a thread files them so). */
+  startSome(from: number, to: number): void {
+    if (from === 0) this.certify();
+    for (let i = from; i < to; i++) {
       const s = this.order.view(i);
       const routed = this.calib[i] === ROUTED;
       s.route = routed ? this.decide(s) : HUMANS;
       this.count(s, s.route, 1);
       if (routed) this.offer(s);
     }
-    this.dirty = false;
+    if (to === this.order.n) this.dirty = false;
+  }
+
+  /** A human holds a lease on the item (counted after it was routed): it is the humans' from now. */
+  humansHold(s: ItemSlot): void {
+    if (this.calib[s.idx] === ROUTED) this.apply(s);
   }
 
   private code(value: unknown): number {
