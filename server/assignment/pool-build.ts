@@ -20,7 +20,7 @@ export interface ItemRow {
 }
 
 export class PoolBuild {
-  readonly slots = new Slots();
+  readonly slots: Slots;
   readonly humans: HumanPool;
   readonly judges: JudgePool;
   router: Router | null = null;
@@ -42,7 +42,10 @@ export class PoolBuild {
     book: LeaseBook,
     posterior: PosteriorSource,
     random: () => number,
+    /** About how many items there will be (the live pool's), so the item table is made once. */
+    items = 0,
   ) {
+    this.slots = new Slots(items + (items >> 3));
     this.humans = new HumanPool(settings, this.slots, book, random, posterior);
     this.judges = new JudgePool(settings, this.slots, book, random);
     this.model = posterior.current;

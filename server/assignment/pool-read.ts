@@ -10,8 +10,8 @@ import { typescriptExecArgv } from '../typescript-exec-argv';
 import type { PoolBuild } from './pool-build';
 
 export const CHUNKS_AHEAD = 2;
-/** Labels (or items) a chunk: about 2 MB of arrays, and 5–15 ms of this thread's time to add. */
-export const CHUNK = 16_384;
+/** Labels (or items) a chunk: about 270 KB of arrays, and a few ms of this thread's time to add. */
+export const CHUNK = 8_192;
 
 export interface PoolReadData {
   dbFile: string;

@@ -106,7 +106,7 @@ export class ProjectPool {
 
   /** A pool to read the record into, apart from this one (which may keep serving meanwhile): {@link install} it. */
   build(settings: PoolSettings): PoolBuild {
-    return new PoolBuild(settings, this.book, this.humans.posterior, this.random);
+    return new PoolBuild(settings, this.book, this.humans.posterior, this.random, this.slots.n);
   }
 
   /** From now until the next install, labels committed here are also kept for it (a read of the record is under way). */

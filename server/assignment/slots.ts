@@ -14,17 +14,17 @@ const AGREE = 4;
 export class Slots {
   /** Rows in use. */
   n = 0;
-  ids = new Float64Array(1024);
-  private flags = new Uint8Array(1024);
-  answers = new Int32Array(1024);
-  labels = new Int32Array(1024);
-  leased = new Int32Array(1024);
+  ids: Float64Array;
+  private flags: Uint8Array;
+  answers: Int32Array;
+  labels: Int32Array;
+  leased: Int32Array;
   /** The agreement key of an item's first human label, as a code into `keys` (−1: none). */
-  private first = new Int32Array(1024);
-  voted = new Int32Array(1024);
-  route = new Int32Array(1024);
-  bucket = new Int32Array(1024);
-  pos = new Int32Array(1024);
+  private first: Int32Array;
+  voted: Int32Array;
+  route: Int32Array;
+  bucket: Int32Array;
+  pos: Int32Array;
   /** Gold items' keys by row (gold items are few). */
   private readonly goldKeys = new Map<number, string | number>();
   private readonly keys: Array<string | number> = [];
@@ -32,6 +32,24 @@ export class Slots {
   /** Item id → row when ids did not come in ascending order (else a binary search over `ids`). */
   private byId: Map<number, number> | null = null;
   private last = 0;
+
+  /**
+   * `capacity`: rows to make room for at once (a table read again is about its predecessor's size; growing a million
+   * rows' arrays took ~40 ms in one turn).
+   */
+  constructor(capacity = 1024) {
+    const n = Math.max(1024, capacity);
+    this.ids = new Float64Array(n);
+    this.flags = new Uint8Array(n);
+    this.answers = new Int32Array(n);
+    this.labels = new Int32Array(n);
+    this.leased = new Int32Array(n);
+    this.first = new Int32Array(n);
+    this.voted = new Int32Array(n);
+    this.route = new Int32Array(n);
+    this.bucket = new Int32Array(n);
+    this.pos = new Int32Array(n);
+  }
 
   /** Appends an item as the pool first knows it (no labels, no leases, in no bucket); returns its row. */
   add(id: number, gold: string | number | null, mixGold: boolean, answers: number): number {
