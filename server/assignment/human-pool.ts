@@ -53,8 +53,8 @@ export class HumanPool {
   /** `perItem[k]`: how many items have k human labels. */
   perItem: number[] = [];
   constructor(
-    private settings: PoolSettings,
-    private items: Slots,
+    private readonly settings: PoolSettings,
+    private readonly items: Slots,
     private readonly book: LeaseBook,
     private readonly random: () => number,
     /** The crowd model a posterior rule reads (a pool's for its life: a rebuilt rule reads the same snapshot). */

@@ -74,8 +74,8 @@ export class JudgePool {
   walkOf: (judgeId: number) => readonly number[] | undefined = () => undefined;
 
   constructor(
-    private settings: PoolSettings,
-    private items: Slots,
+    private readonly settings: PoolSettings,
+    private readonly items: Slots,
     private readonly book: LeaseBook,
     private readonly random: () => number,
   ) {}

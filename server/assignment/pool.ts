@@ -5,6 +5,8 @@
  * Two kinds of annotator are served behind this one interface: humans (redundancy, gold mixing, caps on hogging:
  * human-pool.ts) and judges (a cursor per judge over items × orders × samples: judge-pool.ts). Both hand out
  * leases from one lease book (leases.ts), so expiry, heartbeats and the lease counts work the same for either.
+ * The items are a table of typed arrays by row (slots.ts). What comes from the record is read into a new state apart
+ * (pool-build.ts; on a thread for a big pool: pool-read.ts) and installed, the live leases kept.
  */
 import type { AnnotatorKind } from '../../shared/schemas';
 import type { PosteriorModel } from '../../shared/stats/crowd/posterior';
