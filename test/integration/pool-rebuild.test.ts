@@ -132,6 +132,26 @@ test('a claim that waits too long for the new state is answered "none now", and 
   expect(await ok<Task | null>(ann, 'task:next')).toBeNull();
 });
 
+test('a change while the pool is read again starts the read over; a claim waiting goes on to the last state', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(4));
+  const token = await invite(s, pid);
+  const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
+  expect(await labelAll(ann!, 'a0')).toHaveLength(4);
+  const read = pauseNextRead();
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 3 })).status).toBe(200);
+  await read.reading;
+  REBUILD_ON_THREAD.paused = undefined;
+  const bobsNext = ok<Task | null>(bob!, 'task:next'); // the live pool has nothing for bob: it waits
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { max_per_annotator: 2 })).status).toBe(200);
+  read.go(); // the first read was dropped
+  const first = (await bobsNext)!;
+  await ok(bob!, 'label:submit', { leaseId: first.leaseId, value: 'A', clientLabelId: 'b-first' });
+  expect(await labelAll(bob!, 'b1')).toHaveLength(1); // the cap of the last change
+  expect((await progressOf(s, pid)).labels).toEqual({ human: 6, llm: 0 });
+  expect((await ok<SessionInfo>(bob!, 'session:get')).waiting).toBe(false);
+});
+
 test('a settings change that leaves the pool as it was reads nothing again', async () => {
   const s = await servers.server();
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(3));
