@@ -19,6 +19,7 @@
 import type { ReportColumns, ReportOptions } from './input';
 import { assembleCoded, codedHead, codeLabels, humanPart, type Coded, type CodedHead, type CodedLabels, type HumanPart } from './coded';
 import { groupIndices } from '../agreement';
+import { humanPartAfter } from './human-part';
 
 /** A section's result remembered under `key` in `slot` (one entry a slot: a new key replaces the old one). */
 export interface Memo {
@@ -191,7 +192,7 @@ export class ReportCache implements Memo {
       // beside them; those that read only the references go too when a reference changed.
       this.drop('h');
       const old = s.humans;
-      s.humans = humanPart(head, labels);
+      s.humans = humanPartAfter(head, labels, old, n0).humans;
       this.epochNow++;
       if (!sameReferences(old, s.humans)) {
         this.refsNow++;

@@ -74,6 +74,11 @@ function expectSameCoded(a: Coded, b: Coded): void {
   expect(Array.from(a.reference)).toEqual(Array.from(b.reference));
   expect(Array.from(a.hr.code)).toEqual(Array.from(b.hr.code));
   expect(Array.from(a.hr.rater)).toEqual(Array.from(b.hr.rater));
+  expect(Array.from(a.hr.start)).toEqual(Array.from(b.hr.start));
+  expect([a.hr.units, a.hr.raters, a.hr.categories]).toEqual([b.hr.units, b.hr.raters, b.hr.categories]);
+  expect(Array.from(a.majority.winner)).toEqual(Array.from(b.majority.winner));
+  expect([a.majority.tied, a.majority.decided, Array.from(a.majority.counts)]).toEqual([b.majority.tied, b.majority.decided, Array.from(b.majority.counts)]);
+  expect(Array.from(a.humanMean, String)).toEqual(Array.from(b.humanMean, String));
   expect(a.categories).toEqual(b.categories);
 }
 
@@ -169,6 +174,22 @@ test.each(['pairwise', 'choice', 'rating'] as const)(
     expectSame(p, project, cache);
     // A judge's label after it: the humans' sections kept, the judge's redone.
     add(items[8]!, judges[1]!, values[1]!, order(1));
+    expectSame(p, project, cache);
+    // One batch: a human's null label then two labels on an item it had not rated (the first non-null one is its
+    // rating), and new ratings on an item before and after it (each row grows in place, in label order).
+    const w = 11;
+    const hw = humans.find((id) => (w + id) % 3 === 0)!;
+    add(items[w]!, hw, null);
+    add(items[w]!, hw, values[2]!);
+    add(items[w]!, hw, values[0]!);
+    add(items[w + 1]!, humans.find((id) => (w + 1 + id) % 3 === 0)!, values[1]!);
+    add(items[w - 2]!, humans.find((id) => (w - 2 + id) % 3 === 0)!, values[0]!);
+    // Two humans' new ratings on one item, in the order of the humans and then against it.
+    for (const [v, sort] of [[20, 1], [23, -1]] as const) {
+      const two = humans.filter((id) => (v + id) % 3 === 0).sort((a, b) => sort * (a - b));
+      expect(two.length).toBeGreaterThan(1);
+      two.forEach((id, x) => add(items[v]!, id, values[x % values.length]!));
+    }
     expectSame(p, project, cache);
     if (type !== 'rating') return;
     // A rating that keeps the item's majority but moves its mean human rating: a judge's rating correlations (with
