@@ -127,6 +127,8 @@ export function restoreDatabase(backupFile: string, dbFile: string, opts: Restor
     // Left in DELETE mode no -wal remains; a -wal or -shm still here belongs to no database we keep, and SQLite would
     // replay an old -wal onto the restored file.
     for (const s of ['-wal', '-shm', '-journal']) fs.rmSync(`${db}${s}`, { force: true });
+    // The report worker's column snapshots describe the replaced database (server/reports/column-snapshot.ts).
+    fs.rmSync(`${db}.report-snapshots`, { recursive: true, force: true });
     fs.renameSync(tmp, db);
     fsyncPath(path.dirname(db));
     return { db, kept, applied, bytes: fs.statSync(db).size, ms: Math.round(performance.now() - started) };

@@ -3,41 +3,17 @@ import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import { NO_PERMUTATION, RANKING_STRIDE, type RankingColumns, type ReportAnnotator, type ReportColumns, type ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
-import { codedDomain, IdIndex, labelSpan, loadItems, NULL_VERDICT, OTHER_VERDICT, scanLabels, otherValues, type LabelSpan } from './label-load';
+import { codedDomain, Column, IdIndex, labelSpan, loadAnswers, loadItems, NULL_VERDICT, OTHER_VERDICT, scanLabels, otherValues, type LabelSpan } from './label-load';
 import { HELPER_MIN_LABELS, startHelper, type HelperRows } from './label-scan';
 import { loadSlice, type SliceColumn } from './slices';
+import { canonicalOrder, fingerprintOf, LABEL_COLUMNS, StaleSnapshot, openSnapshot, remap, sameAnnotators, type AnnotatorRow, type ColumnsState, type Fingerprint, type OpenSnapshot, type SnapshotArray } from './column-snapshot';
+
+import { readPermutation } from './label-load';
+
+export { readPermutation, StaleSnapshot };
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
 const LEFT_OUT = '(excluded = 1 OR archived_at IS NOT NULL)';
-
-interface AnnotatorRow {
-  id: number;
-  name: string;
-  kind: 'human' | 'llm';
-  left_out: 0 | 1;
-}
-
-class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array | Uint8Array> {
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      const bigger = this.make(Math.max(1024, this.data.length * 2, i + 1));
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[i] = v;
-  }
-  /** Room for `n` values without growing (the load knows its count: no doubling, no slack of up to half). */
-  reserve(n: number): void {
-    if (n <= this.data.length) return;
-    const exact = this.make(n);
-    exact.set(this.data);
-    this.data = exact;
-  }
-}
 
 /**
  * One project's labels in typed arrays, kept up to date as labels are committed, so a report over millions of
@@ -65,6 +41,14 @@ export class ProjectColumns {
   private n = 0;
   /** Highest label id loaded: appends at or below it are already here. */
   private maxId = 0;
+  /** How many of the project's labels (left out or not) have ids up to `maxId`: what a snapshot's check counts. */
+  private seen = 0;
+  /** Rows the last label read gave, left out or not (a snapshot's labels added since are counted by it). */
+  private rowsRead = 0;
+  /** What the columns were loaded from, for a snapshot; null: none may be written (in memory, or changed meanwhile). */
+  private fingerprint: Fingerprint | null = null;
+  /** How many labels came from a snapshot (./column-snapshot.ts); null: the columns were read from the database alone. */
+  snapshotLabels: number | null = null;
   private readonly item = new Column(new Int32Array(1024), (n) => new Int32Array(n));
   private readonly annotator = new Column(new Int32Array(1024), (n) => new Int32Array(n));
   private readonly code = new Column(new Int32Array(1024), (n) => new Int32Array(n));
@@ -78,11 +62,16 @@ export class ProjectColumns {
   private ranking: Pick<RankingColumns, 'answers' | 'lengths'> | null = null;
   private readonly annotatorStmt;
 
-  /** `helperMinLabels`: the fewest labels read on two threads (./label-scan.ts); tests lower it. */
+  /**
+   * `helperMinLabels`: the fewest labels read on two threads (./label-scan.ts); tests lower it. `snapshot`: a
+   * snapshot file to start from when it matches (./column-snapshot.ts); one that turns out stale throws
+   * {@link StaleSnapshot} ({@link loadColumns} then reads the database).
+   */
   constructor(
     private readonly db: Database.Database,
     readonly project: Project,
     private readonly helperMinLabels = HELPER_MIN_LABELS,
+    private readonly snapshot: string | null = null,
   ) {
     this.annotatorStmt = db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE id = ?`);
     db.transaction(() => this.load())();
@@ -101,16 +90,19 @@ export class ProjectColumns {
 
   private load(): void {
     const pid = this.project.id;
-    const all: number[] = [];
-    for (const a of this.db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE project_id = ? ORDER BY id`).iterate(pid)) {
-      all.push(a.id);
-      if (a.left_out) this.leftOut.add(a.id);
-      else {
-        this.annIndex.set(a.id, this.annotators.length);
-        this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+    const rows = this.db.prepare<[number], AnnotatorRow>(`SELECT id, name, kind, ${LEFT_OUT} AS left_out FROM annotators WHERE project_id = ? ORDER BY id`).all(pid);
+    const fp = this.db.memory ? null : fingerprintOf(this.db, pid);
+    this.fingerprint = fp && fp.project.type === this.project.type && new Date(fp.project.updatedAt).toISOString() === this.project.updated_at ? fp : null;
+    const span = labelSpan(this.db, pid, rows.map((a) => a.id));
+    const snap = this.snapshot && this.fingerprint ? openSnapshot(this.snapshot, this.fingerprint) : null;
+    if (snap) {
+      try {
+        if (this.adopt(snap, rows, span)) return;
+      } finally {
+        snap.close();
       }
     }
-    const span = labelSpan(this.db, pid, all);
+    this.setAnnotators(rows);
     const domain = codedDomain(this.project);
     // The helper starts before the items are read, so it reads while this thread does.
     const split = this.split(span, domain);
@@ -125,6 +117,105 @@ export class ProjectColumns {
     this.reserve(span.count);
     this.loadLabels(span, domain, split);
     this.maxId = span.hi;
+    this.seen = span.count;
+  }
+
+  private setAnnotators(rows: readonly AnnotatorRow[]): void {
+    for (const a of rows) {
+      if (a.left_out) this.leftOut.add(a.id);
+      else {
+        this.annIndex.set(a.id, this.annotators.length);
+        this.annotators.push({ dbId: a.id, name: a.name, kind: a.kind });
+      }
+    }
+  }
+
+  /**
+   * Takes a snapshot's columns (./column-snapshot.ts, its header already matched) and reads the labels added since.
+   * False, with nothing taken, when its annotators or counts do not match; throws StaleSnapshot when the labels read
+   * since do not add up to the project's count. Annotators and categories are put in the order a load from the
+   * database gives them (by id; by first appearance), so the report is the one a fresh load gives.
+   */
+  private adopt(snap: OpenSnapshot, rows: AnnotatorRow[], span: LabelSpan): boolean {
+    const h = snap.header;
+    const extra = span.count - h.labels.seen;
+    if (extra < 0 || (extra > 0 && span.hi <= h.labels.maxId) || !sameAnnotators(h, rows)) return false;
+    const a = snap.arrays((name, length) => (name === 'permutation' ? length + extra * RANKING_STRIDE : LABEL_COLUMNS.has(name) ? length + extra : length));
+    if (!a || !this.takeArrays(a, h.labels.n, h.fingerprint.items.count)) return false;
+    this.setAnnotators(rows);
+    for (const c of h.categories) this.codeOf(c);
+    this.n = h.labels.n;
+    this.maxId = h.labels.maxId;
+    const map = Int32Array.from(h.annotators, (x) => this.annIndex.get(x.dbId)!);
+    if (map.some((v, k) => v !== k)) remap(this.annotator.data, this.n, map);
+    this.rowsRead = 0;
+    if (extra > 0) {
+      const delta: LabelSpan = { count: extra, lo: h.labels.maxId + 1, hi: span.hi, after: h.labels.maxId };
+      const domain = codedDomain(this.project);
+      this.loadLabels(delta, domain, this.split(delta, domain));
+      this.maxId = span.hi;
+    }
+    if (h.labels.seen + this.rowsRead !== span.count) throw new StaleSnapshot(`${h.labels.seen} + ${this.rowsRead} labels, ${span.count} in the database`);
+    this.seen = span.count;
+    this.canonicalise();
+    this.snapshotLabels = h.labels.n;
+    return true;
+  }
+
+  /** The snapshot's arrays as the columns, when each has the type and length expected. */
+  private takeArrays(a: Record<string, SnapshotArray | null>, n: number, items: number): boolean {
+    const is = <T extends SnapshotArray>(x: SnapshotArray | null | undefined, T: new (n: number) => T, length: number): x is T => x instanceof T && x.length >= length;
+    const ranking = this.project.type === 'ranking';
+    const { item, annotator, code, certainty, order, sample, seconds, permutation, ids, gold, lenA, lenB, answers, lengths } = a;
+    if (!is(item, Int32Array, n) || !is(annotator, Int32Array, n) || !is(code, Int32Array, n) || !is(certainty, Float32Array, n) || !is(order, Int8Array, n)) return false;
+    if (!is(sample, Float64Array, n) || !is(seconds, Float32Array, n) || !is(ids, Float64Array, items) || !is(gold, Int32Array, items) || ids.length !== items) return false;
+    if ((lenA && !is(lenA, Float64Array, items)) || (lenB && !is(lenB, Float64Array, items)) || (this.project.type === 'pairwise') !== (lenA !== null && lenB !== null)) return false;
+    if (ranking && (!is(permutation, Uint8Array, n * RANKING_STRIDE) || !is(answers, Uint8Array, items) || !is(lengths, Float64Array, items * RANKING_STRIDE))) return false;
+    [this.item.data, this.annotator.data, this.code.data, this.certainty.data, this.order.data, this.sample.data, this.seconds.data] = [item, annotator, code, certainty, order, sample, seconds];
+    this.ids = ids;
+    this.itemIndex = new IdIndex(ids);
+    this.gold = gold;
+    this.lenA = (lenA as Float64Array | null) ?? null;
+    this.lenB = (lenB as Float64Array | null) ?? null;
+    if (ranking) {
+      this.permutation.data = permutation as Uint8Array<ArrayBuffer>;
+      this.ranking = { answers: answers as Uint8Array, lengths: lengths as Float64Array };
+    }
+    return true;
+  }
+
+  /** Categories in the order of their first appearance (gold, then labels), as a load from the database gives. */
+  private canonicalise(): void {
+    const map = canonicalOrder(this.gold, this.code.data, this.n, this.categories.length);
+    if (!map) return;
+    remap(this.gold, this.gold.length, map);
+    remap(this.code.data, this.n, map);
+    const old = this.categories.splice(0);
+    this.codes.clear();
+    const order = old.map((c, k) => ({ c, to: map[k]! })).filter((x) => x.to >= 0).sort((x, y) => x.to - y.to);
+    for (const { c } of order) this.codeOf(c);
+  }
+
+  /** The columns as a snapshot holds them (./column-snapshot.ts); null when they may not be written. */
+  snapshotState(): ColumnsState | null {
+    const fp = this.fingerprint;
+    if (!fp) return null;
+    const n = this.n;
+    const ranking = this.ranking;
+    const cut = (c: Column<SnapshotArray>): SnapshotArray => c.data.subarray(0, n);
+    return {
+      fingerprint: fp,
+      labels: { maxId: this.maxId, seen: this.seen, n },
+      annotators: this.annotators.map((a) => ({ ...a })),
+      leftOut: [...this.leftOut],
+      categories: [...this.categories],
+      arrays: {
+        ...{ item: cut(this.item), annotator: cut(this.annotator), code: cut(this.code), certainty: cut(this.certainty) },
+        ...{ order: cut(this.order), sample: cut(this.sample), seconds: cut(this.seconds) },
+        permutation: ranking ? this.permutation.data.subarray(0, n * RANKING_STRIDE) : null,
+        ...{ ids: this.ids, gold: this.gold, lenA: this.lenA, lenB: this.lenB, answers: ranking?.answers ?? null, lengths: ranking?.lengths ?? null },
+      },
+    };
   }
 
   /**
@@ -152,6 +243,7 @@ export class ProjectColumns {
     const others: number[] = [];
     const first = this.n;
     const take = (itemId: number, annotatorId: number, packed: number, certainty: number, sample: number, seconds: number, value: Category | null, permutation: number[] | null): void => {
+      this.rowsRead++;
       const verdict = (packed >> 2) - 2;
       const item = this.itemIndex.get(itemId);
       const ann = item === undefined ? undefined : this.annotatorIndex(annotatorId);
@@ -201,6 +293,7 @@ export class ProjectColumns {
   add(l: StoredLabel): void {
     if (l.id <= this.maxId) return;
     this.maxId = l.id;
+    this.seen++;
     const item = this.itemIndex.get(l.itemId);
     const ann = item === undefined ? undefined : this.annotatorIndex(l.annotatorId);
     if (item === undefined || ann === undefined) return;
@@ -293,41 +386,12 @@ export class ProjectColumns {
   }
 }
 
-/**
- * A ranking project's answer counts and lengths (in characters, as SQLite's length counts them: code points), from
- * each item's `answers`; an item without them has none (0 answers, no pair).
- */
-function loadAnswers(db: Database.Database, projectId: number, itemIndex: IdIndex, nItems: number): Pick<RankingColumns, 'answers' | 'lengths'> {
-  const answers = new Uint8Array(nItems);
-  const lengths = new Float64Array(nItems * RANKING_STRIDE).fill(NaN);
-  const rows = db
-    .prepare<[number], unknown[]>(`SELECT i.id, j.key, length(j.value) FROM items i, json_each(i.content, '$.answers') j WHERE i.project_id = ? AND j.key < ${RANKING_STRIDE}`)
-    .raw()
-    .iterate(projectId) as IterableIterator<[number, number, number | null]>;
-  for (const [id, key, length] of rows) {
-    const u = itemIndex.get(id);
-    if (u === undefined) continue;
-    answers[u] = Math.max(answers[u]!, key + 1);
-    lengths[u * RANKING_STRIDE + key] = length ?? NaN;
+/** The project's columns from its snapshot when one matches, else from the database (see ProjectColumns). */
+export function loadColumns(db: Database.Database, project: Project, snapshot: string | null): ProjectColumns {
+  try {
+    return new ProjectColumns(db, project, HELPER_MIN_LABELS, snapshot);
+  } catch (e) {
+    if (e instanceof StaleSnapshot) return new ProjectColumns(db, project, HELPER_MIN_LABELS, null);
+    throw e;
   }
-  return { answers, lengths };
-}
-
-/**
- * A stored permutation ('[2,0,1]': the JSON text of small integers) read without JSON.parse, which would cost a
- * microsecond a label on a load of millions; anything else reads as none.
- */
-export function readPermutation(text: string): number[] | null {
-  const out: number[] = [];
-  let v = -1;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c >= 48 && c <= 57) v = (v < 0 ? 0 : v * 10) + (c - 48);
-    else if (c === 44 || c === 93) {
-      if (v < 0) return c === 93 && out.length === 0 ? out : null;
-      out.push(v);
-      v = -1;
-    } else if (c !== 91 && c !== 32) return null;
-  }
-  return out.length > 0 ? out : null;
 }

@@ -9,6 +9,7 @@
 import type Database from 'better-sqlite3';
 import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
+import { RANKING_STRIDE, type RankingColumns } from '../../shared/stats/report/input';
 
 /** Item or annotator database id → row, dense when the ids are (the usual case: a project's ids come in runs). */
 export class IdIndex {
@@ -70,6 +71,8 @@ export interface LabelSpan {
   count: number;
   lo: number;
   hi: number;
+  /** Only the labels with ids above this (the ones added since a snapshot: ./column-snapshot.ts). */
+  after?: number;
 }
 
 /**
@@ -117,9 +120,8 @@ export function codedDomain(project: Project): string[] {
 export const byRange = (span: LabelSpan): boolean => span.hi - span.lo + 1 <= 4 * span.count + 100_000;
 
 function where(project: Project, span: LabelSpan): { sql: string; params: number[] } {
-  return byRange(span)
-    ? { sql: 'id BETWEEN ? AND ? AND +project_id = ?', params: [span.lo, span.hi, project.id] }
-    : { sql: 'project_id = ?', params: [project.id] };
+  if (byRange(span)) return { sql: 'id BETWEEN ? AND ? AND +project_id = ?', params: [span.lo, span.hi, project.id] };
+  return span.after === undefined ? { sql: 'project_id = ?', params: [project.id] } : { sql: 'project_id = ? AND id > ?', params: [project.id, span.after] };
 }
 
 /**
@@ -141,4 +143,66 @@ export function otherValues(db: Database.Database, project: Project, domain: rea
   const w = where(project, span);
   const sql = `SELECT value FROM labels WHERE ${w.sql} AND value IS NOT NULL AND value NOT IN (${domain.map(() => '?').join(', ')}) ORDER BY id`;
   return db.prepare<unknown[], Category>(sql).pluck().iterate(...w.params, ...domain);
+}
+
+/**
+ * A ranking project's answer counts and lengths (in characters, as SQLite's length counts them: code points), from
+ * each item's `answers`; an item without them has none (0 answers, no pair).
+ */
+export function loadAnswers(db: Database.Database, projectId: number, itemIndex: IdIndex, nItems: number): Pick<RankingColumns, 'answers' | 'lengths'> {
+  const answers = new Uint8Array(nItems);
+  const lengths = new Float64Array(nItems * RANKING_STRIDE).fill(NaN);
+  const rows = db
+    .prepare<[number], unknown[]>(`SELECT i.id, j.key, length(j.value) FROM items i, json_each(i.content, '$.answers') j WHERE i.project_id = ? AND j.key < ${RANKING_STRIDE}`)
+    .raw()
+    .iterate(projectId) as IterableIterator<[number, number, number | null]>;
+  for (const [id, key, length] of rows) {
+    const u = itemIndex.get(id);
+    if (u === undefined) continue;
+    answers[u] = Math.max(answers[u]!, key + 1);
+    lengths[u * RANKING_STRIDE + key] = length ?? NaN;
+  }
+  return { answers, lengths };
+}
+
+/**
+ * A stored permutation ('[2,0,1]': the JSON text of small integers) read without JSON.parse, which would cost a
+ * microsecond a label on a load of millions; anything else reads as none.
+ */
+export function readPermutation(text: string): number[] | null {
+  const out: number[] = [];
+  let v = -1;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) v = (v < 0 ? 0 : v * 10) + (c - 48);
+    else if (c === 44 || c === 93) {
+      if (v < 0) return c === 93 && out.length === 0 ? out : null;
+      out.push(v);
+      v = -1;
+    } else if (c !== 91 && c !== 32) return null;
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** A growable typed column (the report worker's label columns). */
+export class Column<T extends Int32Array | Float32Array | Float64Array | Int8Array | Uint8Array> {
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = this.make(Math.max(1024, this.data.length * 2, i + 1));
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+  /** Room for `n` values without growing (the load knows its count: no doubling, no slack of up to half). */
+  reserve(n: number): void {
+    if (n <= this.data.length) return;
+    const exact = this.make(n);
+    exact.set(this.data);
+    this.data = exact;
+  }
 }

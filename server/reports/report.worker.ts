@@ -8,8 +8,9 @@ import type { StoredLabel } from '../../shared/events';
 import { readMetaKeys } from '../items/meta-keys';
 import { computeConsensus, consensusBuffers, type ConsensusRequest } from './consensus';
 import { computePosteriorModel } from './posterior-model';
-import { ProjectColumns } from './label-columns';
+import { loadColumns, type ProjectColumns } from './label-columns';
 import { OptionRefused } from './slices';
+import { removeSnapshot, snapshotFile, writeSnapshot } from './column-snapshot';
 
 /**
  * The report worker: keeps each reported project's labels in typed arrays (loaded once from its own read-only
@@ -18,7 +19,7 @@ import { OptionRefused } from './slices';
  */
 export type WorkerRequest =
   | { type: 'labels'; projectId: number; labels: StoredLabel[] }
-  | { type: 'reset'; projectId: number }
+  | { type: 'reset'; projectId: number; deleted?: boolean }
   | { type: 'report'; id: number; project: Project; options: ReportOptions }
   | ({ type: 'consensus'; id: number; project: Project } & ConsensusRequest)
   | { type: 'meta-keys'; id: number; projectId: number }
@@ -27,8 +28,18 @@ export type WorkerRequest =
 /** A failure names the request's `field` when the data refused an option (OptionRefused: a 400, not a 500). */
 export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; field?: string };
 
-const db = new Database((workerData as { dbFile: string }).dbFile, { readonly: true, fileMustExist: true });
+/** `snapshots`: the folder of column snapshots (./column-snapshot.ts), null for none; `policy`: when to write them. */
+export interface ReportWorkerData {
+  dbFile: string;
+  snapshots: string | null;
+  policy: { minLabels: number; rewriteFraction: number };
+}
+
+const { dbFile, snapshots, policy } = workerData as ReportWorkerData;
+const db = new Database(dbFile, { readonly: true, fileMustExist: true });
 const projects = new Map<number, ProjectColumns>();
+/** Per loaded project, the labels its snapshot held when last written or read. */
+const written = new WeakMap<ProjectColumns, number>();
 /**
  * Per loaded project, what its last reports computed (coded columns, sections: shared/stats/report/cache.ts), so a
  * report after a few labels redoes only what they change. Goes with its columns when the project is reset.
@@ -44,10 +55,36 @@ function cacheOf(p: ProjectColumns): ReportCache {
 function columnsOf(project: Project): ProjectColumns {
   let p = projects.get(project.id);
   if (!p || p.project.type !== project.type) {
-    p = new ProjectColumns(db, project);
+    p = loadColumns(db, project, snapshots === null ? null : snapshotFile(snapshots, project.id));
     projects.set(project.id, p);
+    if (p.snapshotLabels !== null) written.set(p, p.snapshotLabels);
   }
   return p;
+}
+
+/**
+ * Writes the project's snapshot once the answer has gone: after a load from the database, and again once the labels
+ * added since the last write reach the policy's fraction of it (so a restart reads few labels besides the file).
+ */
+function snapshotLater(projectId: number): void {
+  if (snapshots === null) return;
+  const p = projects.get(projectId);
+  if (!p) return;
+  setImmediate(() => {
+    if (projects.get(projectId) !== p) return;
+    const state = p.snapshotState();
+    if (!state || state.labels.n < policy.minLabels) return;
+    const last = written.get(p);
+    if (last !== undefined && state.labels.n <= last + Math.floor(policy.rewriteFraction * last)) return;
+    written.set(p, state.labels.n);
+    try {
+      const started = performance.now();
+      const bytes = writeSnapshot(snapshotFile(snapshots, projectId), state);
+      if (bytes !== null) parentPort!.postMessage({ id: 0, ok: true, result: { snapshot: projectId, bytes, ms: performance.now() - started } } satisfies WorkerReply);
+    } catch {
+      // No snapshot: the next restart reads the database, as without one.
+    }
+  });
 }
 
 /**
@@ -79,9 +116,11 @@ parentPort!.on('message', (m: WorkerRequest) => {
     if (p) for (const l of m.labels) p.add(l);
   } else if (m.type === 'reset') {
     projects.delete(m.projectId);
+    if (m.deleted) removeSnapshot(snapshots, m.projectId);
   } else {
     try {
       answer(m);
+      if (m.type !== 'meta-keys') snapshotLater(m.project.id);
     } catch (e) {
       const field = e instanceof OptionRefused ? e.field : undefined;
       parentPort!.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e), field } satisfies WorkerReply);

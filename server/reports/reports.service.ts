@@ -15,7 +15,8 @@ import { ProjectColumns } from './label-columns';
 import { OptionRefused } from './slices';
 import { computePosteriorModel } from './posterior-model';
 import type { PosteriorModelData } from '../../shared/stats/crowd/posterior';
-import type { WorkerReply, WorkerRequest } from './report.worker';
+import type { ReportWorkerData, WorkerReply, WorkerRequest } from './report.worker';
+import { removeSnapshot, snapshotDir, snapshotPolicy } from './column-snapshot';
 import { reportOptions } from './report-query';
 
 export { ReportQuery } from './report-query';
@@ -59,7 +60,7 @@ export class ReportsService {
     events.on('label:stored', ({ projectId, label }) => this.labelled(projectId, label));
     events.on('pool:reloaded', ({ projectId }) => this.reset(projectId));
     events.on('annotator:exclusion-changed', ({ projectId }) => this.reset(projectId));
-    events.on('project:deleted', ({ projectId }) => this.reset(projectId));
+    events.on('project:deleted', ({ projectId }) => this.reset(projectId, true));
   }
 
   private bump(versions: Map<number, number>, projectId: number): void {
@@ -95,13 +96,17 @@ export class ReportsService {
   }
   private readonly warmed = new Set<number>();
 
-  /** Items or labels changed other than by a live label (import, settings, deletion): reload from the database. */
-  reset(projectId: number): void {
+  /**
+   * Items or labels changed other than by a live label (import, settings, deletion): reload from the database. A
+   * deleted project's column snapshot goes too (by the worker when there is one, so it never races the worker's write).
+   */
+  reset(projectId: number, deleted = false): void {
     this.bump(this.versions, projectId);
     this.bump(this.itemVersions, projectId);
     this.outbox.delete(projectId);
     this.warmed.delete(projectId);
-    this.post({ type: 'reset', projectId });
+    if (deleted && !this.worker && !this.db.memory) removeSnapshot(snapshotDir(this.db.name), projectId);
+    this.post({ type: 'reset', projectId, deleted });
   }
 
   /** The report's options from `GET …/report`'s query string (400 naming a bad parameter). */
@@ -173,8 +178,10 @@ export class ReportsService {
   }
 
   private startWorker(): Worker {
-    const w = new Worker(WORKER, { workerData: { dbFile: this.db.name }, execArgv: typescriptExecArgv() });
+    const workerData: ReportWorkerData = { dbFile: this.db.name, snapshots: snapshotDir(this.db.name), policy: { ...snapshotPolicy } };
+    const w = new Worker(WORKER, { workerData, execArgv: typescriptExecArgv() });
     w.on('message', (m: WorkerReply) => {
+      if (m.id === 0 && m.ok) return void this.logger.info({ module: 'reports', ...(m.result as object) }, 'report column snapshot written');
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
