@@ -3,14 +3,16 @@
  * project's judge edit). A big pool's read runs on a thread (assignment/pool-read.ts: 9M labels took the event loop
  * for 14 s, during which every annotator of every project waited); its live pool keeps serving meanwhile: leases
  * out are handed again, submitted, released and kept alive, and the labels it commits are kept and added to the new
- * state when it is installed. New tasks come from it too when the change only relaxes the rules (pool-settings.ts
- * `relaxes`: a higher redundancy or cap); otherwise they wait for the install (the new state may forbid what the old
- * would hand out: a lower redundancy, an imported label), without holding up anything else.
+ * state when it is installed. New tasks come from it too when a change of settings lets each be checked against the
+ * new ones (pool-settings.ts `claimCheck`: a fixed redundancy or a cap, raised or lowered); otherwise they wait for
+ * the install (the new state may forbid what the old would hand out: an imported label, a rule that reads votes,
+ * escalation), without holding up anything else.
  */
 import type { Project } from '../../shared/views';
 import type { PoolSettings } from '../assignment/leases';
 import type { ProjectPool } from '../assignment/pool';
 import { readPool, type PoolRead, type ReadOptions } from '../assignment/pool-read';
+import type { ClaimCheck } from './pool-settings';
 
 /**
  * A pool with at least `from` items and labels is read again on a thread: below it, a read takes ~0.1 s. A claim
@@ -25,8 +27,8 @@ const FILED_PER_TURN = 50_000;
 
 interface Pending {
   read: PoolRead;
-  /** The live pool may hand out new tasks meanwhile (the new state allows all it would). */
-  serving: boolean;
+  /** The live pool may hand out new tasks meanwhile, those this says the new state allows; null: none. */
+  serve: ClaimCheck | null;
   /** Claims waiting for the install. */
   waiters: Array<() => void>;
 }
@@ -47,9 +49,9 @@ export class PoolRebuilds {
     return this.pending.has(projectId);
   }
 
-  /** Whether the project's pool is being read again and its live pool may hand out new tasks meanwhile. */
-  serving(projectId: number): boolean {
-    return this.pending.get(projectId)?.serving ?? false;
+  /** While the project's pool is read again, which new tasks its live pool may hand out (null: none, or no read). */
+  serving(projectId: number): ClaimCheck | null {
+    return this.pending.get(projectId)?.serve ?? null;
   }
 
   /** `then()` once the project's pool is not being read again, if that is within {@link REBUILD_ON_THREAD} `waitMs`; else `late`. */
@@ -71,16 +73,17 @@ export class PoolRebuilds {
   /**
    * Reads the project's pool again on a thread (a read under way starts over: the record changed again), then
    * installs it and calls `installed`; if the read fails, `failed` (which reads it on the event loop); if either
-   * throws, `lost`. `serving`: the live pool may hand out new tasks meanwhile (so may it still, if a read under way
-   * allowed it too).
+   * throws, `lost`. `serve`: which new tasks the live pool may hand out meanwhile (none if a read under way let it
+   * hand out none: that one read more than settings).
    */
-  start(project: Project, pool: ProjectPool, settings: PoolSettings, serving: boolean, installed: () => void, failed: (e: Error) => void, lost: (e: Error) => void): void {
-    serving &&= this.pending.get(project.id)?.serving ?? true;
+  start(project: Project, pool: ProjectPool, settings: PoolSettings, serve: ClaimCheck | null, installed: () => void, failed: (e: Error) => void, lost: (e: Error) => void): void {
+    const under = this.pending.get(project.id);
+    if (under && !under.serve) serve = null;
     const waiters = this.stop(project.id);
     pool.keepCommits();
     const b = pool.build(settings);
     const read = readPool(this.dbFile!, project, b, { chunk: REBUILD_ON_THREAD.chunk, paused: REBUILD_ON_THREAD.paused });
-    const p: Pending = { read, serving, waiters };
+    const p: Pending = { read, serve, waiters };
     this.pending.set(project.id, p);
     const end = (then: () => void) => {
       if (this.pending.get(project.id) !== p) return;

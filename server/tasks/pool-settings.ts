@@ -5,7 +5,8 @@ import type { Db } from '../db/database';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import { judgeConfig } from '../judges/judges.repo';
 import type { LabelsRepo } from '../labels/labels.repo';
-import type { PoolSettings } from '../assignment/leases';
+import type { Lease, PoolSettings } from '../assignment/leases';
+import type { ProjectPool } from '../assignment/pool';
 import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
 
 type Annotator = ReturnType<AnnotatorsRepo['get']>;
@@ -58,6 +59,29 @@ export function relaxes(a: PoolSettings, b: PoolSettings): boolean {
 /** Items with their number of answers (a ranking project's: each lease shows them in an order of its own). */
 export function* withAnswers<T extends { id: number }>(items: Iterable<T>, counts: ReadonlyMap<number, number>): Generator<T & { answers: number | null }> {
   for (const r of items) yield { ...r, answers: counts.get(r.id) ?? null };
+}
+
+/** Whether a task the live pool just handed out is one the new state allows too (pool-rebuilds.ts). */
+export type ClaimCheck = (pool: ProjectPool, lease: Lease) => boolean;
+
+/**
+ * For a change of settings alone (the record is what the live pool run by `a` knows), how to tell whether a task it
+ * hands out the pool run by `b` allows: any, when `b` {@link relaxes} `a`; for a fixed redundancy without escalation,
+ * one that keeps the item within `b`'s redundancy and its human within `b`'s cap, by the live pool's own counts (its
+ * first pick is the least-used item it may give, so when that one is refused, none would do). Null when it cannot be
+ * told so (a rule that reads votes, escalation): new tasks then wait for the new state.
+ */
+export function claimCheck(a: PoolSettings, b: PoolSettings): ClaimCheck | null {
+  if (relaxes(a, b)) return () => true;
+  const n = b.redundancy;
+  if (a.routing || b.routing || a.pairwise !== b.pairwise || typeof n !== 'number') return null;
+  return (pool, lease) => {
+    if (lease.kind !== 'human') return true;
+    const s = pool.items.get(lease.itemId);
+    if (!s || s.labels + s.leased > n) return false;
+    const cap = b.maxPerAnnotator;
+    return cap === null || pool.humanProgress(lease.annotatorId).done + pool.leasesOf(lease.annotatorId).length <= cap;
+  };
 }
 
 /** The file of the database the labels are in, or null for an in-memory one. */

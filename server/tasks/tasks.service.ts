@@ -21,7 +21,7 @@ import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate, type Handed } from './actor';
 import { Submissions } from './submissions';
 import { PoolRebuilds } from './pool-rebuilds';
-import { databaseFile, poolSettingsOf, relaxes, samePool, withAnswers } from './pool-settings';
+import { claimCheck, databaseFile, poolSettingsOf, samePool, withAnswers, type ClaimCheck } from './pool-settings';
 import { taskItem, type FileSource } from './task-item';
 
 /**
@@ -170,10 +170,10 @@ export class TasksService {
 
   /**
    * Rebuilds a loaded project's pool from the database (after an import or a settings change). A big pool is read
-   * on a thread while it keeps serving (pool-rebuilds.ts; new tasks too if the change `relaxed` its rules only);
+   * on a thread while it keeps serving (pool-rebuilds.ts; new tasks too, those `serve` says the new state allows);
    * `pool:reloaded` is raised once the new state is in.
    */
-  reload(projectId: number, relaxed = false): void {
+  reload(projectId: number, serve: ClaimCheck | null = null): void {
     const s = this.pools.get(projectId);
     if (s) {
       const project = this.projects.get(projectId);
@@ -181,7 +181,7 @@ export class TasksService {
       s.project = project;
       s.settings = this.poolSettings(project);
       if (this.rebuilds.has(projectId) || this.rebuilds.offThread(s.pool))
-        return this.rebuilds.start(project, s.pool, s.settings, relaxed, () => this.reloaded(projectId), () => this.reloadNow(projectId), () => this.pools.delete(projectId));
+        return this.rebuilds.start(project, s.pool, s.settings, serve, () => this.reloaded(projectId), () => this.reloadNow(projectId), () => this.pools.delete(projectId));
       this.load(project, s.pool, s.settings);
     }
     this.reloaded(projectId);
@@ -204,7 +204,7 @@ export class TasksService {
     const s = this.pools.get(projectId);
     const project = s && this.projects.get(projectId);
     const settings = project && this.poolSettings(project);
-    if (!s || !project || !settings || this.rebuilds.has(projectId) || !samePool(s.settings, settings)) return this.reload(projectId, !!s && !!settings && relaxes(s.pool.settings, settings));
+    if (!s || !project || !settings || this.rebuilds.has(projectId) || !samePool(s.settings, settings)) return this.reload(projectId, s && settings ? claimCheck(s.pool.settings, settings) : null);
     s.project = project;
     s.settings = settings;
     s.pool.useLeaseMs(settings.leaseMs);
@@ -328,10 +328,12 @@ export class TasksService {
     const mine = pool.findLease(actor.annotatorId, (l) => !l.submitting && !handed.ids.has(l.id) && (human || !l.handedTo?.open));
     if (mine) return this.handOut(project, mine, actor, handed);
     if (actor.crowd && !this.crowd.mayClaim(actor.crowd.inviteId, actor.crowd.worker)) throw new AppError('forbidden', STUDY_FULL);
-    // The pool is being read again: a new task waits for the new state, unless it allows all this one hands out (and
-    // when this one has none left, as it may have more).
+    // The pool is being read again: a new task waits for the new state, unless it allows the one this pool gives
+    // (and when this one has none left, as the new state may have more).
     const rebuilding = this.rebuilds.has(actor.projectId);
-    const lease = rebuilding && !this.rebuilds.serving(actor.projectId) ? null : human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
+    const serve = this.rebuilds.serving(actor.projectId);
+    let lease = rebuilding && !serve ? null : human ? pool.claimHuman(actor.annotatorId, now) : pool.claimJudge(actor.annotatorId, this.plan(actor), now);
+    if (serve && lease && lease !== 'limit' && !serve(pool, lease)) (pool.release(lease), (lease = null));
     if (lease === null && rebuilding) return this.rebuilds.after(actor.projectId, () => this.next(actor, handed), null);
     if (lease === 'limit')
       throw new AppError('conflict', 'You already hold as many tasks as you may at once: submit or release one first');

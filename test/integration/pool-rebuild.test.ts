@@ -56,8 +56,9 @@ test('labels committed while the pool is read again on a thread are in the pool 
   const judgeHeld = await ok<Task>(j, 'task:next');
 
   const read = pauseNextRead();
-  // A lower redundancy: the live pool may not hand out new tasks until the new state is in.
-  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2 })).status).toBe(200);
+  // A rule of the adaptive form (at min = max, a redundancy of 2): the live pool cannot tell what it allows, so it
+  // hands out no new task until the new state is in.
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: { min: 2, max: 2, stop: 'unanimous' } })).status).toBe(200);
   expect((await ok<SessionInfo>(carl!, 'session:get')).waiting).toBe(true); // being read again
   const carlsNext = ok<Task | null>(carl!, 'task:next'); // waits for the new state
   await read.reading; // the thread's snapshot is open: these two labels are not in it
@@ -113,13 +114,34 @@ test('while a higher redundancy is read in, the live pool hands out what it allo
   expect((await progressOf(s, pid)).labels).toEqual({ human: 12, llm: 0 });
 });
 
+test('while a lower redundancy is read in, the live pool hands out only what the new one allows', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(4));
+  const token = await invite(s, pid);
+  const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
+  const anns = await labelAll(ann!, 'a0', 2);
+  const read = pauseNextRead();
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 1 })).status).toBe(200);
+  await read.reading;
+  // The two items nobody has labelled, at once; ann's two (one label each: full at 1) are not handed out.
+  const during = await labelAll(bob!, 'b0', 2);
+  expect([...during, ...anns].sort()).toEqual(pairwiseItems(4).map((it) => it.id).sort());
+  const bobsNext = ok<Task | null>(bob!, 'task:next');
+  expect(await Promise.race([bobsNext.then(() => 'served'), new Promise((r) => setTimeout(() => r('waiting'), 100))])).toBe('waiting');
+  expect(s.app.tasks.state(pid).pool.leaseCount.human).toBe(0); // the task refused went back at once
+  read.go();
+  expect(await bobsNext).toBeNull();
+  expect(await ok<Task | null>(ann!, 'task:next')).toBeNull();
+  expect((await progressOf(s, pid)).labels).toEqual({ human: 4, llm: 0 });
+});
+
 test('a claim that waits too long for the new state is answered "none now", and is handed nothing behind its back', async () => {
   const s = await servers.server();
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(2));
   const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
   REBUILD_ON_THREAD.waitMs = 150;
   const read = pauseNextRead();
-  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2, max_per_annotator: 1 })).status).toBe(200);
+  expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: { min: 1, max: 2, stop: 'unanimous' }, max_per_annotator: 1 })).status).toBe(200);
   await read.reading;
   expect(await ok<Task | null>(ann, 'task:next')).toBeNull();
   expect((await ok<SessionInfo>(ann, 'session:get')).waiting).toBe(true);

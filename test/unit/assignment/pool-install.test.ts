@@ -5,7 +5,7 @@
  */
 import { ProjectPool } from '../../../server/assignment/pool';
 import type { PoolSettings } from '../../../server/assignment/leases';
-import { relaxes } from '../../../server/tasks/pool-settings';
+import { claimCheck, relaxes } from '../../../server/tasks/pool-settings';
 import { humanDone, itemRows, leaseOf, poolSettings, seeded, type DoneRow } from './pool-fixtures';
 
 const settings = poolSettings({ redundancy: 2, pairwise: true });
@@ -111,4 +111,21 @@ test('escalation turned on under live human leases: their items stay the humans\
   expect(states[0]!.routes).toEqual([0, 0, 0, 0, 0, 0]);
   expect(states[1]).toEqual(states[0]);
   expect(states[0]!.state.items.humans).toBeGreaterThan(6);
+});
+
+test('a claim is checked against the new settings by the live pool\'s counts: redundancy, cap; none for a rule that reads votes', () => {
+  const old = poolSettings({ redundancy: 3 });
+  const pool = new ProjectPool(old, seeded(8));
+  pool.load(old, itemRows({ items: 2 }), null, [humanDone(1, 1), humanDone(2, 1), humanDone(3, 2)]);
+  const lease = (annotatorId: number) => leaseOf(pool.claimHuman(annotatorId, 0));
+  const two = claimCheck(old, { ...old, redundancy: 2 })!;
+  const l4 = lease(4); // item 2 first (one label): within 2
+  expect([l4.itemId, two(pool, l4)]).toEqual([2, true]);
+  const l5 = lease(5); // item 1 (two labels) or item 2 (one label and ann's lease): both at 3 now
+  expect(two(pool, l5)).toBe(false);
+  const capped = claimCheck(old, { ...old, maxPerAnnotator: 1 })!;
+  expect([capped(pool, l4), capped(pool, leaseOf(pool.claimHuman(3, 0)))]).toEqual([true, false]);
+  expect(claimCheck(old, { ...old, redundancy: 4 })!(pool, l5)).toBe(true);
+  expect(claimCheck(old, { ...old, redundancy: { min: 2, max: 3, stop: 'unanimous' } })).toBeNull();
+  expect(claimCheck(old, routed)).toBeNull();
 });
