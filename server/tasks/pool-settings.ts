@@ -67,9 +67,10 @@ export type ClaimCheck = (pool: ProjectPool, lease: Lease) => boolean;
 /**
  * For a change of settings alone (the record is what the live pool run by `a` knows), how to tell whether a task it
  * hands out the pool run by `b` allows: any, when `b` {@link relaxes} `a`; for a fixed redundancy without escalation,
- * one that keeps the item within `b`'s redundancy and its human within `b`'s cap, by the live pool's own counts (its
- * first pick is the least-used item it may give, so when that one is refused, none would do). Null when it cannot be
- * told so (a rule that reads votes, escalation): new tasks then wait for the new state.
+ * one that keeps the item within `b`'s redundancy and its human within `b`'s cap, by the live pool's own counts (a
+ * task refused makes its claim wait for the new state: under a fixed redundancy the live pool's first pick is the
+ * least-used item it may give, so none other would do). Null when it cannot be told so (a rule that reads votes,
+ * escalation): new tasks then wait for the new state.
  */
 export function claimCheck(a: PoolSettings, b: PoolSettings): ClaimCheck | null {
   if (relaxes(a, b)) return () => true;
