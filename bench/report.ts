@@ -43,21 +43,23 @@ export const report = defineBenchmark({
     db: text('a seeded database to copy and report on instead of seeding (--kind, --items, --humans then come from it)'),
     out: text("a folder to write each report's JSON to, for diffing two versions"),
     exports: { default: 1, help: 'time the gold exports after the reports (0: reports only)' },
+    restart: { default: 0, help: 'first a cold report, its column snapshot written, and a restart on the same copy: the rest is timed after it' },
   },
   async run(o, { command }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-report-'));
     const dbFile = path.join(dir, 'concord.db');
     try {
       const { pid, labels, dbMiB, kind, items } = o.db ? copySeed(o.db, dbFile) : { ...seedFile(dbFile, o.kind, o.items, o.humans), kind: o.kind, items: o.items };
-      const server = await startBenchServer(dbFile);
       const rss = { peak: process.memoryUsage().rss };
       const sampler = setInterval(() => (rss.peak = Math.max(rss.peak, process.memoryUsage().rss)), 50);
+      const restarted = o.restart > 0 ? await beforeRestart(dbFile, pid, o.out || null, rss) : null;
+      const server = await startBenchServer(dbFile);
       const m = await measure(server, pid, labels, o.repeats, kind, { out: o.out || null, exports: o.exports > 0 }, rss);
       clearInterval(sampler);
       const peakRss = rss.peak;
       // Printed before the server closes: a close that never settles (a pending promise, no handle left) ends the
       // process silently, and the figures went with it.
-      const result = { ...resultHead('report', command, { ...o, kind, items }), labels, dbMiB: round(dbMiB, 0), ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0), peakRssReportsMiB: round(m.peakRssReports / 2 ** 20, 0) };
+      const result = { ...resultHead('report', command, { ...o, kind, items }), labels, dbMiB: round(dbMiB, 0), restarted, ...summarise(m), peakRssMiB: round(peakRss / 2 ** 20, 0), peakRssReportsMiB: round(m.peakRssReports / 2 ** 20, 0) };
       print(result, kind);
       writeResult(kind === 'pairwise' ? 'report' : `report-${kind}`, result);
       await server.close();
@@ -67,6 +69,30 @@ export const report = defineBenchmark({
     }
   },
 });
+
+/**
+ * `--restart 1`: a server on the copy, its cold first report (cold.json in `--out`), the wait for the report worker's
+ * column snapshot (server/reports/column-snapshot.ts), then the server closed; the bench's "first report" is then the
+ * first after the restart. The peak RSS is reset after the close (what the closed server's threads kept is counted).
+ */
+async function beforeRestart(dbFile: string, pid: number, out: string | null, rss: { peak: number }) {
+  const server = await startBenchServer(dbFile);
+  const started = performance.now();
+  const res = await fetch(`${server.url}/api/projects/${pid}/report`, { headers: { authorization: `Bearer ${server.app.adminToken}` } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${text.slice(0, 300)}`);
+  const answered = performance.now();
+  if (out) fs.writeFileSync(path.join(out, 'cold.json'), text);
+  const file = path.join(`${path.resolve(dbFile)}.report-snapshots`, `project-${pid}.bin`);
+  while (!fs.existsSync(file) && performance.now() - answered < 120_000) await new Promise((r) => setTimeout(r, 20));
+  const written = performance.now();
+  const peak = rss.peak;
+  await Promise.race([server.close(), new Promise((r) => setTimeout(r, 10_000))]);
+  rss.peak = process.memoryUsage().rss;
+  const bytes = fs.existsSync(file) ? fs.statSync(file).size : null;
+  console.log(`cold first report ${round(answered - started, 0)} ms; snapshot ${bytes === null ? 'not written' : `${round(bytes / 2 ** 20, 0)} MiB written ${round(written - answered, 0)} ms after the answer`}; peak RSS ${round(peak / 2 ** 20, 0)} MiB`);
+  return { coldReportMs: round(answered - started, 0), snapshotMs: round(written - answered, 0), snapshotMiB: bytes === null ? null : round(bytes / 2 ** 20, 0), coldPeakRssMiB: round(peak / 2 ** 20, 0) };
+}
 
 type Measured = Awaited<ReturnType<typeof measure>>;
 type Run = { ms: number; stallMs: number };
