@@ -3,7 +3,6 @@
  * lengths (in code points, as Python's len) differ by more than the threshold; alpaca_eval's definition, on
  * `lengthBiasOf`.
  */
-import { lengthBiasCounts } from '../pairwise';
 import type { Coded } from './coded';
 import { num, type LengthBiasJson } from './json';
 
@@ -13,27 +12,32 @@ export function lengthBiasFor(c: Coded, indices: ArrayLike<number>): LengthBiasJ
   return counts && lengthBiasJson(counts);
 }
 
-/** The counts behind {@link lengthBiasFor} (../pairwise.ts `lengthBiasCounts`): they add up over disjoint sets of labels. */
+/**
+ * The counts behind {@link lengthBiasFor} (../pairwise.ts `lengthBiasCounts`): they add up over disjoint sets of
+ * labels. One pass, no arrays: each length read as a 32-bit float (`Math.fround`, as it was when the lengths were
+ * copied into Float32Array columns for lengthBiasOf) and each verdict as its choice, so the counts are the same.
+ */
 export function lengthBiasCountsFor(c: Coded, indices: ArrayLike<number>): { n: number; longer: number } | null {
-  const { lenA, lenB } = c;
+  const { lenA, lenB, aCode, bCode } = c;
   if (!lenA || !lenB) return null;
   const { item, code } = c.labels;
-  const la = new Float32Array(indices.length);
-  const lb = new Float32Array(indices.length);
-  const ch = new Float32Array(indices.length);
+  const threshold = c.options.lengthThreshold ?? 30;
+  let n = 0;
+  let longer = 0;
   for (let t = 0; t < indices.length; t++) {
     const i = indices[t]!;
-    la[t] = lenA[item[i]!]!;
-    lb[t] = lenB[item[i]!]!;
-    ch[t] = choiceOf(c, code[i]!);
+    const k = code[i]!;
+    // lengthBiasCounts counts only A (+1) and B (−1); a tie (0) or an invalid output (NaN) is left out.
+    if (k !== aCode && k !== bCode) continue;
+    const u = item[i]!;
+    const a = Math.fround(lenA[u]!);
+    const b = Math.fround(lenB[u]!);
+    if (!(Math.abs(a - b) > threshold)) continue;
+    n++;
+    if ((k === aCode) === a > b) longer++;
   }
-  return lengthBiasCounts(la, lb, ch, c.options.lengthThreshold ?? 30);
+  return { n, longer };
 }
 
 /** The length bias of labels with these counts, as lengthBiasOf gives it. */
 export const lengthBiasJson = ({ n, longer }: { n: number; longer: number }): LengthBiasJson => ({ n, prefer_longer: num(n ? longer / n : NaN) });
-
-/** A verdict as length bias reads it: 1 for A, -1 for B, 0 for a tie, NaN for none. */
-function choiceOf(c: Coded, code: number): number {
-  return code === c.aCode ? 1 : code === c.bCode ? -1 : code === c.tieCode ? 0 : NaN;
-}
