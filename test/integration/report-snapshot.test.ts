@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { snapshotPolicy } from '../../server/reports/column-snapshot';
 import { runConcord } from '../helpers/cli';
-import { jsonl, makeProject, pairwiseItems, serversPerTest, type TestServer } from '../helpers/server';
+import type { Task } from '../../shared/protocol';
+import { jsonl, makeProject, ok, pairwiseItems, serversPerTest, type TestServer } from '../helpers/server';
 
 jest.setTimeout(60_000);
 
@@ -113,6 +114,30 @@ describe('the report column snapshot', () => {
     const got = await afterRestart(s, pid, ino, true);
     expect(got).not.toEqual(before);
     await afterRestart(s, pid, ino, true);
+  });
+
+  test('judges registered after the snapshot, labelling live in another order than their ids, give a fresh load's report after a restart', async () => {
+    Object.assign(snapshotPolicy, { rewriteFraction: 0 });
+    try {
+      const { s, pid, ino } = await withSnapshot();
+      const tokens: string[] = [];
+      for (const model of ['judge-x', 'judge-y']) tokens.push((await s.api('POST', `/api/projects/${pid}/judges`, { model, name: model })).body.token);
+      // judge-y (the higher id) labels first; the snapshot is rewritten after the next report (fraction 0).
+      for (const token of tokens.reverse()) {
+        const judge = await s.connect({ token });
+        for (let k = 0; k < 3; k++) {
+          const t = await ok<Task | null>(judge, 'task:next');
+          if (!t) break;
+          await ok(judge, 'label:submit', { leaseId: t.leaseId, value: k % 2 ? 'A' : 'tie', certainty: 0.5, clientLabelId: t.leaseId });
+        }
+        judge.disconnect();
+      }
+      await report(s, pid);
+      const rewritten = await written(s, pid, ino);
+      await afterRestart(s, pid, rewritten, true);
+    } finally {
+      Object.assign(snapshotPolicy, { rewriteFraction: 1 / 8 });
+    }
   });
 
   test('a restart with nothing new gives the same report', async () => {
