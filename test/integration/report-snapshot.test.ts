@@ -116,7 +116,7 @@ describe('the report column snapshot', () => {
     await afterRestart(s, pid, ino, true);
   });
 
-  test('judges registered after the snapshot, labelling live in another order than their ids, give a fresh load's report after a restart', async () => {
+  test("judges registered after the snapshot, labelling live in another order than their ids, give a fresh load's report after a restart", async () => {
     Object.assign(snapshotPolicy, { rewriteFraction: 0 });
     try {
       const { s, pid, ino } = await withSnapshot();
@@ -135,6 +135,41 @@ describe('the report column snapshot', () => {
       await report(s, pid);
       const rewritten = await written(s, pid, ino);
       await afterRestart(s, pid, rewritten, true);
+    } finally {
+      Object.assign(snapshotPolicy, { rewriteFraction: 1 / 8 });
+    }
+  });
+
+  test('a ranking project (display permutations, answer lengths) and a rating project (numeric categories) alike', async () => {
+    const s = await server();
+    const ranking = await makeProject(s, { type: 'ranking' }, [
+      { id: 'q1', question: 'Which is best?', answers: ['a', 'bb', 'ccc'] },
+      { id: 'q2', question: 'And here?', answers: ['x'.repeat(10), 'y'.repeat(50), 'z'.repeat(100)], gold: [2, 1, 0] },
+    ]);
+    await importLabels(s, ranking, [
+      { item: 'q1', annotator: 'h1', value: [0, 1, 2], permutation: [1, 2, 0], seconds: 10 },
+      { item: 'q1', annotator: 'h2', value: '[[1],[0],[2]]', permutation: [0, 1, 2], seconds: 20 },
+      { item: 'q2', annotator: 'h1', value: [2, 0, 1], permutation: [2, 1, 0], seconds: 30 },
+      { item: 'q1', annotator: 'judge', kind: 'llm', value: [[0], [1], [2]], permutation: [2, 0, 1], sample: 0 },
+    ]);
+    const rating = await makeProject(s, { type: 'rating', scale: { min: 1, max: 5 } }, [1, 2, 3, 4].map((i) => ({ id: `r${i}`, question: `Q${i}`, answer: `answer ${i}`, ...(i % 2 ? { gold: i } : {}) })));
+    await importLabels(s, rating, [1, 2, 3, 4].flatMap((i) => ['h1', 'h2', 'h3'].map((h, k) => ({ item: `r${i}`, annotator: h, value: ((i + k) % 5) + 1 }))));
+    const inos: number[] = [];
+    for (const pid of [ranking, rating]) {
+      await report(s, pid);
+      inos.push(await written(s, pid));
+    }
+    await importLabels(s, ranking, [{ item: 'q2', annotator: 'h2', value: [0, 2, 1], permutation: [1, 0, 2], seconds: 5 }]);
+    await importLabels(s, rating, [{ item: 'r1', annotator: 'h4', value: 5 }]);
+    // Rewritten only once doubled: one label more must leave the file as it was, so its inode shows it was used.
+    Object.assign(snapshotPolicy, { rewriteFraction: 1 });
+    try {
+      const r = await restart(s);
+      for (const [k, pid] of [ranking, rating].entries()) {
+        expect(await report(r, pid)).toEqual(await fresh(r, pid));
+        await new Promise((res) => setTimeout(res, 200));
+        expect(fs.statSync(snapshotPath(r, pid)).ino).toBe(inos[k]);
+      }
     } finally {
       Object.assign(snapshotPolicy, { rewriteFraction: 1 / 8 });
     }
