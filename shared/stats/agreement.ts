@@ -280,25 +280,26 @@ export function majorityVote(r: Ratings): Majority {
   let tied = 0;
   let decided = 0;
   for (let u = 0; u < units; u++) {
-    const s = start[u]!;
-    const e = start[u + 1]!;
-    if (s === e) {
-      winner[u] = NO_VALUES;
-      continue;
-    }
-    vote.reset();
-    for (let i = s; i < e; i++) vote.see(code[i]!, ++counts[code[i]!]!);
-    for (let i = s; i < e; i++) counts[code[i]!] = 0;
-    if (vote.tied) {
-      winner[u] = TIED;
-      tied++;
-    } else {
-      winner[u] = vote.winner!;
-      wins[vote.winner!]!++;
+    const w = (winner[u] = unitPlurality(code, start[u]!, start[u + 1]!, vote, counts));
+    if (w === TIED) tied++;
+    else if (w >= 0) {
+      wins[w]!++;
       decided++;
     }
   }
   return { winner, tied, decided, counts: wins };
+}
+
+/**
+ * One unit's plurality over its values `code[s..e)`: the winning code, `NO_VALUES` when it has none, `TIED` when the
+ * top count is shared. `counts` (one per category, all 0) is the scratch tally, left all 0 again.
+ */
+export function unitPlurality(code: ArrayLike<number>, s: number, e: number, vote: Plurality<number>, counts: Float64Array): number {
+  if (s === e) return NO_VALUES;
+  vote.reset();
+  for (let i = s; i < e; i++) vote.see(code[i]!, ++counts[code[i]!]!);
+  for (let i = s; i < e; i++) counts[code[i]!] = 0;
+  return vote.tied ? TIED : vote.winner!;
 }
 
 /** One rater's agreement with the majority of the other raters. */

@@ -7,7 +7,7 @@
  * its own row in row order, as humanPart sums it. The result equals humanPart's on all the labels
  * (test/unit/stats/report-cache.test.ts compares them).
  */
-import { NO_VALUES, TIED, type Majority } from '../agreement';
+import { TIED, unitPlurality, type Majority } from '../agreement';
 import type { Ratings } from '../ratings';
 import { Plurality } from '../votes';
 import type { CodedHead, CodedLabels, HumanPart } from './coded';
@@ -107,21 +107,10 @@ function patchedMajority(old: Majority, hr: Ratings, rows: Int32Array): Majority
       wins[was]!--;
       decided--;
     }
-    const s = hr.start[u]!;
-    const e = hr.start[u + 1]!;
-    if (s === e) {
-      winner[u] = NO_VALUES;
-      continue;
-    }
-    vote.reset();
-    for (let i = s; i < e; i++) vote.see(hr.code[i]!, ++counts[hr.code[i]!]!);
-    for (let i = s; i < e; i++) counts[hr.code[i]!] = 0;
-    if (vote.tied) {
-      winner[u] = TIED;
-      tied++;
-    } else {
-      winner[u] = vote.winner!;
-      wins[vote.winner!]!++;
+    const w = (winner[u] = unitPlurality(hr.code, hr.start[u]!, hr.start[u + 1]!, vote, counts));
+    if (w === TIED) tied++;
+    else if (w >= 0) {
+      wins[w]!++;
       decided++;
     }
   }
