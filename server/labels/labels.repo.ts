@@ -57,8 +57,11 @@ export class LabelsRepo {
   private readonly byClientIdStmt;
   private readonly kindsStmt;
   private readonly countsStmt;
+  /** The database file, for a thread to open on its own (the assignment pool's reads; null for a database in memory). */
+  readonly file: string | null;
 
   constructor(private readonly db: Db) {
+    this.file = db.memory ? null : db.name;
     const cols = `(project_id, item_id, annotator_id, value, certainty, rationale, shown_order, sample, slot, duration_ms, created_at, client_label_id, source, meta, lease_id, invite_id, study_id, session_id, permutation, scores)
       VALUES (@projectId, @itemId, @annotatorId, @value, @certainty, @rationale, @order, @sample, @slot, @durationMs, @createdAt, @clientLabelId, @source, @meta, @leaseId, @inviteId, @studyId, @sessionId, @permutation, @scores)`;
     // DO NOTHING on any uniqueness conflict: the caller tells a repeated clientLabelId from a taken slot.

@@ -1,10 +1,8 @@
 /** What a project's assignment pool runs by, read from its settings and its judges' registrations. */
 import { REPORT_TEST_DEFAULTS } from '../../shared/constants';
 import type { Project } from '../../shared/views';
-import type { Db } from '../db/database';
 import type { AnnotatorsRepo } from '../annotators/annotators.repo';
 import { judgeConfig } from '../judges/judges.repo';
-import type { LabelsRepo } from '../labels/labels.repo';
 import type { Lease, PoolSettings } from '../assignment/leases';
 import type { ProjectPool } from '../assignment/pool';
 import type { CascadeJudge, RoutingPlan } from '../assignment/routed-need';
@@ -83,11 +81,4 @@ export function claimCheck(a: PoolSettings, b: PoolSettings): ClaimCheck | null 
     const cap = b.maxPerAnnotator;
     return cap === null || pool.humanProgress(lease.annotatorId).done + pool.leasesOf(lease.annotatorId).length <= cap;
   };
-}
-
-/** The file of the database the labels are in, or null for an in-memory one. */
-export function databaseFile(labels: LabelsRepo): string | null {
-  // LabelsRepo keeps its connection to itself; the pool's reading thread opens the same file.
-  const db = (labels as unknown as { db?: Db }).db;
-  return db && !db.memory && db.name ? db.name : null;
 }

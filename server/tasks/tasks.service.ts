@@ -21,7 +21,7 @@ import { Crowd, STUDY_FULL } from '../auth/crowd';
 import { OPEN_GATE, refuseBlocked, type Actor, type AnnotatorGate, type Handed } from './actor';
 import { Submissions } from './submissions';
 import { PoolRebuilds } from './pool-rebuilds';
-import { claimCheck, databaseFile, poolSettingsOf, samePool, withAnswers, type ClaimCheck } from './pool-settings';
+import { claimCheck, poolSettingsOf, samePool, withAnswers, type ClaimCheck } from './pool-settings';
 import { taskItem, type FileSource } from './task-item';
 
 /**
@@ -53,7 +53,7 @@ export class TasksService {
     /** The project's stored image files (server/files/files.repo.ts), sent inside tasks as `data:` URLs. */
     private readonly files: FileSource,
   ) {
-    this.rebuilds = new PoolRebuilds(databaseFile(labels));
+    this.rebuilds = new PoolRebuilds(labels.file);
     this.crowd = crowd ?? new Crowd(() => [], (projectId, id) => this.holds(projectId, id), () => undefined);
     this.submissions = new Submissions({
       state: (projectId) => this.state(projectId),

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../shared/protocol';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, Task } from '../../shared/protocol';
 import { createApp, type App } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { migrate, openDatabase, type Db } from '../../server/db/database';
@@ -118,6 +118,27 @@ export async function makeProject(s: TestServer, overrides: Record<string, unkno
 export async function invite(s: TestServer, projectId: number): Promise<string> {
   const r = await s.api('POST', `/api/projects/${projectId}/invites`, {});
   return r.body.token as string;
+}
+
+/**
+ * Takes and labels up to `n` tasks one after another (the value of the k-th from `valueOf`), until none is left; the
+ * external ids of the items labelled, in order.
+ */
+export async function labelTasks(c: Client, n: number, prefix: string, valueOf: (k: number) => string = (k) => (k % 2 ? 'A' : 'B')): Promise<string[]> {
+  const items: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = await ok<Task | null>(c, 'task:next');
+    if (!t) break;
+    await ok(c, 'label:submit', { leaseId: t.leaseId, value: valueOf(k), clientLabelId: `${prefix}-${k}` });
+    items.push(t.item.id);
+  }
+  return items;
+}
+
+/** A project's progress as a pool reports it: items, labels by kind and the humans' budget. */
+export async function progressOf(s: TestServer, pid: number): Promise<{ items: unknown; labels: unknown; budget: unknown }> {
+  const r = await s.api('GET', `/api/projects/${pid}/progress`);
+  return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
 }
 
 /** What a test file's {@link serversPerTest} gives it. */

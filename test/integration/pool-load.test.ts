@@ -4,27 +4,10 @@
  * interleave in the table each come back as they were: the same progress, no human handed an item they labelled,
  * no judge task done twice or left out.
  */
-import type { Task } from '../../shared/protocol';
 import { JudgeWorker } from '../../judge-worker/worker';
-import { invite, jsonl, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
+import { invite, jsonl, labelTasks, makeProject, pairwiseItems, progressOf, serversPerTest } from '../helpers/server';
 
 const servers = serversPerTest();
-
-async function labelSome(c: Client, n: number, prefix: string): Promise<string[]> {
-  const items: string[] = [];
-  for (let k = 0; k < n; k++) {
-    const t = await ok<Task | null>(c, 'task:next');
-    if (!t) break;
-    await ok(c, 'label:submit', { leaseId: t.leaseId, value: k % 2 ? 'A' : 'B', clientLabelId: `${prefix}-${k}` });
-    items.push(t.item.id);
-  }
-  return items;
-}
-
-const progressOf = async (s: TestServer, pid: number) => {
-  const r = await s.api('GET', `/api/projects/${pid}/progress`);
-  return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
-};
 
 test('two projects with interleaved labels come back from a restart as they were', async () => {
   let s = await servers.server();
@@ -36,10 +19,10 @@ test('two projects with interleaved labels come back from a restart as they were
   // Interleaved: each round one label in each project, so their ids alternate in the labels table.
   const people = await Promise.all(['ann', 'bob'].flatMap((w) => [s.connect({ token: t1, worker: w }), s.connect({ token: t2, worker: w })]));
   for (let round = 0; round < 3; round++)
-    for (const [k, c] of people.entries()) done.set(`${k}`, [...(done.get(`${k}`) ?? []), ...(await labelSome(c, 1, `r${round}-${k}`))]);
+    for (const [k, c] of people.entries()) done.set(`${k}`, [...(done.get(`${k}`) ?? []), ...(await labelTasks(c, 1, `r${round}-${k}`))]);
   // The judge does 5 of its 16 tasks (8 items in both orders) before the restart.
   const judgeSocket = await s.connect({ token: judge.token });
-  await labelSome(judgeSocket, 5, 'judge');
+  await labelTasks(judgeSocket, 5, 'judge');
   judgeSocket.disconnect();
   const before = [await progressOf(s, p1), await progressOf(s, p2)];
   for (const c of people) c.disconnect();
@@ -50,7 +33,7 @@ test('two projects with interleaved labels come back from a restart as they were
   // Each person goes on with only the items they have not labelled.
   const again = await Promise.all(['ann', 'bob'].flatMap((w) => [s.connect({ token: t1, worker: w }), s.connect({ token: t2, worker: w })]));
   for (const [k, c] of again.entries()) {
-    const rest = await labelSome(c, 20, `after-${k}`);
+    const rest = await labelTasks(c, 20, `after-${k}`);
     for (const id of rest) expect(done.get(`${k}`)).not.toContain(id);
   }
   // The judge finishes its plan: every item in both orders, each once.
@@ -65,17 +48,17 @@ test("items imported into a loaded project join its pool as a restart would read
   const pid = await makeProject(s, { redundancy: 2, gold_rate: 0.5 }, pairwiseItems(4));
   const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'baseline:first' })).body as { id: number; token: string };
   const j = await s.connect({ token: judge.token });
-  expect(await labelSome(j, 10, 'j1')).toHaveLength(4); // its walk is at the end
+  expect(await labelTasks(j, 10, 'j1')).toHaveLength(4); // its walk is at the end
   const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
-  const first = await labelSome(ann, 3, 'a1');
+  const first = await labelTasks(ann, 3, 'a1');
 
   const more = pairwiseItems(7).slice(4).map((it, k) => (k === 0 ? { ...it, gold: 'A' } : it));
   expect((await s.api('POST', `/api/projects/${pid}/items`, jsonl(more), { type: 'application/x-ndjson' })).body).toEqual({ imported: 3 });
   const grown = await progressOf(s, pid);
   expect(grown.items).toEqual({ total: 7, complete: 0, gold: 1 });
   // The judge's walk goes on into the new items; the annotator is handed what is left, the new items among it.
-  expect((await labelSome(j, 10, 'j2')).sort()).toEqual(more.map((it) => it.id).sort());
-  const rest = await labelSome(ann, 10, 'a2');
+  expect((await labelTasks(j, 10, 'j2')).sort()).toEqual(more.map((it) => it.id).sort());
+  const rest = await labelTasks(ann, 10, 'a2');
   expect([...first, ...rest].sort()).toEqual(pairwiseItems(7).map((it) => it.id).sort());
   const before = await progressOf(s, pid);
   ann.disconnect();

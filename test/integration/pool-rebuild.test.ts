@@ -8,9 +8,11 @@
 import type { SessionInfo, Task } from '../../shared/protocol';
 import { REBUILD_ON_THREAD } from '../../server/tasks/pool-rebuilds';
 import { JudgeWorker } from '../../judge-worker/worker';
-import { invite, makeProject, ok, pairwiseItems, serversPerTest, type Client, type TestServer } from '../helpers/server';
+import { invite, labelTasks, makeProject, ok, pairwiseItems, progressOf, serversPerTest } from '../helpers/server';
 
 const servers = serversPerTest();
+/** The values these tests label with: B, A, A, B, A, A, … */
+const byThree = (k: number) => (k % 3 ? 'A' : 'B');
 const defaults = { ...REBUILD_ON_THREAD };
 beforeEach(() => (REBUILD_ON_THREAD.from = 0));
 afterEach(() => Object.assign(REBUILD_ON_THREAD, defaults, { chunk: undefined, paused: undefined }));
@@ -26,31 +28,15 @@ function pauseNextRead(): { reading: Promise<void>; go(): void } {
   return { reading, go };
 }
 
-async function labelAll(c: Client, prefix: string, max = 100): Promise<string[]> {
-  const items: string[] = [];
-  for (let k = 0; k < max; k++) {
-    const t = await ok<Task | null>(c, 'task:next');
-    if (!t) break;
-    await ok(c, 'label:submit', { leaseId: t.leaseId, value: k % 3 ? 'A' : 'B', clientLabelId: `${prefix}-${k}` });
-    items.push(t.item.id);
-  }
-  return items;
-}
-
-const progressOf = async (s: TestServer, pid: number) => {
-  const r = await s.api('GET', `/api/projects/${pid}/progress`);
-  return { items: r.body.items, labels: r.body.labels, budget: r.body.human_budget };
-};
-
 test('labels committed while the pool is read again on a thread are in the pool installed, once; new tasks wait for it', async () => {
   let s = await servers.server();
   const pid = await makeProject(s, { redundancy: 3 }, pairwiseItems(12));
   const judge = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'baseline:first', swap: true })).body as { id: number; token: string };
   const token = await invite(s, pid);
   const [ann, bob, carl] = await Promise.all(['ann', 'bob', 'carl'].map((worker) => s.connect({ token, worker })));
-  const bobs = await labelAll(bob!, 'b0', 5);
+  const bobs = await labelTasks(bob!, 5, 'b0', byThree);
   const j = await s.connect({ token: judge.token });
-  const judged = await labelAll(j, 'j0', 6);
+  const judged = await labelTasks(j, 6, 'j0', byThree);
   // Tasks out when the settings change: ann's and the judge's, submitted while the pool is read again.
   const held = await ok<Task>(ann!, 'task:next');
   const judgeHeld = await ok<Task>(j, 'task:next');
@@ -74,7 +60,7 @@ test('labels committed while the pool is read again on a thread are in the pool 
 
   // Everyone labels what is left: each item ends with exactly 2 human labels, nobody is handed an item twice.
   await ok(carl!, 'label:submit', { leaseId: carls!.leaseId, value: 'B', clientLabelId: 'carl-first' });
-  const done = { ann: [held.item.id, ...(await labelAll(ann!, 'a1'))], bob: [...bobs, ...(await labelAll(bob!, 'b1'))], carl: [carls!.item.id, ...(await labelAll(carl!, 'c1'))] };
+  const done = { ann: [held.item.id, ...(await labelTasks(ann!, 100, 'a1', byThree))], bob: [...bobs, ...(await labelTasks(bob!, 100, 'b1', byThree))], carl: [carls!.item.id, ...(await labelTasks(carl!, 100, 'c1', byThree))] };
   for (const ids of Object.values(done)) expect(new Set(ids).size).toBe(ids.length);
   const perItem = s.db.prepare("SELECT count(*) AS n FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.project_id = ? AND a.kind = 'human' GROUP BY l.item_id").all(pid) as Array<{ n: number }>;
   expect(perItem.map((r) => r.n)).toEqual(Array(12).fill(2));
@@ -94,7 +80,7 @@ test('while a higher redundancy is read in, the live pool hands out what it allo
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(6));
   const token = await invite(s, pid);
   const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
-  const anns = await labelAll(ann!, 'a0', 4);
+  const anns = await labelTasks(ann!, 4, 'a0', byThree);
   const read = pauseNextRead();
   expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 2 })).status).toBe(200);
   await read.reading;
@@ -108,9 +94,9 @@ test('while a higher redundancy is read in, the live pool hands out what it allo
   read.go();
   const after = [(await bobsNext)!];
   await ok(bob!, 'label:submit', { leaseId: after[0]!.leaseId, value: 'A', clientLabelId: 'b-after' });
-  const bobs = [...during.map((t) => t.item.id), after[0]!.item.id, ...(await labelAll(bob!, 'b1'))];
+  const bobs = [...during.map((t) => t.item.id), after[0]!.item.id, ...(await labelTasks(bob!, 100, 'b1', byThree))];
   expect(bobs.sort()).toEqual(pairwiseItems(6).map((it) => it.id).sort());
-  expect((await labelAll(ann!, 'a1')).sort()).toEqual(during.map((t) => t.item.id).sort());
+  expect((await labelTasks(ann!, 100, 'a1', byThree)).sort()).toEqual(during.map((t) => t.item.id).sort());
   expect((await progressOf(s, pid)).labels).toEqual({ human: 12, llm: 0 });
 });
 
@@ -119,12 +105,12 @@ test('while a lower redundancy is read in, the live pool hands out only what the
   const pid = await makeProject(s, { redundancy: 2 }, pairwiseItems(4));
   const token = await invite(s, pid);
   const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
-  const anns = await labelAll(ann!, 'a0', 2);
+  const anns = await labelTasks(ann!, 2, 'a0', byThree);
   const read = pauseNextRead();
   expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 1 })).status).toBe(200);
   await read.reading;
   // The two items nobody has labelled, at once; ann's two (one label each: full at 1) are not handed out.
-  const during = await labelAll(bob!, 'b0', 2);
+  const during = await labelTasks(bob!, 2, 'b0', byThree);
   expect([...during, ...anns].sort()).toEqual(pairwiseItems(4).map((it) => it.id).sort());
   const bobsNext = ok<Task | null>(bob!, 'task:next');
   expect(await Promise.race([bobsNext.then(() => 'served'), new Promise((r) => setTimeout(() => r('waiting'), 100))])).toBe('waiting');
@@ -159,7 +145,7 @@ test('a change while the pool is read again starts the read over; a claim waitin
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(4));
   const token = await invite(s, pid);
   const [ann, bob] = await Promise.all(['ann', 'bob'].map((worker) => s.connect({ token, worker })));
-  expect(await labelAll(ann!, 'a0')).toHaveLength(4);
+  expect(await labelTasks(ann!, 100, 'a0', byThree)).toHaveLength(4);
   const read = pauseNextRead();
   expect((await s.api('PATCH', `/api/projects/${pid}`, { redundancy: 3 })).status).toBe(200);
   await read.reading;
@@ -169,7 +155,7 @@ test('a change while the pool is read again starts the read over; a claim waitin
   read.go(); // the first read was dropped
   const first = (await bobsNext)!;
   await ok(bob!, 'label:submit', { leaseId: first.leaseId, value: 'A', clientLabelId: 'b-first' });
-  expect(await labelAll(bob!, 'b1')).toHaveLength(1); // the cap of the last change
+  expect(await labelTasks(bob!, 100, 'b1', byThree)).toHaveLength(1); // the cap of the last change
   expect((await progressOf(s, pid)).labels).toEqual({ human: 6, llm: 0 });
   expect((await ok<SessionInfo>(bob!, 'session:get')).waiting).toBe(false);
 });
@@ -178,7 +164,7 @@ test('a settings change that leaves the pool as it was reads nothing again', asy
   const s = await servers.server();
   const pid = await makeProject(s, { redundancy: 1 }, pairwiseItems(3));
   const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
-  await labelAll(ann, 'a0', 1);
+  await labelTasks(ann, 1, 'a0', byThree);
   expect((await s.api('PATCH', `/api/projects/${pid}`, { name: 'Renamed', lease_seconds: { human: 900 } })).status).toBe(200);
   expect((await ok<SessionInfo>(ann, 'session:get')).waiting).toBe(false);
   const t = await ok<Task>(ann, 'task:next');
