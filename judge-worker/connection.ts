@@ -6,7 +6,7 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import type { Ack, CommandInput, CommandName, CommandResult } from '../shared/protocol';
 import { sendCommand, type CommandSocket } from '../shared/socket-command';
-import { corkPerTurn } from '../server/socket/ws-engine';
+import { corkPerLoop } from './cork';
 import type { WebSocket } from 'ws';
 
 /** A failure that ends the run (bad token, server gone, endpoint refusing the key). */
@@ -55,10 +55,10 @@ export class ServerConnection {
     });
     this.socket = socket;
     socket.io.on('reconnect', () => this.o.onReconnect());
-    // Lanes' commands sent in one turn leave in one write, as the server's acks do (server/socket/ws-engine.ts).
+    // Lanes' commands sent in one pass of the event loop leave in one write (./cork.ts).
     socket.io.on('open', () => {
       const ws = (socket.io.engine as unknown as { transport?: { ws?: WebSocket } }).transport?.ws;
-      if (ws) corkPerTurn(ws);
+      if (ws) corkPerLoop(ws);
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new RunFailed(`Cannot reach the Concord server at ${this.o.server}`)), this.o.reconnectTimeoutMs ?? 30_000);
