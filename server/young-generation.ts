@@ -1,0 +1,22 @@
+/**
+ * The server process's young generation (decision 0015). With 1,000 paced annotators the event loop allocates
+ * ~30 MB/s (socket.io's packets, the tasks, the acks), so V8's default 16 MB semi-space is collected twice a second;
+ * each of those collections copies the leases and writes in flight (~1.3 MB) and holds every connection for 3–6 ms,
+ * which is the tail of the annotators' `task:next` round trip. A 64 MB semi-space is collected four times less often,
+ * and a lease (alive for one think time) is mostly gone by then instead of copied twice and promoted.
+ *
+ * V8 reads the size once per isolate, when the isolate is made: the main thread's comes from the process's flags
+ * (`npm start` passes {@link SERVER_NODE_FLAGS}; `bench/run.ts` runs itself with them), and every worker thread's
+ * isolate is made later. {@link threadsKeepDefaultYoungGeneration} sets the flag back for those, so the label
+ * writer, the report worker, the pool reads and the exports keep the young generation they had (the exports' threads
+ * their own `resourceLimits`): the memory budget of issue 14 (1.5 GB at 9M labels) counts them all.
+ */
+import v8 from 'node:v8';
+
+/** The Node options `concord serve` is run with (package.json `start`, docs/BENCHMARKS.md, README). */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'] as const;
+
+/** Worker threads started from now on get V8's own semi-space size (0: no override), whatever the process was run with. */
+export function threadsKeepDefaultYoungGeneration(): void {
+  v8.setFlagsFromString('--max-semi-space-size=0');
+}

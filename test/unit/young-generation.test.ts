@@ -1,0 +1,48 @@
+/**
+ * Decision 0015: the server's main thread runs with a 64 MB semi-space (`npm start`, the benchmarks), and the worker
+ * threads it starts keep V8's default, so the flag costs the label writer, the report worker and the exports'
+ * threads no memory. Checked in a real Node process started with the flags, as `npm start` starts the server.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../server/young-generation';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * Runs a process with the server's flags that fills its young generation on the main thread, then in a worker
+ * thread (both keeping a few MB alive, so V8 grows the semi-space to its limit), and prints each one's new-space size
+ * in MB. `reset`: the worker is started after threadsKeepDefaultYoungGeneration(), as createApp() does.
+ */
+function newSpaceMb(reset: boolean): { main: number; worker: number } {
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const churn = \`(() => {
+      const v8 = require('node:v8');
+      let keep = [], live = [];
+      for (let i = 0; i < 6e6; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 20000) { live.push(keep); keep = []; if (live.length > 10) live.shift(); } }
+      return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+    })()\`;
+    const main = eval(churn);
+    if (${reset}) require(${JSON.stringify(path.join(ROOT, 'server/young-generation.ts'))}).threadsKeepDefaultYoungGeneration();
+    const w = new Worker(\`require('node:worker_threads').parentPort.postMessage(\${churn})\`, { eval: true });
+    w.once('message', (worker) => { console.log(JSON.stringify({ main, worker })); w.terminate(); });
+  `;
+  const out = execFileSync(process.execPath, [...SERVER_NODE_FLAGS, '--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8' });
+  return JSON.parse(out.trim()) as { main: number; worker: number };
+}
+
+test('npm start and npm run bench run Node with the server flags', () => {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  for (const name of ['start', 'bench']) expect(scripts[name]).toContain(`node ${SERVER_NODE_FLAGS.join(' ')} `);
+});
+
+test("the main thread's young generation grows to 64 MB semi-spaces, and worker threads keep V8's default", () => {
+  const withReset = newSpaceMb(true);
+  // New space = two semi-spaces: 2 × 64 MB on the main thread; the default limit (16 MB) gives 32 MB.
+  expect(withReset.main).toBe(128);
+  expect(withReset.worker).toBeLessThanOrEqual(32);
+  // Without the reset a thread would take the process's 64 MB semi-spaces too: what the reset saves.
+  expect(newSpaceMb(false).worker).toBe(128);
+}, 60_000);
