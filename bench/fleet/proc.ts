@@ -32,13 +32,38 @@ export function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-/** CPU seconds of several processes together; null if any cannot be read. */
+/** The processes a process started and those they started, still running (Linux's /proc/<pid>/task/<tid>/children). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    let children = '';
+    try {
+      children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const c of children.split(' ').filter(Boolean).map(Number)) out.push(c, ...descendants(c));
+  }
+  return out;
+}
+
+/**
+ * CPU seconds of several processes together, each with the processes it started (`concord judge` runs in a child
+ * of the command it started: bin/concord.js); null if any of the given ones cannot be read.
+ */
 export function totalCpuSeconds(pids: Array<number | undefined>): number | null {
   let sum = 0;
   for (const pid of pids) {
     const s = cpuSeconds(pid);
     if (s === null) return null;
     sum += s;
+    for (const c of descendants(pid!)) sum += cpuSeconds(c) ?? 0;
   }
   return sum;
 }
