@@ -50,6 +50,9 @@ export interface PoolSettings {
  */
 export const HUMAN_LEASE_LIFE = 3;
 
+/** Stale expiry entries the lease book holds beyond one per live lease before it rebuilds its heap. */
+const STALE_SLACK = 1024;
+
 export class LeaseBook {
   readonly live = new Map<string, Lease>();
   readonly count = { human: 0, llm: 0 };
@@ -87,6 +90,21 @@ export class LeaseBook {
   drop(lease: Lease): void {
     this.live.delete(lease.id);
     this.count[lease.kind]--;
+    // A committed lease's expiry stays in the heap (removing it would take a search): at 1,000 labels a second and
+    // 10-minute leases that was 600,000 dead leases held, each copied twice by the young generation's collections and
+    // promoted. The heap is rebuilt from the live leases once stale entries outnumber them: O(1) a drop, amortised.
+    if (this.expiries.size > 2 * this.live.size + STALE_SLACK) this.compact();
+  }
+
+  /** Expiry entries held: one per live lease, plus at most as many again (and {@link STALE_SLACK}) stale ones. */
+  get queued(): number {
+    return this.expiries.size;
+  }
+
+  /** The heap again with one entry per live lease at its current expiry (a lease being submitted has none: unsubmit adds it). */
+  private compact(): void {
+    this.expiries.clear();
+    for (const lease of this.live.values()) if (!lease.submitting) this.expiries.push(lease.expiresAt, lease);
   }
 
   /**

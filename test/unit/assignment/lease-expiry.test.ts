@@ -1,5 +1,5 @@
 /** ProjectPool's leases in time: heartbeats, the cap on a human's lease life, and lapsing in expiry order. */
-import { HUMAN_LEASE_LIFE, type Lease } from '../../../server/assignment/leases';
+import { HUMAN_LEASE_LIFE, LeaseBook, type Lease } from '../../../server/assignment/leases';
 import { LEASE_MS, leaseOf, makePool, poolSettings, seeded } from './pool-fixtures';
 
 const JUDGE = { swap: false, samples: 1, maxLeases: 100 };
@@ -114,5 +114,30 @@ describe('ProjectPool: lease expiry', () => {
     leaseOf(pool.claimHuman(1, 0));
     expect(pool.claimHuman(2, LEASE_MS - 1)).toBeNull();
     expect(leaseOf(pool.claimHuman(2, LEASE_MS)).itemId).toBe(1);
+  });
+
+  test('committed leases do not pile up in the expiry heap, and the live ones still lapse at their times', () => {
+    // 10-minute human leases at 1,000 labels a second: every committed lease's expiry used to stay queued until it came due.
+    const book = new LeaseBook({ human: 600_000, llm: 120_000 });
+    const kept: Lease[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const l = book.issue(1 + (i % 1000), 'human', i, 'AB', null, 0, 'h', i);
+      if (i % 10_000 === 0) kept.push(l);
+      else book.drop(l);
+      // A heartbeat queues a second entry for the same lease: those are stale too once it is gone.
+      if (i % 7 === 0 && book.isLive(l)) book.heartbeat(l, i + 1);
+    }
+    expect(book.live.size).toBe(10);
+    expect(book.queued).toBeLessThanOrEqual(2 * 10 + 1024);
+    // One being submitted is not lapsed, and is queued again when its submission fails.
+    kept[3]!.submitting = true;
+    const lapsed: Lease[] = [];
+    for (let l = book.nextLapsed(10_000_000); l; l = book.nextLapsed(10_000_000)) {
+      lapsed.push(l);
+      book.drop(l);
+    }
+    expect(lapsed).toEqual(kept.filter((_, k) => k !== 3).sort((a, b) => a.expiresAt - b.expiresAt));
+    book.unsubmit(kept[3]!);
+    expect(book.nextLapsed(10_000_000)).toBe(kept[3]);
   });
 });
