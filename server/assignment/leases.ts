@@ -51,7 +51,7 @@ export interface PoolSettings {
 export const HUMAN_LEASE_LIFE = 3;
 
 /** Stale expiry entries the lease book holds beyond one per live lease before it rebuilds its heap. */
-const STALE_SLACK = 1024;
+const STALE_SLACK = 256;
 
 export class LeaseBook {
   readonly live = new Map<string, Lease>();
@@ -91,12 +91,13 @@ export class LeaseBook {
     this.live.delete(lease.id);
     this.count[lease.kind]--;
     // A committed lease's expiry stays in the heap (removing it would take a search): at 1,000 labels a second and
-    // 10-minute leases that was 600,000 dead leases held, each copied twice by the young generation's collections and
-    // promoted. The heap is rebuilt from the live leases once stale entries outnumber them: O(1) a drop, amortised.
-    if (this.expiries.size > 2 * this.live.size + STALE_SLACK) this.compact();
+    // 10-minute leases that was 600,000 dead leases held, each copied by the young generation's collections and
+    // promoted. The heap is rebuilt from the live leases once stale entries pass half their number: O(1) a drop,
+    // amortised, and a dead lease is let go within a fraction of a second, young.
+    if (this.expiries.size - this.live.size > (this.live.size >> 1) + STALE_SLACK) this.compact();
   }
 
-  /** Expiry entries held: one per live lease, plus at most as many again (and {@link STALE_SLACK}) stale ones. */
+  /** Expiry entries held: one per live lease, plus at most half as many again (and {@link STALE_SLACK}) stale ones. */
   get queued(): number {
     return this.expiries.size;
   }

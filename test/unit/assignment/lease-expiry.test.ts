@@ -128,7 +128,7 @@ describe('ProjectPool: lease expiry', () => {
       if (i % 7 === 0 && book.isLive(l)) book.heartbeat(l, i + 1);
     }
     expect(book.live.size).toBe(10);
-    expect(book.queued).toBeLessThanOrEqual(2 * 10 + 1024);
+    expect(book.queued).toBeLessThanOrEqual(10 + 5 + 256);
     // One being submitted is not lapsed, and is queued again when its submission fails.
     kept[3]!.submitting = true;
     const lapsed: Lease[] = [];
