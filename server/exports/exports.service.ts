@@ -323,23 +323,32 @@ function toLabelRecord(l: ExportLabelRow, registration: JudgeRegistration, isoOf
  * votes agree with it (`min_labels`, `min_agreement`: the share of votes for the label, under a model too).
  */
 export function decide(it: ExportItemRow, votes: Tally<Category>, q: ExportQuery, consensus: Consensus | null): Decided | null {
-  const shareOf = (label: Category) => (votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null);
-  if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null, agreement: shareOf(it.adj_value), n: votes.total };
-  if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null, agreement: shareOf(it.gold), n: votes.total };
+  if (it.adj_value !== null) return { label: it.adj_value, source: 'adjudicated', posterior: null, agreement: shareOf(votes, it.adj_value), n: votes.total };
+  if (it.gold !== null) return { label: it.gold, source: 'gold', posterior: null, agreement: shareOf(votes, it.gold), n: votes.total };
   if (votes.total === 0) return null;
-  let d: Omit<Decided, 'agreement' | 'n'>;
+  let label: Category;
+  let source: Decided['source'];
+  let posterior: number | null;
   if (consensus) {
     // No label when the model saw no vote here: a label committed after it was fitted (the next export has it).
     const c = consensusOf(consensus, it.id);
     if (!c) return null;
-    d = { label: c.label, source: consensus.method, posterior: c.posterior };
+    ({ label, posterior } = c);
+    source = consensus.method;
   } else {
     if (votes.winner === null) return null;
-    const unanimous = votes.top === votes.total && votes.total > 1;
-    d = { label: votes.winner, source: unanimous ? 'unanimous' : 'majority', posterior: votes.top / votes.total };
+    label = votes.winner;
+    source = votes.top === votes.total && votes.total > 1 ? 'unanimous' : 'majority';
+    posterior = votes.top / votes.total;
   }
-  if (votes.total < q.min_labels || (votes.counts.get(d.label) ?? 0) / votes.total < q.min_agreement) return null;
-  return { ...d, agreement: shareOf(d.label), n: votes.total };
+  if (votes.total < q.min_labels || (votes.counts.get(label) ?? 0) / votes.total < q.min_agreement) return null;
+  // No closure or spread here: this runs once per exported item (gold.ts says why).
+  return { label, source, posterior, agreement: shareOf(votes, label), n: votes.total };
+}
+
+/** The share of `votes` for `label`, null with no vote. */
+function shareOf(votes: Tally<Category>, label: Category): number | null {
+  return votes.total > 0 ? (votes.counts.get(label) ?? 0) / votes.total : null;
 }
 
 /**

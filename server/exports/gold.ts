@@ -7,7 +7,7 @@ import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Consensus } from '../reports/consensus';
 import { tally } from '../../shared/stats/votes';
 import { conversationFields, type ConversationFields } from './conversation-fields';
-import type { ExportItemRow, ExportsRepo } from './exports.repo';
+import { LABEL_STRIDE, type ExportItemRow, type ExportsRepo } from './exports.repo';
 import { decideRanking, type ExportLabel } from './ranking-gold';
 import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
 import { annotatorVotes, decide, type ExportQuery } from './exports.service';
@@ -25,16 +25,15 @@ export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, 
   const readOf = route ? null : [...annotators].flatMap(([id, a]) => (!a.excluded && (q.include_llm || a.kind === 'human') ? [id] : []));
   for (const items of itemPages) {
     // Ordered by item id, so a page's labels come in its items' order; ids in the range may be other projects' items.
-    const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
+    const list = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
     const records: GoldRow[] = [];
     let at = 0;
     for (const it of items) {
-      while (at < rows.length && rows[at]![0] < it.id) at++;
+      while (at < list.length && (list[at] as number) < it.id) at += LABEL_STRIDE;
       const labels: ExportLabel[] = [];
-      for (; at < rows.length && rows[at]![0] === it.id; at++) {
-        const [, annotatorId, value, certainty, rationale] = rows[at]!;
-        const a = annotators.get(annotatorId);
-        if (a && !a.excluded) labels.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
+      for (; at < list.length && list[at] === it.id; at += LABEL_STRIDE) {
+        const a = annotators.get(list[at + 2] as number);
+        if (a && !a.excluded) labels.push({ annotator: a.key, kind: a.kind, value: list[at + 3] as string | number | null, certainty: list[at + 4] as number | null, rationale: list[at + 5] as string | null });
       }
       const r = goldRecord(project, it, labels, q, consensus, route, metaOf);
       if (r) records.push(r);
@@ -76,39 +75,34 @@ function goldRecord(
   const judgeKey = judged ? route!.key(judged.judge) : undefined;
   const byJudge = judgeDecided(it, all, judged, judgeKey, project.type === 'pairwise');
   if (byJudge) used = byJudge.labels;
-  // The item's content is parsed only for a record (a ranking's decision reads its answers).
-  let c: ItemContent | null = null;
-  const content = () => (c ??= JSON.parse(it.content) as ItemContent);
+  // The item's content is parsed only for a record (a ranking's decision reads its answers). No closure or spread
+  // per record: tsx names every closure it makes (esbuild's keepNames, ~0.7 s at a million records), and a literal
+  // with spreads is slower to build than one whose members are set in order.
+  let cc: ItemContent | null = project.type === 'ranking' ? (JSON.parse(it.content) as ItemContent) : null;
   const decided =
-    byJudge?.decided ??
-    (project.type === 'ranking' ? decideRanking(it, used, content().answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus));
+    byJudge?.decided ?? (cc ? decideRanking(it, used, cc.answers?.length ?? 0, q) : decide(it, tally(annotatorVotes(used, project.type === 'pairwise')), q, consensus));
   if (!decided) return null;
-  const { label, source, posterior, agreement, n } = decided;
-  const cc = content();
-  const fields: Partial<GoldRecord> =
-    project.type === 'pairwise'
-      ? { answer_a: cc.answer_a ?? null, answer_b: cc.answer_b ?? null }
-      : project.type === 'rating'
-        ? { answer: cc.answer ?? null, rubric: cc.rubric ?? null }
-        : project.type === 'ranking'
-          ? { answers: cc.answers ?? null }
-          : { options: cc.options ?? project.options };
-  return {
-    id: it.external_id,
-    question: cc.question,
-    ...fields,
-    reference: cc.reference ?? null,
-    persona: cc.persona ?? null,
-    label,
-    agreement,
-    n,
-    source,
-    labels: used,
-    meta: metaOf(it.meta),
-    // Last, so the columns a CSV had before issue 10 keep their positions.
-    posterior,
-    // Conversation items (issue 11), after everything else: the judged turn and the whole conversations.
-    ...conversationFields(cc),
-    ...(route ? decidedFields(judged, judgeKey, byJudge !== null) : {}),
-  };
+  cc ??= JSON.parse(it.content) as ItemContent;
+  // Members in the order records have always had: the type's answers after the question, `posterior` after `meta`
+  // (the columns a CSV had before issue 10 keep their positions), then conversation items' fields (issue 11) and who
+  // decided (routing).
+  const r = { id: it.external_id, question: cc.question } as GoldRow;
+  if (project.type === 'pairwise') {
+    r.answer_a = cc.answer_a ?? null;
+    r.answer_b = cc.answer_b ?? null;
+  } else if (project.type === 'rating') {
+    r.answer = cc.answer ?? null;
+    r.rubric = cc.rubric ?? null;
+  } else if (project.type === 'ranking') r.answers = cc.answers ?? null;
+  else r.options = cc.options ?? project.options;
+  r.reference = cc.reference ?? null;
+  r.persona = cc.persona ?? null;
+  r.label = decided.label;
+  r.agreement = decided.agreement;
+  r.n = decided.n;
+  r.source = decided.source;
+  r.labels = used;
+  r.meta = metaOf(it.meta);
+  r.posterior = decided.posterior;
+  return cc.conversation_a || cc.conversation || route ? Object.assign(r, conversationFields(cc), route ? decidedFields(judged, judgeKey, byJudge !== null) : {}) : r;
 }
