@@ -7,6 +7,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { z } from 'zod';
 import { httpFetch } from './http-fetch';
+import { reuseRequestHeaders } from './request-reuse';
 import type { Message } from './templates';
 
 export interface ModelOptions {
@@ -130,6 +131,7 @@ export class ModelClient {
 
   constructor(private readonly o: ModelOptions) {
     this.client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey, timeout: o.timeoutMs, maxRetries: 0, fetch: httpFetch });
+    reuseRequestHeaders(this.client);
     this.sleep = o.sleep ?? defaultSleep;
     this.random = o.random ?? Math.random;
   }
