@@ -7,7 +7,7 @@ import type { GoldRecord, ItemContent, Project } from '../../shared/views';
 import type { Consensus } from '../reports/consensus';
 import { tally } from '../../shared/stats/votes';
 import { conversationFields, type ConversationFields } from './conversation-fields';
-import { LABEL_STRIDE, type ExportItemRow, type ExportsRepo } from './exports.repo';
+import type { ExportItemRow, ExportsRepo } from './exports.repo';
 import { decideRanking, type ExportLabel } from './ranking-gold';
 import { decidedFields, judgeDecided, type DecisionOf } from './routed-gold';
 import { annotatorVotes, decide, type ExportQuery } from './exports.service';
@@ -25,15 +25,16 @@ export function* goldPages(repo: ExportsRepo, project: Project, q: ExportQuery, 
   const readOf = route ? null : [...annotators].flatMap(([id, a]) => (!a.excluded && (q.include_llm || a.kind === 'human') ? [id] : []));
   for (const items of itemPages) {
     // Ordered by item id, so a page's labels come in its items' order; ids in the range may be other projects' items.
-    const list = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
+    const rows = repo.labelsForItems(items[0]!.id, items[items.length - 1]!.id, readOf);
     const records: GoldRow[] = [];
     let at = 0;
     for (const it of items) {
-      while (at < list.length && (list[at] as number) < it.id) at += LABEL_STRIDE;
+      while (at < rows.length && rows[at]![0] < it.id) at++;
       const labels: ExportLabel[] = [];
-      for (; at < list.length && list[at] === it.id; at += LABEL_STRIDE) {
-        const a = annotators.get(list[at + 2] as number);
-        if (a && !a.excluded) labels.push({ annotator: a.key, kind: a.kind, value: list[at + 3] as string | number | null, certainty: list[at + 4] as number | null, rationale: list[at + 5] as string | null });
+      for (; at < rows.length && rows[at]![0] === it.id; at++) {
+        const [, , annotatorId, value, certainty, rationale] = rows[at]!;
+        const a = annotators.get(annotatorId);
+        if (a && !a.excluded) labels.push({ annotator: a.key, kind: a.kind, value, certainty, rationale });
       }
       const r = goldRecord(project, it, labels, q, consensus, route, metaOf);
       if (r) records.push(r);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase, type Db } from '../../server/db/database';
-import { ExportsRepo, LABEL_STRIDE, labelList, type LabelList } from '../../server/exports/exports.repo';
+import { ExportsRepo, inItemOrder, type LabelTuple } from '../../server/exports/exports.repo';
 import { seed } from '../../bench/report-seed';
 
 /**
@@ -47,7 +47,7 @@ describe('ExportsRepo.labelsForItems: a page of labels as one JSON text', () => 
   test("every label's values come back as the driver reads them, by item then id, with and without an annotator filter", () => {
     const repo = new ExportsRepo(db);
     const rows = (from: number, to: number, who: string) =>
-      (db.prepare(`SELECT item_id, id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ? ${who} ORDER BY item_id, id`).raw().all(from, to) as unknown[][]).flat();
+      db.prepare(`SELECT item_id, id, annotator_id, value, certainty, rationale FROM labels WHERE item_id BETWEEN ? AND ? ${who} ORDER BY item_id, id`).raw().all(from, to);
     const items = db.prepare('SELECT id FROM items ORDER BY id').pluck().all() as number[];
     const some = db.prepare("SELECT id FROM annotators WHERE kind = 'human' ORDER BY id LIMIT 5").pluck().all() as number[];
     let labels = 0;
@@ -58,16 +58,18 @@ describe('ExportsRepo.labelsForItems: a page of labels as one JSON text', () => 
       // toEqual tells -0 from 0 (a value's -0 must stay one: a Parquet double keeps its sign).
       expect(all).toEqual(rows(from, to, ''));
       expect(repo.labelsForItems(from, to, some)).toEqual(rows(from, to, `AND annotator_id IN (${some.join(',')})`));
-      labels += all.length / LABEL_STRIDE;
+      labels += all.length;
     }
     expect(labels).toBe(db.prepare('SELECT count(*) FROM labels').pluck().get());
     expect(repo.labelsForItems(items.at(-1)! + 1, items.at(-1)! + 10)).toEqual([]);
   });
 
   test('labels handed over in another order are put back in (item, id) order', () => {
-    const list: LabelList = [2, 9, 1, 'A', null, null, 1, 5, 3, 'B', 40, 'x', 2, 3, 2, 'tie', 1.5, null];
-    expect(labelList(list)).toEqual([1, 5, 3, 'B', 40, 'x', 2, 3, 2, 'tie', 1.5, null, 2, 9, 1, 'A', null, null]);
-    const ordered: LabelList = [1, 5, 3, 'B', 40, 'x', 2, 3, 2, 'tie', 1.5, null];
-    expect(labelList(ordered)).toBe(ordered);
+    const a: LabelTuple = [1, 5, 3, 'B', 40, 'x'];
+    const b: LabelTuple = [2, 3, 2, 'tie', 1.5, null];
+    const c: LabelTuple = [2, 9, 1, 'A', null, null];
+    expect(inItemOrder([c, a, b])).toEqual([a, b, c]);
+    const ordered = [a, b, c];
+    expect(inItemOrder(ordered)).toBe(ordered);
   });
 });
