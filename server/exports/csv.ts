@@ -13,16 +13,22 @@ export function inertCell(v: string): string {
   return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 ? `'${v}` : v;
 }
 
+/** A cell's text as the CSV holds it, already made inert, quoted and escaped (gold-json.ts writes the gold's JSON cells so). */
+export class CsvField {
+  constructor(readonly text: string) {}
+}
+
 /**
  * One field: nothing for null; strings made inert, then quoted (inner quotes doubled) when they hold a comma, a
  * quote or a line break; numbers as `String` writes them, booleans as true/false, other objects as their JSON.
  */
-function field(v: unknown): string {
+export function csvField(v: unknown): string {
   let s: string;
   if (typeof v === 'string') s = inertCell(v);
   else if (typeof v === 'number' || typeof v === 'bigint') s = String(v);
   else if (typeof v === 'boolean') s = v ? 'true' : 'false';
   else if (v === null || v === undefined) return '';
+  else if (v instanceof CsvField) return v.text;
   else if (v instanceof Date) s = String(v.getTime());
   else s = JSON.stringify(v) ?? '';
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -35,10 +41,10 @@ function field(v: unknown): string {
  * it, field for field (test/integration/export-csv-writer.test.ts compares them).
  */
 export function toCsv(records: ReadonlyArray<Record<string, unknown>>, columns: string[], header: boolean): string {
-  let out = header ? columns.map(field).join(',') + '\n' : '';
+  let out = header ? columns.map(csvField).join(',') + '\n' : '';
   for (const r of records) {
     let line = '';
-    for (let i = 0; i < columns.length; i++) line += (i === 0 ? '' : ',') + field(r[columns[i]!]);
+    for (let i = 0; i < columns.length; i++) line += (i === 0 ? '' : ',') + csvField(r[columns[i]!]);
     out += line + '\n';
   }
   return out;

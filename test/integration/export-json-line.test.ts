@@ -1,8 +1,10 @@
+import { csvField } from '../../server/exports/csv';
 import { goldJson } from '../../server/exports/gold-json';
 import type { ExportLabel } from '../../server/exports/ranking-gold';
 
 /**
- * The gold CSV's hand-written labels and meta cells (server/exports/gold-json.ts) against JSON.stringify on random records:
+ * The gold CSV's hand-written labels and meta cells (server/exports/gold-json.ts) against csv.ts's field of
+ * JSON.stringify's text on random records:
  * every kind of member a gold record holds (text with quotes, backslashes, control characters, line separators,
  * non-ASCII, emoji and lone surrogates; integers, fractions, -0, NaN and infinities; null, undefined, booleans;
  * lists, nested objects, a shared meta object), in random order and with labels of random annotators.
@@ -14,7 +16,7 @@ function rng(seed: number) {
 
 const PIECES = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u001f', '\u007f', '\u2028', '\u2029', 'é', '中', '😀', '\ud800', '\udfff', '\udbff\udc00', '</script>', '=1+1', ','];
 
-describe('gold-json: the same text as JSON.stringify', () => {
+describe("gold-json: the CSV field of JSON.stringify's text", () => {
   const rnd = rng(20261203);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const text = () => Array.from({ length: Math.floor(rnd() * 12) }, () => pick(PIECES)).join('');
@@ -43,8 +45,8 @@ describe('gold-json: the same text as JSON.stringify', () => {
       r.meta = pick([() => pick(metas), () => null, () => undefined, value])();
       if (rnd() < 0.3) r.posterior = num();
       const ls = r.labels as ExportLabel[];
-      expect(w.labels(ls)).toBe(JSON.stringify(ls));
-      if (r.meta !== undefined) expect(w.meta(r.meta)).toBe(JSON.stringify(r.meta));
+      expect(w.labels(ls).text).toBe(csvField(JSON.stringify(ls)));
+      if (r.meta !== undefined) expect(w.meta(r.meta).text).toBe(csvField(JSON.stringify(r.meta) ?? 'null'));
     }
   });
 
@@ -56,8 +58,9 @@ describe('gold-json: the same text as JSON.stringify', () => {
       { annotator: 'judge-1', kind: 'llm', value: 'tie', certainty: 0.1 + 0.2, rationale: 'Assistant A says "yes"\n\u2028 \ud83d' },
     ];
     const r = { id: 'q1', question: 'Which? ☃', answer_a: 'x', answer_b: 'y', reference: null, persona: null, label: 'A', agreement: 0.5, n: 2, source: 'majority', labels, meta, posterior: 0.5, turn: undefined };
-    expect(w.labels(r.labels)).toBe(JSON.stringify(r.labels));
-    expect(w.meta(r.meta)).toBe(JSON.stringify(r.meta));
-    expect(w.meta(r.meta)).toBe(JSON.stringify(meta));
+    expect(w.labels(r.labels).text).toBe(csvField(JSON.stringify(r.labels)));
+    expect(w.labels([]).text).toBe(csvField('[]'));
+    expect(w.meta(r.meta).text).toBe(csvField(JSON.stringify(r.meta)));
+    expect(w.meta(r.meta).text).toBe(csvField(JSON.stringify(meta)));
   });
 });
