@@ -98,3 +98,31 @@ export function columnData(records: ReadonlyArray<Record<string, unknown>>, colu
     return { name: c.name, data };
   });
 }
+
+/**
+ * Records gathered into row groups: a group ends at `rule.rows` records or `rule.bytes` of their JSON text, whichever
+ * comes first (parquet.ts ROW_GROUP; JSON text's length is a cheap measure of what encoding a record costs, ADR 0009).
+ * Used by the encoder's thread for records it is sent, and by an export's thread that sends it groups.
+ */
+export class RowGroups {
+  private pending: Array<Record<string, unknown>> = [];
+  private bytes = 0;
+
+  constructor(private readonly rule: { rows: number; bytes: number }) {}
+
+  /** Adds a record; the records of the group it completed, else null. */
+  add(r: Record<string, unknown>): Array<Record<string, unknown>> | null {
+    this.pending.push(r);
+    this.bytes += JSON.stringify(r).length;
+    if (this.pending.length < this.rule.rows && this.bytes < this.rule.bytes) return null;
+    return this.rest();
+  }
+
+  /** The records of the group begun (maybe none), and a new group begun. */
+  rest(): Array<Record<string, unknown>> {
+    const full = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    return full;
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
-import { columnData, parquetSchema } from './parquet-schema';
+import { columnData, parquetSchema, RowGroups } from './parquet-schema';
 
 // hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
 type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
@@ -22,22 +22,31 @@ export interface ParquetWorkerData {
   /** A port the pages come in by from an export's thread (export-thread.ts), besides this thread's own; replies go to the parent. */
   pages?: MessagePort;
 }
-/** `rows`: a page of records, answered with the bytes of the row groups it completed (maybe none); `end`: the rest and the footer. */
-export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'end' };
+/**
+ * `rows`: a page of records, answered with the bytes of the row groups it completed (maybe none); `groups`: row groups
+ * an export's thread gathered and made into column data itself (RowGroups, columnData), likewise answered; `end`:
+ * the rest and the footer.
+ */
+export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>> } | { type: 'groups'; groups: ColumnGroup[] } | { type: 'end' };
+/** A row group's column data (columnData) and its record count. */
+export interface ColumnGroup {
+  columnData: ReturnType<typeof columnData>;
+  rows: number;
+}
 export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number; last: boolean } | { ok: false; message: string };
 
 const { columns, rowGroup, createdBy, pages } = workerData as ParquetWorkerData;
 const writer = new ByteWriter();
 const file = new ParquetWriter({ writer, schema: parquetSchema(columns) as ConstructorParameters<typeof ParquetWriter>[0]['schema'], createdBy });
-let pending: Array<Record<string, unknown>> = [];
-let pendingBytes = 0;
+const groups = new RowGroups(rowGroup);
 
-/** Encodes `records` as one row group; the time it took is reported so the row-group size can be checked (ADR 0009). */
-function group(records: Array<Record<string, unknown>>): number {
+/** Encodes one row group; the time it took is reported so the row-group size can be checked (ADR 0009). */
+function group(g: ColumnGroup): number {
   const start = performance.now();
-  file.write({ columnData: columnData(records, columns) as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: records.length });
+  file.write({ columnData: g.columnData as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: g.rows });
   return performance.now() - start;
 }
+const columnGroup = (records: Array<Record<string, unknown>>): ColumnGroup => ({ columnData: columnData(records, columns), rows: records.length });
 
 /** The bytes written since the last call (the writer's buffer is reused: its `offset` keeps the file position). */
 function take(): ArrayBuffer {
@@ -50,20 +59,15 @@ function onRequest(m: ParquetRequest): void {
   try {
     let ms = 0;
     if (m.type === 'rows') {
-      for (let i = 0; i < m.rows.length; i++) {
-        const r = m.rows[i]!;
-        pending.push(r);
-        // JSON text's length: a cheap measure of what encoding the record costs (ADR 0009); measured by the sender
-        // when it sends `sizes` (an export's thread, which has the time: this thread is the Parquet export's slower).
-        pendingBytes += m.sizes ? m.sizes[i]! : JSON.stringify(r).length;
-        if (pending.length < rowGroup.rows && pendingBytes < rowGroup.bytes) continue;
-        ms = Math.max(ms, group(pending));
-        pending = [];
-        pendingBytes = 0;
+      for (const r of m.rows) {
+        const full = groups.add(r);
+        if (full) ms = Math.max(ms, group(columnGroup(full)));
       }
+    } else if (m.type === 'groups') {
+      for (const g of m.groups) ms = Math.max(ms, group(g));
     } else {
-      if (pending.length > 0) ms = group(pending);
-      pending = [];
+      const rest = groups.rest();
+      if (rest.length > 0) ms = group(columnGroup(rest));
       file.finish();
     }
     const bytes = take();
