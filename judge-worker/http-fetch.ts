@@ -127,17 +127,30 @@ class MessageHeaders {
   }
 }
 
+/** The last URL asked for, parsed, with its request options (a judge asks the same chat completions URL every time). */
+let lastTarget: { href: string; url: URL; options: http.RequestOptions } | undefined;
+
+function target(href: string): { url: URL; options: http.RequestOptions } {
+  if (lastTarget?.href === href) return lastTarget;
+  const url = new URL(href);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
+  const { protocol, hostname, port, pathname, search, username, password } = url;
+  const options: http.RequestOptions = { protocol, hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname, port: port || undefined, path: pathname + search, agent: agents[protocol] };
+  if (username || password) options.auth = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
+  lastTarget = { href, url, options };
+  return lastTarget;
+}
+
 export async function httpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
-  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-  const mod = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
-  if (!mod) throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
+  const { url, options } = target(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const mod = url.protocol === 'https:' ? https : http;
   const signal = init.signal ?? undefined;
   if (signal?.aborted) throw abortError();
   const body = init.body;
   if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new TypeError('fetch failed: only string bodies are supported');
 
   return new Promise<Response>((resolve, reject) => {
-    const req = mod.request(url, { method: init.method ?? 'GET', headers: headerRecord(init.headers), agent: agents[url.protocol as 'http:' | 'https:'] }, (res) => {
+    const req = mod.request({ ...options, method: init.method ?? 'GET', headers: headerRecord(init.headers) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => fail(new TypeError('fetch failed', { cause: e })));
