@@ -40,6 +40,14 @@ export interface ExportLabelRow {
   scores: string | null;
 }
 
+/** A labels-export row from its list of values (labelCols' order; the driver's raw rows carry no types). */
+function toLabelRow(r: any[]): ExportLabelRow {
+  return {
+    id: r[0], item_id: r[1], item: r[2], annotator: r[3], kind: r[4], value: r[5], certainty: r[6], rationale: r[7], shown_order: r[8], sample: r[9], duration_ms: r[10],
+    created_at: r[11], annotator_id: r[12], excluded: r[13], config: r[14], meta: r[15], invite_id: r[16], study_id: r[17], session_id: r[18], permutation: r[19], scores: r[20],
+  };
+}
+
 /** A label as the gold export reads it: [item_id, id, annotator_id, value, certainty, rationale]. */
 export type LabelTuple = [number, number, number, string | number | null, number | null, string | null];
 
@@ -130,7 +138,8 @@ export class ExportsRepo {
     this.trainingStmt = db.prepare<[number, number], TrainingLabelRow>(
       'SELECT item_id, annotator_id, value, rationale, shown_order, sample, meta FROM labels WHERE item_id BETWEEN ? AND ? ORDER BY item_id, id',
     );
-    this.labelsPage = db.prepare<[number, number, number], ExportLabelRow>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`);
+    // Rows as lists, made into objects in labels(): the driver sets an object's members one call each.
+    this.labelsPage = db.prepare<[number, number, number], any[]>(`SELECT ${labelCols} WHERE +l.project_id = ? AND l.id > ? ORDER BY l.id LIMIT ?`).raw();
     // A threaded export's share (share.ts): the id the n-th row after a page ends at, on the orders of the pages' reads.
     this.itemSkip = db.prepare<[number, number, number], number>('SELECT id FROM items WHERE project_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck();
     this.labelSkip = db.prepare<[number, number, number], number>('SELECT id FROM labels WHERE +project_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck();
@@ -180,7 +189,7 @@ export class ExportsRepo {
     return this.trainingStmt.all(fromItemId, toItemId);
   }
   labels(projectId: number, afterId: number, limit: number): ExportLabelRow[] {
-    return this.labelsPage.all(projectId, afterId, limit);
+    return this.labelsPage.all(projectId, afterId, limit).map(toLabelRow);
   }
   /** The id of the project's `n`-th item (n ≥ 1) after `afterId` in id order, null when there are fewer. */
   itemAfter(projectId: number, afterId: number, n: number): number | null {

@@ -110,10 +110,10 @@ export class RowGroups {
 
   constructor(private readonly rule: { rows: number; bytes: number }) {}
 
-  /** Adds a record; the records of the group it completed, else null. */
-  add(r: Record<string, unknown>): Array<Record<string, unknown>> | null {
+  /** Adds a record (its JSON text's length, when known); the records of the group it completed, else null. */
+  add(r: Record<string, unknown>, size = JSON.stringify(r).length): Array<Record<string, unknown>> | null {
     this.pending.push(r);
-    this.bytes += JSON.stringify(r).length;
+    this.bytes += size;
     if (this.pending.length < this.rule.rows && this.bytes < this.rule.bytes) return null;
     return this.rest();
   }

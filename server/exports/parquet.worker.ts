@@ -23,11 +23,12 @@ export interface ParquetWorkerData {
   pages?: MessagePort;
 }
 /**
- * `rows`: a page of records, answered with the bytes of the row groups it completed (maybe none); `groups`: row groups
+ * `rows`: a page of records (with their sizes when the sender measured them, RowGroups), answered with the bytes of
+ * the row groups it completed (maybe none); `groups`: row groups
  * an export's thread gathered and made into column data itself (RowGroups, columnData), likewise answered; `end`:
  * the rest and the footer.
  */
-export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>> } | { type: 'groups'; groups: ColumnGroup[] } | { type: 'end' };
+export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'groups'; groups: ColumnGroup[] } | { type: 'end' };
 /** A row group's column data (columnData) and its record count. */
 export interface ColumnGroup {
   columnData: ReturnType<typeof columnData>;
@@ -59,8 +60,8 @@ function onRequest(m: ParquetRequest): void {
   try {
     let ms = 0;
     if (m.type === 'rows') {
-      for (const r of m.rows) {
-        const full = groups.add(r);
+      for (let i = 0; i < m.rows.length; i++) {
+        const full = groups.add(m.rows[i]!, m.sizes?.[i]);
         if (full) ms = Math.max(ms, group(columnGroup(full)));
       }
     } else if (m.type === 'groups') {
