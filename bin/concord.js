@@ -6,10 +6,11 @@
  * 16 MiB). A worker's lanes keep hundreds of model requests and socket.io commands in flight, each living a few
  * milliseconds too long for the default's frequent scavenges, so they were copied and promoted to the old
  * generation; with the larger one they die young (the fleet benchmark: about a fifth less CPU a judgment). Node
- * reads the flag only as it starts, so the command starts itself again with it: the child runs in a session of its
- * own, so a terminal's Ctrl-C reaches this process alone, which passes each SIGINT, SIGTERM and SIGHUP on once and
- * ends as the child ends; the child ends itself if this process dies (SIGKILL). Not on Windows, nor when the flag
- * is given already (in the command's own Node options or NODE_OPTIONS).
+ * reads the flag only as it starts, so the command starts itself again with it. The child runs in a session of its
+ * own, so a terminal's Ctrl-C reaches this process alone, which passes each SIGINT, SIGTERM and SIGHUP on once,
+ * stops the child with itself on a Ctrl-Z (SIGTSTP) and resumes it on SIGCONT, and ends as the child ends; the
+ * child ends itself if this process dies (SIGKILL). Not on Windows, nor when the flag is given already (in the
+ * command's own Node options or NODE_OPTIONS).
  */
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const RELAUNCHED = 'CONCORD_JUDGE_RELAUNCHED';
@@ -23,12 +24,22 @@ function relaunchJudge() {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const forward = (signal) => child.kill(signal);
   for (const s of signals) process.on(s, forward);
+  // Ctrl-Z stops the judge with this process, and `fg` (SIGCONT) resumes both.
+  const suspend = () => {
+    child.kill('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
+  };
+  const resume = () => child.kill('SIGCONT');
+  process.on('SIGTSTP', suspend);
+  process.on('SIGCONT', resume);
   child.on('error', (e) => {
     process.stderr.write(`Error: cannot start concord judge: ${e.message}\n`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
     for (const s of signals) process.off(s, forward);
+    process.off('SIGTSTP', suspend);
+    process.off('SIGCONT', resume);
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);
   });

@@ -1,8 +1,8 @@
 /**
  * `concord judge` as a process (bin/concord.js): on Linux and macOS it runs the judge in a child Node started with a
  * 64 MiB young generation (`--max-semi-space-size=64`), and stays the one process an operator or a script deals
- * with: Ctrl-C (a SIGINT to the command) still finishes the tasks in flight and prints the summary, a SIGKILL of the
- * command leaves no judge running behind it.
+ * with: Ctrl-C (a SIGINT to the command) still finishes the tasks in flight and prints the summary, Ctrl-Z (SIGTSTP)
+ * stops the judge too and SIGCONT resumes it, a SIGKILL of the command leaves no judge running behind it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +55,9 @@ function childrenOf(pid: number): Array<{ pid: number; args: string[] }> {
   return ids.map((id) => ({ pid: id, args: fs.readFileSync(`/proc/${id}/cmdline`, 'utf8').split('\0').filter(Boolean) }));
 }
 
+/** A process's state letter from /proc (R running, S sleeping, T stopped…). */
+const stateOf = (pid: number) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0];
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -96,4 +99,18 @@ linux('a SIGKILL of the command leaves no judge running', async () => {
   const r = await run.done;
   expect(r.signal).toBe('SIGKILL');
   await until(async () => alive(judgeProcess!.pid), (a) => !a);
+}, 60_000);
+
+linux('Ctrl-Z (SIGTSTP to the command) stops the judge with it, and SIGCONT resumes both: the run then finishes', async () => {
+  const run = await startJudge();
+  await run.judging;
+  const [judgeProcess] = childrenOf(run.child.pid!);
+  run.child.kill('SIGTSTP');
+  await until(async () => [stateOf(run.child.pid!), stateOf(judgeProcess!.pid)], (s) => s.every((x) => x === 'T'));
+  run.child.kill('SIGCONT');
+  await until(async () => [stateOf(run.child.pid!), stateOf(judgeProcess!.pid)], (s) => s.every((x) => x !== 'T'));
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  expect(r.code).toBe(0);
+  expect((JSON.parse(r.stdout) as { state: string }).state).toBe('stopped');
 }, 60_000);
