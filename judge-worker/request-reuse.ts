@@ -32,16 +32,33 @@ function shapeOf(client: OpenAI, o: Options, retryCount: number): string | null 
 export function reuseRequestHeaders(client: OpenAI): void {
   const build: Build = client.buildRequest.bind(client);
   let last: { shape: string; url: string; timeout: number; method: string | undefined; headers: Headers } | undefined;
+  /** Shapes whose headers differ from one build to the next: never reused. */
+  const unique = new Set<string>();
   client.buildRequest = async (options, meta = {}) => {
     const shape = shapeOf(client, options, meta.retryCount ?? 0);
-    if (shape === null) return build(options, meta);
+    if (shape === null || unique.has(shape)) return build(options, meta);
     if (last?.shape !== shape) {
       const built = await build(options, meta);
       if (!(built.req.headers instanceof Headers) || typeof built.req.body !== 'string') return built;
+      // A header made afresh for each request (an idempotency key, as the package sets when a client has an
+      // `idempotencyHeader`; a request id or a date in a later version) must not be sent twice: the shape is built
+      // twice, each on its own copy of the options, and reused only if both builds' headers are the same.
+      const again = await build({ ...options, idempotencyKey: undefined }, meta);
+      if (!sameHeaders(built.req.headers, again.req.headers)) {
+        unique.add(shape);
+        return built;
+      }
       last = { shape, url: built.url, timeout: built.timeout, method: built.req.method, headers: built.req.headers };
     }
     const req: Built['req'] = { method: last.method, headers: last.headers, body: JSON.stringify(options.body) };
     if (options.signal) req.signal = options.signal;
     return { req, url: last.url, timeout: last.timeout };
   };
+}
+
+function sameHeaders(a: Headers, b: unknown): boolean {
+  if (!(b instanceof Headers)) return false;
+  const x = [...a.entries()];
+  const y = [...b.entries()];
+  return x.length === y.length && x.every(([k, v], i) => y[i]![0] === k && y[i]![1] === v);
 }

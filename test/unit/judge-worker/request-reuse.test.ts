@@ -62,3 +62,18 @@ test('a call of another shape (its own headers, another timeout) goes through th
   expect(headersOf(3)).toEqual(headersOf(0));
   expect(mock.requests.map((r) => r.body.messages[1]!.content)).toEqual(['Question 0', 'Question 1', 'Question 2', 'Question 3']);
 });
+
+test('a header made afresh for each request (an idempotency key) is never reused: each request has its own', async () => {
+  // The package sets an idempotency key on every request of a client that names the header (this one does not by
+  // default): reusing the first request's headers would send one key for every call, and a server that honours it
+  // would answer them all with the first answer.
+  class Keyed extends OpenAI {
+    protected override idempotencyHeader = 'Idempotency-Key';
+  }
+  const client = new Keyed({ baseURL: mock.url, apiKey: 'sk-test', timeout: 60_000, maxRetries: 0, fetch: httpFetch });
+  reuseRequestHeaders(client);
+  for (let k = 0; k < 3; k++) await client.chat.completions.create({ model: 'm', messages: messages(k), stream: false });
+  const keys = mock.requests.map((r) => r.headers['idempotency-key']);
+  expect(keys.every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
+  expect(new Set(keys).size).toBe(3);
+});
