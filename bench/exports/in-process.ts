@@ -3,12 +3,12 @@
  * its threads), its wall time and records/s, less noisy than the HTTP bench on a shared machine. On a migrated copy
  * of a seed (never the seed itself: the export's threads open it read-only, but the migrations write).
  *
- *   node -r tsx/cjs bench/exports/in-process.ts <db copy> <kind> <format> [method] [--main]
+ *   node -r tsx/cjs bench/exports/in-process.ts <db copy> <kind> <format> [method] [--main] [--keep]
  */
 import { migrate, openDatabase } from '../../server/db/database';
 import { ExportsRepo } from '../../server/exports/exports.repo';
 import { ExportsService } from '../../server/exports/exports.service';
-import { THREADS } from '../../server/exports/export-thread';
+import { onWritten, THREADS } from '../../server/exports/export-thread';
 import { ProjectsRepo } from '../../server/projects/projects.repo';
 
 async function main(file: string, kind: string, format: string, method = 'majority'): Promise<void> {
@@ -28,6 +28,8 @@ async function main(file: string, kind: string, format: string, method = 'majori
   for await (const chunk of service.stream(project, q, null, columns)) {
     bytes += chunk.byteLength;
     if (format !== 'parquet') for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+    // As the route does once the response has written a page (export-thread.ts onWritten); --keep: not.
+    if (!process.argv.includes('--keep')) onWritten(chunk)?.();
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

@@ -77,6 +77,8 @@ try {
 }
 
 port.on('message', (m: ToExportWorker) => {
+  // A page's buffer the response wrote, given back (export-thread.ts onWritten): dropped, for this thread's collections.
+  if (!('credit' in m)) return;
   credit += m.credit;
   try {
     next?.();

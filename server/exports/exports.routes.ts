@@ -5,6 +5,7 @@ import type { ProjectsService } from '../projects/projects.service';
 import type { ReportsService } from '../reports/reports.service';
 import { projectOf, projectRouter } from '../http/params';
 import type { ExportsService } from './exports.service';
+import { onWritten } from './export-thread';
 
 export function exportsRouter({ projects, exports, reports }: { projects: ProjectsService; exports: ExportsService; reports: ReportsService }): Router {
   const r = projectRouter(projects);
@@ -26,7 +27,8 @@ export function exportsRouter({ projects, exports, reports }: { projects: Projec
     // Page by page (row group by row group), waiting for the client to drain: a million labels never sit in memory.
     for await (const chunk of exports.stream(project, q, consensus, columns)) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) await drained(res);
+      // A threaded export's page goes back to its thread once written (export-thread.ts onWritten).
+      if (!res.write(chunk, onWritten(chunk))) await drained(res);
       // A write the kernel takes at once drains within the same tick ('drain' is emitted from process.nextTick), so
       // without this the loop would run the whole export without the event loop getting a turn: give it one a page.
       await nextTurn();
