@@ -8,13 +8,12 @@ interface WsInternals {
 }
 
 /**
- * The frames a judge worker writes in one pass of the event loop leave in one system call. Its lanes' commands
- * come from the answers of many model requests, each read in its own I/O callback of the same pass; corked until
- * `setImmediate` (the check phase, right after the pass's I/O callbacks), a pass's `label:submit` and `task:next`
- * frames share one `writev` instead of one each (the server's `corkPerTurn` uncorks at the end of each callback).
- * Nothing waits on a timer: the frames leave in the same pass of the loop.
+ * Corks a websocket's TCP socket at the first frame written after it was last uncorked, and uncorks it when
+ * `uncorkOn` runs its callback, so the frames written meanwhile leave in one `writev`. The worker's connection uncorks
+ * at `setImmediate` ({@link corkPerLoop}), the server's each connection at `process.nextTick`
+ * (server/socket/ws-engine.ts `corkPerTurn`).
  */
-export function corkPerLoop(ws: WebSocket): void {
+export function corkFrames(ws: WebSocket, uncorkOn: (f: () => void) => void): void {
   const internals = ws as unknown as WsInternals;
   const raw = internals._socket;
   const sender = internals._sender;
@@ -29,8 +28,19 @@ export function corkPerLoop(ws: WebSocket): void {
     if (!corked && !raw.destroyed) {
       corked = true;
       raw.cork();
-      setImmediate(uncork);
+      uncorkOn(uncork);
     }
     sendFrame(list, cb);
   };
+}
+
+/**
+ * The frames a judge worker writes in one pass of the event loop leave in one system call. Its lanes' commands
+ * come from the answers of many model requests, each read in its own I/O callback of the same pass; corked until
+ * `setImmediate` (the check phase, right after the pass's I/O callbacks), a pass's `label:submit` and `task:next`
+ * frames share one `writev` instead of one each (the server's `corkPerTurn` uncorks at the end of each callback).
+ * Nothing waits on a timer: the frames leave in the same pass of the loop.
+ */
+export function corkPerLoop(ws: WebSocket): void {
+  corkFrames(ws, setImmediate);
 }

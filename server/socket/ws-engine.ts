@@ -1,12 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-
-/** The part of ws's internals used here: the frame writer every message goes through, and the TCP socket under it. */
-interface WsInternals {
-  _socket?: Duplex;
-  _sender?: { sendFrame(list: Buffer[], cb?: (err?: Error) => void): void };
-}
+import { corkFrames } from '../../judge-worker/cork';
 
 /**
  * Frames written in one turn of the event loop go out in one system call. Without it every socket.io packet is its
@@ -16,24 +11,7 @@ interface WsInternals {
  * nothing waits: a lone ack leaves in the same turn as before.
  */
 export function corkPerTurn(ws: WebSocket): void {
-  const internals = ws as unknown as WsInternals;
-  const raw = internals._socket;
-  const sender = internals._sender;
-  if (!raw || !sender || typeof raw.cork !== 'function') return;
-  const sendFrame = sender.sendFrame.bind(sender);
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    raw.uncork();
-  };
-  sender.sendFrame = (list, cb) => {
-    if (!corked && !raw.destroyed) {
-      corked = true;
-      raw.cork();
-      process.nextTick(uncork);
-    }
-    sendFrame(list, cb);
-  };
+  corkFrames(ws, process.nextTick);
 }
 
 /** engine.io's `wsEngine`: ws's own server, each accepted connection corked per turn (see {@link corkPerTurn}). */

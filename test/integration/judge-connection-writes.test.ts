@@ -1,26 +1,13 @@
 import type { Socket as NetSocket } from 'node:net';
 import { ServerConnection } from '../../judge-worker/connection';
 import { makeProject, serversPerTest } from '../helpers/server';
+import { countWrites } from '../helpers/writes';
 
 /**
  * A judge worker's lanes send their commands from the answers of many model requests, each read in its own I/O
  * callback: the frames written in one pass of the event loop leave the worker in one system call, not one each.
  */
 const servers = serversPerTest();
-
-/** Counts the writes a TCP socket hands to the kernel (`_writev` for a corked batch, `_writeGeneric` for one chunk). */
-function countWrites(raw: NetSocket): { n: number } {
-  const count = { n: 0 };
-  const s = raw as unknown as Record<'_writev' | '_writeGeneric', (...a: unknown[]) => unknown>;
-  for (const k of ['_writev', '_writeGeneric'] as const) {
-    const original = s[k].bind(raw);
-    s[k] = (...a: unknown[]) => {
-      count.n++;
-      return original(...a);
-    };
-  }
-  return count;
-}
 
 test("commands sent from 50 callbacks of one pass of the event loop leave the worker's connection in a few writes, each answered", async () => {
   const s = await servers.server();

@@ -1,6 +1,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { call, invite, makeProject, serversPerTest } from '../helpers/server';
+import { countWrites } from '../helpers/writes';
 
 /**
  * Frames written in one turn of the event loop leave in one system call on the server (its `wsEngine`): a judge
@@ -9,20 +10,6 @@ import { call, invite, makeProject, serversPerTest } from '../helpers/server';
  * pass of its event loop: judge-connection-writes.test.ts.)
  */
 const servers = serversPerTest();
-
-/** Counts the writes a TCP socket hands to the kernel (`_writev` for a corked batch, `_writeGeneric` for one chunk). */
-function countWrites(raw: NetSocket): { n: number } {
-  const count = { n: 0 };
-  const s = raw as unknown as Record<'_writev' | '_writeGeneric', (...a: unknown[]) => unknown>;
-  for (const k of ['_writev', '_writeGeneric'] as const) {
-    const original = s[k].bind(raw);
-    s[k] = (...a: unknown[]) => {
-      count.n++;
-      return original(...a);
-    };
-  }
-  return count;
-}
 
 const rawOf = (ws: WebSocket) => (ws as unknown as { _socket: NetSocket })._socket;
 
