@@ -2,7 +2,7 @@
  * What the tests of judges share: a server with a mock model endpoint beside it, the judge as the listing shows it,
  * waiting for a run to get somewhere, a port where nothing listens, and `concord …` run as a user would.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { startMockOpenAI, type MockOpenAI } from './mock-openai';
@@ -61,4 +61,29 @@ export function concord(args: string[], env: Record<string, string> = {}): Promi
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A running `concord judge` process, as an operator starts it (its args after the command name). */
+export interface JudgeProcess {
+  child: ChildProcess;
+  /** Resolves at its first progress line: it is connected and has stored a label. */
+  judging: Promise<void>;
+  /** Resolves when it exits, with what it printed. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `concord judge <args>` with no admin token in its environment, and watches its output. */
+export function startJudgeProcess(args: string[]): JudgeProcess {
+  const child = spawn(process.execPath, [BIN, 'judge', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONCORD_ADMIN_TOKEN: '' } });
+  let stdout = '';
+  let stderr = '';
+  let judged: () => void = () => undefined;
+  const judging = new Promise<void>((resolve) => (judged = resolve));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d;
+    if (stderr.includes('judged ')) judged();
+  });
+  const done = new Promise<Awaited<JudgeProcess['done']>>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, judging, done };
 }

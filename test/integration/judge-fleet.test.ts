@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CONCORD_BIN } from '../helpers/cli';
-import { closedPort, until } from '../helpers/judges';
+import { closedPort, startJudgeProcess, until } from '../helpers/judges';
 import { startMockOpenAI, type MockOpenAI } from '../helpers/mock-openai';
 import { jsonl, makeProject, pairwiseItems, serversPerTest } from '../helpers/server';
 
@@ -45,29 +45,17 @@ interface WorkerProcess {
 
 /** `concord judge --token … --base-url … --json`, as an operator starts it on a machine next to a model server. */
 function startWorker(server: string, token: string, concurrency: number): WorkerProcess {
-  const args = [CONCORD_BIN, 'judge', '--server', server, '--token', token, '--base-url', mock.url, '--concurrency', String(concurrency), '--max-tries', '2', '--json'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONCORD_ADMIN_TOKEN: '' } });
-  let stdout = '';
-  let stderr = '';
-  let judged: () => void = () => undefined;
-  const judging = new Promise<void>((resolve) => (judged = resolve));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d;
-    if (stderr.includes('judged ')) judged();
+  const run = startJudgeProcess(['--server', server, '--token', token, '--base-url', mock.url, '--concurrency', String(concurrency), '--max-tries', '2', '--json']);
+  const done = run.done.then(({ code, signal, stdout, stderr }) => {
+    let summary = null;
+    try {
+      summary = JSON.parse(stdout) as Summary;
+    } catch {
+      // Killed: it printed nothing.
+    }
+    return { code, signal, summary, stderr };
   });
-  const done = new Promise<Awaited<WorkerProcess['done']>>((resolve) => {
-    child.once('close', (code, signal) => {
-      let summary = null;
-      try {
-        summary = JSON.parse(stdout) as Summary;
-      } catch {
-        // Killed: it printed nothing.
-      }
-      resolve({ code, signal, summary, stderr });
-    });
-  });
-  return { child, judging, done };
+  return { child: run.child, judging: run.judging, done };
 }
 
 /** A judge's labels as stored: (item, slot) → label id and value. */

@@ -4,10 +4,10 @@
  * with: Ctrl-C (a SIGINT to the command) still finishes the tasks in flight and prints the summary, Ctrl-Z (SIGTSTP)
  * stops the judge too and SIGCONT resumes it, a SIGKILL of the command leaves no judge running behind it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { CONCORD_BIN } from '../helpers/cli';
-import { until } from '../helpers/judges';
+import { startJudgeProcess, until, type JudgeProcess } from '../helpers/judges';
 import { startMockOpenAI, type MockOpenAI } from '../helpers/mock-openai';
 import { makeProject, pairwiseItems, serversPerTest } from '../helpers/server';
 
@@ -24,29 +24,13 @@ afterEach(async () => {
   await mock.close();
 });
 
-interface Run {
-  child: ChildProcess;
-  judging: Promise<void>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-async function startJudge(): Promise<Run> {
+async function startJudge(): Promise<JudgeProcess> {
   const s = await servers.server();
   const projectId = await makeProject(s, {}, pairwiseItems(400));
   const judge = (await s.api('POST', `/api/projects/${projectId}/judges`, { model: 'process-model', base_url: mock.url, concurrency: 2 })).body as { token: string };
-  const child = spawn(process.execPath, [CONCORD_BIN, 'judge', '--server', s.url, '--token', judge.token, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONCORD_ADMIN_TOKEN: '' } });
-  started.push(child);
-  let stdout = '';
-  let stderr = '';
-  let judged: () => void = () => undefined;
-  const judging = new Promise<void>((resolve) => (judged = resolve));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d;
-    if (stderr.includes('judged ')) judged();
-  });
-  const done = new Promise<Awaited<Run['done']>>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, judging, done };
+  const run = startJudgeProcess(['--server', s.url, '--token', judge.token, '--json']);
+  started.push(run.child);
+  return run;
 }
 
 /** The processes a process started, and their command lines (Linux's /proc). */
