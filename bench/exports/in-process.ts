@@ -41,6 +41,6 @@ async function main(file: string, kind: string, format: string, method = 'majori
   db.close();
 }
 
-const [file, kind, format, method] = process.argv.slice(2);
-if (!file || !kind || !format) console.error('usage: in-process.ts <db copy> <kind> <format> [method]');
+const [file, kind, format, method] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (!file || !kind || !format) console.error('usage: in-process.ts <db copy> <kind> <format> [method] [--main] [--keep]');
 else void main(file, kind, format, method).then(() => process.exit(0), (e: unknown) => (console.error(e), process.exit(1)));

@@ -41,7 +41,7 @@ export interface ExportWorkerData {
   consensus: Consensus | null;
   columns: Column[];
   share: Share;
-  /** Parquet: the encoder's port, where the records of each page go (as its `rows` requests) instead of text. */
+  /** Parquet: the encoder's port, where each page goes instead of text (gold: its full row groups as `groups` requests; labels: its records as `rows`). */
   pages?: MessagePort;
 }
 /** From a thread: a page's bytes (maybe none), its share's end, or its failure. To a thread: `credit` more pages. */

@@ -10,8 +10,8 @@ import { ExportsRepo } from './exports.repo';
 import { ExportsService, pageText } from './exports.service';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-thread';
 import { ROW_GROUP } from './parquet';
-import { columnData, RowGroups } from './parquet-schema';
-import type { ColumnGroup, ParquetRequest } from './parquet.worker';
+import { columnGroup, RowGroups, type ColumnGroup } from './parquet-schema';
+import type { ParquetRequest } from './parquet.worker';
 
 const d = workerData as ExportWorkerData;
 const port = parentPort!;
@@ -21,9 +21,9 @@ const encoder = new TextEncoder();
 // (it was the slower of the two: it had done both). Parquet labels: this thread only sizes the records, the encoder
 // does the rest (there this thread is the slower: it reads 9M labels' rows).
 const groups = d.pages && d.q.kind === 'gold' ? new RowGroups(ROW_GROUP) : null;
-const columnGroup = (records: Array<Record<string, unknown>>): ColumnGroup => {
+const groupOf = (records: Array<Record<string, unknown>>): ColumnGroup => {
   try {
-    return { columnData: columnData(records, d.columns), rows: records.length };
+    return columnGroup(records, d.columns);
   } catch (e) {
     // The message the encoder's thread gave for a value its column refuses.
     throw new Error(`Parquet export: ${e instanceof Error ? e.message : String(e)}`);
@@ -46,25 +46,24 @@ try {
         db.close();
         if (d.pages) {
           const rest = groups?.rest() ?? [];
-          if (rest.length > 0) d.pages.postMessage({ type: 'groups', groups: [columnGroup(rest)] } satisfies ParquetRequest);
+          if (rest.length > 0) d.pages.postMessage({ type: 'groups', groups: [groupOf(rest)] } satisfies ParquetRequest);
           d.pages.postMessage({ type: 'end' } satisfies ParquetRequest);
         }
         send({ type: 'end' });
         return;
       }
-      if (d.pages && !groups) {
-        const rows = page.value as Array<Record<string, unknown>>;
-        d.pages.postMessage({ type: 'rows', rows, sizes: rows.map((r) => JSON.stringify(r).length) } satisfies ParquetRequest);
-        continue;
-      }
-      if (d.pages && groups) {
-        // Every page is sent, maybe with no group (the encoder's answer to each is the main thread's cue for one more).
-        const full: ColumnGroup[] = [];
-        for (const r of page.value as Array<Record<string, unknown>>) {
-          const rows = groups.add(r);
-          if (rows) full.push(columnGroup(rows));
+      if (d.pages) {
+        const records = page.value as Array<Record<string, unknown>>;
+        if (!groups) d.pages.postMessage({ type: 'rows', rows: records, sizes: records.map((r) => JSON.stringify(r).length) } satisfies ParquetRequest);
+        else {
+          // Every page is sent, maybe with no group (the encoder's answer to each is the main thread's cue for one more).
+          const full: ColumnGroup[] = [];
+          for (const r of records) {
+            const rows = groups.add(r);
+            if (rows) full.push(groupOf(rows));
+          }
+          d.pages.postMessage({ type: 'groups', groups: full } satisfies ParquetRequest);
         }
-        d.pages.postMessage({ type: 'groups', groups: full } satisfies ParquetRequest);
         continue;
       }
       // A fresh buffer of the text's exact size (TextEncoder's), so it can be transferred.

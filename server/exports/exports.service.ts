@@ -90,8 +90,8 @@ export class ExportsService {
    * stalls of 41–52 ms (the main thread's collections while the threads hold both cores; 9M labels, quiet machine).
    */
   private threads(project: Project, q: ExportQuery): number {
-    if (this.repo.file === null || (q.kind !== 'gold' && !(q.kind === 'labels' && q.format === 'parquet'))) return 0;
-    if (q.kind === 'gold' && project.routing) return 0;
+    const threaded = q.kind === 'gold' ? !project.routing : q.kind === 'labels' && q.format === 'parquet';
+    if (this.repo.file === null || !threaded) return 0;
     return this.repo.itemSpan(project.id) >= THREADS.minItems ? THREADS.count : 0;
   }
 

@@ -99,6 +99,17 @@ export function columnData(records: ReadonlyArray<Record<string, unknown>>, colu
   });
 }
 
+/** A row group's column data (columnData) and its record count. */
+export interface ColumnGroup {
+  columnData: ReturnType<typeof columnData>;
+  rows: number;
+}
+
+/** One row group's records as the encoder's thread takes them. */
+export function columnGroup(records: ReadonlyArray<Record<string, unknown>>, columns: readonly Column[]): ColumnGroup {
+  return { columnData: columnData(records, columns), rows: records.length };
+}
+
 /**
  * Records gathered into row groups: a group ends at `rule.rows` records or `rule.bytes` of their JSON text, whichever
  * comes first (parquet.ts ROW_GROUP; JSON text's length is a cheap measure of what encoding a record costs, ADR 0009).

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
-import { columnData, parquetSchema, RowGroups } from './parquet-schema';
+import { columnGroup, parquetSchema, RowGroups, type ColumnGroup } from './parquet-schema';
 
 // hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
 type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
@@ -29,11 +29,6 @@ export interface ParquetWorkerData {
  * the rest and the footer.
  */
 export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'groups'; groups: ColumnGroup[] } | { type: 'end' };
-/** A row group's column data (columnData) and its record count. */
-export interface ColumnGroup {
-  columnData: ReturnType<typeof columnData>;
-  rows: number;
-}
 export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number; last: boolean } | { ok: false; message: string };
 
 const { columns, rowGroup, createdBy, pages } = workerData as ParquetWorkerData;
@@ -47,7 +42,6 @@ function group(g: ColumnGroup): number {
   file.write({ columnData: g.columnData as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: g.rows });
   return performance.now() - start;
 }
-const columnGroup = (records: Array<Record<string, unknown>>): ColumnGroup => ({ columnData: columnData(records, columns), rows: records.length });
 
 /** The bytes written since the last call (the writer's buffer is reused: its `offset` keeps the file position). */
 function take(): ArrayBuffer {
@@ -62,13 +56,13 @@ function onRequest(m: ParquetRequest): void {
     if (m.type === 'rows') {
       for (let i = 0; i < m.rows.length; i++) {
         const full = groups.add(m.rows[i]!, m.sizes?.[i]);
-        if (full) ms = Math.max(ms, group(columnGroup(full)));
+        if (full) ms = Math.max(ms, group(columnGroup(full, columns)));
       }
     } else if (m.type === 'groups') {
       for (const g of m.groups) ms = Math.max(ms, group(g));
     } else {
       const rest = groups.rest();
-      if (rest.length > 0) ms = group(columnGroup(rest));
+      if (rest.length > 0) ms = group(columnGroup(rest, columns));
       file.finish();
     }
     const bytes = take();
