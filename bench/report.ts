@@ -25,6 +25,7 @@ import { CATEGORIES, REPORT_KINDS, seed, type ReportKind } from './report-seed';
 import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 import { startBenchServer, type BenchServer } from './lib/server';
+import { snapshotDir, snapshotFile } from '../server/reports/column-snapshot';
 
 /** Reports timed after each new label, besides the default one (issue 10: aggregation and slices; issue 11: turns). */
 const VARIANTS: Record<ReportKind, Record<string, string>> = {
@@ -83,7 +84,7 @@ async function beforeRestart(dbFile: string, pid: number, out: string | null, rs
   if (!res.ok) throw new Error(`${res.status} ${text.slice(0, 300)}`);
   const answered = performance.now();
   if (out) fs.writeFileSync(path.join(out, 'cold.json'), text);
-  const file = path.join(`${path.resolve(dbFile)}.report-snapshots`, `project-${pid}.bin`);
+  const file = snapshotFile(snapshotDir(dbFile)!, pid);
   while (!fs.existsSync(file) && performance.now() - answered < 120_000) await new Promise((r) => setTimeout(r, 20));
   const written = performance.now();
   const peak = rss.peak;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { migrate, openDatabase, readMigrations, type Db, type Migration } from '../db/database';
 import { lockDatabase, StartRefused } from '../db/lock';
 import { BackupRefused, fileStamp, fsyncPath } from './backup';
+import { snapshotDir } from '../reports/column-snapshot';
 
 export interface RestoreResult {
   db: string;
@@ -128,7 +129,7 @@ export function restoreDatabase(backupFile: string, dbFile: string, opts: Restor
     // replay an old -wal onto the restored file.
     for (const s of ['-wal', '-shm', '-journal']) fs.rmSync(`${db}${s}`, { force: true });
     // The report worker's column snapshots describe the replaced database (server/reports/column-snapshot.ts).
-    fs.rmSync(`${db}.report-snapshots`, { recursive: true, force: true });
+    fs.rmSync(snapshotDir(db)!, { recursive: true, force: true });
     fs.renameSync(tmp, db);
     fsyncPath(path.dirname(db));
     return { db, kept, applied, bytes: fs.statSync(db).size, ms: Math.round(performance.now() - started) };

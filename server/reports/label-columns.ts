@@ -3,14 +3,10 @@ import type { Project } from '../../shared/views';
 import type { Category } from '../../shared/stats/ratings';
 import { NO_PERMUTATION, RANKING_STRIDE, type RankingColumns, type ReportAnnotator, type ReportColumns, type ReportOptions } from '../../shared/stats/report/input';
 import type { StoredLabel } from '../../shared/events';
-import { codedDomain, Column, IdIndex, labelSpan, loadAnswers, loadItems, NULL_VERDICT, OTHER_VERDICT, scanLabels, otherValues, type LabelSpan } from './label-load';
+import { codedDomain, Column, IdIndex, labelSpan, loadAnswers, loadItems, NULL_VERDICT, OTHER_VERDICT, readPermutation, scanLabels, otherValues, type LabelSpan } from './label-load';
 import { HELPER_MIN_LABELS, startHelper, type HelperRows } from './label-scan';
 import { loadSlice, type SliceColumn } from './slices';
 import { canonicalOrder, fingerprintOf, LABEL_COLUMNS, StaleSnapshot, openSnapshot, remap, sameAnnotators, type AnnotatorRow, type ColumnsState, type Fingerprint, type OpenSnapshot, type SnapshotArray } from './column-snapshot';
-
-import { readPermutation } from './label-load';
-
-export { readPermutation, StaleSnapshot };
 
 /** Annotators left out of the report: excluded humans (blocked, or by a researcher's say) and archived judges. */
 const LEFT_OUT = '(excluded = 1 OR archived_at IS NOT NULL)';

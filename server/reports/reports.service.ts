@@ -105,7 +105,7 @@ export class ReportsService {
     this.bump(this.itemVersions, projectId);
     this.outbox.delete(projectId);
     this.warmed.delete(projectId);
-    if (deleted && !this.worker && !this.db.memory) removeSnapshot(snapshotDir(this.db.name), projectId);
+    if (deleted && !this.worker) removeSnapshot(snapshotDir(this.db.name), projectId);
     this.post({ type: 'reset', projectId, deleted });
   }
 

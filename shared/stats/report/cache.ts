@@ -192,7 +192,7 @@ export class ReportCache implements Memo {
       // beside them; those that read only the references go too when a reference changed.
       this.drop('h');
       const old = s.humans;
-      s.humans = humanPartAfter(head, labels, old, n0).humans;
+      s.humans = humanPartAfter(head, labels, old, n0);
       this.epochNow++;
       if (!sameReferences(old, s.humans)) {
         this.refsNow++;

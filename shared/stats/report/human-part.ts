@@ -12,10 +12,10 @@ import type { Ratings } from '../ratings';
 import { Plurality } from '../votes';
 import type { CodedHead, CodedLabels, HumanPart } from './coded';
 
-/** The humans' part after labels n0 … labels.n − 1, and the items whose row grew (ascending). */
-export function humanPartAfter(head: CodedHead, labels: CodedLabels, old: HumanPart, n0: number): { humans: HumanPart; rows: Int32Array } {
+/** The humans' part after labels n0 … labels.n − 1 (`old` itself when none of them is a new human rating). */
+export function humanPartAfter(head: CodedHead, labels: CodedLabels, old: HumanPart, n0: number): HumanPart {
   const added = newRatings(old.hr, labels, n0);
-  if (added.length === 0) return { humans: old, rows: new Int32Array(0) };
+  if (added.length === 0) return old;
   const hr = grownRatings(head, old.hr, added);
   const rows = Int32Array.from(new Set(added.map((x) => x.u))).sort();
   const majority = patchedMajority(old.majority, hr, rows);
@@ -31,7 +31,7 @@ export function humanPartAfter(head: CodedHead, labels: CodedLabels, old: HumanP
       humanMean[u] = sum / (hr.start[u + 1]! - hr.start[u]!);
     }
   }
-  return { humans: { hr, majority, reference, humanMean }, rows };
+  return { hr, majority, reference, humanMean };
 }
 
 interface Rating {

@@ -5,7 +5,8 @@
  */
 import type { Db } from '../../../server/db/database';
 import { annotatorRow, NOW, projectRow, reportDb } from './report-db';
-import { ProjectColumns, readPermutation } from '../../../server/reports/label-columns';
+import { ProjectColumns } from '../../../server/reports/label-columns';
+import { readPermutation } from '../../../server/reports/label-load';
 import { startHelper } from '../../../server/reports/label-scan';
 import { RANKING_STRIDE, NO_PERMUTATION } from '../../../shared/stats/report/input';
 import type { Category } from '../../../shared/stats/ratings';
