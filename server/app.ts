@@ -225,6 +225,7 @@ export function createApp(deps: AppDeps): App {
       });
       await repos.writer.close();
       await reports.close();
+      repos.items.close();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import type { Db } from '../db/database';
 import type { ItemContent, ItemView } from '../../shared/views';
 
@@ -32,6 +33,12 @@ export interface StoredItem {
  */
 const ROWS_PER_INSERT = 64;
 
+/**
+ * Pages the task path's own connection may cache (see {@link ItemsRepo.forTask}): an item's path from the root of
+ * the table and its overflow pages, with room to spare.
+ */
+const TASK_READER_PAGES = 128;
+
 /** An item's row values (content and meta as JSON text). */
 export const storedItem = (it: NewItem): StoredItem => ({
   externalId: it.externalId,
@@ -51,8 +58,11 @@ export class ItemsRepo {
   private readonly poolStmt;
   private readonly contentsStmt;
   private readonly answerCountsStmt;
+  /** The task path's reads, on a connection of their own once first used (forTask). */
+  private taskReader: { db: Db; content: Database.Statement<[number], { external_id: string; content: string }> } | null = null;
+  private closed = false;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const insert = (rows: number) => `INSERT INTO items (project_id, external_id, content, gold, meta, created_at) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
     const upsert = ' ON CONFLICT (project_id, external_id) DO UPDATE SET content = excluded.content, gold = excluded.gold, meta = excluded.meta';
     this.insertStmts = [db.prepare(insert(1)), db.prepare(insert(ROWS_PER_INSERT))] as const;
@@ -120,9 +130,34 @@ export class ItemsRepo {
     return this.forTask(itemId)?.content;
   }
 
+  /**
+   * One item's content, as a task shows it. Read on a connection of its own with a small page cache: SQLite empties
+   * a connection's page cache at its next read whenever another connection has committed (the label writer's thread
+   * commits many times a second), and emptying it walks the cache's hash table, which is as large as the most pages
+   * the connection ever held and never shrinks. On the main connection (64 MiB of cache, filled by a pool load or an
+   * import) that cost ~40 µs a task; on one that never holds more than {@link TASK_READER_PAGES} pages, ~3 µs
+   * (docs/BENCHMARKS.md, issue 14). The item was committed before any task could name it, so the other connection
+   * sees it. A `:memory:` database has no file to open twice: its reads stay on the main connection.
+   */
   forTask(itemId: number): { externalId: string; content: ItemContent } | undefined {
-    const r = this.contentStmt.get(itemId);
+    const r = (this.db.memory || this.closed ? this.contentStmt : this.reader().content).get(itemId);
     return r && { externalId: r.external_id, content: JSON.parse(r.content) as ItemContent };
+  }
+
+  private reader(): NonNullable<ItemsRepo['taskReader']> {
+    if (this.taskReader) return this.taskReader;
+    const db = new Database(this.db.name, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = ${TASK_READER_PAGES}`);
+    this.taskReader = { db, content: db.prepare<[number], { external_id: string; content: string }>('SELECT external_id, content FROM items WHERE id = ?') };
+    return this.taskReader;
+  }
+
+  /** Closes the task path's connection, if one was opened (the main connection is its owner's to close). */
+  close(): void {
+    this.closed = true;
+    this.taskReader?.db.close();
+    this.taskReader = null;
   }
 
   count(projectId: number): number {
