@@ -30,6 +30,8 @@ export const THREADS = {
   /** Rows a page: gold items, or labels (about 1–3 MB of text either way). */
   goldPage: 256,
   labelsPage: 1024,
+  /** Gold items a page in Parquet: a page is one row group or more (parquet-pages.ts; ~2,000 records of ~1 kB of JSON). */
+  goldParquetPage: 2048,
 };
 /** Pages a thread builds ahead of the main thread. */
 const WINDOW = 8;
@@ -41,11 +43,16 @@ export interface ExportWorkerData {
   consensus: Consensus | null;
   columns: Column[];
   share: Share;
-  /** Parquet: the encoder's port, where each page goes instead of text (gold: its full row groups as `groups` requests; labels: its records as `rows`). */
+  /** Parquet labels: the encoder's port, where each page's records go instead of text (`rows` requests). */
   pages?: MessagePort;
+  /** Parquet gold (parquet-pages.ts): the file's `created_by`; thread 0's ports from the other threads, or another thread's port to thread 0. */
+  parquet?: { createdBy: string; from?: MessagePort[]; to?: MessagePort };
 }
-/** From a thread: a page's bytes (maybe none), its share's end, or its failure. To a thread: `credit` more pages. */
-export type FromExportWorker = { type: 'page'; bytes: Uint8Array } | { type: 'end' } | { type: 'error'; message: string };
+/**
+ * From a thread: a page's bytes (maybe none), its share's end, or its failure; after its end, thread 0 of a gold
+ * Parquet export sends the file's footer. To a thread: `credit` more pages.
+ */
+export type FromExportWorker = { type: 'page' | 'footer'; bytes: Uint8Array } | { type: 'end' } | { type: 'error'; message: string };
 export type ToExportWorker = { credit: number } | { written: ArrayBuffer };
 
 /**
@@ -62,7 +69,7 @@ export function onWritten(chunk: Uint8Array): (() => void) | undefined {
   return giveBack.get(chunk);
 }
 
-type Spec = Omit<ExportWorkerData, 'share' | 'pages'>;
+type Spec = Omit<ExportWorkerData, 'share' | 'pages' | 'parquet'>;
 /**
  * A young generation of 64 MB a thread (V8's default is a fraction of that): a page's records and a row group's
  * cells live past a small one's collections and were promoted, then collected again as old objects (the Parquet
@@ -74,12 +81,17 @@ const execArgv = typescriptExecArgv();
 
 /** The export's bytes, page by page in order, from `threads` threads. */
 export async function* threadChunks(spec: Spec, threads: number): AsyncGenerator<Uint8Array> {
-  const size = spec.q.kind === 'labels' ? THREADS.labelsPage : THREADS.goldPage;
+  const parquet = spec.q.format === 'parquet';
+  const size = spec.q.kind === 'labels' ? THREADS.labelsPage : parquet ? THREADS.goldParquetPage : THREADS.goldPage;
   const parts: Array<{ worker: Worker; inbox: Inbox<FromExportWorker> }> = [];
+  const ports = parquet ? parquetPorts(threads) : [];
   try {
     for (let index = 0; index < threads; index++) {
       const inbox = new Inbox<FromExportWorker>();
-      const worker = watched(new Worker(WORKER, { workerData: { ...spec, share: { index, of: threads, size } } satisfies ExportWorkerData, execArgv, resourceLimits: YOUNG }), inbox);
+      const own = ports[index];
+      const workerData: ExportWorkerData = { ...spec, share: { index, of: threads, size }, parquet: own };
+      const transferList = own ? [...(own.from ?? []), ...(own.to ? [own.to] : [])] : [];
+      const worker = watched(new Worker(WORKER, { workerData, transferList, execArgv, resourceLimits: YOUNG }), inbox);
       worker.on('message', (m: FromExportWorker) => (m.type === 'error' ? inbox.fail(new Error(m.message)) : inbox.put(m)));
       worker.postMessage({ credit: WINDOW } satisfies ToExportWorker);
       parts.push({ worker, inbox });
@@ -88,7 +100,7 @@ export async function* threadChunks(spec: Spec, threads: number): AsyncGenerator
     for (let page = 0; ; page++) {
       const part = parts[page % threads]!;
       const m = await part.inbox.next();
-      if (m.type !== 'page') return; // the end (a failure is thrown by next)
+      if (m.type !== 'page') break; // the end (a failure is thrown by next)
       part.worker.postMessage({ credit: 1 } satisfies ToExportWorker);
       if (m.bytes.byteLength === 0) continue;
       const { worker } = part;
@@ -99,9 +111,22 @@ export async function* threadChunks(spec: Spec, threads: number): AsyncGenerator
       });
       yield m.bytes;
     }
+    // Gold Parquet: thread 0's footer, after its end (which may not have been taken yet).
+    for (let m = parquet ? await parts[0]!.inbox.next() : null; m; m = await parts[0]!.inbox.next())
+      if (m.type === 'footer') {
+        yield m.bytes;
+        break;
+      }
   } finally {
     for (const p of parts) p.inbox.stop(p.worker);
   }
+}
+
+/** Gold Parquet: each thread but 0 gets a port to thread 0, where its pages' row-group metadata goes (parquet-pages.ts). */
+function parquetPorts(threads: number): Array<NonNullable<ExportWorkerData['parquet']>> {
+  const channels = Array.from({ length: threads - 1 }, () => new MessageChannel());
+  const by = createdBy();
+  return [{ createdBy: by, from: channels.map((c) => c.port2) }, ...channels.map((c) => ({ createdBy: by, to: c.port1 }))];
 }
 
 /**

@@ -1,34 +1,25 @@
 /**
  * A thread of a big export (export-thread.ts): reads its share of the pages on a read-only connection of its own,
  * builds each page's records and text as the main thread would, and sends the page's bytes, transferred, as long as
- * the main thread has asked for pages (credit); for Parquet, each page's records to the encoder's thread instead
- * (export-thread.ts parquetThreadChunks). The CSV header is the main thread's. Stopped by the main thread.
+ * the main thread has asked for pages (credit); for Parquet labels, each page's records to the encoder's thread instead
+ * (export-thread.ts parquetThreadChunks); for Parquet gold, the page's row groups it encoded itself (parquet-pages.ts).
+ * The CSV header is the main thread's. Stopped by the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ExportsRepo } from './exports.repo';
 import { ExportsService, pageText } from './exports.service';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-thread';
-import { ROW_GROUP } from './parquet';
-import { columnGroup, RowGroups, type ColumnGroup } from './parquet-schema';
+import { threadParquet } from './parquet-pages';
 import type { ParquetRequest } from './parquet.worker';
 
 const d = workerData as ExportWorkerData;
 const port = parentPort!;
 const send = (m: FromExportWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const encoder = new TextEncoder();
-// Parquet gold: this thread gathers the row groups and makes their column data, the encoder's thread only encodes them
-// (it was the slower of the two: it had done both). Parquet labels: this thread only sizes the records, the encoder
-// does the rest (there this thread is the slower: it reads 9M labels' rows).
-const groups = d.pages && d.q.kind === 'gold' ? new RowGroups(ROW_GROUP) : null;
-const groupOf = (records: Array<Record<string, unknown>>): ColumnGroup => {
-  try {
-    return columnGroup(records, d.columns);
-  } catch (e) {
-    // The message the encoder's thread gave for a value its column refuses.
-    throw new Error(`Parquet export: ${e instanceof Error ? e.message : String(e)}`);
-  }
-};
+// Parquet labels: this thread only sizes the records, the encoder's thread does the rest (this thread is the slower:
+// it reads 9M labels' rows). Parquet gold: this thread encodes its pages itself (parquet-pages.ts).
+const parquet = d.parquet ? threadParquet(d.columns, d.parquet, d.share, (b, footer) => send({ type: footer ? 'footer' : 'page', bytes: new Uint8Array(b) }, [b])) : null;
 let credit = 0;
 let next: (() => void) | null = null;
 
@@ -44,26 +35,19 @@ try {
         credit = 0;
         next = null;
         db.close();
-        if (d.pages) {
-          const rest = groups?.rest() ?? [];
-          if (rest.length > 0) d.pages.postMessage({ type: 'groups', groups: [groupOf(rest)] } satisfies ParquetRequest);
-          d.pages.postMessage({ type: 'end' } satisfies ParquetRequest);
-        }
+        d.pages?.postMessage({ type: 'end' } satisfies ParquetRequest);
+        // Thread 0's footer comes after its end (export-thread.ts takes it after the last page).
         send({ type: 'end' });
+        parquet?.end();
         return;
+      }
+      if (parquet) {
+        parquet.page(page.value as Array<Record<string, unknown>>);
+        continue;
       }
       if (d.pages) {
         const records = page.value as Array<Record<string, unknown>>;
-        if (!groups) d.pages.postMessage({ type: 'rows', rows: records, sizes: records.map((r) => JSON.stringify(r).length) } satisfies ParquetRequest);
-        else {
-          // Every page is sent, maybe with no group (the encoder's answer to each is the main thread's cue for one more).
-          const full: ColumnGroup[] = [];
-          for (const r of records) {
-            const rows = groups.add(r);
-            if (rows) full.push(groupOf(rows));
-          }
-          d.pages.postMessage({ type: 'groups', groups: full } satisfies ParquetRequest);
-        }
+        d.pages.postMessage({ type: 'rows', rows: records, sizes: records.map((r) => JSON.stringify(r).length) } satisfies ParquetRequest);
         continue;
       }
       // A fresh buffer of the text's exact size (TextEncoder's), so it can be transferred.

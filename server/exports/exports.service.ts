@@ -75,14 +75,14 @@ export class ExportsService {
     const threads = this.threads(project, q);
     if (threads) {
       const spec = { dbFile: this.repo.file!, project, q, consensus: this.goldConsensus(project, q, consensus), columns };
-      return q.format === 'parquet' ? parquetThreadChunks(spec) : threadChunks(spec, threads);
+      return q.format === 'parquet' && q.kind === 'labels' ? parquetThreadChunks(spec) : threadChunks(spec, threads);
     }
     const chunks = this.chunks(project, q, consensus, columns);
     return q.format === 'parquet' ? parquetChunks(chunks as Iterable<RecordPage>) : (chunks as Iterable<Uint8Array>);
   }
 
   /**
-   * How many threads build the export (export-thread.ts; Parquet: one, its records encoded on another), 0 for none:
+   * How many threads build the export (export-thread.ts; Parquet labels: one, its records encoded on another), 0 for none:
    * a gold export (any format) or a labels export in Parquet of a project of at least THREADS.minItems items in a
    * database file, gold without routing (a routed record asks the live router, which lives on the main thread).
    * Smaller exports are built here in 5 ms steps (a thread's start costs ~0.3 s). The labels in JSONL and CSV stay

@@ -113,7 +113,7 @@ export function columnGroup(records: ReadonlyArray<Record<string, unknown>>, col
 /**
  * Records gathered into row groups: a group ends at `rule.rows` records or `rule.bytes` of their JSON text, whichever
  * comes first (parquet.ts ROW_GROUP; JSON text's length is a cheap measure of what encoding a record costs, ADR 0009).
- * Used by the encoder's thread for records it is sent, and by an export's thread that sends it groups.
+ * Used by the encoder's thread for the records it is sent (a gold export on threads groups its own, parquet-pages.ts).
  */
 export class RowGroups {
   private pending: Array<Record<string, unknown>> = [];

@@ -24,11 +24,9 @@ export interface ParquetWorkerData {
 }
 /**
  * `rows`: a page of records (with their sizes when the sender measured them, RowGroups), answered with the bytes of
- * the row groups it completed (maybe none); `groups`: row groups
- * an export's thread gathered and made into column data itself (RowGroups, columnData), likewise answered; `end`:
- * the rest and the footer.
+ * the row groups it completed (maybe none); `end`: the rest and the footer.
  */
-export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'groups'; groups: ColumnGroup[] } | { type: 'end' };
+export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'end' };
 export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number; last: boolean } | { ok: false; message: string };
 
 const { columns, rowGroup, createdBy, pages } = workerData as ParquetWorkerData;
@@ -58,8 +56,6 @@ function onRequest(m: ParquetRequest): void {
         const full = groups.add(m.rows[i]!, m.sizes?.[i]);
         if (full) ms = Math.max(ms, group(columnGroup(full, columns)));
       }
-    } else if (m.type === 'groups') {
-      for (const g of m.groups) ms = Math.max(ms, group(g));
     } else {
       const rest = groups.rest();
       if (rest.length > 0) ms = group(columnGroup(rest, columns));

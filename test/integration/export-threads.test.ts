@@ -62,10 +62,11 @@ describe('exports built on threads', () => {
     return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
   };
 
+  // A gold export in Parquet is encoded on the threads in row groups of their own pages: read back, it is the main
+  // thread's (export-parquet-threads.test.ts), not byte for byte.
   test.each([
     ['gold', 'jsonl'],
     ['gold', 'csv'],
-    ['gold', 'parquet'],
     ['labels', 'parquet'],
   ])('a %s export in %s is the main thread’s, byte for byte', async (kind, format) => {
     const service = new ExportsService(new ExportsRepo(server.db));

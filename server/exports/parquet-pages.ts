@@ -1,0 +1,200 @@
+/**
+ * A big gold export's Parquet, encoded on the export's threads themselves (issue 14; export-thread.ts threadChunks,
+ * ADR 0009): each thread makes its pages' records into row groups and encodes them with hyparquet-writer into the
+ * page's own bytes, which go to the main thread like a text page's. A page's row-group metadata (file offsets
+ * relative to the page's first byte) goes to thread 0, which alone knows every page's place in the file at the end:
+ * it rebases each page's offsets by the length of the pages before it and writes the footer (page indexes, then
+ * the file metadata) with one ParquetWriter, as a single writer would have. No record or column data crosses
+ * threads; the main thread only writes bytes.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Column } from './columns';
+import { columnData, parquetSchema } from './parquet-schema';
+
+// hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
+type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ByteWriter, ParquetWriter } = require('hyparquet-writer') as HyparquetWriter;
+type Writer = InstanceType<HyparquetWriter['ParquetWriter']>;
+type RowGroup = Writer['row_groups'][number];
+type PageIndexes = Writer['pendingIndexes'][number];
+
+/** A page's row groups, their offsets relative to the page's first byte, and its length in bytes. */
+export interface PagePart {
+  page: number;
+  length: number;
+  groups: RowGroup[];
+  /** The groups' page indexes; each `chunk` is the same object as one of `groups`' column chunks (one message keeps that). */
+  indexes: PageIndexes[];
+}
+/** From a thread other than 0 to thread 0: a page's part, or the end of the thread's pages. */
+export type ToFooter = { part: PagePart } | { end: true };
+
+/**
+ * A row group ends at this many records or this much of their cells' text (Parquet export of gold on threads).
+ * The cells' text (a text cell's length, 8 a number, 1 a boolean or null) is what the records' columns hold, measured
+ * as they are made, without a JSON text of each record; it is ~60% of a gold record's JSON text, so 1.2 MB of it is
+ * about the 2 MB of JSON of the encoder's rule (parquet.ts ROW_GROUP).
+ */
+export const CELL_GROUP = { rows: 5_000, bytes: 1_200_000 };
+
+/** What a cell holds: its text's length, 8 a number, 1 a boolean or null; a list or struct, the sum of its parts. */
+function cellSize(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v === null || typeof v === 'boolean' || v === undefined) return 1;
+  if (typeof v !== 'object') return 8;
+  let n = 1;
+  if (Array.isArray(v)) for (const x of v) n += cellSize(x);
+  else for (const k in v) n += cellSize((v as Record<string, unknown>)[k]);
+  return n;
+}
+
+/** One thread's encoder: a page's records in, the page's Parquet bytes (its row groups) and their metadata out. */
+export class PageEncoder {
+  private readonly writer = new ByteWriter();
+  private readonly file: Writer;
+  /** Thread 0's first page begins the file: its bytes start with the header the writer wrote. */
+  private first: boolean;
+
+  constructor(
+    private readonly columns: Column[],
+    createdBy: string,
+    startsFile: boolean,
+    private readonly rule = CELL_GROUP,
+  ) {
+    this.file = new ParquetWriter({ writer: this.writer, schema: parquetSchema(columns) as ConstructorParameters<HyparquetWriter['ParquetWriter']>[0]['schema'], createdBy });
+    this.first = startsFile;
+    if (!startsFile) this.writer.index = this.writer.offset = 0;
+  }
+
+  /** The page's records as row groups; `onGroup` hears each group's encoding time (ADR 0009's bound). */
+  encode(page: number, records: ReadonlyArray<Record<string, unknown>>, onGroup?: (ms: number) => void): { bytes: ArrayBuffer; part: PagePart } {
+    if (!this.first) this.writer.index = this.writer.offset = 0;
+    this.first = false;
+    let cols: ReturnType<typeof columnData>;
+    try {
+      cols = columnData(records, this.columns);
+    } catch (e) {
+      throw new Error(`Parquet export: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      for (const c of cols) bytes += cellSize(c.data[i]);
+      if (i + 1 - start < this.rule.rows && bytes < this.rule.bytes && i + 1 < records.length) continue;
+      const t = performance.now();
+      const whole = start === 0 && i + 1 === records.length;
+      const columnData = whole ? cols : cols.map((c) => ({ name: c.name, data: c.data.slice(start, i + 1) }));
+      this.file.write({ columnData: columnData as Parameters<Writer['write']>[0]['columnData'], rowGroupSize: i + 1 - start });
+      onGroup?.(performance.now() - t);
+      start = i + 1;
+      bytes = 0;
+    }
+    const out = this.writer.getBuffer();
+    const part: PagePart = { page, length: out.byteLength, groups: this.file.row_groups.splice(0), indexes: this.file.pendingIndexes.splice(0) };
+    return { bytes: out, part };
+  }
+
+  /**
+   * Thread 0's footer: every page's row groups in page order, rebased by the pages before them (`parts`, one a page
+   * that was sent; a page with no part wrote nothing), then the page indexes and the file metadata as finish() writes
+   * them. When no page was sent, the footer's bytes begin with the file's header.
+   */
+  footer(parts: Map<number, PagePart>): ArrayBuffer {
+    const file = this.file;
+    if (!this.first) this.writer.index = this.writer.offset = 0;
+    const pages = [...parts.keys()].sort((a, b) => a - b);
+    // The rows this thread's own groups counted as they were written are counted again here, with everyone's.
+    file.num_rows = 0n;
+    let base = 0;
+    for (const p of pages) {
+      const part = parts.get(p)!;
+      rebase(part, BigInt(base));
+      for (const g of part.groups) {
+        file.row_groups.push(g);
+        file.num_rows += g.num_rows;
+      }
+      file.pendingIndexes.push(...part.indexes);
+      base += part.length;
+    }
+    this.writer.offset += base;
+    file.finish();
+    return this.writer.getBuffer();
+  }
+}
+
+/** Moves a page's offsets by `base`, the page's first byte in the file (the page indexes' own offsets are the footer's). */
+function rebase(part: PagePart, base: bigint): void {
+  for (const g of part.groups)
+    for (const c of g.columns) {
+      c.file_offset += base;
+      const m = c.meta_data;
+      if (!m) continue;
+      m.data_page_offset += base;
+      if (m.dictionary_page_offset !== undefined) m.dictionary_page_offset += base;
+      if (m.index_page_offset !== undefined) m.index_page_offset += base;
+    }
+  for (const x of part.indexes) for (const l of x.offsetIndex?.page_locations ?? []) l.offset += base;
+}
+
+/**
+ * Thread 0's gathering of every thread's page parts (its own, and the others' by their ports) until each thread has
+ * ended; then `ready` is called once.
+ */
+export class PartsGathered {
+  readonly parts = new Map<number, PagePart>();
+  private waiting: number;
+  private ownEnded = false;
+
+  constructor(
+    ports: MessagePort[],
+    private readonly ready: () => void,
+  ) {
+    this.waiting = ports.length;
+    for (const port of ports)
+      port.on('message', (m: ToFooter) => {
+        if ('part' in m) this.parts.set(m.part.page, m.part);
+        else {
+          this.waiting--;
+          port.close();
+          this.check();
+        }
+      });
+  }
+
+  put(part: PagePart): void {
+    this.parts.set(part.page, part);
+  }
+
+  /** This thread's own pages ended. */
+  end(): void {
+    this.ownEnded = true;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.ownEnded && this.waiting === 0) this.ready();
+  }
+}
+
+/**
+ * An export thread's Parquet pages (export.worker.ts): `page` encodes its next page and hands the bytes to `send`;
+ * `end` says its pages ended. Thread 0 gathers every part and sends the footer (`send(bytes, true)`) once all ended.
+ */
+export function threadParquet(columns: Column[], o: { createdBy: string; from?: MessagePort[]; to?: MessagePort }, share: { index: number; of: number }, send: (bytes: ArrayBuffer, footer: boolean) => void) {
+  const encoder = new PageEncoder(columns, o.createdBy, share.index === 0);
+  const gathered = o.from ? new PartsGathered(o.from, () => send(encoder.footer(gathered!.parts), true)) : null;
+  let k = 0;
+  return {
+    page(records: ReadonlyArray<Record<string, unknown>>): void {
+      const { bytes, part } = encoder.encode(k++ * share.of + share.index, records);
+      if (gathered) gathered.put(part);
+      else o.to!.postMessage({ part } satisfies ToFooter);
+      send(bytes, false);
+    },
+    end(): void {
+      if (gathered) gathered.end();
+      else o.to!.postMessage({ end: true } satisfies ToFooter);
+    },
+  };
+}
