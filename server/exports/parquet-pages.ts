@@ -9,12 +9,18 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
-import { columnData, parquetSchema } from './parquet-schema';
+import { parquetSchema } from './parquet-schema';
+import { leafSlice, Shredder, type LeafData } from './parquet-shred';
 
-// hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
+// hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19). Its column
+// writer too: a row group is written here column by column as its ParquetWriter.write does, from parquet-shred.ts.
 type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
+type ColumnModule = typeof import('hyparquet-writer/src/column.js', { with: { 'resolution-mode': 'import' } });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ByteWriter, ParquetWriter } = require('hyparquet-writer') as HyparquetWriter;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { writeColumn } = require('hyparquet-writer/src/column.js') as ColumnModule;
+type ColumnEncoder = Parameters<ColumnModule['writeColumn']>[0]['column'];
 type Writer = InstanceType<HyparquetWriter['ParquetWriter']>;
 type RowGroup = Writer['row_groups'][number];
 type PageIndexes = Writer['pendingIndexes'][number];
@@ -31,68 +37,90 @@ export interface PagePart {
 export type ToFooter = { part: PagePart } | { end: true };
 
 /**
- * A row group ends at this many records or this much of their cells' text (Parquet export of gold on threads).
- * The cells' text (a text cell's length, 8 a number, 1 a boolean or null) is what the records' columns hold, measured
- * as they are made, without a JSON text of each record; it is ~60% of a gold record's JSON text, so 1.2 MB of it is
- * about the 2 MB of JSON of the encoder's rule (parquet.ts ROW_GROUP).
+ * A row group holds at most this many records or this much of their cells' text (a text's length, 8 another
+ * value, 1 a null; parquet-shred.ts), measured as the cells are made, without a JSON text of each record. A page's
+ * records are cut into as few groups as the rule allows, of about equal size.
  */
 export const CELL_GROUP = { rows: 5_000, bytes: 1_200_000 };
 
-/** What a cell holds: its text's length, 8 a number, 1 a boolean or null; a list or struct, the sum of its parts. */
-function cellSize(v: unknown): number {
-  if (typeof v === 'string') return v.length;
-  if (v === null || typeof v === 'boolean' || v === undefined) return 1;
-  if (typeof v !== 'object') return 8;
-  let n = 1;
-  if (Array.isArray(v)) for (const x of v) n += cellSize(x);
-  else for (const k in v) n += cellSize((v as Record<string, unknown>)[k]);
-  return n;
+/** A page's records `[a, b)` of each row group: as few as `rule` allows, of about equal size (none for no record). */
+export function cuts(sizes: Float64Array, rule: { rows: number; bytes: number }): Array<[number, number]> {
+  const n = sizes.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += sizes[i]!;
+  const groups = Math.max(Math.ceil(total / rule.bytes), Math.ceil(n / rule.rows));
+  const out: Array<[number, number]> = [];
+  let a = 0;
+  let before = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += sizes[i]!;
+    if (i + 1 === n) break;
+    const even = sum >= (total * (out.length + 1)) / groups;
+    if (even || i + 1 - a >= rule.rows || sum - before >= rule.bytes) {
+      out.push([a, i + 1]);
+      a = i + 1;
+      before = sum;
+    }
+  }
+  if (n > 0) out.push([a, n]);
+  return out;
 }
 
 /** One thread's encoder: a page's records in, the page's Parquet bytes (its row groups) and their metadata out. */
 export class PageEncoder {
   private readonly writer = new ByteWriter();
   private readonly file: Writer;
+  private readonly shredder: Shredder;
+  /** Each leaf column's encoder options, as ParquetWriter.write gives them (its defaults: snappy, statistics, offset index). */
+  private readonly encoders: ColumnEncoder[];
   /** Thread 0's first page begins the file: its bytes start with the header the writer wrote. */
   private first: boolean;
 
   constructor(
-    private readonly columns: Column[],
+    columns: Column[],
     createdBy: string,
     startsFile: boolean,
     private readonly rule = CELL_GROUP,
   ) {
     this.file = new ParquetWriter({ writer: this.writer, schema: parquetSchema(columns) as ConstructorParameters<HyparquetWriter['ParquetWriter']>[0]['schema'], createdBy });
+    this.shredder = new Shredder(columns);
+    const { compressors } = this.file;
+    this.encoders = this.shredder.paths.map((schemaPath) => {
+      const columnName = schemaPath.slice(1).map((e) => e.name).join('.');
+      return { columnName, element: schemaPath.at(-1)!, schemaPath, codec: 'SNAPPY', compressors, stats: true, pageSize: 1_048_576, columnIndex: false, offsetIndex: true } as ColumnEncoder;
+    });
     this.first = startsFile;
     if (!startsFile) this.writer.index = this.writer.offset = 0;
   }
 
   /** The page's records as row groups; `onGroup` hears each group's encoding time (ADR 0009's bound). */
-  encode(page: number, records: ReadonlyArray<Record<string, unknown>>, onGroup?: (ms: number) => void): { bytes: ArrayBuffer; part: PagePart } {
+  encode(page: number, records: ReadonlyArray<Record<string, unknown>>, onGroup?: (ms: number, rows: number) => void): { bytes: ArrayBuffer; part: PagePart } {
     if (!this.first) this.writer.index = this.writer.offset = 0;
     this.first = false;
-    let cols: ReturnType<typeof columnData>;
-    try {
-      cols = columnData(records, this.columns);
-    } catch (e) {
-      throw new Error(`Parquet export: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < records.length; i++) {
-      for (const c of cols) bytes += cellSize(c.data[i]);
-      if (i + 1 - start < this.rule.rows && bytes < this.rule.bytes && i + 1 < records.length) continue;
+    const { leaves, sizes } = this.shredder.shred(records);
+    for (const [a, b] of cuts(sizes, this.rule)) {
       const t = performance.now();
-      const whole = start === 0 && i + 1 === records.length;
-      const columnData = whole ? cols : cols.map((c) => ({ name: c.name, data: c.data.slice(start, i + 1) }));
-      this.file.write({ columnData: columnData as Parameters<Writer['write']>[0]['columnData'], rowGroupSize: i + 1 - start });
-      onGroup?.(performance.now() - t);
-      start = i + 1;
-      bytes = 0;
+      this.group(leaves, a, b, records.length);
+      onGroup?.(performance.now() - t, b - a);
     }
     const out = this.writer.getBuffer();
     const part: PagePart = { page, length: out.byteLength, groups: this.file.row_groups.splice(0), indexes: this.file.pendingIndexes.splice(0) };
     return { bytes: out, part };
+  }
+
+  /** Records `[a, b)` of the page as one row group, written as ParquetWriter.write writes one. */
+  private group(leaves: LeafData[], a: number, b: number, n: number): void {
+    const start = this.writer.offset;
+    const columns: RowGroup['columns'] = [];
+    for (let k = 0; k < leaves.length; k++) {
+      const result = writeColumn({ writer: this.writer, column: this.encoders[k]!, pageData: leafSlice(leaves[k]!, a, b, n) as Parameters<typeof writeColumn>[0]['pageData'] });
+      columns.push(result.chunk);
+      this.file.pendingIndexes.push(result);
+    }
+    let total_byte_size = 0n;
+    for (const { meta_data } of columns) total_byte_size += meta_data?.total_uncompressed_size ?? 0n;
+    this.file.row_groups.push({ columns, total_byte_size, num_rows: BigInt(b - a), total_compressed_size: BigInt(this.writer.offset - start) });
   }
 
   /**

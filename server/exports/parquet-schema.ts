@@ -34,7 +34,7 @@ export function parquetSchema(columns: readonly Column[]): SchemaElement[] {
 }
 
 /** A value its column's type refuses: `path` is where inside the column's value (`.field` of a struct), for the message. */
-class CellError extends Error {
+export class CellError extends Error {
   path = '';
 }
 
