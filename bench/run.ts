@@ -9,6 +9,7 @@ import { exportsBench } from './exports';
 import { fleet } from './fleet';
 import { exportsBig } from './exports-big';
 import { importBench } from './import';
+import { itemReads } from './item-reads';
 import { judge } from './judge';
 import { report } from './report';
 import { routing } from './routing';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, Benchmark<any>> = {
   'exports-big': exportsBig,
   routing,
   fleet,
+  'item-reads': itemReads,
 };
 
 function usage(): string {
