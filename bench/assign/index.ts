@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { choice, type Options } from '../lib/args';
 import { defineBenchmark } from '../lib/benchmark';
 import { forkTypescript } from '../lib/child';
@@ -20,7 +20,7 @@ import { writeResult } from '../lib/results';
 import { EventSamples, round, type Summary } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify } from './verify';
-import { PHASES, print, summarise, SYNCHRONOUS, type ServerPhase } from './summary';
+import { PHASES, print, summarise, SYNCHRONOUS, type GcPauses, type ServerPhase } from './summary';
 import { startBenchServer } from '../lib/server';
 import { startReferenceServer } from './reference';
 import { ASSIGN_KINDS, ROUTINGS, setUpProject } from './setup';
@@ -138,7 +138,7 @@ export const assign = defineBenchmark({
 const log = (s: string) => console.log(`[assign] ${s}`);
 
 /** The same swarm and phases against the bare reference server (./reference.ts); its round trips per phase. */
-async function runReference(dbFile: string, projectId: number, o: Options<typeof assign.options>, labelsFile: string): Promise<SwarmReport['phases']> {
+async function runReference(dbFile: string, projectId: number, o: Options<typeof assign.options>, labelsFile: string): Promise<{ phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }> {
   const ref = await startReferenceServer(dbFile, projectId, o.redundancy);
   const swarm = forkTypescript(path.join(__dirname, 'swarm.ts'));
   try {
@@ -148,11 +148,11 @@ async function runReference(dbFile: string, projectId: number, o: Options<typeof
     tell({ type: 'config', config });
     const connected = await messages.next('connected');
     log(`reference: connected ${connected.connected}/${o.clients} annotators to the bare socket.io server`);
-    await runPhases(o, swarm, tell, {});
+    const server = await runPhases(o, swarm, tell, {});
     tell({ type: 'stop' });
     const report = (await messages.next('report')).report;
     await messages.exited;
-    return report.phases;
+    return { phases: report.phases, server };
   } finally {
     if (swarm.exitCode === null && swarm.signalCode === null) swarm.kill('SIGKILL');
     await ref.close();
@@ -160,10 +160,10 @@ async function runReference(dbFile: string, projectId: number, o: Options<typeof
 }
 
 /** The real server's round trips against the reference's, per phase: p99s side by side and their ratio. */
-function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null }>, ref: SwarmReport['phases']) {
+function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null; serverGc: GcPauses | null }>, ref: { phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }) {
   const out: Record<string, unknown> = {};
   for (const phase of ['paced', 'saturated'] as const) {
-    const r = ref[phase];
+    const r = ref.phases[phase];
     const mine = real[phase];
     if (!r || !mine) continue;
     const nextP99 = mine.roundTrip['task:next']?.p99 ?? null;
@@ -176,11 +176,15 @@ function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null
       referenceLabelSubmitP99Ms: round(r.rtt['label:submit'].p99, 3),
       labelsPerSecond: mine.labelsPerSecond,
       referenceLabelsPerSecond: round(r.labelsPerSecond, 1),
+      serverGc: mine.serverGc,
+      referenceServerGc: gcRounded(ref.server[phase]?.gc),
     };
   }
   console.log(`\nagainst the bare socket.io reference (same run):\n${JSON.stringify(out, null, 2)}`);
   return out;
 }
+
+const gcRounded = (g: GcPauses | undefined): GcPauses | null => (g ? { pauses: g.pauses, totalMs: round(g.totalMs, 1)!, longestMs: round(g.longestMs, 1)! } : null);
 
 /** Refuses options that cannot run, naming the flag. */
 function checkOptions(o: Options<typeof assign.options>): void {
@@ -234,12 +238,14 @@ async function runPhases(o: Record<Exclude<Phase, 'drain'>, number>, swarm: Chil
   const server: Partial<Record<Phase, ServerPhase>> = {};
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const gc = gcPauses();
   for (const phase of [...PHASES, ...(drain ? (['drain'] as const) : [])]) {
     const seconds = phase === 'drain' ? 0 : o[phase];
     if (seconds <= 0 && phase !== 'drain') continue;
     const samples = new EventSamples();
     recorder.samples = samples;
     loop.reset();
+    gc.take();
     const cpu = process.cpuUsage();
     const pids = { server: process.pid, swarm: swarm.pid! };
     const sched = schedSnapshot(pids);
@@ -250,11 +256,33 @@ async function runPhases(o: Record<Exclude<Phase, 'drain'>, number>, swarm: Chil
     const used = process.cpuUsage(cpu);
     const wall = performance.now() - started;
     const machineUse = schedUse(sched, schedSnapshot(pids));
-    server[phase] = { commands: samples.summary(), cpu: (used.user + used.system) / 1000 / wall, loopDelayP99: loop.percentile(99) / 1e6, sched: machineUse };
+    server[phase] = { commands: samples.summary(), cpu: (used.user + used.system) / 1000 / wall, loopDelayP99: loop.percentile(99) / 1e6, gc: gc.take(), sched: machineUse };
   }
   recorder.samples = undefined;
   loop.disable();
+  gc.stop();
   return server;
+}
+
+/** This thread's garbage-collection pauses (V8's `gc` performance entries), taken span by span. */
+function gcPauses(): { take(): GcPauses; stop(): void } {
+  let span: GcPauses = { pauses: 0, totalMs: 0, longestMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      span.pauses++;
+      span.totalMs += e.duration;
+      span.longestMs = Math.max(span.longestMs, e.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      const taken = span;
+      span = { pauses: 0, totalMs: 0, longestMs: 0 };
+      return taken;
+    },
+    stop: () => observer.disconnect(),
+  };
 }
 
 /** Awaits typed messages from the swarm; fails if it reports a fatal error or exits first. */

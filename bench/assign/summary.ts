@@ -38,6 +38,8 @@ interface PhaseResult {
   swarmCpuCores: number | null;
   serverLoopDelayP99Ms: number | null;
   swarmLoopDelayP99Ms: number | null;
+  /** The server main thread's garbage-collection pauses in the phase (every connection waits through one). */
+  serverGc: GcPauses | null;
   /** All CPUs busy, by any process (other sessions on a shared machine included). */
   machineBusyCores: number | null;
   /** Share of the phase each main thread was ready to run but waited for a CPU. */
@@ -50,7 +52,15 @@ export interface ServerPhase {
   /** Server process CPU as a share of one core. */
   cpu: number;
   loopDelayP99: number;
+  gc: GcPauses;
   sched: SchedUse | null;
+}
+
+/** Garbage-collection pauses of a thread over a span: how many, their sum and the longest (ms). */
+export interface GcPauses {
+  pauses: number;
+  totalMs: number;
+  longestMs: number;
 }
 
 const MiB = (bytes: number) => round(bytes / 2 ** 20, 1)!;
@@ -78,6 +88,7 @@ function phaseResults(report: SwarmReport, server: Partial<Record<Phase, ServerP
       swarmCpuCores: round(c.cpu),
       serverLoopDelayP99Ms: round(s?.loopDelayP99 ?? 0),
       swarmLoopDelayP99Ms: round(c.loopDelayP99),
+      serverGc: s ? { pauses: s.gc.pauses, totalMs: round(s.gc.totalMs, 1)!, longestMs: round(s.gc.longestMs, 1)! } : null,
       machineBusyCores: round(s?.sched?.machineBusyCores),
       serverRunQueueWait: round(s?.sched?.runQueueWait.server, 3),
       swarmRunQueueWait: round(s?.sched?.runQueueWait.swarm, 3),
@@ -158,11 +169,11 @@ function printPhases(r: Result): void {
   const judged = r.routing !== null;
   console.log(
     table(
-      ['phase', 'seconds', judged ? 'human labels' : 'labels', judged ? 'human labels/s' : 'labels/s', ...(judged ? ['judge labels/s'] : []), 'server CPU', 'swarm CPU', 'all CPUs busy', 'server waits for CPU', 'server loop delay p99'],
+      ['phase', 'seconds', judged ? 'human labels' : 'labels', judged ? 'human labels/s' : 'labels/s', ...(judged ? ['judge labels/s'] : []), 'server CPU', 'swarm CPU', 'all CPUs busy', 'server waits for CPU', 'server loop delay p99', 'server GC pauses: n, sum, longest'],
       phases.map((p) => {
         const x = r.phases[p]!;
         const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
-        return [p, String(x.seconds), String(x.labels), String(x.labelsPerSecond), ...(judged ? [String(x.judgeLabelsPerSecond)] : []), `${x.serverCpuCores} cores`, `${x.swarmCpuCores} cores`, x.machineBusyCores === null ? '–' : `${x.machineBusyCores} cores`, pct(x.serverRunQueueWait), ms(x.serverLoopDelayP99Ms)];
+        return [p, String(x.seconds), String(x.labels), String(x.labelsPerSecond), ...(judged ? [String(x.judgeLabelsPerSecond)] : []), `${x.serverCpuCores} cores`, `${x.swarmCpuCores} cores`, x.machineBusyCores === null ? '–' : `${x.machineBusyCores} cores`, pct(x.serverRunQueueWait), ms(x.serverLoopDelayP99Ms), x.serverGc ? `${x.serverGc.pauses}, ${x.serverGc.totalMs} ms, ${x.serverGc.longestMs} ms` : '–'];
       }),
     ),
   );
