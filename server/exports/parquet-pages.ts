@@ -9,7 +9,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
-import { parquetSchema } from './parquet-schema';
+import { parquetSchema, type SchemaElement } from './parquet-schema';
+import { encodingStats, statistics } from './parquet-stats';
 import { leafSlice, Shredder, type LeafData } from './parquet-shred';
 
 // hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19). Its column
@@ -72,7 +73,7 @@ export class PageEncoder {
   private readonly writer = new ByteWriter();
   private readonly file: Writer;
   private readonly shredder: Shredder;
-  /** Each leaf column's encoder options, as ParquetWriter.write gives them (its defaults: snappy, statistics, offset index). */
+  /** Each leaf column's encoder options, as ParquetWriter.write gives them (its defaults: snappy, offset index; statistics made by `group`). */
   private readonly encoders: ColumnEncoder[];
   /** Thread 0's first page begins the file: its bytes start with the header the writer wrote. */
   private first: boolean;
@@ -88,7 +89,7 @@ export class PageEncoder {
     const { compressors } = this.file;
     this.encoders = this.shredder.paths.map((schemaPath) => {
       const columnName = schemaPath.slice(1).map((e) => e.name).join('.');
-      return { columnName, element: schemaPath.at(-1)!, schemaPath, codec: 'SNAPPY', compressors, stats: true, pageSize: 1_048_576, columnIndex: false, offsetIndex: true } as ColumnEncoder;
+      return { columnName, element: schemaPath.at(-1)!, schemaPath, codec: 'SNAPPY', compressors, stats: false, pageSize: 1_048_576, columnIndex: false, offsetIndex: true } as ColumnEncoder;
     });
     this.first = startsFile;
     if (!startsFile) this.writer.index = this.writer.offset = 0;
@@ -114,7 +115,13 @@ export class PageEncoder {
     const start = this.writer.offset;
     const columns: RowGroup['columns'] = [];
     for (let k = 0; k < leaves.length; k++) {
-      const result = writeColumn({ writer: this.writer, column: this.encoders[k]!, pageData: leafSlice(leaves[k]!, a, b, n) as Parameters<typeof writeColumn>[0]['pageData'] });
+      const column = this.encoders[k]!;
+      const pageData = leafSlice(leaves[k]!, a, b, n);
+      // Statistics off in the writer, made here as it makes them (parquet-stats.ts), in less time.
+      const result = writeColumn({ writer: this.writer, column, pageData: pageData as Parameters<typeof writeColumn>[0]['pageData'] });
+      const m = result.chunk.meta_data!;
+      m.statistics = statistics(pageData.values, column.element as SchemaElement) as typeof m.statistics;
+      m.encoding_stats = encodingStats(m.dictionary_page_offset !== undefined, m.encodings, result.offsetIndex?.page_locations.length ?? 1) as typeof m.encoding_stats;
       columns.push(result.chunk);
       this.file.pendingIndexes.push(result);
     }
