@@ -119,7 +119,7 @@ function buildLabelling({ db, clock, logger, random, events }: Basics, r: Repos,
     tasks,
     standing,
     auth: new AuthService(adminToken, r.invites, r.annotators, clock, crowd),
-    progress: new ProgressService((id) => tasks.state(id), r.annotators, clock),
+    progress: new ProgressService((id) => tasks.state(id), r.annotators, clock, tasks.settled),
     reports: new ReportsService(db, logger),
   };
 }

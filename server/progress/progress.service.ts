@@ -56,6 +56,8 @@ export class ProgressService {
     private readonly stateOf: (projectId: number) => { project: Project; pool: ProjectPool },
     private readonly annotators: AnnotatorsRepo,
     private readonly clock: () => number,
+    /** Resolves once the project's pool is not being read again (TasksService.settled); at once by default. */
+    private readonly settled: (projectId: number) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Labels stored and tasks moved mark a project for the next push; a promoted crowd worker keeps their connection. */
@@ -107,6 +109,16 @@ export class ProgressService {
   /** Under escalation, who decides the items and each cascade judge's certified threshold (progress, the report); null otherwise. */
   routing(projectId: number): RoutingState | null {
     return this.stateOf(projectId).pool.router?.state((id) => this.annotators.get(id)?.name ?? `judge ${id}`) ?? null;
+  }
+
+  /**
+   * The project's progress once a pending read of its pool is installed (a labels import, an upsert, a settings
+   * change; pool-rebuilds.ts), so what a researcher asks for right after such a change counts it. A read that takes
+   * longer than the rebuilds' wait is answered with the pool still serving; the push that follows the install counts it.
+   */
+  async current(projectId: number): Promise<ProjectProgress> {
+    await this.settled(projectId);
+    return this.snapshot(projectId);
   }
 
   snapshot(projectId: number): ProjectProgress {

@@ -192,7 +192,7 @@ function registerAdmin(socket: IoSocket, deps: Deps): void {
     if (!projects.get(projectId)) throw new AppError('not-found', 'Project not found');
     void socket.join(rooms.watch(projectId));
     deps.onWatch?.(projectId);
-    return progress.snapshot(projectId);
+    return progress.current(projectId);
   }, deps);
   command(socket, 'project:unwatch', ({ projectId }) => {
     void socket.leave(rooms.watch(projectId));

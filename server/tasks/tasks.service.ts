@@ -99,14 +99,10 @@ export class TasksService {
   }
 
   /** Whether an annotator (or a crowd worker's provisional id) holds a live lease in the project. */
-  holds(projectId: number, annotatorId: number): boolean {
-    return this.pools.get(projectId)?.pool.holds(annotatorId) ?? false;
-  }
+  holds = (projectId: number, annotatorId: number): boolean => this.pools.get(projectId)?.pool.holds(annotatorId) ?? false;
 
   /** Crowd workers connected or holding a task who have not labelled yet (each costs memory, never a row). */
-  provisionalWorkers(): number {
-    return this.crowd.provisional;
-  }
+  provisionalWorkers = (): number => this.crowd.provisional;
 
   /** The project and its loaded pool. */
   state(projectId: number): { project: Project; pool: ProjectPool } {
@@ -148,6 +144,9 @@ export class TasksService {
     // Each ranking lease shows the answers in an order of its own: the pool draws it, so it knows each count.
     return project.type === 'ranking' ? withAnswers(items, this.items.answerCounts(project.id, afterId)) : items;
   }
+
+  /** Resolves once the project's pool is not being read again (at most REBUILD_ON_THREAD `waitMs` later). */
+  settled = (projectId: number): Promise<void> => this.rebuilds.after(projectId, () => undefined, undefined);
 
   /**
    * An items import added items and changed none (no upsert, no labels): a loaded pool takes the new ones without

@@ -171,3 +171,26 @@ test('a settings change that leaves the pool as it was reads nothing again', asy
   expect(t.expiresAt - s.clock.now).toBe(900_000);
   expect((await progressOf(s, pid)).labels).toEqual({ human: 1, llm: 0 });
 });
+
+test('progress asked for right after a labels import counts its labels while the pool is read again on a thread', async () => {
+  const s = await servers.server();
+  const pid = await makeProject(s, { redundancy: 3 }, pairwiseItems(3));
+  const ann = await s.connect({ token: await invite(s, pid), worker: 'ann' });
+  await labelTasks(ann, 1, 'a0', byThree); // the pool is loaded: the import reads it again
+  const read = pauseNextRead();
+  const labels = [
+    { item: 'q1', annotator: 'alice', value: 'A' },
+    { item: 'q2', annotator: 'alice', value: 'B' },
+    { item: 'q1', annotator: 'judge', kind: 'llm', value: 'A', order: 'AB' },
+  ];
+  const r = await s.api('POST', `/api/projects/${pid}/labels`, labels.map((l) => JSON.stringify(l)).join('\n') + '\n', { type: 'application/x-ndjson' });
+  expect(r).toMatchObject({ status: 200, body: { imported: 3 } });
+  await read.reading;
+  const asked = progressOf(s, pid);
+  const watcher = await s.connect({ token: s.token });
+  const watched = ok<{ labels: unknown }>(watcher, 'project:watch', { projectId: pid });
+  read.go();
+  // Both answers wait for the install: the pool still serving had none of the imported labels.
+  expect((await asked).labels).toEqual({ human: 3, llm: 1 });
+  expect((await watched).labels).toEqual({ human: 3, llm: 1 });
+});
