@@ -20,6 +20,7 @@ import { removeSnapshot, snapshotFile, writeSnapshot } from './column-snapshot';
 export type WorkerRequest =
   | { type: 'labels'; projectId: number; labels: StoredLabel[] }
   | { type: 'reset'; projectId: number; deleted?: boolean }
+  | { type: 'flush'; id: number }
   | { type: 'report'; id: number; project: Project; options: ReportOptions }
   | ({ type: 'consensus'; id: number; project: Project } & ConsensusRequest)
   | { type: 'meta-keys'; id: number; projectId: number }
@@ -67,24 +68,30 @@ function columnsOf(project: Project): ProjectColumns {
  * added since the last write reach the policy's fraction of it (so a restart reads few labels besides the file).
  */
 function snapshotLater(projectId: number): void {
-  if (snapshots === null) return;
   const p = projects.get(projectId);
-  if (!p) return;
-  setImmediate(() => {
-    if (projects.get(projectId) !== p) return;
-    const state = p.snapshotState();
-    if (!state || state.labels.n < policy.minLabels) return;
-    const last = written.get(p);
-    if (last !== undefined && state.labels.n <= last + Math.floor(policy.rewriteFraction * last)) return;
-    written.set(p, state.labels.n);
-    try {
-      const started = performance.now();
-      const bytes = writeSnapshot(snapshotFile(snapshots, projectId), state);
-      if (bytes !== null) parentPort!.postMessage({ id: 0, ok: true, result: { snapshot: projectId, bytes, ms: performance.now() - started } } satisfies WorkerReply);
-    } catch {
-      // No snapshot: the next restart reads the database, as without one.
-    }
-  });
+  if (snapshots === null || !p) return;
+  setImmediate(() => projects.get(projectId) === p && snapshot(projectId, p, policy.rewriteFraction));
+}
+
+/**
+ * Writes the project's snapshot if it has the policy's labels and `fraction` more of them than the last one written
+ * (0: any label more); whether one was written.
+ */
+function snapshot(projectId: number, p: ProjectColumns, fraction: number): boolean {
+  const state = p.snapshotState();
+  if (snapshots === null || !state || state.labels.n < policy.minLabels) return false;
+  const last = written.get(p);
+  if (last !== undefined && state.labels.n <= last + Math.floor(fraction * last)) return false;
+  written.set(p, state.labels.n);
+  try {
+    const started = performance.now();
+    const bytes = writeSnapshot(snapshotFile(snapshots, projectId), state);
+    if (bytes !== null) parentPort!.postMessage({ id: 0, ok: true, result: { snapshot: projectId, bytes, ms: performance.now() - started } } satisfies WorkerReply);
+    return bytes !== null;
+  } catch {
+    // No snapshot: the next restart reads the database, as without one.
+    return false;
+  }
 }
 
 /**
@@ -93,7 +100,7 @@ function snapshotLater(projectId: number): void {
  * report on the test machine, and a sliced report of a big project can be a hundred times that). The consensus's
  * typed arrays are transferred, not copied.
  */
-function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' }>): void {
+function answer(m: Exclude<WorkerRequest, { type: 'labels' | 'reset' | 'flush' }>): void {
   if (m.type === 'report') {
     const p = columnsOf(m.project);
     const report = buildReportFromColumns(p.columns(m.project, m.options), cacheOf(p));
@@ -117,6 +124,12 @@ parentPort!.on('message', (m: WorkerRequest) => {
   } else if (m.type === 'reset') {
     projects.delete(m.projectId);
     if (m.deleted) removeSnapshot(snapshots, m.projectId);
+  } else if (m.type === 'flush') {
+    // The server is closing: every loaded project's labels since its last snapshot go into a new one, so the first
+    // report after the restart reads the file alone.
+    let n = 0;
+    for (const [projectId, p] of projects) if (snapshot(projectId, p, 0)) n++;
+    parentPort!.postMessage({ id: m.id, ok: true, result: n } satisfies WorkerReply);
   } else {
     try {
       answer(m);

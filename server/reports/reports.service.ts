@@ -167,8 +167,18 @@ export class ReportsService {
     return value;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the worker, once it has written the snapshots of the projects it holds (labels committed since their
+   * last one: at most `closeFlushMs` is waited for them, then the next start reads those labels from the database).
+   */
+  async close(closeFlushMs = 60_000): Promise<void> {
     const w = this.worker;
+    if (w) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, closeFlushMs)));
+      await Promise.race([this.ask({ type: 'flush' }, () => 0).catch(() => 0), late]);
+      clearTimeout(timer);
+    }
     this.worker = null;
     if (w) await w.terminate();
   }

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { snapshotPolicy } from '../../server/reports/column-snapshot';
+import { fingerprintOf, openSnapshot, snapshotPolicy } from '../../server/reports/column-snapshot';
 import { runConcord } from '../helpers/cli';
 import type { Task } from '../../shared/protocol';
 import { jsonl, makeProject, ok, pairwiseItems, serversPerTest, type TestServer } from '../helpers/server';
@@ -173,6 +173,28 @@ describe('the report column snapshot', () => {
     } finally {
       Object.assign(snapshotPolicy, { rewriteFraction: 1 / 8 });
     }
+  });
+
+  test('a graceful close writes the labels committed since the last snapshot into it, and the restart reads it alone', async () => {
+    const { s, pid, ino } = await withSnapshot();
+    const { token } = (await s.api('POST', `/api/projects/${pid}/judges`, { model: 'judge-z', name: 'judge-z' })).body;
+    const judge = await s.connect({ token });
+    for (let k = 0; k < 3; k++) {
+      const t = (await ok<Task | null>(judge, 'task:next'))!;
+      await ok(judge, 'label:submit', { leaseId: t.leaseId, value: k % 2 ? 'B' : 'A', certainty: 0.25, clientLabelId: t.leaseId });
+    }
+    judge.disconnect();
+    // Three labels are far below the rewrite fraction: only the close writes them.
+    const r = await restart(s);
+    const file = snapshotPath(r, pid);
+    expect(fs.statSync(file).ino).not.toBe(ino);
+    const opened = openSnapshot(file, fingerprintOf(r.db, pid)!)!;
+    opened.close();
+    expect(opened.header.labels.n).toBe(r.db.prepare('SELECT count(*) FROM labels WHERE project_id = ?').pluck().get(pid));
+    const rewritten = fs.statSync(file).ino;
+    expect(await report(r, pid)).toEqual(await fresh(r, pid));
+    await new Promise((res) => setTimeout(res, 200));
+    expect(fs.statSync(file).ino).toBe(rewritten);
   });
 
   test('a restart with nothing new gives the same report', async () => {
