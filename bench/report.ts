@@ -49,6 +49,7 @@ export const report = defineBenchmark({
   async run(o, { command }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-bench-report-'));
     const dbFile = path.join(dir, 'concord.db');
+    if (o.out) fs.mkdirSync(o.out, { recursive: true });
     try {
       const { pid, labels, dbMiB, kind, items } = o.db ? copySeed(o.db, dbFile) : { ...seedFile(dbFile, o.kind, o.items, o.humans), kind: o.kind, items: o.items };
       const rss = { peak: process.memoryUsage().rss };

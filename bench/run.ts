@@ -63,5 +63,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exitCode = 1;
+    // A benchmark that failed half way may leave its server or threads open: do not hang the shell either.
+    setTimeout(() => process.exit(1), 5000).unref();
   },
 );
