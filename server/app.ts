@@ -40,7 +40,7 @@ import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { TasksService } from './tasks/tasks.service';
 import { httpApp } from './http/app';
 import { scheduleBackups } from './backup/schedule';
-import { threadsKeepDefaultYoungGeneration } from './young-generation';
+import { noAllocationSitePretenuring, threadsKeepDefaultYoungGeneration } from './young-generation';
 
 export interface AppDeps {
   db: Db;
@@ -167,8 +167,10 @@ function watchersOn(io: IoServer): ProgressWatchers {
 /** Builds the app: repos, services, their event subscriptions, the HTTP and socket servers, and the tick timer. */
 export function createApp(deps: AppDeps): App {
   const { db, config, tickMs = 500, onCommand } = deps;
-  // The main thread's young generation is the process's (SERVER_NODE_FLAGS); the threads this app starts keep V8's.
+  // The main thread's young generation is the process's (SERVER_NODE_FLAGS); the threads this app starts keep V8's;
+  // no site's objects are pretenured (decision 0017).
   threadsKeepDefaultYoungGeneration();
+  noAllocationSitePretenuring();
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const events = new DomainEvents();
   const basics: Basics = { db, config, logger, events, clock: deps.clock ?? Date.now, random: deps.random ?? Math.random, secret: deps.secret ?? readSecret, judgeWorker: deps.judgeWorker };

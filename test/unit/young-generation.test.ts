@@ -46,3 +46,29 @@ test("the main thread's young generation grows to 64 MB semi-spaces, and worker 
   // Without the reset a thread would take the process's 64 MB semi-spaces too: what the reset saves.
   expect(newSpaceMb(false).worker).toBe(128);
 }, 60_000);
+
+/**
+ * Decision 0017: createApp turns allocation-site pretenuring off. A process makes objects at one site that outlive
+ * scavenges (V8 would then allocate that site's objects in the old generation: `=> tenure` in its trace), with and
+ * without noAllocationSitePretenuring() called first, as createApp() calls it.
+ */
+function tenuredSites(off: boolean): number {
+  const script = `
+    if (${off}) require(${JSON.stringify(path.join(ROOT, 'server/young-generation.ts'))}).noAllocationSitePretenuring();
+    const keep = [];
+    const make = (i) => ({ a: i, b: [i, i + 1], c: 'x' + i });
+    for (let r = 0; r < 40; r++) {
+      const live = [];
+      for (let i = 0; i < 200000; i++) live.push(make(i));
+      keep.push(live);
+      if (keep.length > 3) keep.shift();
+    }
+  `;
+  const out = execFileSync(process.execPath, ['--trace-pretenuring-statistics', '--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes('=> tenure')).length;
+}
+
+test('allocation-site pretenuring is off once the server has set it so', () => {
+  expect(tenuredSites(false)).toBeGreaterThan(0);
+  expect(tenuredSites(true)).toBe(0);
+}, 60_000);
