@@ -12,10 +12,11 @@ import Database from 'better-sqlite3';
 import { migrate, openDatabase, type Db } from '../server/db/database';
 import { ItemsRepo, type NewItem } from '../server/items/items.repo';
 import { defineBenchmark } from './lib/benchmark';
+import { plainPair } from './lib/items';
 import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 
-/** Microseconds a read, over `n` reads of random items, with a commit by `writer` before each when `commits`. */
+/** Microseconds a read, over `n` reads of random items, with a commit by `writer` before each (none when null). */
 function timeReads(read: (id: number) => unknown, items: number, n: number, writer: Database.Statement | null): number {
   let ns = 0n;
   for (let i = 0; i < n; i++) {
@@ -30,13 +31,11 @@ function timeReads(read: (id: number) => unknown, items: number, n: number, writ
 
 function seed(db: Db, items: number): void {
   db.prepare("INSERT INTO projects (id, name, type, config, created_at, updated_at) VALUES (1, 'bench', 'pairwise', '{}', 0, 0)").run();
-  const filler = 'An answer of a few sentences, as a model would write it, long enough to be a realistic item. ';
-  const rows: NewItem[] = Array.from({ length: items }, (_, i) => ({
-    externalId: `q${i + 1}`,
-    content: { question: `Question ${i + 1}?`, answer_a: `A. ${filler}${filler}`, answer_b: `B. ${filler}` },
-    gold: null,
-    meta: null,
-  }));
+  // The assignment benchmark's item (a question and two answers of ~250 characters).
+  const rows: NewItem[] = Array.from({ length: items }, (_, i) => {
+    const { id, question, answer_a, answer_b } = plainPair(i + 1);
+    return { externalId: id!, content: { question: question!, answer_a, answer_b }, gold: null, meta: null };
+  });
   db.transaction(() => new ItemsRepo(db).write(1, rows, false, 0))();
 }
 

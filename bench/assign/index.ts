@@ -20,7 +20,7 @@ import { writeResult } from '../lib/results';
 import { EventSamples, round, type Summary } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify } from './verify';
-import { PHASES, print, summarise, SYNCHRONOUS, type GcPauses, type ServerPhase } from './summary';
+import { PHASES, print, roundGc, summarise, SYNCHRONOUS, type GcPauses, type ServerPhase } from './summary';
 import { startBenchServer } from '../lib/server';
 import { startReferenceServer } from './reference';
 import { ASSIGN_KINDS, ROUTINGS, setUpProject } from './setup';
@@ -177,14 +177,12 @@ function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null
       labelsPerSecond: mine.labelsPerSecond,
       referenceLabelsPerSecond: round(r.labelsPerSecond, 1),
       serverGc: mine.serverGc,
-      referenceServerGc: gcRounded(ref.server[phase]?.gc),
+      referenceServerGc: roundGc(ref.server[phase]?.gc),
     };
   }
   console.log(`\nagainst the bare socket.io reference (same run):\n${JSON.stringify(out, null, 2)}`);
   return out;
 }
-
-const gcRounded = (g: GcPauses | undefined): GcPauses | null => (g ? { pauses: g.pauses, totalMs: round(g.totalMs, 1)!, longestMs: round(g.longestMs, 1)! } : null);
 
 /** Refuses options that cannot run, naming the flag. */
 function checkOptions(o: Options<typeof assign.options>): void {

@@ -65,6 +65,9 @@ export interface GcPauses {
 
 const MiB = (bytes: number) => round(bytes / 2 ** 20, 1)!;
 
+/** GC pauses as reported: milliseconds to a tenth. */
+export const roundGc = (g: GcPauses | undefined): GcPauses | null => (g ? { pauses: g.pauses, totalMs: round(g.totalMs, 1)!, longestMs: round(g.longestMs, 1)! } : null);
+
 function roundSummary(s: Summary | undefined): Summary | null {
   if (!s) return null;
   return { count: s.count, p50: round(s.p50, 3), p90: round(s.p90, 3), p99: round(s.p99, 3), max: round(s.max, 3), mean: round(s.mean, 3) };
@@ -88,7 +91,7 @@ function phaseResults(report: SwarmReport, server: Partial<Record<Phase, ServerP
       swarmCpuCores: round(c.cpu),
       serverLoopDelayP99Ms: round(s?.loopDelayP99 ?? 0),
       swarmLoopDelayP99Ms: round(c.loopDelayP99),
-      serverGc: s ? { pauses: s.gc.pauses, totalMs: round(s.gc.totalMs, 1)!, longestMs: round(s.gc.longestMs, 1)! } : null,
+      serverGc: roundGc(s?.gc),
       machineBusyCores: round(s?.sched?.machineBusyCores),
       serverRunQueueWait: round(s?.sched?.runQueueWait.server, 3),
       swarmRunQueueWait: round(s?.sched?.runQueueWait.swarm, 3),

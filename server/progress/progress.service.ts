@@ -56,8 +56,8 @@ export class ProgressService {
     private readonly stateOf: (projectId: number) => { project: Project; pool: ProjectPool },
     private readonly annotators: AnnotatorsRepo,
     private readonly clock: () => number,
-    /** Resolves once the project's pool is not being read again (TasksService.settled); at once by default. */
-    private readonly settled: (projectId: number) => Promise<void> = () => Promise.resolve(),
+    /** Resolves once the project's pool is not being read again (TasksService.settled). */
+    private readonly settled: (projectId: number) => Promise<void>,
   ) {}
 
   /** Labels stored and tasks moved mark a project for the next push; a promoted crowd worker keeps their connection. */
