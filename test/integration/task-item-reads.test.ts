@@ -1,5 +1,5 @@
 import type { Task } from '../../shared/protocol';
-import { call, invite, jsonl, makeProject, ok, startServer, type TestServer } from '../helpers/server';
+import { call, invite, jsonl, makeProject, ok, serversPerTest } from '../helpers/server';
 
 /**
  * A task's item is read on a connection of the task path's own (ItemsRepo.forTask, issue 14), not the one imports
@@ -7,15 +7,10 @@ import { call, invite, jsonl, makeProject, ok, startServer, type TestServer } fr
  * is checked against must still be the item as last committed.
  */
 
-let s: TestServer;
-beforeEach(async () => {
-  s = await startServer();
-});
-afterEach(async () => {
-  await s.close();
-});
+const servers = serversPerTest();
 
 test('after an upsert, the next task shows the new content and a label is checked against the new options', async () => {
+  const s = await servers.server();
   const pid = await makeProject(s, { type: 'choice', redundancy: 2 }, [{ id: 'c1', question: 'Old question?', options: ['x', 'y'] }]);
   const first = await s.connect({ token: await invite(s, pid), worker: 'first' });
   const t1 = (await ok<Task>(first, 'task:next'))!;
@@ -35,6 +30,7 @@ test('after an upsert, the next task shows the new content and a label is checke
 });
 
 test('items imported into a new project after the task path first read are served too', async () => {
+  const s = await servers.server();
   const a = await makeProject(s, {}, [{ id: 'a1', question: 'In A?', answer_a: '1', answer_b: '2' }]);
   const ca = await s.connect({ token: await invite(s, a), worker: 'w' });
   expect((await ok<Task>(ca, 'task:next'))!.item.question).toBe('In A?');
