@@ -9,9 +9,9 @@ import type { GoldRecord, ItemContent } from '../../shared/views';
 
 export type ConversationFields = Pick<GoldRecord, 'turn' | 'conversation_a' | 'conversation_b' | 'conversation'>;
 
-/** The item's conversation fields, none for an item without a conversation. */
-export function conversationFields(c: ItemContent): ConversationFields {
+/** The item's conversation fields; null for an item without a conversation. */
+export function conversationFields(c: ItemContent): ConversationFields | null {
   if (c.conversation_a && c.conversation_b) return { turn: c.turn, conversation_a: c.conversation_a, conversation_b: c.conversation_b };
   if (c.conversation) return { turn: c.turn, conversation: c.conversation };
-  return {};
+  return null;
 }

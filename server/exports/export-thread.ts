@@ -118,11 +118,12 @@ export async function* threadChunks(spec: Spec, threads: number): AsyncGenerator
       yield m.bytes;
     }
     // Gold Parquet: thread 0's footer, after its end (which may not have been taken yet).
-    for (let m = parquet ? await parts[0]!.inbox.next() : null; m; m = await parts[0]!.inbox.next())
-      if (m.type === 'footer') {
-        yield m.bytes;
-        break;
-      }
+    if (parquet) {
+      let m: FromExportWorker;
+      do m = await parts[0]!.inbox.next();
+      while (m.type !== 'footer');
+      yield m.bytes;
+    }
   } finally {
     for (const p of parts) p.inbox.stop(p.worker);
   }
@@ -136,12 +137,12 @@ function parquetPorts(threads: number): Array<NonNullable<ExportWorkerData['parq
 }
 
 /**
- * A big Parquet export: one thread builds the records page by page and sends them straight to the encoder's thread
+ * A big labels export in Parquet: one thread builds the records page by page and sends them straight to the encoder's thread
  * (parquet.worker.ts) by a channel of their own, never through the main thread, which takes the encoder's row groups
  * and asks the builder for a page for each page the encoder answered (at most `WINDOW` pages in flight).
  */
 export async function* parquetThreadChunks(spec: Spec): AsyncGenerator<Uint8Array> {
-  const size = spec.q.kind === 'labels' ? THREADS.labelsPage : THREADS.goldPage;
+  const size = THREADS.labelsPage;
   const { port1, port2 } = new MessageChannel();
   const inbox = new Inbox<ParquetReply & { ok: true }>();
   const workers: Worker[] = [];

@@ -105,5 +105,8 @@ function goldRecord(
   r.labels = used;
   r.meta = metaOf(it.meta);
   r.posterior = decided.posterior;
-  return cc.conversation_a || cc.conversation || route ? Object.assign(r, conversationFields(cc), route ? decidedFields(judged, judgeKey, byJudge !== null) : {}) : r;
+  const conversation = conversationFields(cc);
+  if (conversation) Object.assign(r, conversation);
+  if (route) Object.assign(r, decidedFields(judged, judgeKey, byJudge !== null));
+  return r;
 }

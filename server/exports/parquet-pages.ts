@@ -75,8 +75,6 @@ export class PageEncoder {
   private readonly shredder: Shredder;
   /** Each leaf column's encoder options, as ParquetWriter.write gives them (its defaults: snappy, offset index; statistics made by `group`). */
   private readonly encoders: ColumnEncoder[];
-  /** Thread 0's first page begins the file: its bytes start with the header the writer wrote. */
-  private first: boolean;
 
   constructor(
     columns: Column[],
@@ -91,14 +89,18 @@ export class PageEncoder {
       const columnName = schemaPath.slice(1).map((e) => e.name).join('.');
       return { columnName, element: schemaPath.at(-1)!, schemaPath, codec: 'SNAPPY', compressors, stats: false, pageSize: 1_048_576, columnIndex: false, offsetIndex: true } as ColumnEncoder;
     });
-    this.first = startsFile;
-    if (!startsFile) this.writer.index = this.writer.offset = 0;
+    // Thread 0's first page (or its footer, when it sent none) begins the file: its bytes start with the header the
+    // writer wrote. Every other output starts at its own byte 0, its offsets relative to it (rebased by `footer`).
+    if (!startsFile) this.restart();
+  }
+
+  /** The writer's next output begins at byte 0 (getBuffer copied what it held). */
+  private restart(): void {
+    this.writer.index = this.writer.offset = 0;
   }
 
   /** The page's records as row groups; `onGroup` hears each group's encoding time (ADR 0009's bound). */
   encode(page: number, records: ReadonlyArray<Record<string, unknown>>, onGroup?: (ms: number, rows: number) => void): { bytes: ArrayBuffer; part: PagePart } {
-    if (!this.first) this.writer.index = this.writer.offset = 0;
-    this.first = false;
     const { leaves, sizes } = this.shredder.shred(records);
     for (const [a, b] of cuts(sizes, this.rule)) {
       const t = performance.now();
@@ -106,6 +108,7 @@ export class PageEncoder {
       onGroup?.(performance.now() - t, b - a);
     }
     const out = this.writer.getBuffer();
+    this.restart();
     const part: PagePart = { page, length: out.byteLength, groups: this.file.row_groups.splice(0), indexes: this.file.pendingIndexes.splice(0) };
     return { bytes: out, part };
   }
@@ -137,7 +140,6 @@ export class PageEncoder {
    */
   footer(parts: Map<number, PagePart>): ArrayBuffer {
     const file = this.file;
-    if (!this.first) this.writer.index = this.writer.offset = 0;
     const pages = [...parts.keys()].sort((a, b) => a - b);
     // The rows this thread's own groups counted as they were written are counted again here, with everyone's.
     file.num_rows = 0n;

@@ -23,7 +23,7 @@ export interface LeafData {
 }
 
 /** Whether every column is a scalar, a list of scalars or a list of structs of scalars (what a Shredder takes). */
-export function supported(columns: readonly Column[]): boolean {
+function supported(columns: readonly Column[]): boolean {
   return columns.every(({ type: t }) => typeof t === 'string' || typeof t.list === 'string' || t.list.every((f) => typeof f.type === 'string'));
 }
 

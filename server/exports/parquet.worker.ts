@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Column } from './columns';
-import { columnGroup, parquetSchema, RowGroups, type ColumnGroup } from './parquet-schema';
+import { columnData, parquetSchema } from './parquet-schema';
 
 // hyparquet-writer is an ES module; this CommonJS file loads it with Node's require(esm) (Node >= 20.19).
 type HyparquetWriter = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' } });
@@ -29,15 +29,42 @@ export interface ParquetWorkerData {
 export type ParquetRequest = { type: 'rows'; rows: Array<Record<string, unknown>>; sizes?: number[] } | { type: 'end' };
 export type ParquetReply = { ok: true; bytes: Uint8Array; ms: number; last: boolean } | { ok: false; message: string };
 
+/**
+ * Records gathered into row groups: a group ends at `rule.rows` records or `rule.bytes` of their JSON text, whichever
+ * comes first (parquet.ts ROW_GROUP; JSON text's length is a cheap measure of what encoding a record costs, ADR 0009).
+ */
+class RowGroups {
+  private pending: Array<Record<string, unknown>> = [];
+  private bytes = 0;
+
+  constructor(private readonly rule: { rows: number; bytes: number }) {}
+
+  /** Adds a record (its JSON text's length, when known); the records of the group it completed, else null. */
+  add(r: Record<string, unknown>, size = JSON.stringify(r).length): Array<Record<string, unknown>> | null {
+    this.pending.push(r);
+    this.bytes += size;
+    if (this.pending.length < this.rule.rows && this.bytes < this.rule.bytes) return null;
+    return this.rest();
+  }
+
+  /** The records of the group begun (maybe none), and a new group begun. */
+  rest(): Array<Record<string, unknown>> {
+    const full = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    return full;
+  }
+}
+
 const { columns, rowGroup, createdBy, pages } = workerData as ParquetWorkerData;
 const writer = new ByteWriter();
 const file = new ParquetWriter({ writer, schema: parquetSchema(columns) as ConstructorParameters<typeof ParquetWriter>[0]['schema'], createdBy });
 const groups = new RowGroups(rowGroup);
 
 /** Encodes one row group; the time it took is reported so the row-group size can be checked (ADR 0009). */
-function group(g: ColumnGroup): number {
+function group(records: Array<Record<string, unknown>>): number {
   const start = performance.now();
-  file.write({ columnData: g.columnData as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: g.rows });
+  file.write({ columnData: columnData(records, columns) as Parameters<typeof file.write>[0]['columnData'], rowGroupSize: records.length });
   return performance.now() - start;
 }
 
@@ -54,11 +81,11 @@ function onRequest(m: ParquetRequest): void {
     if (m.type === 'rows') {
       for (let i = 0; i < m.rows.length; i++) {
         const full = groups.add(m.rows[i]!, m.sizes?.[i]);
-        if (full) ms = Math.max(ms, group(columnGroup(full, columns)));
+        if (full) ms = Math.max(ms, group(full));
       }
     } else {
       const rest = groups.rest();
-      if (rest.length > 0) ms = group(columnGroup(rest, columns));
+      if (rest.length > 0) ms = group(rest);
       file.finish();
     }
     const bytes = take();

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase, type Db } from '../../server/db/database';
 import { ExportsRepo, inItemOrder, type LabelTuple } from '../../server/exports/exports.repo';
 import { seed } from '../../bench/report-seed';
+import { tempDir } from '../helpers/server';
 
 /**
  * The gold export's labels read as one JSON text a page (ExportsRepo.labelsForItems): the same values, in the same
@@ -22,7 +22,7 @@ describe('ExportsRepo.labelsForItems: a page of labels as one JSON text', () => 
   let dir: string;
   let db: Db;
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-label-list-'));
+    dir = tempDir('concord-label-list-');
     db = openDatabase(path.join(dir, 'c.db'));
     migrate(db);
     seed(db, 'pairwise', 300, 8);

@@ -14,10 +14,9 @@ import { migrate, openDatabase } from '../../server/db/database';
 import { ExportsRepo } from '../../server/exports/exports.repo';
 import { ExportsService } from '../../server/exports/exports.service';
 import { THREADS } from '../../server/exports/export-thread';
-import { parquetChunks, type RecordPage } from '../../server/exports/parquet';
-import { ProjectsRepo } from '../../server/projects/projects.repo';
 import { startBenchServer, type BenchServer } from '../../bench/lib/server';
 import { seed } from '../../bench/report-seed';
+import { mainThreadBytes } from '../helpers/exports';
 import { tempDir } from '../helpers/server';
 
 /** Three pages (THREADS.goldParquetPage items), the last of 100 items. */
@@ -67,13 +66,8 @@ describe('a gold export in Parquet encoded on two threads', () => {
     fs.writeFileSync(threadedFile, Buffer.from(await res.arrayBuffer()));
     threaded = readBack(threadedFile);
     // The same export through the single writer (the main thread's pages and the encoder's thread).
-    const service = new ExportsService(new ExportsRepo(server.db));
-    const project = new ProjectsRepo(server.db).get(pid)!;
-    const q = service.parse({ kind: 'gold', format: 'parquet' }, project);
-    const out: Uint8Array[] = [];
-    for await (const c of parquetChunks(service.chunks(project, q, null, await service.columns(project, q)) as Iterable<RecordPage>)) out.push(c);
     const singleFile = path.join(dir, 'single.parquet');
-    fs.writeFileSync(singleFile, Buffer.concat(out));
+    fs.writeFileSync(singleFile, await mainThreadBytes(new ExportsService(new ExportsRepo(server.db)), server, pid, { kind: 'gold', format: 'parquet' }));
     single = readBack(singleFile);
   }, 120_000);
   afterAll(async () => {

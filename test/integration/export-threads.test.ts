@@ -10,27 +10,15 @@ import path from 'node:path';
 import { migrate, openDatabase } from '../../server/db/database';
 import { ExportsRepo } from '../../server/exports/exports.repo';
 import { ExportsService } from '../../server/exports/exports.service';
-import { parquetChunks, type RecordPage } from '../../server/exports/parquet';
 import { ProjectsRepo } from '../../server/projects/projects.repo';
 import { startBenchServer, type BenchServer } from '../../bench/lib/server';
 import { seed } from '../../bench/report-seed';
+import { mainThreadBytes } from '../helpers/exports';
 import { tempDir } from '../helpers/server';
 
 const ITEMS = 5_000;
 const threadsNow = () => fs.readdirSync('/proc/self/task').length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The export as the main thread builds it (the service's pages, Parquet through its encoder thread). */
-async function mainThreadBytes(service: ExportsService, server: BenchServer, pid: number, query: Record<string, string>): Promise<Buffer> {
-  const project = new ProjectsRepo(server.db).get(pid)!;
-  const q = service.parse(query, project);
-  const columns = await service.columns(project, q);
-  const chunks = service.chunks(project, q, null, columns);
-  const out: Uint8Array[] = [];
-  if (q.format === 'parquet') for await (const c of parquetChunks(chunks as Iterable<RecordPage>)) out.push(c);
-  else for (const c of chunks) out.push(c as Uint8Array);
-  return Buffer.concat(out);
-}
 
 describe('exports built on threads', () => {
   const dir = tempDir('concord-export-threads-');
