@@ -12,6 +12,7 @@
  * child ends itself if this process dies (SIGKILL). Not on Windows, nor when the flag is given already (in the
  * command's own Node options or NODE_OPTIONS).
  */
+// The 64 is the server's too (server/young-generation.ts SERVER_NODE_FLAGS), written here so the command need not load TypeScript.
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const RELAUNCHED = 'CONCORD_JUDGE_RELAUNCHED';
 
@@ -21,25 +22,21 @@ function relaunchJudge() {
   const { spawn } = require('node:child_process');
   const args = [...process.execArgv, `${SEMI_SPACE_FLAG}=64`, __filename, ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], detached: true, env: { ...process.env, [RELAUNCHED]: '1' } });
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const forward = (signal) => child.kill(signal);
-  for (const s of signals) process.on(s, forward);
   // Ctrl-Z stops the judge with this process, and `fg` (SIGCONT) resumes both.
   const suspend = () => {
     child.kill('SIGSTOP');
     process.kill(process.pid, 'SIGSTOP');
   };
-  const resume = () => child.kill('SIGCONT');
-  process.on('SIGTSTP', suspend);
-  process.on('SIGCONT', resume);
+  const handlers = { SIGINT: forward, SIGTERM: forward, SIGHUP: forward, SIGTSTP: suspend, SIGCONT: () => child.kill('SIGCONT') };
+  for (const [s, h] of Object.entries(handlers)) process.on(s, h);
   child.on('error', (e) => {
     process.stderr.write(`Error: cannot start concord judge: ${e.message}\n`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => {
-    for (const s of signals) process.off(s, forward);
-    process.off('SIGTSTP', suspend);
-    process.off('SIGCONT', resume);
+    // Off before the signal is raised again here: it is what ends this process.
+    for (const [s, h] of Object.entries(handlers)) process.off(s, h);
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);
   });

@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 const agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024, noDelay: true }),
@@ -134,9 +135,8 @@ function target(href: string): { url: URL; options: http.RequestOptions } {
   if (lastTarget?.href === href) return lastTarget;
   const url = new URL(href);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`fetch failed: unsupported protocol ${url.protocol}`);
-  const { protocol, hostname, port, pathname, search, username, password } = url;
-  const options: http.RequestOptions = { protocol, hostname: hostname.startsWith('[') ? hostname.slice(1, -1) : hostname, port: port || undefined, path: pathname + search, agent: agents[protocol] };
-  if (username || password) options.auth = `${decodeURIComponent(username)}:${decodeURIComponent(password)}`;
+  // What http.request(url, …) makes of a URL (IPv6 brackets off, the path with its query, user and password decoded).
+  const options: http.RequestOptions = { ...urlToHttpOptions(url), agent: agents[url.protocol] };
   lastTarget = { href, url, options };
   return lastTarget;
 }

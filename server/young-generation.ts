@@ -1,12 +1,13 @@
 /**
- * The server process's young generation (decision 0015). With 1,000 paced annotators the event loop allocates
+ * The server process's garbage collection: its young generation (decision 0015) and, below, allocation-site
+ * pretenuring (decision 0017). The young generation (decision 0015): With 1,000 paced annotators the event loop allocates
  * ~30 MB/s (socket.io's packets, the tasks, the acks), so V8's default 16 MB semi-space is collected twice a second;
  * each of those collections copies the leases and writes in flight (~1.3 MB) and holds every connection for 3–6 ms,
  * which is the tail of the annotators' `task:next` round trip. A 64 MB semi-space is collected four times less often,
  * and a lease (alive for one think time) is mostly gone by then instead of copied twice and promoted.
  *
  * V8 reads the size once per isolate, when the isolate is made: the main thread's comes from the process's flags
- * (`npm start` passes {@link SERVER_NODE_FLAGS}; `bench/run.ts` runs itself with them), and every worker thread's
+ * (`npm start` and `npm run bench` pass {@link SERVER_NODE_FLAGS}), and every worker thread's
  * isolate is made later. {@link threadsKeepDefaultYoungGeneration} sets the flag back for those, so the label
  * writer, the report worker, the pool reads and the exports keep the young generation they had (the exports' threads
  * their own `resourceLimits`): the memory budget of issue 14 (1.5 GB at 9M labels) counts them all.

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
+import { CONCORD_BIN } from './cli';
 import { startMockOpenAI, type MockOpenAI } from './mock-openai';
 import { startServer, type TestServer } from './server';
 
@@ -49,18 +49,20 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-const BIN = path.resolve(__dirname, '../../bin/concord.js');
+/** Starts `concord …` as a user would, with no admin token in its environment unless `env` gives one. */
+function startConcord(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CONCORD_BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d: Buffer) => (out.stdout += d));
+  child.stderr.on('data', (d: Buffer) => (out.stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, ...out })));
+  return { child, out, done };
+}
 
 /** Runs `concord …` as a user would, with no admin token in its environment unless `env` gives one. */
-export function concord(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CONCORD_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export async function concord(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await startConcord(args, env).done;
+  return { code, stdout, stderr };
 }
 
 /** A running `concord judge` process, as an operator starts it (its args after the command name). */
@@ -74,16 +76,8 @@ export interface JudgeProcess {
 
 /** Starts `concord judge <args>` with no admin token in its environment, and watches its output. */
 export function startJudgeProcess(args: string[]): JudgeProcess {
-  const child = spawn(process.execPath, [BIN, 'judge', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CONCORD_ADMIN_TOKEN: '' } });
-  let stdout = '';
-  let stderr = '';
-  let judged: () => void = () => undefined;
-  const judging = new Promise<void>((resolve) => (judged = resolve));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d));
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d;
-    if (stderr.includes('judged ')) judged();
-  });
-  const done = new Promise<Awaited<JudgeProcess['done']>>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const { child, out, done } = startConcord(['judge', ...args]);
+  // After startConcord's listener, so the text it looks at holds this chunk.
+  const judging = new Promise<void>((resolve) => child.stderr.on('data', () => out.stderr.includes('judged ') && resolve()));
   return { child, judging, done };
 }

@@ -24,13 +24,15 @@ afterEach(async () => {
   await mock.close();
 });
 
-async function startJudge(): Promise<JudgeProcess> {
+/** `concord judge` on a new project, once it is judging, with the processes it started (the relaunched judge). */
+async function startJudging(): Promise<{ run: JudgeProcess; children: ReturnType<typeof childrenOf> }> {
   const s = await servers.server();
   const projectId = await makeProject(s, {}, pairwiseItems(400));
   const judge = (await s.api('POST', `/api/projects/${projectId}/judges`, { model: 'process-model', base_url: mock.url, concurrency: 2 })).body as { token: string };
   const run = startJudgeProcess(['--server', s.url, '--token', judge.token, '--json']);
   started.push(run.child);
-  return run;
+  await run.judging;
+  return { run, children: childrenOf(run.child.pid!) };
 }
 
 /** The processes a process started, and their command lines (Linux's /proc). */
@@ -54,9 +56,7 @@ const alive = (pid: number) => {
 const linux = process.platform === 'linux' ? test : test.skip;
 
 linux('the judge runs with a 64 MiB young generation, and a SIGINT to the command finishes the tasks in flight and prints the summary', async () => {
-  const run = await startJudge();
-  await run.judging;
-  const [judgeProcess, ...others] = childrenOf(run.child.pid!);
+  const { run, children: [judgeProcess, ...others] } = await startJudging();
   expect(others).toEqual([]);
   expect(judgeProcess!.args).toContain('--max-semi-space-size=64');
   expect(judgeProcess!.args[judgeProcess!.args.indexOf(CONCORD_BIN) + 1]).toBe('judge');
@@ -76,9 +76,7 @@ linux('the judge runs with a 64 MiB young generation, and a SIGINT to the comman
 }, 60_000);
 
 linux('a SIGKILL of the command leaves no judge running', async () => {
-  const run = await startJudge();
-  await run.judging;
-  const [judgeProcess] = childrenOf(run.child.pid!);
+  const { run, children: [judgeProcess] } = await startJudging();
   run.child.kill('SIGKILL');
   const r = await run.done;
   expect(r.signal).toBe('SIGKILL');
@@ -86,13 +84,12 @@ linux('a SIGKILL of the command leaves no judge running', async () => {
 }, 60_000);
 
 linux('Ctrl-Z (SIGTSTP to the command) stops the judge with it, and SIGCONT resumes both: the run then finishes', async () => {
-  const run = await startJudge();
-  await run.judging;
-  const [judgeProcess] = childrenOf(run.child.pid!);
+  const { run, children: [judgeProcess] } = await startJudging();
+  const states = async () => [stateOf(run.child.pid!), stateOf(judgeProcess!.pid)];
   run.child.kill('SIGTSTP');
-  await until(async () => [stateOf(run.child.pid!), stateOf(judgeProcess!.pid)], (s) => s.every((x) => x === 'T'));
+  await until(states, (s) => s.every((x) => x === 'T'));
   run.child.kill('SIGCONT');
-  await until(async () => [stateOf(run.child.pid!), stateOf(judgeProcess!.pid)], (s) => s.every((x) => x !== 'T'));
+  await until(states, (s) => s.every((x) => x !== 'T'));
   run.child.kill('SIGINT');
   const r = await run.done;
   expect(r.code).toBe(0);
