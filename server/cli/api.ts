@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { ErrorBody } from '../../shared/errors';
 
 /** How CLI commands reach a running server. */
@@ -51,4 +52,22 @@ export async function request(remote: Remote, method: string, route: string, bod
 
 export async function requestJson<T = Record<string, unknown>>(remote: Remote, method: string, route: string, body?: string | Buffer | FormData, type?: string): Promise<T> {
   return (await (await request(remote, method, route, body, type)).json()) as T;
+}
+
+/**
+ * Writes `file` through `write`; a download cut short (the server failed after its first byte, or the connection
+ * dropped) removes the file rather than leave a truncated one (a Parquet file without its footer, a JSONL file
+ * missing records, an archive without its end) that looks whole. The file is opened before the first byte, not by
+ * the stream's own asynchronous open, which could otherwise create it after the removal.
+ */
+export async function writeWhole<T>(file: string, what: string, write: (out: fs.WriteStream) => Promise<T>): Promise<T> {
+  let out: fs.WriteStream | undefined;
+  try {
+    out = fs.createWriteStream(file, { fd: fs.openSync(file, 'w') });
+    return await write(out);
+  } catch (e) {
+    out?.destroy();
+    fs.rmSync(file, { force: true });
+    fail(`The ${what} stopped before its end (${e instanceof Error ? e.message : String(e)}): ${file} was removed, nothing was written`);
+  }
 }

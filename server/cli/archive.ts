@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command, Option } from 'commander';
 import { EXPORT_KINDS } from '../../shared/constants';
 import type { ErrorBody } from '../../shared/errors';
-import { clean, fail, reportError, request, type Remote } from './api';
+import { clean, fail, reportError, request, writeWhole, type Remote } from './api';
 
 /** Adds `project` to the export command's --kind: that kind writes the archive instead of a dataset. */
 export function withProjectKind(exportCmd: Command): Command {
@@ -29,12 +29,7 @@ async function exportArchive(project: string, opts: Remote & { out?: string }): 
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   if (!opts.out) return pipeline(body, process.stdout);
   const out = opts.out;
-  try {
-    await pipeline(body, fs.createWriteStream(out));
-  } catch (e) {
-    fs.rmSync(out, { force: true });
-    fail(`The archive stopped before its end (${e instanceof Error ? e.message : String(e)}): ${out} was removed`);
-  }
+  await writeWhole(out, 'archive', (stream) => pipeline(body, stream));
   process.stdout.write(`Wrote project ${project}'s archive to ${out} (${fs.statSync(out).size} bytes)\n`);
 }
 

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { AGGREGATION_METHODS, EXPORT_FORMATS, EXPORT_KINDS } from '../../shared/constants';
 import type { Column, ColumnType } from '../exports/columns';
 import { datasetCard } from '../exports/dataset-card';
-import { fail, request, requestJson, type Remote } from './api';
+import { fail, request, requestJson, writeWhole, type Remote } from './api';
 
 interface ExportOptions extends Remote {
   kind: string;
@@ -84,8 +84,7 @@ async function toFile(project: string, opts: ExportOptions): Promise<void> {
   if (format === 'parquet' && !opts.out && process.stdout.isTTY) fail('A Parquet export is binary: write it to a file with -o/--out <file> (or redirect standard output)');
   const { body } = await fetchExport(project, exportQuery(opts, format), opts);
   if (opts.out) {
-    const out = opts.out;
-    await whole(out, () => pipeline(body, fs.createWriteStream(out)));
+    await writeWhole(opts.out, 'export', (out) => pipeline(body, out));
     return;
   }
   // `concord export 1 | head` closes the pipe early: that is the reader's choice, not an error.
@@ -94,20 +93,6 @@ async function toFile(project: string, opts: ExportOptions): Promise<void> {
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/**
- * Writes `file` with `write`; an export cut short (the server failed after its first byte, or the connection
- * dropped) removes the file rather than leave a truncated one (a Parquet file without its footer, a JSONL file
- * missing records) that looks whole.
- */
-async function whole<T>(file: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (e) {
-    fs.rmSync(file, { force: true });
-    fail(`The export stopped before its end (${messageOf(e)}): ${file} was removed, nothing was written`);
-  }
-}
 
 /** The folder, refused when it holds anything unless --force (it is made when missing). */
 function prepareDir(dir: string, force: boolean | undefined): void {
@@ -133,7 +118,7 @@ async function hfDir(project: string, opts: ExportOptions, dir: string, version:
   const columns = parsed.data;
   const dataFile = `data/${opts.kind}.${format}`;
   const file = path.join(dir, dataFile);
-  const records = await whole(file, () => (format === 'parquet' ? writeParquet(body, file) : writeJsonl(body, file, columns)));
+  const records = await writeWhole(file, 'export', (out) => (format === 'parquet' ? writeParquet(body, out, file) : writeJsonl(body, out, columns)));
   const card = datasetCard({ project: info, kind: opts.kind, options: q.toString(), dataFile, columns, records, license: opts.license, citation, version, date: new Date() });
   fs.writeFileSync(path.join(dir, 'README.md'), card);
   process.stdout.write(`Wrote ${records} record${records === 1 ? '' : 's'} to ${file} and the dataset card ${path.join(dir, 'README.md')}\n`);
@@ -147,8 +132,8 @@ function readCitation(file: string): string {
 }
 
 /** The Parquet bytes as they come; the record count from the file's footer (hyparquet, the writer's reader). */
-async function writeParquet(body: Readable, file: string): Promise<number> {
-  await pipeline(body, fs.createWriteStream(file));
+async function writeParquet(body: Readable, out: fs.WriteStream, file: string): Promise<number> {
+  await pipeline(body, out);
   type Hyparquet = typeof import('hyparquet', { with: { 'resolution-mode': 'import' } });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { asyncBufferFromFile, parquetMetadataAsync } = require('hyparquet') as Hyparquet;
@@ -159,8 +144,7 @@ async function writeParquet(body: Readable, file: string): Promise<number> {
  * The JSON lines, each with the export's columns in order and those of variable shape as JSON text, as in the
  * Parquet file, so the card's features describe both (a JSONL export's own records keep them as JSON values).
  */
-async function writeJsonl(body: Readable, file: string, columns: readonly Column[]): Promise<number> {
-  const out = fs.createWriteStream(file);
+async function writeJsonl(body: Readable, out: fs.WriteStream, columns: readonly Column[]): Promise<number> {
   let n = 0;
   for await (const line of readline.createInterface({ input: body, crlfDelay: Infinity })) {
     if (!line) continue;

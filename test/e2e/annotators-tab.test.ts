@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import type { Task } from '../../shared/protocol';
 import type { AnnotatorList } from '../../shared/views';
 import { invite, makeProject, ok, pairwiseItems } from '../helpers/server';
-import { browserSuite, watchErrors } from './browser';
+import { browserSuite, fieldError, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -111,8 +111,7 @@ describe('quality that acts', () => {
     await page.getByLabel('Completion code for someone the bar stops').selectOption('withhold');
     const [refused] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'PATCH'), page.getByRole('button', { name: 'Save settings' }).click()]);
     expect(refused.status()).toBe(400);
-    const group = page.getByRole('group', { name: 'Qualification bar' });
-    await expect(page.locator(`#${await group.getAttribute('aria-describedby')}`).textContent()).resolves.toMatch(/gold_rate above 0/);
+    await expect(fieldError(page, page.getByRole('group', { name: 'Qualification bar' }))).resolves.toMatch(/gold_rate above 0/);
 
     await page.getByLabel('Share of tasks that are gold checks (0 to 1)').fill('0.2');
     await page.getByRole('button', { name: 'Save settings' }).click();

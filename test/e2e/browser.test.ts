@@ -6,7 +6,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { jsonl, makeProject, ok, pairwiseItems, type Client } from '../helpers/server';
-import { browserSuite, currentItem, measureScripts, p95, shot, watchErrors } from './browser';
+import { browserSuite, currentItem, fieldError, measureScripts, p95, shot, watchErrors } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -273,8 +273,7 @@ describe('dashboard settings tab', () => {
     expect(res.status()).toBe(400);
     const sent = (await res.json()) as { error: { details: Array<{ field?: string; message: string }> } };
     const message = sent.error.details.find((d) => d.field === 'redundancy')!.message;
-    const shown = page.locator(`#${await redundancy.getAttribute('aria-describedby')}`);
-    await expect(shown.textContent()).resolves.toBe(message);
+    await expect(fieldError(page, redundancy)).resolves.toBe(message);
     expect(await redundancy.getAttribute('aria-invalid')).toBe('true');
     expect(await redundancy.evaluate((el) => el === document.activeElement)).toBe(true); // the keyboard is taken to it
     expect(await page.getByRole('status').filter({ hasText: /Settings saved/ }).count()).toBe(0);

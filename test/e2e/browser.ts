@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/server';
 
 export const CHROMIUM = process.env.CONCORD_CHROMIUM ?? '/usr/bin/chromium';
@@ -81,6 +81,16 @@ export interface BrowserSuite {
 
 /** The external id of the item on the annotator page's screen. */
 export const currentItem = (page: Page) => page.locator('article.task').getAttribute('data-item');
+
+/**
+ * The error a form shows by `field` (the element its aria-describedby names), once it shows one: the server's
+ * answer can reach the test before the page has drawn it.
+ */
+export async function fieldError(page: Page, field: Locator): Promise<string | null> {
+  const described = field.and(page.locator('[aria-describedby]'));
+  await described.waitFor();
+  return page.locator(`#${await described.getAttribute('aria-describedby')}`).textContent();
+}
 
 /**
  * Starts the server and the browser (side by side) in `beforeAll` and closes them in `afterAll`. The fields are

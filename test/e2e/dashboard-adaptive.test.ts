@@ -4,7 +4,7 @@
  * and the Settings tab edits the rule (a refused one shows the server's message by the field).
  */
 import { jsonl, makeProject, pairwiseItems } from '../helpers/server';
-import { browserSuite, shot, watchErrors } from './browser';
+import { browserSuite, fieldError, shot, watchErrors } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -58,8 +58,7 @@ describe('dashboard: adaptive redundancy', () => {
     await page.getByLabel('Fewest human labels per item').fill('5');
     const [res] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'PATCH'), page.getByRole('button', { name: 'Save settings' }).click()]);
     expect(res.status()).toBe(400);
-    const describedBy = await atMost.getAttribute('aria-describedby');
-    await expect(page.locator(`#${describedBy}`).textContent()).resolves.toBe('must be at least min (5)');
+    await expect(fieldError(page, atMost)).resolves.toBe('must be at least min (5)');
 
     // Back to a fixed count.
     await page.getByLabel('Adaptive: stop early once the first labels settle an item').uncheck();
