@@ -115,33 +115,40 @@ const commandInputs: { [E in CommandName]: z.ZodType<CommandPayload<E>, CommandI
  * `COMMAND_INPUTS`, runs the handler and acknowledges `{ok:true,data}` or `{ok:false,error}`. Unexpected errors go
  * through `deps.errors`: a full disk is `unavailable`, anything else is logged and reported as `internal` without
  * its message. The event name types the handler's input and result from the protocol's maps.
+ *
+ * A handler that answers at once (`task:next`) is answered in the same turn, without a promise: every command of a
+ * thousand annotators passes here, and what it allocates is what the main thread's scavenges cost (decision 0017).
  */
 function command<E extends CommandName>(socket: IoSocket, event: E, handler: (input: CommandPayload<E>) => CommandResult<E> | Promise<CommandResult<E>>, { errors, onCommand }: Deps): void {
   const schema = commandInputs[event];
+  const what = `${event} payload`;
   const listeners: UntrustedListeners = socket;
+  const refused = (e: unknown): Ack<CommandResult<E>> => ({ ok: false, error: errors(e, { module: 'socket', event }, 'command failed').toBody() });
+  const reply = (ack: (r: Ack<CommandResult<E>>) => void, started: number, r: Ack<CommandResult<E>>) => {
+    ack(r);
+    if (onCommand) onCommand(event, performance.now() - started);
+  };
   listeners.on(event, (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
+    const answer = ack as (r: Ack<CommandResult<E>>) => void;
     const started = onCommand ? performance.now() : 0;
-    const reply = (r: Ack<CommandResult<E>>) => {
-      ack(r);
-      if (onCommand) onCommand(event, performance.now() - started);
-    };
     const input = args.length > 1 ? args[0] : undefined;
-    Promise.resolve()
-      .then(() => {
-        // socket.io has parsed the payload already; measure its nesting without recursion before zod or the
-        // handler walk it (JSON.stringify of a 100,000-level meta overflows the stack).
-        const deep = valueTooDeep(input);
-        if (deep) throw tooDeepError(`${event} payload`, deep);
-        return handler(parseOrThrow(schema, input, `${event} payload`));
-      })
-      .then(
-        (data) => reply({ ok: true, data }),
-        (e: unknown) => {
-          reply({ ok: false, error: errors(e, { module: 'socket', event }, 'command failed').toBody() });
-        },
-      );
+    let result: CommandResult<E> | Promise<CommandResult<E>>;
+    try {
+      // socket.io has parsed the payload already; measure its nesting without recursion before zod or the
+      // handler walk it (JSON.stringify of a 100,000-level meta overflows the stack).
+      const deep = valueTooDeep(input);
+      if (deep) throw tooDeepError(what, deep);
+      result = handler(parseOrThrow(schema, input, what));
+    } catch (e) {
+      return reply(answer, started, refused(e));
+    }
+    if (!(result instanceof Promise)) return reply(answer, started, { ok: true, data: result });
+    result.then(
+      (data) => reply(answer, started, { ok: true, data }),
+      (e: unknown) => reply(answer, started, refused(e)),
+    );
   });
 }
 
