@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineBenchmark } from './lib/benchmark';
-import { forkTypescript } from './lib/child';
+import { forkTypescript, LOAD_NODE_FLAGS } from './lib/child';
 import { schedSnapshot, schedUse, sleep } from './lib/machine';
 import { writeResult } from './lib/results';
 import type { FromSwarm, SwarmReport, ToSwarm } from './assign/messages';
@@ -46,7 +46,7 @@ function nextMessage<M extends { type: string }, K extends M['type']>(child: Chi
 
 /** The instant endpoints, one process each; resolves with their base URLs. */
 async function startEndpoints(n: number, children: ChildProcess[]): Promise<{ urls: string[]; processes: ChildProcess[] }> {
-  const processes = Array.from({ length: n }, () => forkTypescript(path.join(__dirname, 'judge-child.ts'), ['endpoint', '0']));
+  const processes = Array.from({ length: n }, () => forkTypescript(path.join(__dirname, 'judge-child.ts'), ['endpoint', '0'], LOAD_NODE_FLAGS));
   children.push(...processes);
   const urls = await Promise.all(
     processes.map(
@@ -63,7 +63,7 @@ async function startEndpoints(n: number, children: ChildProcess[]): Promise<{ ur
 /** The paced humans (the assignment benchmark's swarm), connected and in their warm-up; null when there are none. */
 async function startHumans(o: { humans: number; thinkMin: number; thinkMax: number }, url: string, project: FleetProject, dir: string, children: ChildProcess[]): Promise<ChildProcess | null> {
   if (o.humans <= 0) return null;
-  const swarm = forkTypescript(path.join(__dirname, 'assign', 'swarm.ts'));
+  const swarm = forkTypescript(path.join(__dirname, 'assign', 'swarm.ts'), [], LOAD_NODE_FLAGS);
   children.push(swarm);
   const config = { url, token: project.invite, clients: o.humans, connectConcurrency: 50, thinkMinMs: o.thinkMin, thinkMaxMs: o.thinkMax, ackTimeoutMs: 15_000, labelsFile: path.join(dir, 'human-labels.ndjson'), kind: 'pairwise' as const };
   swarm.send({ type: 'config', config } satisfies ToSwarm);

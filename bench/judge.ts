@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineBenchmark } from './lib/benchmark';
-import { forkTypescript } from './lib/child';
+import { forkTypescript, LOAD_NODE_FLAGS } from './lib/child';
 import { resultHead, writeResult } from './lib/results';
 import { round, table } from './lib/stats';
 import type { FromChild, ToChild } from './judge-child';
@@ -18,7 +18,7 @@ import { startBenchServer } from './lib/server';
 
 const TARGETS = { instantPerSecond: 1000, idealShare: 0.9 };
 
-const child = (args: string[]): ChildProcess => forkTypescript(path.join(__dirname, 'judge-child.ts'), args);
+const child = (args: string[]): ChildProcess => forkTypescript(path.join(__dirname, 'judge-child.ts'), args, LOAD_NODE_FLAGS);
 
 const next = (c: ChildProcess) =>
   new Promise<FromChild>((resolve, reject) => {

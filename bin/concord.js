@@ -12,7 +12,7 @@
  * child ends itself if this process dies (SIGKILL). Not on Windows, nor when the flag is given already (in the
  * command's own Node options or NODE_OPTIONS).
  */
-// The 64 is the server's too (server/young-generation.ts SERVER_NODE_FLAGS), written here so the command need not load TypeScript.
+// The judge's own size, measured for it (the server's main thread takes 128: server/young-generation.ts SERVER_NODE_FLAGS).
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 const RELAUNCHED = 'CONCORD_JUDGE_RELAUNCHED';
 

@@ -1,10 +1,11 @@
 /**
- * The server process's garbage collection: its young generation (decision 0015) and, below, allocation-site
- * pretenuring (decision 0017). The young generation (decision 0015): With 1,000 paced annotators the event loop allocates
- * ~30 MB/s (socket.io's packets, the tasks, the acks), so V8's default 16 MB semi-space is collected twice a second;
- * each of those collections copies the leases and writes in flight (~1.3 MB) and holds every connection for 3–6 ms,
- * which is the tail of the annotators' `task:next` round trip. A 64 MB semi-space is collected four times less often,
- * and a lease (alive for one think time) is mostly gone by then instead of copied twice and promoted.
+ * The server process's garbage collection: its young generation (decisions 0015 and 0018) and, below, allocation-site
+ * pretenuring (decision 0017). With 1,000 paced annotators the event loop allocates ~30 MB/s (socket.io's packets,
+ * the tasks, the acks), so V8's default 16 MB semi-space is collected twice a second; each of those collections copies
+ * the leases and writes in flight and holds every connection for several milliseconds, which is the tail of the
+ * annotators' `task:next` round trip. A 128 MB semi-space is collected every ~4 s instead: a lease (alive for one think
+ * time) is long gone by then, and 1% of the commands no longer land in a collection (round trip p99 1.1–1.4 ms against
+ * 2.7–4.1 ms with 64 MB and ~5 ms with the default; docs/BENCHMARKS.md).
  *
  * V8 reads the size once per isolate, when the isolate is made: the main thread's comes from the process's flags
  * (`npm start` and `npm run bench` pass {@link SERVER_NODE_FLAGS}), and every worker thread's
@@ -15,7 +16,7 @@
 import v8 from 'node:v8';
 
 /** The Node options `concord serve` is run with (package.json `start`, docs/BENCHMARKS.md, README). */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'] as const;
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'] as const;
 
 /** Worker threads started from now on get V8's own semi-space size (0: no override), whatever the process was run with. */
 export function threadsKeepDefaultYoungGeneration(): void {

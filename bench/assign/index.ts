@@ -14,7 +14,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { choice, type Options } from '../lib/args';
 import { defineBenchmark } from '../lib/benchmark';
-import { forkTypescript } from '../lib/child';
+import { forkTypescript, LOAD_NODE_FLAGS } from '../lib/child';
 import { collectGarbage, schedSnapshot, schedUse, sleep } from '../lib/machine';
 import { writeResult } from '../lib/results';
 import { EventSamples, round, type Summary } from '../lib/stats';
@@ -76,7 +76,7 @@ export const assign = defineBenchmark({
       const before = await settledMemory(500);
 
       // ---- The swarm, in its own process.
-      child = forkTypescript(path.join(__dirname, 'swarm.ts'));
+      child = forkTypescript(path.join(__dirname, 'swarm.ts'), [], LOAD_NODE_FLAGS);
       const swarm = child;
       const messages = inbox(swarm);
       const deadline = setTimeout(() => swarm.kill('SIGKILL'), (o.warmup + o.paced + o.saturated + (escalate ? o.drain : 0) + 150) * 1000);
@@ -140,7 +140,7 @@ const log = (s: string) => console.log(`[assign] ${s}`);
 /** The same swarm and phases against the bare reference server (./reference.ts); its round trips per phase. */
 async function runReference(dbFile: string, projectId: number, o: Options<typeof assign.options>, labelsFile: string): Promise<{ phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }> {
   const ref = await startReferenceServer(dbFile, projectId, o.redundancy);
-  const swarm = forkTypescript(path.join(__dirname, 'swarm.ts'));
+  const swarm = forkTypescript(path.join(__dirname, 'swarm.ts'), [], LOAD_NODE_FLAGS);
   try {
     const messages = inbox(swarm);
     const tell = (m: ToSwarm) => swarm.send(m);
@@ -160,7 +160,7 @@ async function runReference(dbFile: string, projectId: number, o: Options<typeof
 }
 
 /** The real server's round trips against the reference's, per phase: p99s side by side and their ratio. */
-function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null; serverGc: GcPauses | null }>, ref: { phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }) {
+function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null; serverGc: GcPauses | null; serverCpuCores: number | null; serverRunQueueWait: number | null }>, ref: { phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }) {
   const out: Record<string, unknown> = {};
   for (const phase of ['paced', 'saturated'] as const) {
     const r = ref.phases[phase];
@@ -178,6 +178,12 @@ function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null
       referenceLabelsPerSecond: round(r.labelsPerSecond, 1),
       serverGc: mine.serverGc,
       referenceServerGc: roundGc(ref.server[phase]?.gc),
+      // What each server's process used, and how long its main thread waited for a CPU (the two share the machine
+      // with the swarm: a server with more threads busy waits longer).
+      serverCpuCores: mine.serverCpuCores,
+      referenceServerCpuCores: round(ref.server[phase]?.cpu, 2),
+      serverRunQueueWait: mine.serverRunQueueWait,
+      referenceServerRunQueueWait: round(ref.server[phase]?.sched?.runQueueWait.server, 3),
     };
   }
   console.log(`\nagainst the bare socket.io reference (same run):\n${JSON.stringify(out, null, 2)}`);
