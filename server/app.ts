@@ -40,7 +40,7 @@ import { DisagreementsRepo } from './disagreements/disagreements.repo';
 import { TasksService } from './tasks/tasks.service';
 import { httpApp } from './http/app';
 import { scheduleBackups } from './backup/schedule';
-import { noAllocationSitePretenuring, threadsKeepDefaultYoungGeneration } from './young-generation';
+import { noAllocationSitePretenuring, oldGenerationGrowsTwofold, threadsKeepDefaultYoungGeneration } from './young-generation';
 
 export interface AppDeps {
   db: Db;
@@ -168,9 +168,10 @@ function watchersOn(io: IoServer): ProgressWatchers {
 export function createApp(deps: AppDeps): App {
   const { db, config, tickMs = 500, onCommand } = deps;
   // The main thread's young generation is the process's (SERVER_NODE_FLAGS); the threads this app starts keep V8's;
-  // no site's objects are pretenured (decision 0017).
+  // no site's objects are pretenured (decision 0017); the old generation grows twofold between mark-compacts (0019).
   threadsKeepDefaultYoungGeneration();
   noAllocationSitePretenuring();
+  oldGenerationGrowsTwofold();
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const events = new DomainEvents();
   const basics: Basics = { db, config, logger, events, clock: deps.clock ?? Date.now, random: deps.random ?? Math.random, secret: deps.secret ?? readSecret, judgeWorker: deps.judgeWorker };

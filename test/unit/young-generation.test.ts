@@ -73,3 +73,34 @@ test('allocation-site pretenuring is off once the server has set it so', () => {
   expect(tenuredSites(false)).toBeGreaterThan(0);
   expect(tenuredSites(true)).toBe(0);
 }, 60_000);
+
+/**
+ * Decision 0019: createApp lets the old generation grow twofold between mark-compacts. V8 traces each new limit
+ * with the factor it used (`[HeapController] Limit: … (f)`, `--trace-gc-verbose`): a process keeps a live set and
+ * promotes short-lived objects, with and without oldGenerationGrowsTwofold() called first, as createApp() calls it.
+ */
+function oldGenerationFactors(twofold: boolean): string[] {
+  const script = `
+    if (${twofold}) require(${JSON.stringify(path.join(ROOT, 'server/young-generation.ts'))}).oldGenerationGrowsTwofold();
+    const base = [];
+    for (let i = 0; i < 300000; i++) base.push({ i, s: 'b' + i });
+    const ring = [];
+    for (let r = 0; r < 400; r++) {
+      const batch = [];
+      for (let i = 0; i < 20000; i++) batch.push({ a: i, b: 'x' + i });
+      ring.push(batch);
+      if (ring.length > 40) ring.shift();
+    }
+  `;
+  const out = execFileSync(process.execPath, ['--trace-gc-verbose', '--require', require.resolve('tsx/cjs'), '-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return out.split('\n').flatMap((l) => /\[HeapController\] Limit: .*\((\d+\.\d)\)$/.exec(l)?.slice(1, 2) ?? []);
+}
+
+test('the old generation grows twofold between mark-compacts once the server has set it so', () => {
+  const own = oldGenerationFactors(false);
+  const twofold = oldGenerationFactors(true);
+  expect(own.length).toBeGreaterThan(0);
+  expect(own.some((f) => f !== '2.0')).toBe(true);
+  expect(twofold.length).toBeGreaterThan(0);
+  expect(new Set(twofold)).toEqual(new Set(['2.0']));
+}, 60_000);
