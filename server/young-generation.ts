@@ -1,11 +1,11 @@
 /**
  * The server process's garbage collection: its young generation (decisions 0015 and 0018) and, below, allocation-site
- * pretenuring (decision 0017) and the old generation's growth (decision 0019). With 1,000 paced annotators the event loop allocates ~30 MB/s (socket.io's packets,
- * the tasks, the acks), so V8's default 16 MB semi-space is collected twice a second; each of those collections copies
- * the leases and writes in flight and holds every connection for several milliseconds, which is the tail of the
- * annotators' `task:next` round trip. A 128 MB semi-space is collected every ~4 s instead: a lease (alive for one think
- * time) is long gone by then, and 1% of the commands no longer land in a collection (round trip p99 1.1–1.4 ms against
- * 2.7–4.1 ms with 64 MB and ~5 ms with the default; docs/BENCHMARKS.md).
+ * pretenuring (decision 0017) and the old generation's growth (decision 0019). With 1,000 paced annotators the event
+ * loop allocates ~30 MB/s (socket.io's packets, the tasks, the acks), so V8's default 16 MB semi-space is collected
+ * twice a second; each of those collections copies the leases and writes in flight and holds every connection for
+ * several milliseconds, which is the tail of the annotators' `task:next` round trip. A 128 MB semi-space is collected
+ * every ~4 s instead, and a lease (alive for one think time) is long gone by then: in the paced phase, 7–10 pauses and
+ * 55–68 ms of them in 25 s against 17–18 and 93–109 ms with 64 MB (docs/BENCHMARKS.md).
  *
  * V8 reads the size once per isolate, when the isolate is made: the main thread's comes from the process's flags
  * (`npm start` and `npm run bench` pass {@link SERVER_NODE_FLAGS}), and every worker thread's

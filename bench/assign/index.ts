@@ -17,10 +17,10 @@ import { defineBenchmark } from '../lib/benchmark';
 import { forkTypescript, LOAD_NODE_FLAGS } from '../lib/child';
 import { collectGarbage, schedSnapshot, schedUse, sleep } from '../lib/machine';
 import { writeResult } from '../lib/results';
-import { EventSamples, round, type Summary } from '../lib/stats';
+import { EventSamples, round } from '../lib/stats';
 import type { FromSwarm, Phase, SwarmReport, ToSwarm } from './messages';
 import { verify } from './verify';
-import { PHASES, print, roundGc, summarise, SYNCHRONOUS, type GcPauses, type ServerPhase } from './summary';
+import { PHASES, print, roundGc, summarise, SYNCHRONOUS, type GcPauses, type PhaseResult, type ServerPhase } from './summary';
 import { startBenchServer } from '../lib/server';
 import { startReferenceServer } from './reference';
 import { ASSIGN_KINDS, ROUTINGS, setUpProject } from './setup';
@@ -160,7 +160,7 @@ async function runReference(dbFile: string, projectId: number, o: Options<typeof
 }
 
 /** The real server's round trips against the reference's, per phase: p99s side by side and their ratio. */
-function compare(real: Record<string, { roundTrip: { 'task:next': Summary | null; 'label:submit': Summary | null }; labelsPerSecond: number | null; serverGc: GcPauses | null; serverCpuCores: number | null; serverRunQueueWait: number | null }>, ref: { phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }) {
+function compare(real: Partial<Record<Phase, PhaseResult>>, ref: { phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }) {
   const out: Record<string, unknown> = {};
   for (const phase of ['paced', 'saturated'] as const) {
     const r = ref.phases[phase];

@@ -25,7 +25,7 @@ const TARGETS = {
 
 type Commands = { 'task:next': Summary | null; 'label:submit': Summary | null };
 
-interface PhaseResult {
+export interface PhaseResult {
   seconds: number | null;
   labels: number;
   labelsPerSecond: number | null;

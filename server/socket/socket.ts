@@ -117,7 +117,7 @@ const commandInputs: { [E in CommandName]: z.ZodType<CommandPayload<E>, CommandI
  * its message. The event name types the handler's input and result from the protocol's maps.
  *
  * A handler that answers at once (`task:next`) is answered in the same turn, without a promise: every command of a
- * thousand annotators passes here, and what it allocates is what the main thread's scavenges cost (decision 0017).
+ * thousand annotators passes here, and what it allocates is what the main thread's scavenges cost (decisions 0015 and 0018).
  */
 function command<E extends CommandName>(socket: IoSocket, event: E, handler: (input: CommandPayload<E>) => CommandResult<E> | Promise<CommandResult<E>>, { errors, onCommand }: Deps): void {
   const schema = commandInputs[event];
