@@ -83,14 +83,15 @@ export class ExportsService {
 
   /**
    * How many threads build the export (export-thread.ts; Parquet labels: one, its records encoded on another), 0 for none:
-   * a gold export (any format) or a labels export in Parquet of a project of at least THREADS.minItems items in a
-   * database file, gold without routing (a routed record asks the live router, which lives on the main thread).
-   * Smaller exports are built here in 5 ms steps (a thread's start costs ~0.3 s). The labels in JSONL and CSV stay
-   * here too: 156–179k records/s on the main thread with stalls of 34–37 ms, against 236–314k/s on threads with
-   * stalls of 41–52 ms (the main thread's collections while the threads hold both cores; 9M labels, quiet machine).
+   * a gold or labels export (any format) of a project of at least THREADS.minItems items in a database file, gold
+   * without routing (a routed record asks the live router, which lives on the main thread). Smaller exports are built
+   * here in 5 ms steps (a thread's start costs ~0.3 s). The labels in JSONL and CSV were built here until the 4
+   * December session: 9M labels at 238–282k records/s, but a step now and then took 45–137 ms, the page's read and
+   * text slowed by the kernel's work for the socket (softirqs) in the same thread; on threads 355–374k/s (JSONL) and
+   * 512k/s (CSV), the main thread only writing, its longest stall 25–36 ms, all of it waiting for a core.
    */
   private threads(project: Project, q: ExportQuery): number {
-    const threaded = q.kind === 'gold' ? !project.routing : q.kind === 'labels' && q.format === 'parquet';
+    const threaded = q.kind === 'gold' ? !project.routing : q.kind === 'labels';
     if (this.repo.file === null || !threaded) return 0;
     return this.repo.itemSpan(project.id) >= THREADS.minItems ? THREADS.count : 0;
   }
