@@ -139,7 +139,7 @@ const log = (s: string) => console.log(`[assign] ${s}`);
 
 /** The same swarm and phases against the bare reference server (./reference.ts); its round trips per phase. */
 async function runReference(dbFile: string, projectId: number, o: Options<typeof assign.options>, labelsFile: string): Promise<{ phases: SwarmReport['phases']; server: Partial<Record<Phase, ServerPhase>> }> {
-  const ref = await startReferenceServer(dbFile, projectId, o.redundancy);
+  const ref = await startReferenceServer(dbFile, projectId);
   const swarm = forkTypescript(path.join(__dirname, 'swarm.ts'), [], LOAD_NODE_FLAGS);
   try {
     const messages = inbox(swarm);
